@@ -1,0 +1,121 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Tiered.Server.Protocol;
+using Tiered.Tiering;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// What a command handler sees: the arguments, the reply writer, the client's session and the server.
+/// One per connection, reused for every command. Handlers run with the store lock held.
+/// </summary>
+public sealed class CommandContext
+{
+    public CommandContext(TieredServer server, ClientSession client, ArgList args, RespWriter writer)
+    {
+        Server = server;
+        Client = client;
+        Args = args;
+        Writer = writer;
+    }
+
+    public TieredServer Server { get; }
+    public ClientSession Client { get; }
+    public ArgList Args { get; }
+    public RespWriter Writer { get; }
+
+    /// <summary>The definition of the command being run.</summary>
+    public CommandDef Command { get; internal set; } = null!;
+
+    /// <summary>The engine.</summary>
+    public Store Store => Server.Store;
+
+    /// <summary>The client's selected database.</summary>
+    public Database Db => Server.Store.Databases[Client.DbIndex];
+
+    /// <summary>Number of arguments, the command name included.</summary>
+    public int Count => Args.Count;
+
+    /// <summary>Argument <paramref name="i"/>.</summary>
+    public ReadOnlySpan<byte> this[int i] => Args[i];
+
+    /// <summary>Argument <paramref name="i"/> decoded as UTF-8 (for rare, non-hot paths).</summary>
+    public string Str(int i) => Encoding.UTF8.GetString(Args[i]);
+
+    /// <summary>True if argument <paramref name="i"/> equals the ASCII word <paramref name="upper"/>, ignoring case.</summary>
+    public bool Is(int i, ReadOnlySpan<byte> upper) => Ascii.EqualsIgnoreCase(Args[i], upper);
+
+    /// <summary>Parses argument <paramref name="i"/> as a 64-bit integer, as Redis's string2ll (no spaces, no '+').</summary>
+    public bool TryLong(int i, out long value) => ParseLong(Args[i], out value);
+
+    /// <summary>Parses argument <paramref name="i"/> as an integer, replying Redis's error on failure.</summary>
+    public bool Long(int i, out long value)
+    {
+        if (ParseLong(Args[i], out value)) return true;
+        Writer.Error("ERR value is not an integer or out of range"u8);
+        return false;
+    }
+
+    /// <summary>Parses argument <paramref name="i"/> as a double, replying Redis's error on failure.</summary>
+    public bool Double(int i, out double value)
+    {
+        if (ParseDouble(Args[i], out value)) return true;
+        Writer.Error("ERR value is not a valid float"u8);
+        return false;
+    }
+
+    /// <summary>Strict integer parse: optional '-', digits, no spaces, fits in 64 bits.</summary>
+    public static bool ParseLong(ReadOnlySpan<byte> s, out long value)
+    {
+        value = 0;
+        if (s.IsEmpty || s.Length > 20 || s[0] == '+') return false;
+        if (s.Length > 1 && s[0] == '0') return false;
+        if (s.Length >= 2 && s[0] == '-' && s[1] == '0') return false;
+        return Utf8Parser.TryParse(s, out value, out int used) && used == s.Length;
+    }
+
+    /// <summary>Float parse like Redis's strtold use: no spaces, "inf"/"-inf" allowed, NaN refused.</summary>
+    public static bool ParseDouble(ReadOnlySpan<byte> s, out double value)
+    {
+        value = 0;
+        if (s.IsEmpty || s.Length > 256) return false;
+        if (s[0] is (byte)' ' or (byte)'\t' || s[^1] is (byte)' ' or (byte)'\t') return false;
+        Span<char> chars = stackalloc char[s.Length];
+        for (int i = 0; i < s.Length; i++) chars[i] = (char)s[i];
+        if (chars.Equals("inf", StringComparison.OrdinalIgnoreCase) || chars.Equals("+inf", StringComparison.OrdinalIgnoreCase)
+            || chars.Equals("infinity", StringComparison.OrdinalIgnoreCase)) { value = double.PositiveInfinity; return true; }
+        if (chars.Equals("-inf", StringComparison.OrdinalIgnoreCase) || chars.Equals("-infinity", StringComparison.OrdinalIgnoreCase)) { value = double.NegativeInfinity; return true; }
+        if (!double.TryParse(chars, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
+        return !double.IsNaN(value);
+    }
+
+    /// <summary>Writes the reply for a non-Ok engine status (the one place statuses become RESP errors).</summary>
+    public void Error(Status status)
+    {
+        switch (status)
+        {
+            case Status.WrongType: Writer.Error("WRONGTYPE Operation against a key holding the wrong kind of value"u8); break;
+            case Status.NotInteger: Writer.Error("ERR value is not an integer or out of range"u8); break;
+            case Status.NotFloat: Writer.Error("ERR value is not a valid float"u8); break;
+            case Status.Overflow: Writer.Error("ERR increment or decrement would overflow"u8); break;
+            case Status.NanOrInfinity: Writer.Error("ERR increment would produce NaN or Infinity"u8); break;
+            case Status.TooLarge: Writer.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)"u8); break;
+            case Status.OutOfMemory: Writer.Error("OOM command not allowed when used memory > 'maxmemory'."u8); break;
+            case Status.NotFound: Writer.Error("ERR no such key"u8); break;
+            default: Writer.Error("ERR " + status); break;
+        }
+    }
+
+    /// <summary>-ERR syntax error</summary>
+    public void SyntaxError() => Writer.Error("ERR syntax error"u8);
+
+    /// <summary>Redis's arity error for the running command.</summary>
+    public void WrongArity() => Writer.Error($"ERR wrong number of arguments for '{Command.FullName}' command");
+
+    /// <summary>Redis's reply to an unknown subcommand.</summary>
+    public void UnknownSubcommand()
+        => Writer.Error($"ERR unknown subcommand '{Truncate(Str(1), 128)}'. Try {Command.Name.ToUpperInvariant()} HELP.");
+
+    internal static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+}

@@ -1,0 +1,143 @@
+using System.Collections.Frozen;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>A command handler: parse the arguments, make one store call, write the reply.</summary>
+public delegate void CommandHandler(CommandContext c);
+
+/// <summary>Command flags, in Redis's COMMAND INFO vocabulary.</summary>
+[Flags]
+public enum CommandFlags
+{
+    None = 0,
+    /// <summary>May modify the dataset.</summary>
+    Write = 1 << 0,
+    /// <summary>Never modifies the dataset.</summary>
+    ReadOnly = 1 << 1,
+    /// <summary>May take more memory: refused with -OOM when over budget under noeviction.</summary>
+    DenyOom = 1 << 2,
+    /// <summary>Administrative.</summary>
+    Admin = 1 << 3,
+    /// <summary>O(1) or O(log N).</summary>
+    Fast = 1 << 4,
+    /// <summary>Allowed before AUTH.</summary>
+    NoAuth = 1 << 5,
+    /// <summary>Allowed while the dataset is loading.</summary>
+    Loading = 1 << 6,
+    /// <summary>Allowed on a stale replica.</summary>
+    Stale = 1 << 7,
+    /// <summary>Not allowed in scripts.</summary>
+    NoScript = 1 << 8,
+    /// <summary>May block the client.</summary>
+    Blocking = 1 << 9,
+    /// <summary>Pub/sub command.</summary>
+    PubSub = 1 << 10,
+    /// <summary>Connection management.</summary>
+    Connection = 1 << 11,
+    /// <summary>Output order is random.</summary>
+    Random = 1 << 12,
+}
+
+/// <summary>
+/// One command's definition: name, arity (negative: at least |arity|), flags, key positions (for COMMAND INFO and,
+/// later, cluster slot routing), documentation for COMMAND DOCS, the handler, and its statistics.
+///
+/// Shared state rule: definitions are built at startup and never change; the counters are updated only under the
+/// store lock (commands run under it) and read by INFO commandstats under it.
+/// </summary>
+public sealed class CommandDef
+{
+    public CommandDef(string name, int arity, CommandFlags flags, int firstKey, int lastKey, int step,
+        string group, string summary, string since, string complexity, CommandHandler handler)
+    {
+        Name = name;
+        Arity = arity;
+        Flags = flags;
+        FirstKey = firstKey;
+        LastKey = lastKey;
+        Step = step;
+        Group = group;
+        Summary = summary;
+        Since = since;
+        Complexity = complexity;
+        Handler = handler;
+    }
+
+    public string Name { get; }
+    public int Arity { get; }
+    public CommandFlags Flags { get; }
+    public int FirstKey { get; }
+    public int LastKey { get; }
+    public int Step { get; }
+    public string Group { get; }
+    public string Summary { get; }
+    public string Since { get; }
+    public string Complexity { get; }
+    public CommandHandler Handler { get; }
+
+    /// <summary>Subcommands (CLIENT ID, CONFIG GET...) for COMMAND INFO/DOCS; dispatch happens in the handler.</summary>
+    public CommandDef[] Subcommands { get; init; } = [];
+
+    /// <summary>The container command, for a subcommand.</summary>
+    public string? Parent { get; init; }
+
+    /// <summary>"get", or "config|get" for a subcommand.</summary>
+    public string FullName => Parent is null ? Name : Parent + "|" + Name;
+
+    // Statistics (INFO commandstats).
+    public long Calls;
+    public long Ticks;
+    public long RejectedCalls;
+    public long FailedCalls;
+
+    /// <summary>True if <paramref name="argc"/> arguments (name included) satisfy the arity.</summary>
+    public bool ArityOk(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
+
+    public void ResetStats()
+    {
+        Calls = Ticks = RejectedCalls = FailedCalls = 0;
+        foreach (CommandDef s in Subcommands) s.ResetStats();
+    }
+}
+
+/// <summary>
+/// All commands, looked up by name without allocating: the name is lower-cased into a stack buffer of chars and
+/// found through a frozen dictionary's span lookup.
+/// </summary>
+public sealed class CommandTable
+{
+    private readonly Dictionary<string, CommandDef> _building = new(StringComparer.OrdinalIgnoreCase);
+    private FrozenDictionary<string, CommandDef>? _frozen;
+    private FrozenDictionary<string, CommandDef>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    /// <summary>Registers a command; used by each command family's Register method at startup.</summary>
+    public void Add(CommandDef def)
+    {
+        if (_frozen != null) throw new InvalidOperationException("table is frozen");
+        _building.Add(def.Name, def);
+    }
+
+    /// <summary>Ends registration.</summary>
+    public void Freeze()
+    {
+        _frozen = _building.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _lookup = _frozen.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Every command, for COMMAND and INFO commandstats.</summary>
+    public IEnumerable<CommandDef> All => _frozen!.Values;
+
+    public int Count => _frozen!.Count;
+
+    /// <summary>Finds a command by its name as sent by the client (any case); null if unknown.</summary>
+    public CommandDef? Find(ReadOnlySpan<byte> name)
+    {
+        if (name.Length == 0 || name.Length > 64) return null;
+        Span<char> chars = stackalloc char[name.Length];
+        for (int i = 0; i < name.Length; i++) chars[i] = (char)name[i];
+        return _lookup.TryGetValue(chars, out CommandDef? def) ? def : null;
+    }
+
+    /// <summary>Finds a command by its name.</summary>
+    public CommandDef? Find(string name) => _frozen!.TryGetValue(name, out CommandDef? d) ? d : null;
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Runs one parsed command: finds it, applies Redis's checks in Redis's order (unknown command, NOAUTH, arity,
+/// LOADING, OOM), calls the handler and records statistics and the slow log. Called with the store lock held.
+/// </summary>
+public sealed class CommandDispatcher
+{
+    private readonly TieredServer _server;
+    private readonly CommandTable _table;
+
+    public CommandDispatcher(TieredServer server, CommandTable table)
+    {
+        _server = server;
+        _table = table;
+    }
+
+    public void Execute(CommandContext c)
+    {
+        _server.Stats.CommandsProcessed++;
+        CommandDef? cmd = _table.Find(c.Args[0]);
+        if (cmd is null)
+        {
+            _server.Stats.RejectedCalls++;
+            c.Writer.Error(UnknownCommandText(c));
+            return;
+        }
+        c.Command = cmd;
+        ClientSession client = c.Client;
+        if (!client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)
+        {
+            cmd.RejectedCalls++;
+            c.Writer.Error("NOAUTH Authentication required."u8);
+            return;
+        }
+        if (!cmd.ArityOk(c.Count))
+        {
+            cmd.RejectedCalls++;
+            c.WrongArity();
+            return;
+        }
+        if (_server.Loading && (cmd.Flags & CommandFlags.Loading) == 0)
+        {
+            cmd.RejectedCalls++;
+            c.Writer.Error("LOADING Tiered is loading the dataset in memory"u8);
+            return;
+        }
+        long errorsBefore = c.Writer.ErrorCount;
+        long t0 = Stopwatch.GetTimestamp();
+        cmd.Handler(c);
+        long dt = Stopwatch.GetTimestamp() - t0;
+        cmd.Calls++;
+        cmd.Ticks += dt;
+        if (c.Writer.ErrorCount != errorsBefore) cmd.FailedCalls++;
+        client.LastCommand = cmd.Name;
+        _server.SlowLog.Observe(c, dt);
+    }
+
+    private static string UnknownCommandText(CommandContext c)
+    {
+        var args = new StringBuilder();
+        for (int i = 1; i < c.Count && args.Length < 128; i++)
+        {
+            string a = c.Str(i);
+            int room = 128 - args.Length;
+            args.Append('\'').Append(a.Length > room ? a[..room] : a).Append("' ");
+        }
+        string name = c.Str(0);
+        if (name.Length > 128) name = name[..128];
+        return $"ERR unknown command '{name}', with args beginning with: {args}";
+    }
+}

@@ -1,0 +1,19 @@
+namespace Tiered.Server.Commands;
+
+/// <summary>Builds the command table from the command families (one family per file).</summary>
+public static class CommandRegistry
+{
+    public static CommandTable Build()
+    {
+        var t = new CommandTable();
+        ConnectionCommands.Register(t);
+        StringCommands.Register(t);
+        KeyCommands.Register(t);
+        ServerCommands.Register(t);
+        ConfigCommands.Register(t);
+        ClientCommands.Register(t);
+        IntrospectionCommands.Register(t);
+        t.Freeze();
+        return t;
+    }
+}

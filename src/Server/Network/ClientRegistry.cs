@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+
+namespace Tiered.Server.Network;
+
+/// <summary>
+/// The connected clients, for CLIENT LIST/KILL, INFO clients, timeouts and shutdown.
+/// Shared state rule: thread-safe; connections add themselves on accept and remove themselves when their loop ends.
+/// </summary>
+public sealed class ClientRegistry
+{
+    private readonly ConcurrentDictionary<long, Connection> _clients = new();
+
+    public int Count => _clients.Count;
+
+    public void Add(Connection c) => _clients[c.Session.Id] = c;
+
+    public void Remove(Connection c) => _clients.TryRemove(c.Session.Id, out _);
+
+    /// <summary>A snapshot of the sessions, ordered by id.</summary>
+    public List<ClientSession> Sessions()
+    {
+        var list = new List<ClientSession>(_clients.Count);
+        foreach (var kv in _clients) list.Add(kv.Value.Session);
+        list.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return list;
+    }
+
+    public void KillAll()
+    {
+        foreach (var kv in _clients) kv.Value.Kill();
+    }
+
+    /// <summary>Closes clients idle longer than <paramref name="idleMs"/>.</summary>
+    public void CloseIdle(long nowMs, long idleMs)
+    {
+        foreach (var kv in _clients)
+            if (nowMs - kv.Value.Session.LastInteractionMs > idleMs) kv.Value.Kill();
+    }
+}

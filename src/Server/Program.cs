@@ -1,0 +1,42 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tiered.Server;
+using Tiered.Tiering;
+
+// Continuations of socket operations run on the epoll thread instead of hopping to the thread pool: one
+// dispatch less per request. Must be set before the first socket is created.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
+var serverOptions = new ServerOptions();
+var engineOptions = new EngineOptions();
+var errors = ConfigLoader.Load(args, Environment.GetEnvironmentVariables(), new ConfigRegistry(serverOptions, engineOptions));
+if (errors.Count > 0)
+{
+    Console.Error.WriteLine("*** FATAL CONFIG ERROR ***");
+    foreach (string e in errors) Console.Error.WriteLine(e);
+    return 1;
+}
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "dd MMM yyyy HH:mm:ss.fff ";
+});
+builder.Logging.SetMinimumLevel(serverOptions.LogLevel switch
+{
+    "debug" => LogLevel.Debug,
+    "verbose" => LogLevel.Debug,
+    "warning" => LogLevel.Warning,
+    _ => LogLevel.Information,
+});
+builder.Services.AddSingleton(serverOptions);
+builder.Services.AddSingleton(engineOptions);
+builder.Services.AddHostedService<ServerHost>();
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+using IHost host = builder.Build();
+await host.RunAsync();
+return 0;

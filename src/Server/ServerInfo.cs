@@ -1,0 +1,12 @@
+namespace Tiered.Server;
+
+/// <summary>Version strings the server reports.</summary>
+public static class ServerInfo
+{
+    /// <summary>The Redis version we are compatible with; client libraries switch features on it.</summary>
+    public const string RedisVersion = "7.0.15";
+
+    /// <summary>Tiered's own version (INFO tiered_version).</summary>
+    public static readonly string TieredVersion =
+        typeof(ServerInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

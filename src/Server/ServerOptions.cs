@@ -1,0 +1,69 @@
+using Tiered.Tiering;
+
+namespace Tiered.Server;
+
+/// <summary>
+/// Settings of the network server and its clients. Defaults live here; each setting says what it changes.
+/// </summary>
+public sealed class ServerOptions
+{
+    /// <summary>TCP port.</summary>
+    public int Port { get; set; } = 6379;
+
+    /// <summary>Addresses to listen on (space-separated in config). Loopback by default.</summary>
+    public string[] Bind { get; set; } = ["127.0.0.1"];
+
+    /// <summary>Password for AUTH; null when clients need none.</summary>
+    public string? RequirePass { get; set; }
+
+    /// <summary>Most simultaneous clients; more are refused with an error.</summary>
+    public int MaxClients { get; set; } = 10000;
+
+    /// <summary>Seconds of idleness before a client is closed; 0 never.</summary>
+    public int Timeout { get; set; }
+
+    /// <summary>Largest amount of unparsed input one client may buffer.</summary>
+    public long ClientQueryBufferLimit { get; set; } = 1L << 30;
+
+    /// <summary>Commands slower than this many microseconds go to the slow log; negative disables it.</summary>
+    public long SlowlogLogSlowerThan { get; set; } = 10000;
+
+    /// <summary>Entries kept in the slow log.</summary>
+    public int SlowlogMaxLen { get; set; } = 128;
+
+    /// <summary>Milliseconds; events slower than this are recorded for LATENCY; 0 disables monitoring.</summary>
+    public long LatencyMonitorThreshold { get; set; }
+
+    /// <summary>TCP keepalive interval in seconds; 0 disables it.</summary>
+    public int TcpKeepAlive { get; set; } = 300;
+
+    /// <summary>Log verbosity: debug, verbose, notice, warning.</summary>
+    public string LogLevel { get; set; } = "notice";
+
+    /// <summary>The settings above in Redis's spelling.</summary>
+    public IEnumerable<Setting> Settings()
+    {
+        yield return new("port", "TCP port to listen on.", () => SettingParse.Int(Port),
+            SettingParse.IntSetter(v => Port = (int)v, 0, 65535), Mutable: false);
+        yield return new("bind", "Addresses to listen on, space-separated.", () => string.Join(' ', Bind),
+            s => { Bind = s.Split(' ', StringSplitOptions.RemoveEmptyEntries); return Bind.Length == 0 ? "bind needs an address" : null; }, Mutable: false);
+        yield return new("requirepass", "Password clients must AUTH with; empty for none.", () => RequirePass ?? "",
+            s => { RequirePass = s.Length == 0 ? null : s; return null; });
+        yield return new("maxclients", "Most simultaneous client connections.", () => SettingParse.Int(MaxClients),
+            SettingParse.IntSetter(v => MaxClients = (int)v, 1, 1_000_000));
+        yield return new("timeout", "Close clients idle for this many seconds; 0 never.", () => SettingParse.Int(Timeout),
+            SettingParse.IntSetter(v => Timeout = (int)v, 0, int.MaxValue));
+        yield return new("client-query-buffer-limit", "Most unparsed input bytes one client may buffer.", () => SettingParse.Int(ClientQueryBufferLimit),
+            SettingParse.SizeSetter(v => ClientQueryBufferLimit = v, 1024 * 1024));
+        yield return new("slowlog-log-slower-than", "Microseconds above which a command is logged in SLOWLOG; negative disables.", () => SettingParse.Int(SlowlogLogSlowerThan),
+            SettingParse.IntSetter(v => SlowlogLogSlowerThan = v, -1, long.MaxValue));
+        yield return new("slowlog-max-len", "Entries kept in SLOWLOG.", () => SettingParse.Int(SlowlogMaxLen),
+            SettingParse.IntSetter(v => SlowlogMaxLen = (int)v, 0, int.MaxValue));
+        yield return new("latency-monitor-threshold", "Milliseconds above which LATENCY records an event; 0 disables.", () => SettingParse.Int(LatencyMonitorThreshold),
+            SettingParse.IntSetter(v => LatencyMonitorThreshold = v, 0, long.MaxValue));
+        yield return new("tcp-keepalive", "TCP keepalive seconds; 0 disables.", () => SettingParse.Int(TcpKeepAlive),
+            SettingParse.IntSetter(v => TcpKeepAlive = (int)v, 0, int.MaxValue));
+        yield return new("loglevel", "Log verbosity: debug, verbose, notice, warning.", () => LogLevel,
+            SettingParse.EnumSetter(["debug", "verbose", "notice", "warning"], v => LogLevel = v));
+    }
+}

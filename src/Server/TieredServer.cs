@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Tiered.Server.Commands;
+using Tiered.Server.Network;
+using Tiered.Tiering;
+
+namespace Tiered.Server;
+
+/// <summary>
+/// The server: options, engine, command table, clients, and the listeners and background cycle that drive them.
+/// Hosted by <see cref="ServerHost"/> in the program, or created directly by in-process tests.
+/// </summary>
+public sealed class TieredServer : IAsyncDisposable
+{
+    private readonly List<Socket> _listeners = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _cron;
+    private long _nextClientId;
+
+    public TieredServer(ServerOptions options, EngineOptions engine, ILogger logger, Action? requestShutdown = null)
+    {
+        Options = options;
+        Engine = engine;
+        Logger = logger;
+        RequestShutdown = requestShutdown ?? (() => { });
+        Store = new Store(engine);
+        Config = new ConfigRegistry(options, engine);
+        Commands = CommandRegistry.Build();
+        Dispatcher = new CommandDispatcher(this, Commands);
+        SlowLog = new SlowLog(options);
+        StartedAt = DateTimeOffset.UtcNow;
+    }
+
+    public ServerOptions Options { get; }
+    public EngineOptions Engine { get; }
+    public ILogger Logger { get; }
+    public Store Store { get; }
+    public ConfigRegistry Config { get; }
+    public CommandTable Commands { get; }
+    public CommandDispatcher Dispatcher { get; }
+    public SlowLog SlowLog { get; }
+    public ServerStats Stats { get; } = new();
+    public ClientRegistry Clients { get; } = new();
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Asks the host to stop (SHUTDOWN).</summary>
+    public Action RequestShutdown { get; }
+
+    /// <summary>True while the dataset is loading: commands without the loading flag get -LOADING.</summary>
+    public volatile bool Loading;
+
+    /// <summary>The port actually bound (differs from the option when it was 0 in tests).</summary>
+    public int BoundPort { get; private set; }
+
+    /// <summary>Binds the listeners and starts accepting clients.</summary>
+    public void Start()
+    {
+        foreach (string addr in Options.Bind)
+        {
+            IPAddress ip = addr switch
+            {
+                "*" => IPAddress.Any,
+                "::*" => IPAddress.IPv6Any,
+                "localhost" => IPAddress.Loopback,
+                _ => IPAddress.Parse(addr.TrimStart('-')),
+            };
+            var s = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            s.Bind(new IPEndPoint(ip, Options.Port));
+            s.Listen(4096);
+            BoundPort = ((IPEndPoint)s.LocalEndPoint!).Port;
+            _listeners.Add(s);
+            _ = AcceptLoop(s);
+            Logger.LogInformation("Ready to accept connections on {Address}:{Port}", addr, BoundPort);
+        }
+        _cron = Task.Run(CronLoop);
+    }
+
+    private async Task AcceptLoop(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket s;
+            try { s = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+            catch (ObjectDisposedException) { return; }
+            catch (SocketException ex)
+            {
+                Logger.LogWarning("Accept failed: {Error}", ex.SocketErrorCode);
+                continue;
+            }
+            s.NoDelay = true;
+            if (Options.TcpKeepAlive > 0)
+            {
+                s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                s.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Options.TcpKeepAlive);
+            }
+            Stats.TotalConnections++;
+            if (Clients.Count >= Options.MaxClients)
+            {
+                Stats.RejectedConnections++;
+                try { s.Send("-ERR max number of clients reached\r\n"u8); } catch (SocketException) { }
+                s.Dispose();
+                continue;
+            }
+            var conn = new Connection(s, this, Interlocked.Increment(ref _nextClientId));
+            Clients.Add(conn);
+            _ = Task.Run(conn.RunAsync);
+        }
+    }
+
+    /// <summary>
+    /// The background cycle (Redis's serverCron): active expiry and idle-client timeouts, <c>hz</c> times a second.
+    /// Each expiry step holds the store lock for a bounded number of slots so requests keep flowing.
+    /// </summary>
+    private async Task CronLoop()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try { await Task.Delay(1000 / Math.Max(1, Engine.Hz), _stopping.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+            try
+            {
+                // Up to 4 rounds of 20k slots; stop early when a round found little to delete (Redis's 25% rule).
+                for (int round = 0; round < 4; round++)
+                {
+                    int deleted;
+                    lock (Store.Lock) deleted = Store.ActiveExpireCycle(20_000);
+                    if (deleted < 5000) break;
+                }
+                if (Options.Timeout > 0) Clients.CloseIdle(Store.Clock.NowMs, Options.Timeout * 1000L);
+            }
+            catch (Exception ex)
+            {
+                Logger.LogError(ex, "Background cycle failed");
+            }
+        }
+    }
+
+    /// <summary>Stops listening and closes every client.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        _stopping.Cancel();
+        foreach (Socket l in _listeners) l.Dispose();
+        Clients.KillAll();
+        if (_cron != null) await _cron.ConfigureAwait(false);
+    }
+
+    /// <summary>Seconds since start.</summary>
+    public long UptimeSeconds => (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds;
+
+    public static long Micros(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
+}

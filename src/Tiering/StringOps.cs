@@ -57,8 +57,10 @@ public interface IKeyValuePairs
 ///
 /// Numbers live as their decimal text, as in Redis: INCR parses the stored bytes with Redis's strict rules
 /// (no spaces, no '+', no leading zeros) and writes the result back as text; INCRBYFLOAT formats like Redis's
-/// human-friendly long double output (fixed notation, trailing zeros trimmed), using the shortest round-trip form of
-/// the double so 10.5 + 0.1 stores "10.6", not the binary noise "10.59999999999999964".
+/// human-friendly long double output (fixed notation, 17 decimals at most, trailing zeros trimmed). .NET has no
+/// long double, so the sum is computed exactly in decimal when both operands fit one (then "0.1" + "0.2" stores
+/// "0.3", as Redis does) and otherwise in double, printed in its shortest round-trip form so 10.5 + 0.1 stores
+/// "10.6", not the binary noise "10.59999999999999964".
 ///
 /// Expiry: times are absolute unix ms. A write whose expire time is already past (SET/GETEX with EXAT/PXAT in the
 /// past) leaves no key behind: the key is deleted at once and counted as expired, which is what a client of Redis
@@ -240,27 +242,28 @@ public static class StringOps
     }
 
     /// <summary>
-    /// INCRBYFLOAT: adds <paramref name="delta"/> to the float stored at the key (0 if missing), keeping the TTL, and
-    /// returns the stored text. A NaN <paramref name="delta"/> stands for an increment that was not a valid float: it
-    /// is reported (NotFloat) after the type and value checks, in Redis's order. Ok, WrongType, NotFloat or NanOrInfinity.
+    /// INCRBYFLOAT: adds <paramref name="increment"/> (float text, parsed after the type and value checks, in Redis's
+    /// order) to the float stored at the key (0 if missing), keeping the TTL, and returns the stored text.
+    /// Ok, WrongType, NotFloat or NanOrInfinity (nothing written on failure).
     /// </summary>
-    public static Status IncrByFloat(Database db, ReadOnlySpan<byte> key, double delta, out ReadOnlySpan<byte> result)
+    public static Status IncrByFloat(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> increment, out ReadOnlySpan<byte> result)
     {
         result = default;
         ulong hash = KeyIndex.Hash(key);
         int i = db.LookupWrite(key, hash);
-        double cur = 0;
+        ReadOnlySpan<byte> stored = "0"u8;
         if (i >= 0)
         {
             ref Entry e = ref db.At(i);
             if (e.Kind != ValueKind.String) return Status.WrongType;
-            if (!ParseFloat((byte[])e.Value!, out cur)) return Status.NotFloat;
+            stored = (byte[])e.Value!;
         }
-        if (double.IsNaN(delta)) return Status.NotFloat;
+        if (!ParseFloat(stored, out double cur) || !ParseFloat(increment, out double delta)) return Status.NotFloat;
         double sum = cur + delta;
         if (!double.IsFinite(sum)) return Status.NanOrInfinity;
         Span<byte> text = stackalloc byte[400];
-        result = Store(db, key, hash, i, text[..FormatFloat(sum, text)]);
+        int n = TryDecimalSum(stored, increment, out decimal exact) ? FormatDecimal(exact, text) : FormatFloat(sum, text);
+        result = Store(db, key, hash, i, text[..n]);
         return Status.Ok;
     }
 
@@ -357,18 +360,44 @@ public static class StringOps
         ReadOnlySpan<byte> text = dest[..n];
         int point = text.IndexOf((byte)'.');
         bool plain = text.IndexOfAny((byte)'E', (byte)'e') < 0 && (point < 0 || n - point - 1 <= 17);
-        if (!plain)
-        {
-            value.TryFormat(dest, out n, "F17", CultureInfo.InvariantCulture);
-            point = dest[..n].IndexOf((byte)'.');
-        }
-        if (point >= 0)
+        if (!plain) value.TryFormat(dest, out n, "F17", CultureInfo.InvariantCulture);
+        return TrimFraction(dest, n);
+    }
+
+    /// <summary>Drops trailing fraction zeros and a bare point, and turns "-0" into "0". Returns the new length.</summary>
+    private static int TrimFraction(Span<byte> dest, int n)
+    {
+        if (dest[..n].IndexOf((byte)'.') >= 0)
         {
             while (dest[n - 1] == '0') n--;
             if (dest[n - 1] == '.') n--;
         }
         if (n == 2 && dest[0] == '-' && dest[1] == '0') { dest[0] = (byte)'0'; n = 1; }
         return n;
+    }
+
+    /// <summary>
+    /// The exact sum of two decimal texts when operands and sum stay below 1e18. Redis adds in 80-bit long double
+    /// (64-bit mantissa) and prints 17 decimals, so for ordinary inputs its answer is the exact decimal sum
+    /// ("0.1" + "0.2" gives "0.3") where binary double arithmetic would show noise in the 17th decimal. Beyond
+    /// 1e18 the long double cannot hold every integer either, so the double path (which rounds alike) is used.
+    /// </summary>
+    private static bool TryDecimalSum(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, out decimal sum)
+    {
+        sum = 0;
+        const NumberStyles style = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
+        const decimal limit = 1e18m;
+        if (!decimal.TryParse(a, style, CultureInfo.InvariantCulture, out decimal x) || Math.Abs(x) >= limit) return false;
+        if (!decimal.TryParse(b, style, CultureInfo.InvariantCulture, out decimal y) || Math.Abs(y) >= limit) return false;
+        sum = x + y;
+        return Math.Abs(sum) < limit;
+    }
+
+    /// <summary>Formats a decimal like <see cref="FormatFloat"/>: rounded to 17 decimals, trailing zeros trimmed.</summary>
+    private static int FormatDecimal(decimal value, Span<byte> dest)
+    {
+        Math.Round(value, 17, MidpointRounding.ToEven).TryFormat(dest, out int n, "F17", CultureInfo.InvariantCulture);
+        return TrimFraction(dest, n);
     }
 
     /// <summary>The largest string a write may produce.</summary>

@@ -183,9 +183,8 @@ public static class StringCommands
 
     private static void IncrByFloat(CommandContext c)
     {
-        // An invalid increment travels as NaN so the engine reports it after the type check, as Redis does.
-        double delta = StringOps.ParseFloat(c[2], out double d) ? d : double.NaN;
-        Status s = StringOps.IncrByFloat(c.Db, c[1], delta, out ReadOnlySpan<byte> text);
+        // The engine parses the increment itself: Redis checks the key's type and value before it.
+        Status s = StringOps.IncrByFloat(c.Db, c[1], c[2], out ReadOnlySpan<byte> text);
         if (s == Status.Ok) c.Writer.Bulk(text);
         else c.Error(s);
     }

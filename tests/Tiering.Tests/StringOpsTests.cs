@@ -359,4 +359,26 @@ public sealed class StringOpsTests
         StringOps.GetDel(Db, B("n"), out _);
         Assert.Equal(0, _store.UsedMemory);
     }
+
+    [Fact]
+    public void SteadyGetSetAndIncrOfEqualLengthAllocateNothing()
+    {
+        byte[] key = B("key"), v1 = B("value-1"), v2 = B("value-2"), counter = B("counter");
+        StringOps.Set(Db, counter, B("10"));
+        for (int warm = 0; warm < 3; warm++)
+        {
+            StringOps.Set(Db, key, v1);
+            StringOps.Get(Db, key, out _);
+            StringOps.IncrBy(Db, counter, 1, out _);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int n = 0; n < 50; n++)
+        {
+            StringOps.Set(Db, key, (n & 1) == 0 ? v2 : v1);
+            StringOps.Get(Db, key, out _);
+            StringOps.IncrBy(Db, counter, 1, out _);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal("63", Value("counter"));
+    }
 }

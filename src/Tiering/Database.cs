@@ -176,6 +176,18 @@ public sealed class Database
         Store.Stats.ExpiredKeys += deleted;
         return deleted;
     }
+
+    /// <summary>
+    /// Finds a live key for a read that must not change its access data (EXISTS, TYPE, TTL, OBJECT: Redis's
+    /// LOOKUP_NOTOUCH): lazy expiry and keyspace hit/miss counting, no LFU or access-time update.
+    /// </summary>
+    internal int LookupReadNoTouch(ReadOnlySpan<byte> key)
+    {
+        int i = Lookup(key, KeyIndex.Hash(key));
+        if (i < 0) Store.Stats.KeyspaceMisses++;
+        else Store.Stats.KeyspaceHits++;
+        return i;
+    }
 }
 
 /// <summary>Estimated DRAM bytes of entries and values, for the memory budget and INFO memory.</summary>

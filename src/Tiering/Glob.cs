@@ -69,10 +69,11 @@ public static class Glob
             if (pattern[i] == '\\' && i + 1 < pattern.Length)
             {
                 i++;
-                if (Eq(pattern[i], c, noCase)) match = true;
+                if (pattern[i] == c) match = true; // Redis compares an escaped class byte exactly, even with nocase
                 i++;
             }
-            else if (i + 2 < pattern.Length && pattern[i + 1] == '-' && pattern[i + 2] != ']')
+            // Like Redis, "x-]" is a range up to ']' (the ']' does not close the class here).
+            else if (i + 2 < pattern.Length && pattern[i + 1] == '-')
             {
                 byte lo = pattern[i], hi = pattern[i + 2];
                 if (lo > hi) (lo, hi) = (hi, lo);

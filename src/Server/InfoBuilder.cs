@@ -111,9 +111,10 @@ public static class InfoBuilder
         string os = RuntimeInformation.OSDescription;
         if (OperatingSystem.IsLinux())
         {
-            // OSDescription is "Linux <release> <build string>"; keep the first two words.
-            string[] words = os.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
-            os = string.Join(' ', words.Take(2));
+            // OSDescription names the distribution; Redis shows the kernel (uname -s -r).
+            try { os = "Linux " + File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+            catch (IOException) { os = "Linux"; }
+            catch (UnauthorizedAccessException) { os = "Linux"; }
         }
         return $"{os} {arch}";
     }

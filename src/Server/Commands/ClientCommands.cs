@@ -182,7 +182,7 @@ public static class ClientCommands
             bool self = ReferenceEquals(s, c.Client);
             if (self && skipMe) continue;
             if (self) c.Client.CloseAfterReply = true;
-            else s.Kill();
+            else c.Server.Clients.Kill(conn);
             killed++;
         }
 

@@ -8,6 +8,7 @@ namespace Tiered.Server;
 /// CONFIG REWRITE: rewrites the config file so it states the running configuration. Lines that set a known
 /// setting get its current value; comments, blank lines and unknown lines stay as they were; settings that differ
 /// from their defaults and are not in the file are appended. The new file replaces the old one in one rename.
+/// Stateless; CONFIG REWRITE calls it under the store lock, so two rewrites never interleave.
 /// </summary>
 public static class ConfigRewriter
 {

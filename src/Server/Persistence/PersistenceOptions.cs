@@ -6,6 +6,8 @@ namespace Tiered.Server.Persistence;
 /// Settings of persistence. Nothing is persisted yet: the settings exist so tools that read them (redis-benchmark
 /// reads <c>save</c> and <c>appendonly</c> at start) see Redis's answer for a server that does not save, and so a
 /// config file that asks for persistence fails loudly instead of being ignored.
+///
+/// Shared state rule: the values cannot change (the setters accept only the defaults), so any thread may read them.
 /// </summary>
 public sealed class PersistenceOptions
 {

@@ -1,3 +1,4 @@
+using Tiered.Server.Persistence;
 using Tiered.Tiering;
 
 namespace Tiered.Server;
@@ -11,10 +12,11 @@ public sealed class ConfigRegistry
 {
     private readonly SortedDictionary<string, Setting> _settings = new(StringComparer.OrdinalIgnoreCase);
 
-    public ConfigRegistry(ServerOptions server, EngineOptions engine)
+    public ConfigRegistry(ServerOptions server, EngineOptions engine, PersistenceOptions? persistence = null)
     {
         foreach (Setting s in server.Settings()) _settings.Add(s.Name, s);
         foreach (Setting s in engine.Settings()) _settings.Add(s.Name, s);
+        foreach (Setting s in (persistence ?? new PersistenceOptions()).Settings()) _settings.Add(s.Name, s);
     }
 
     public IEnumerable<Setting> All => _settings.Values;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tiered.Server;
+using Tiered.Server.Persistence;
 using Tiered.Tiering;
 
 // Continuations of socket operations run on the epoll thread instead of hopping to the thread pool: one
@@ -11,7 +12,10 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
 
 var serverOptions = new ServerOptions();
 var engineOptions = new EngineOptions();
-var errors = ConfigLoader.Load(args, Environment.GetEnvironmentVariables(), new ConfigRegistry(serverOptions, engineOptions));
+// Persistence settings cannot differ from their defaults yet (the loader refuses other values), so the server's
+// own PersistenceOptions instance agrees with this one.
+var errors = ConfigLoader.Load(args, Environment.GetEnvironmentVariables(), new ConfigRegistry(serverOptions, engineOptions, new PersistenceOptions()));
+if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal)) serverOptions.ConfigFile = Path.GetFullPath(args[0]);
 if (errors.Count > 0)
 {
     Console.Error.WriteLine("*** FATAL CONFIG ERROR ***");

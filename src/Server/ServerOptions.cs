@@ -40,6 +40,9 @@ public sealed class ServerOptions
     /// <summary>Log verbosity: debug, verbose, notice, warning.</summary>
     public string LogLevel { get; set; } = "notice";
 
+    /// <summary>Absolute path of the config file the server was started with; null without one (not a setting).</summary>
+    public string? ConfigFile { get; set; }
+
     /// <summary>The settings above in Redis's spelling.</summary>
     public IEnumerable<Setting> Settings()
     {

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tiered.Server.Commands;
 using Tiered.Server.Network;
+using Tiered.Server.Persistence;
 using Tiered.Tiering;
 
 namespace Tiered.Server;
@@ -26,10 +27,11 @@ public sealed class TieredServer : IAsyncDisposable
         Logger = logger;
         RequestShutdown = requestShutdown ?? (() => { });
         Store = new Store(engine);
-        Config = new ConfigRegistry(options, engine);
+        Config = new ConfigRegistry(options, engine, Persistence);
         Commands = CommandRegistry.Build();
         Dispatcher = new CommandDispatcher(this, Commands);
         SlowLog = new SlowLog(options);
+        Latency = new LatencyMonitor(options);
         StartedAt = DateTimeOffset.UtcNow;
     }
 
@@ -41,6 +43,11 @@ public sealed class TieredServer : IAsyncDisposable
     public CommandTable Commands { get; }
     public CommandDispatcher Dispatcher { get; }
     public SlowLog SlowLog { get; }
+    public LatencyMonitor Latency { get; }
+    public ServerMetrics Metrics { get; } = new();
+
+    /// <summary>Persistence settings (nothing is persisted yet; see the class).</summary>
+    public PersistenceOptions Persistence { get; } = new();
     public ServerStats Stats { get; } = new();
     public ClientRegistry Clients { get; } = new();
     public DateTimeOffset StartedAt { get; }
@@ -123,6 +130,7 @@ public sealed class TieredServer : IAsyncDisposable
             catch (OperationCanceledException) { return; }
             try
             {
+                lock (Store.Lock) Metrics.Sample(Stats);
                 // Up to 4 rounds of 20k slots; stop early when a round found little to delete (Redis's 25% rule).
                 for (int round = 0; round < 4; round++)
                 {

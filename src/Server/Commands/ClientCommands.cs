@@ -1,11 +1,38 @@
+using System.Globalization;
+using System.Text;
+using Tiered.Server.Network;
+
 namespace Tiered.Server.Commands;
 
 /// <summary>CLIENT and its subcommands.</summary>
 public static class ClientCommands
 {
+    private const string Group = "connection";
+    private const string Parent = "client";
+
+    /// <summary>Receive size of a connection's input buffer (CLIENT LIST rbs, qbuf-free).</summary>
+    private const int ReceiveBuffer = 16 * 1024;
+
     public static void Register(CommandTable t)
     {
-        _ = t;
+        const CommandFlags conn = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
+        const CommandFlags admin = conn | CommandFlags.Admin;
+        t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for client connection commands.", "2.4.0", "Depends on subcommand.", Subcommands.Dispatch)
+        {
+            Subcommands =
+            [
+                Subcommands.Def(Parent, "id", 2, conn | CommandFlags.Fast, Group, "Returns the unique client ID of the connection.", "5.0.0", "O(1)", Id),
+                Subcommands.Def(Parent, "setname", 3, conn | CommandFlags.Fast, Group, "Sets the connection name.", "2.6.9", "O(1)", SetName),
+                Subcommands.Def(Parent, "getname", 2, conn | CommandFlags.Fast, Group, "Returns the name of the connection.", "2.6.9", "O(1)", GetName),
+                Subcommands.Def(Parent, "list", -2, admin, Group, "Lists open connections.", "2.4.0", "O(N) where N is the number of client connections", List),
+                Subcommands.Def(Parent, "info", 2, conn, Group, "Returns information about the connection.", "6.2.0", "O(1)", Info),
+                Subcommands.Def(Parent, "kill", -3, admin, Group, "Terminates open connections.", "2.4.0", "O(N) where N is the number of client connections", Kill),
+                Subcommands.Def(Parent, "setinfo", 4, conn | CommandFlags.Fast, Group, "Sets information specific to the client or connection.", "7.2.0", "O(1)", SetInfo),
+                Subcommands.Def(Parent, "no-evict", 3, admin, Group, "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", OnOff),
+                Subcommands.Def(Parent, "no-touch", 3, conn | CommandFlags.Fast, Group, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0", "O(1)", OnOff),
+                Subcommands.Def(Parent, "help", 2, CommandFlags.Loading | CommandFlags.Stale, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", Help),
+            ],
+        });
     }
 
     /// <summary>Redis's rule for client names: printable ASCII without spaces.</summary>
@@ -15,4 +42,221 @@ public static class ClientCommands
             if (b < '!' || b > '~') return false;
         return true;
     }
+
+    private static void Id(CommandContext c) => c.Writer.Integer(c.Client.Id);
+
+    private static void SetName(CommandContext c)
+    {
+        if (!ValidName(c[2])) { c.Writer.Error("ERR Client names cannot contain spaces, newlines or special characters."u8); return; }
+        c.Client.Name = c[2].Length == 0 ? null : c.Str(2);
+        c.Writer.Ok();
+    }
+
+    private static void GetName(CommandContext c)
+    {
+        if (c.Client.Name is null) c.Writer.Null();
+        else c.Writer.Bulk(c.Client.Name);
+    }
+
+    /// <summary>CLIENT LIST [TYPE normal|master|replica|slave|pubsub] [ID id [id ...]]</summary>
+    private static void List(CommandContext c)
+    {
+        var sb = new StringBuilder();
+        if (c.Count == 4 && c.Is(2, "TYPE"u8))
+        {
+            string? type = ClientType(c.Str(3));
+            if (type is null) { c.Writer.Error($"ERR Unknown client type '{c.Str(3)}'"); return; }
+            // Every client is a normal one until pub/sub and replication exist.
+            if (type == "normal")
+                foreach (Connection conn in c.Server.Clients.Connections()) AppendLine(sb, c, conn);
+        }
+        else if (c.Count > 3 && c.Is(2, "ID"u8))
+        {
+            var ids = new long[c.Count - 3];
+            for (int i = 3; i < c.Count; i++)
+                if (!c.TryLong(i, out ids[i - 3])) { c.Writer.Error("ERR Invalid client ID"u8); return; }
+            foreach (long id in ids)
+                if (c.Server.Clients.Find(id) is { } conn) AppendLine(sb, c, conn);
+        }
+        else if (c.Count != 2) { c.SyntaxError(); return; }
+        else
+        {
+            foreach (Connection conn in c.Server.Clients.Connections()) AppendLine(sb, c, conn);
+        }
+        c.Writer.Verbatim(sb.ToString());
+    }
+
+    private static void Info(CommandContext c)
+    {
+        var sb = new StringBuilder();
+        Connection? self = c.Server.Clients.Find(c.Client.Id);
+        if (self != null) AppendLine(sb, c, self);
+        c.Writer.Verbatim(sb.ToString());
+    }
+
+    /// <summary>Normalises a client type name as Redis's getClientTypeByName does; null when unknown.</summary>
+    private static string? ClientType(string name) => name.ToLowerInvariant() switch
+    {
+        "normal" => "normal",
+        "slave" or "replica" => "replica",
+        "pubsub" => "pubsub",
+        "master" => "master",
+        _ => null,
+    };
+
+    /// <summary>One CLIENT LIST line in Redis 7's field order, ending with a newline.</summary>
+    private static void AppendLine(StringBuilder sb, CommandContext c, Connection conn)
+    {
+        ClientSession s = conn.Session;
+        bool self = ReferenceEquals(s, c.Client);
+        long now = c.Store.Clock.NowMs;
+        long argvMem = 0;
+        if (self)
+            for (int i = 0; i < c.Count; i++) argvMem += c[i].Length;
+        long qbuf = s.QueryBufferBytes;
+        long qbufFree = Math.Max(0, ReceiveBuffer - qbuf);
+        string cmd = self ? c.Command.FullName : s.LastCommand;
+        var inv = CultureInfo.InvariantCulture;
+        sb.Append(inv, $"id={s.Id} addr={s.RemoteAddress} laddr={s.LocalAddress} fd={conn.Fd} name={s.Name ?? ""}")
+          .Append(inv, $" age={Math.Max(0, now - s.CreatedMs) / 1000} idle={(self ? 0 : Math.Max(0, now - s.LastInteractionMs) / 1000)}")
+          .Append(inv, $" flags=N db={s.DbIndex} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free={qbufFree}")
+          .Append(inv, $" argv-mem={argvMem} multi-mem=0 rbs={ReceiveBuffer} rbp={ReceiveBuffer} obl=0 oll=0 omem=0")
+          .Append(inv, $" tot-mem={ReceiveBuffer + qbuf + argvMem} events=r cmd={cmd} user=default redir=-1 resp={s.Protocol}")
+          .Append(inv, $" lib-name={s.LibName ?? ""} lib-ver={s.LibVersion ?? ""}\n");
+    }
+
+    /// <summary>
+    /// CLIENT KILL ip:port (old form: +OK or an error) or CLIENT KILL [ID id] [TYPE type] [USER user] [ADDR ip:port]
+    /// [LADDR ip:port] [SKIPME yes|no] (new form: the number of clients killed). A client killing itself gets its
+    /// reply before the connection closes.
+    /// </summary>
+    private static void Kill(CommandContext c)
+    {
+        string? addr = null, laddr = null, type = null;
+        long id = 0;
+        bool skipMe = true;
+        if (c.Count == 3)
+        {
+            addr = c.Str(2);
+            skipMe = false;   // with the old form a client may kill itself
+        }
+        else
+        {
+            for (int i = 2; i < c.Count; i += 2)
+            {
+                bool more = i + 1 < c.Count;
+                if (!more) { c.SyntaxError(); return; }
+                if (c.Is(i, "ID"u8))
+                {
+                    if (!c.TryLong(i + 1, out id) || id < 1) { c.Writer.Error("ERR client-id should be greater than 0"u8); return; }
+                }
+                else if (c.Is(i, "TYPE"u8))
+                {
+                    type = ClientType(c.Str(i + 1));
+                    if (type is null) { c.Writer.Error($"ERR Unknown client type '{c.Str(i + 1)}'"); return; }
+                }
+                else if (c.Is(i, "ADDR"u8)) addr = c.Str(i + 1);
+                else if (c.Is(i, "LADDR"u8)) laddr = c.Str(i + 1);
+                else if (c.Is(i, "USER"u8))
+                {
+                    if (c.Str(i + 1) != "default") { c.Writer.Error($"ERR No such user '{c.Str(i + 1)}'"); return; }
+                }
+                else if (c.Is(i, "SKIPME"u8))
+                {
+                    if (c.Is(i + 1, "YES"u8)) skipMe = true;
+                    else if (c.Is(i + 1, "NO"u8)) skipMe = false;
+                    else { c.SyntaxError(); return; }
+                }
+                else { c.SyntaxError(); return; }
+            }
+        }
+
+        int killed = 0;
+        foreach (Connection conn in c.Server.Clients.Connections())
+        {
+            ClientSession s = conn.Session;
+            if (addr != null && s.RemoteAddress != addr) continue;
+            if (laddr != null && s.LocalAddress != laddr) continue;
+            if (id != 0 && s.Id != id) continue;
+            if (type != null && type != "normal") continue;
+            bool self = ReferenceEquals(s, c.Client);
+            if (self && skipMe) continue;
+            if (self) c.Client.CloseAfterReply = true;
+            else c.Server.Clients.Kill(conn);
+            killed++;
+        }
+
+        if (c.Count == 3)
+        {
+            if (killed == 0) c.Writer.Error("ERR No such client"u8);
+            else c.Writer.Ok();
+        }
+        else c.Writer.Integer(killed);
+    }
+
+    /// <summary>CLIENT SETINFO LIB-NAME name | LIB-VER version (what client libraries report about themselves).</summary>
+    private static void SetInfo(CommandContext c)
+    {
+        bool libName = c.Is(2, "LIB-NAME"u8);
+        if (!libName && !c.Is(2, "LIB-VER"u8)) { c.Writer.Error($"ERR Unrecognized option '{c.Str(2)}'"); return; }
+        if (!ValidName(c[3]))
+        {
+            c.Writer.Error($"ERR {(libName ? "lib-name" : "lib-ver")} cannot contain spaces, newlines or special characters.");
+            return;
+        }
+        string? value = c[3].Length == 0 ? null : c.Str(3);
+        if (libName) c.Client.LibName = value;
+        else c.Client.LibVersion = value;
+        c.Writer.Ok();
+    }
+
+    /// <summary>
+    /// CLIENT NO-EVICT on|off and CLIENT NO-TOUCH on|off. Accepted for compatibility; neither changes anything yet
+    /// (there is no client eviction, and reads always update access data).
+    /// </summary>
+    private static void OnOff(CommandContext c)
+    {
+        if (c.Is(2, "ON"u8) || c.Is(2, "OFF"u8)) c.Writer.Ok();
+        else c.SyntaxError();
+    }
+
+    private static void Help(CommandContext c) => Subcommands.Help(c, "CLIENT",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
+        "    * ID <client-id>",
+        "      Kill connections by client id.",
+        "LIST [options ...]",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "    * ID <client-id> [<client-id> ...]",
+        "      Return clients of specified IDs only.",
+        "NO-EVICT (ON|OFF)",
+        "    Accepted for compatibility; there is no client eviction.",
+        "NO-TOUCH (ON|OFF)",
+        "    Accepted for compatibility; reads always update access data.",
+        "SETINFO <option> <value>",
+        "    Set client meta attr. Options are:",
+        "    * LIB-NAME: the client lib name.",
+        "    * LIB-VER: the client lib version.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.");
 }

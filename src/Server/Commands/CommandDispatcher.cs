@@ -57,6 +57,7 @@ public sealed class CommandDispatcher
         if (c.Writer.ErrorCount != errorsBefore) cmd.FailedCalls++;
         client.LastCommand = cmd.Name;
         _server.SlowLog.Observe(c, dt);
+        _server.Latency.ObserveCommand(cmd, dt, c.Store.Clock.NowMs);
     }
 
     private static string UnknownCommandText(CommandContext c)

@@ -1,10 +1,259 @@
+using System.Text;
+using Tiered.Tiering;
+
 namespace Tiered.Server.Commands;
 
-/// <summary>TODO(issue 2): filled in by the command family's author.</summary>
+/// <summary>Introspection: COMMAND (INFO DOCS COUNT LIST GETKEYS), SLOWLOG, LATENCY.</summary>
 public static class IntrospectionCommands
 {
+    private const string Group = "server";
+
     public static void Register(CommandTable t)
     {
-        _ = t;
+        const CommandFlags ls = CommandFlags.Loading | CommandFlags.Stale;
+        const CommandFlags admin = ls | CommandFlags.Admin;
+        t.Add(new("command", -1, ls, 0, 0, 0, Group, "Returns detailed information about all commands.", "2.8.13", "O(N) where N is the total number of Redis commands", Command)
+        {
+            Subcommands =
+            [
+                Subcommands.Def("command", "count", 2, ls, Group, "Returns a count of commands.", "2.8.13", "O(1)", Count),
+                Subcommands.Def("command", "info", -2, ls, Group, "Returns information about one, multiple or all commands.", "2.8.13", "O(N) where N is the number of commands to look up", Info),
+                Subcommands.Def("command", "docs", -2, ls, Group, "Returns documentary information about one, multiple or all commands.", "7.0.0", "O(N) where N is the number of commands to look up", Docs),
+                Subcommands.Def("command", "list", -2, ls, Group, "Returns a list of command names.", "7.0.0", "O(N) where N is the total number of Redis commands", List),
+                Subcommands.Def("command", "getkeys", -3, ls, Group, "Extracts the key names from an arbitrary command.", "2.8.13", "O(N) where N is the number of arguments to the command", GetKeys),
+                Subcommands.Def("command", "help", 2, ls, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", CommandHelp),
+            ],
+        });
+        t.Add(new("slowlog", -2, CommandFlags.None, 0, 0, 0, Group, "A container for slow log commands.", "2.2.12", "Depends on subcommand.", Subcommands.Dispatch)
+        {
+            Subcommands =
+            [
+                Subcommands.Def("slowlog", "get", -2, admin, Group, "Returns the slow log's entries.", "2.2.12", "O(N) where N is the number of entries returned", SlowlogGet),
+                Subcommands.Def("slowlog", "len", 2, admin, Group, "Returns the number of entries in the slow log.", "2.2.12", "O(1)", SlowlogLen),
+                Subcommands.Def("slowlog", "reset", 2, admin, Group, "Clears all entries from the slow log.", "2.2.12", "O(N) where N is the number of entries in the slowlog", SlowlogReset),
+                Subcommands.Def("slowlog", "help", 2, ls, Group, "Show helpful text about the different subcommands", "6.2.0", "O(1)", SlowlogHelp),
+            ],
+        });
+        t.Add(new("latency", -2, CommandFlags.None, 0, 0, 0, Group, "A container for latency diagnostics commands.", "2.8.13", "Depends on subcommand.", Subcommands.Dispatch)
+        {
+            Subcommands =
+            [
+                Subcommands.Def("latency", "latest", 2, admin | CommandFlags.NoScript, Group, "Returns the latest latency samples for all events.", "2.8.13", "O(1)", LatencyLatest),
+                Subcommands.Def("latency", "history", 3, admin | CommandFlags.NoScript, Group, "Returns timestamp-latency samples for an event.", "2.8.13", "O(1)", LatencyHistory),
+                Subcommands.Def("latency", "reset", -2, admin | CommandFlags.NoScript, Group, "Resets the latency data for one or more events.", "2.8.13", "O(1)", LatencyReset),
+                Subcommands.Def("latency", "help", 2, ls, Group, "Returns helpful text about the different subcommands.", "2.8.13", "O(1)", LatencyHelp),
+            ],
+        });
     }
+
+    // ---- COMMAND ----
+
+    private static void Command(CommandContext c)
+    {
+        if (c.Count > 1) { Subcommands.Dispatch(c); return; }
+        List<CommandDef> all = Sorted(c);
+        c.Writer.Array(all.Count);
+        foreach (CommandDef d in all) CommandInfoWriter.Info(c.Writer, d);
+    }
+
+    private static List<CommandDef> Sorted(CommandContext c)
+        => c.Server.Commands.All.OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+
+    private static void Count(CommandContext c) => c.Writer.Integer(c.Server.Commands.Count);
+
+    /// <summary>Finds "get" or "config|get".</summary>
+    private static CommandDef? Lookup(CommandContext c, string name)
+    {
+        int bar = name.IndexOf('|');
+        if (bar < 0) return c.Server.Commands.Find(name);
+        CommandDef? parent = c.Server.Commands.Find(name[..bar]);
+        return parent is null ? null : Subcommands.Find(parent, Encoding.UTF8.GetBytes(name[(bar + 1)..]));
+    }
+
+    private static void Info(CommandContext c)
+    {
+        if (c.Count == 2)
+        {
+            List<CommandDef> all = Sorted(c);
+            c.Writer.Array(all.Count);
+            foreach (CommandDef d in all) CommandInfoWriter.Info(c.Writer, d);
+            return;
+        }
+        c.Writer.Array(c.Count - 2);
+        for (int i = 2; i < c.Count; i++)
+        {
+            CommandDef? d = Lookup(c, c.Str(i));
+            if (d is null) c.Writer.NullArray();
+            else CommandInfoWriter.Info(c.Writer, d);
+        }
+    }
+
+    private static void Docs(CommandContext c)
+    {
+        var found = new List<CommandDef>();
+        if (c.Count == 2) found = Sorted(c);
+        else
+            for (int i = 2; i < c.Count; i++)
+                if (Lookup(c, c.Str(i)) is { } d) found.Add(d);
+        c.Writer.Map(found.Count);
+        foreach (CommandDef d in found)
+        {
+            c.Writer.Bulk(d.FullName);
+            CommandInfoWriter.Docs(c.Writer, d);
+        }
+    }
+
+    /// <summary>COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern], subcommands included.</summary>
+    private static void List(CommandContext c)
+    {
+        Func<CommandDef, bool> keep = _ => true;
+        if (c.Count == 5 && c.Is(2, "FILTERBY"u8))
+        {
+            string arg = c.Str(4);
+            if (c.Is(3, "MODULE"u8)) keep = _ => false;
+            else if (c.Is(3, "ACLCAT"u8))
+                keep = d => CommandInfoWriter.AclCategories(d).Contains("@" + arg.ToLowerInvariant());
+            else if (c.Is(3, "PATTERN"u8))
+            {
+                byte[] pattern = Encoding.UTF8.GetBytes(arg);
+                keep = d => Glob.Match(pattern, Encoding.UTF8.GetBytes(d.FullName), noCase: true);
+            }
+            else { c.SyntaxError(); return; }
+        }
+        else if (c.Count != 2) { c.SyntaxError(); return; }
+
+        var names = new List<string>();
+        foreach (CommandDef d in Sorted(c))
+        {
+            if (keep(d)) names.Add(d.FullName);
+            foreach (CommandDef s in d.Subcommands)
+                if (keep(s)) names.Add(s.FullName);
+        }
+        c.Writer.Array(names.Count);
+        foreach (string n in names) c.Writer.Bulk(n);
+    }
+
+    /// <summary>COMMAND GETKEYS command arg...: the keys at the command's first/last/step positions.</summary>
+    private static void GetKeys(CommandContext c)
+    {
+        CommandDef? d = c.Server.Commands.Find(c[2]);
+        if (d is null) { c.Writer.Error("ERR Invalid command specified"u8); return; }
+        int argc = c.Count - 2;
+        if (!d.ArityOk(argc)) { c.Writer.Error("ERR Invalid number of arguments specified for command"u8); return; }
+        if (d.FirstKey <= 0) { c.Writer.Error("ERR The command has no key arguments"u8); return; }
+        int last = d.LastKey < 0 ? argc + d.LastKey : Math.Min(d.LastKey, argc - 1);
+        var keys = new List<int>();
+        for (int k = d.FirstKey; k <= last; k += Math.Max(1, d.Step)) keys.Add(k);
+        c.Writer.Array(keys.Count);
+        foreach (int k in keys) c.Writer.Bulk(c[2 + k]);
+    }
+
+    private static void CommandHelp(CommandContext c) => Subcommands.Help(c, "COMMAND",
+        "(no subcommand)",
+        "    Return details about all commands.",
+        "COUNT",
+        "    Return the total number of commands in this server.",
+        "LIST",
+        "    Return a list of all commands in this server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full command.");
+
+    // ---- SLOWLOG ----
+
+    private static void SlowlogGet(CommandContext c)
+    {
+        long count = 10;
+        if (c.Count > 3) { c.SyntaxError(); return; }
+        if (c.Count == 3)
+        {
+            if (!c.TryLong(2, out count) || count < -1) { c.Writer.Error("ERR count should be greater than or equal to -1"u8); return; }
+            if (count == -1) count = c.Server.SlowLog.Count;
+        }
+        int n = (int)Math.Min(count, c.Server.SlowLog.Count);
+        c.Writer.Array(n);
+        foreach (SlowLogEntry e in c.Server.SlowLog.Entries.Take(n))
+        {
+            c.Writer.Array(6);
+            c.Writer.Integer(e.Id);
+            c.Writer.Integer(e.UnixTime);
+            c.Writer.Integer(e.Micros);
+            c.Writer.Array(e.Args.Length);
+            foreach (string a in e.Args) c.Writer.Bulk(a);
+            c.Writer.Bulk(e.ClientAddress);
+            c.Writer.Bulk(e.ClientName);
+        }
+    }
+
+    private static void SlowlogLen(CommandContext c) => c.Writer.Integer(c.Server.SlowLog.Count);
+
+    private static void SlowlogReset(CommandContext c)
+    {
+        c.Server.SlowLog.Reset();
+        c.Writer.Ok();
+    }
+
+    private static void SlowlogHelp(CommandContext c) => Subcommands.Help(c, "SLOWLOG",
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog.");
+
+    // ---- LATENCY ----
+
+    private static void LatencyLatest(CommandContext c)
+    {
+        IReadOnlyDictionary<string, LatencyEvent> events = c.Server.Latency.Events;
+        c.Writer.Array(events.Count);
+        foreach (var (name, e) in events)
+        {
+            c.Writer.Array(4);
+            c.Writer.Bulk(name);
+            c.Writer.Integer(e.Latest.UnixTime);
+            c.Writer.Integer(e.Latest.Millis);
+            c.Writer.Integer(e.Max);
+        }
+    }
+
+    private static void LatencyHistory(CommandContext c)
+    {
+        if (!c.Server.Latency.Events.TryGetValue(c.Str(2), out LatencyEvent? e)) { c.Writer.Array(0); return; }
+        List<LatencySample> samples = e.Samples.ToList();
+        c.Writer.Array(samples.Count);
+        foreach (LatencySample s in samples)
+        {
+            c.Writer.Array(2);
+            c.Writer.Integer(s.UnixTime);
+            c.Writer.Integer(s.Millis);
+        }
+    }
+
+    private static void LatencyReset(CommandContext c)
+    {
+        if (c.Count == 2) { c.Writer.Integer(c.Server.Latency.Reset()); return; }
+        int n = 0;
+        for (int i = 2; i < c.Count; i++) n += c.Server.Latency.Reset(c.Str(i));
+        c.Writer.Integer(n);
+    }
+
+    private static void LatencyHelp(CommandContext c) => Subcommands.Help(c, "LATENCY",
+        "HISTORY <event>",
+        "    Return time-latency samples for the <event> class.",
+        "LATEST",
+        "    Return the latest latency samples for all events.",
+        "RESET [<event> ...]",
+        "    Reset latency data of one or more <event> classes.",
+        "    (default: reset all data for all event classes)");
 }

@@ -1,10 +1,76 @@
+using Microsoft.Extensions.Logging;
+
 namespace Tiered.Server.Commands;
 
-/// <summary>TODO(issue 2): filled in by the command family's author.</summary>
+/// <summary>Server commands: INFO TIME SHUTDOWN ROLE CLUSTER.</summary>
 public static class ServerCommands
 {
+    private const string Group = "server";
+
     public static void Register(CommandTable t)
     {
-        _ = t;
+        const CommandFlags ls = CommandFlags.Loading | CommandFlags.Stale;
+        t.Add(new("info", -1, ls | CommandFlags.Random, 0, 0, 0, Group, "Returns information and statistics about the server.", "1.0.0", "O(1)", Info));
+        t.Add(new("time", 1, ls | CommandFlags.Fast | CommandFlags.Random, 0, 0, 0, Group, "Returns the server time.", "2.6.0", "O(1)", Time));
+        t.Add(new("shutdown", -1, ls | CommandFlags.Admin | CommandFlags.NoScript, 0, 0, 0, Group, "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", Shutdown));
+        t.Add(new("role", 1, ls | CommandFlags.Fast | CommandFlags.NoScript, 0, 0, 0, Group, "Returns the replication role.", "2.8.12", "O(1)", Role));
+        t.Add(new("cluster", -2, CommandFlags.None, 0, 0, 0, "cluster", "A container for Redis Cluster commands.", "3.0.0", "Depends on subcommand.", Cluster));
     }
+
+    private static void Info(CommandContext c)
+    {
+        var sections = new string[c.Count - 1];
+        for (int i = 1; i < c.Count; i++) sections[i - 1] = c.Str(i);
+        c.Writer.Verbatim(InfoBuilder.Build(c.Server, sections));
+    }
+
+    private static void Time(CommandContext c)
+    {
+        long us = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
+        c.Writer.Array(2);
+        c.Writer.BulkInteger(us / 1_000_000);
+        c.Writer.BulkInteger(us % 1_000_000);
+    }
+
+    /// <summary>
+    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted, so NOSAVE, NOW and FORCE change nothing;
+    /// SAVE cannot be honoured and fails unless FORCE is given. On success there is no reply: the connection closes
+    /// and the host stops.
+    /// </summary>
+    private static void Shutdown(CommandContext c)
+    {
+        bool save = false, nosave = false, force = false, abort = false;
+        for (int i = 1; i < c.Count; i++)
+        {
+            if (c.Is(i, "NOSAVE"u8)) nosave = true;
+            else if (c.Is(i, "SAVE"u8)) save = true;
+            else if (c.Is(i, "NOW"u8)) { }
+            else if (c.Is(i, "FORCE"u8)) force = true;
+            else if (c.Is(i, "ABORT"u8)) abort = true;
+            else { c.SyntaxError(); return; }
+        }
+        if (save && nosave || abort && c.Count != 2) { c.SyntaxError(); return; }
+        if (abort) { c.Writer.Error("ERR No shutdown in progress."u8); return; }
+        if (save && !force)
+        {
+            c.Server.Logger.LogWarning(
+                "SHUTDOWN SAVE refused: this server cannot save a snapshot (use NOSAVE or FORCE)");
+            c.Writer.Error("ERR Errors trying to SHUTDOWN. Check logs."u8);
+            return;
+        }
+        c.Server.Logger.LogWarning(
+            "User requested shutdown... (client {Addr})", c.Client.RemoteAddress);
+        c.Client.CloseAfterReply = true;
+        c.Server.RequestShutdown();
+    }
+
+    private static void Role(CommandContext c)
+    {
+        c.Writer.Array(3);
+        c.Writer.Bulk("master"u8);
+        c.Writer.Integer(0);
+        c.Writer.Array(0);
+    }
+
+    private static void Cluster(CommandContext c) => c.Writer.Error("ERR This instance has cluster support disabled"u8);
 }

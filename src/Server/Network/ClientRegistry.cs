@@ -25,6 +25,28 @@ public sealed class ClientRegistry
         return list;
     }
 
+    /// <summary>A snapshot of the connections, ordered by client id (CLIENT LIST, CLIENT KILL).</summary>
+    public List<Connection> Connections()
+    {
+        var list = new List<Connection>(_clients.Count);
+        foreach (var kv in _clients) list.Add(kv.Value);
+        list.Sort((a, b) => a.Session.Id.CompareTo(b.Session.Id));
+        return list;
+    }
+
+    /// <summary>The connection of client <paramref name="id"/>, or null.</summary>
+    public Connection? Find(long id) => _clients.TryGetValue(id, out Connection? c) ? c : null;
+
+    /// <summary>
+    /// Closes <paramref name="c"/> and forgets it at once (CLIENT KILL), so a CLIENT LIST or KILL right after no
+    /// longer sees it even before its loop has ended.
+    /// </summary>
+    public void Kill(Connection c)
+    {
+        _clients.TryRemove(c.Session.Id, out _);
+        c.Kill();
+    }
+
     public void KillAll()
     {
         foreach (var kv in _clients) kv.Value.Kill();

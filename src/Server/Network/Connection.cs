@@ -45,6 +45,7 @@ public sealed class Connection
     {
         _socket = socket;
         _server = server;
+        Fd = (long)socket.Handle;
         _input = new Pipe(new PipeOptions(
             pool: MemoryPool<byte>.Shared,
             readerScheduler: PipeScheduler.Inline,
@@ -63,6 +64,9 @@ public sealed class Connection
     }
 
     public ClientSession Session { get; }
+
+    /// <summary>The socket's file descriptor, as CLIENT LIST shows it (read once; stable for the connection's life).</summary>
+    public long Fd { get; }
 
     /// <summary>Closes the socket; the loop notices and ends. Safe from any thread, more than once.</summary>
     public void Kill()

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Dispatch for container commands (CLIENT, CONFIG, COMMAND, SLOWLOG, LATENCY): finds the subcommand named by
+/// argument 1, checks its arity with Redis's <c>'client|kill'</c> wording, runs it and keeps its own statistics so
+/// INFO commandstats can show <c>cmdstat_client|list</c> like Redis 7.
+/// </summary>
+public static class Subcommands
+{
+    /// <summary>A subcommand definition; <paramref name="arity"/> counts the container name too, as in Redis.</summary>
+    public static CommandDef Def(string parent, string name, int arity, CommandFlags flags, string group, string summary,
+        string since, string complexity, CommandHandler handler)
+        => new(name, arity, flags, 0, 0, 0, group, summary, since, complexity, handler) { Parent = parent };
+
+    /// <summary>The handler of a container command: runs the subcommand named by argument 1.</summary>
+    public static void Dispatch(CommandContext c)
+    {
+        CommandDef container = c.Command;
+        CommandDef? sub = Find(container, c[1]);
+        if (sub is null)
+        {
+            c.UnknownSubcommand();
+            return;
+        }
+        c.Command = sub;
+        try
+        {
+            if (!sub.ArityOk(c.Count))
+            {
+                sub.RejectedCalls++;
+                c.WrongArity();
+                return;
+            }
+            long errorsBefore = c.Writer.ErrorCount;
+            long t0 = Stopwatch.GetTimestamp();
+            sub.Handler(c);
+            sub.Ticks += Stopwatch.GetTimestamp() - t0;
+            sub.Calls++;
+            if (c.Writer.ErrorCount != errorsBefore) sub.FailedCalls++;
+        }
+        finally
+        {
+            c.Command = container;
+        }
+    }
+
+    /// <summary>Finds a subcommand by name, ignoring case.</summary>
+    public static CommandDef? Find(CommandDef container, ReadOnlySpan<byte> name)
+    {
+        foreach (CommandDef s in container.Subcommands)
+            if (System.Text.Ascii.EqualsIgnoreCase(name, s.Name)) return s;
+        return null;
+    }
+
+    /// <summary>
+    /// Redis's HELP reply: a first line naming the command, then the given lines, then HELP itself, each a status
+    /// string.
+    /// </summary>
+    public static void Help(CommandContext c, string container, params string[] lines)
+    {
+        c.Writer.Array(lines.Length + 3);
+        c.Writer.Simple($"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+        foreach (string l in lines) c.Writer.Simple(l);
+        c.Writer.Simple("HELP");
+        c.Writer.Simple("    Print this help.");
+    }
+}

@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Tiered.Server.Commands;
+using Tiered.Tiering;
+
+namespace Tiered.Server;
+
+/// <summary>
+/// Builds the text of INFO: <c># Section</c> headers, <c>field:value</c> lines ending in CRLF, a blank line
+/// between sections, with Redis's section and field names. Must be called with the store lock held (it reads
+/// engine state and counters that change under it).
+/// </summary>
+public static class InfoBuilder
+{
+    /// <summary>Sections of plain <c>INFO</c> (and <c>INFO default</c>), in Redis's order.</summary>
+    public static readonly string[] DefaultSections =
+        ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "cluster", "tiering", "keyspace"];
+
+    /// <summary>Sections of <c>INFO all</c>: the default ones plus commandstats (Redis has no modules here).</summary>
+    public static readonly string[] AllSections =
+        ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "cluster", "tiering", "keyspace"];
+
+    /// <summary>
+    /// The INFO text for the requested section names (any case; "default", "all", "everything" expand).
+    /// Unknown names are ignored, as Redis does; no names means the default sections.
+    /// </summary>
+    public static string Build(TieredServer server, IReadOnlyList<string> requested)
+    {
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        if (requested.Count == 0) wanted.UnionWith(DefaultSections);
+        foreach (string r in requested)
+        {
+            string n = r.ToLowerInvariant();
+            if (n == "default") wanted.UnionWith(DefaultSections);
+            else if (n is "all" or "everything") wanted.UnionWith(AllSections);
+            else wanted.Add(n);
+        }
+        var sb = new StringBuilder(4096);
+        foreach (string section in AllSections)
+        {
+            if (!wanted.Contains(section)) continue;
+            if (sb.Length > 0) sb.Append("\r\n");
+            switch (section)
+            {
+                case "server": Server(sb, server); break;
+                case "clients": Clients(sb, server); break;
+                case "memory": Memory(sb, server); break;
+                case "persistence": Persistence(sb, server); break;
+                case "stats": Stats(sb, server); break;
+                case "replication": Replication(sb, server); break;
+                case "cpu": Cpu(sb); break;
+                case "commandstats": CommandStats(sb, server); break;
+                case "cluster": sb.Append("# Cluster\r\n"); Line(sb, "cluster_enabled", 0); break;
+                case "tiering": sb.Append("# Tiering\r\n"); Line(sb, "tiering_enabled", 0); break;
+                case "keyspace": Keyspace(sb, server.Store); break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static void Line(StringBuilder sb, string name, string value) => sb.Append(name).Append(':').Append(value).Append("\r\n");
+
+    private static void Line(StringBuilder sb, string name, long value) => Line(sb, name, value.ToString(CultureInfo.InvariantCulture));
+
+    private static string F2(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
+
+    private static void Server(StringBuilder sb, TieredServer s)
+    {
+        long nowUs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
+        long uptime = s.UptimeSeconds;
+        sb.Append("# Server\r\n");
+        Line(sb, "redis_version", ServerInfo.RedisVersion);
+        Line(sb, "tiered_version", ServerInfo.TieredVersion);
+        Line(sb, "redis_git_sha1", "00000000");
+        Line(sb, "redis_git_dirty", 0);
+        Line(sb, "redis_mode", "standalone");
+        Line(sb, "os", OsDescription);
+        Line(sb, "arch_bits", IntPtr.Size * 8);
+        Line(sb, "multiplexing_api", "dotnet-sockets");
+        Line(sb, "runtime_version", Environment.Version.ToString());
+        Line(sb, "process_id", Environment.ProcessId);
+        Line(sb, "process_supervised", "no");
+        Line(sb, "run_id", s.Metrics.RunId);
+        Line(sb, "tcp_port", s.BoundPort);
+        Line(sb, "server_time_usec", nowUs);
+        Line(sb, "uptime_in_seconds", uptime);
+        Line(sb, "uptime_in_days", uptime / 86400);
+        Line(sb, "hz", s.Engine.Hz);
+        Line(sb, "configured_hz", s.Engine.Hz);
+        Line(sb, "lru_clock", s.Store.Clock.Seconds & 0xFFFFFF);
+        Line(sb, "executable", Environment.ProcessPath ?? "");
+        Line(sb, "config_file", s.Options.ConfigFile ?? "");
+        Line(sb, "io_threads_active", 0);
+    }
+
+    /// <summary>Like Redis's "Linux 5.15.0-91-generic x86_64": kernel name and release, then the machine.</summary>
+    private static readonly string OsDescription = BuildOsDescription();
+
+    private static string BuildOsDescription()
+    {
+        string arch = RuntimeInformation.OSArchitecture switch
+        {
+            Architecture.X64 => "x86_64",
+            Architecture.Arm64 => "aarch64",
+            Architecture.X86 => "i686",
+            Architecture.Arm => "armv7l",
+            var a => a.ToString().ToLowerInvariant(),
+        };
+        string os = RuntimeInformation.OSDescription;
+        if (OperatingSystem.IsLinux())
+        {
+            // OSDescription names the distribution; Redis shows the kernel (uname -s -r).
+            try { os = "Linux " + File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+            catch (IOException) { os = "Linux"; }
+            catch (UnauthorizedAccessException) { os = "Linux"; }
+        }
+        return $"{os} {arch}";
+    }
+
+    private static void Clients(StringBuilder sb, TieredServer s)
+    {
+        long maxInput = 0;
+        foreach (ClientSession c in s.Clients.Sessions()) maxInput = Math.Max(maxInput, c.QueryBufferBytes);
+        sb.Append("# Clients\r\n");
+        Line(sb, "connected_clients", s.Clients.Count);
+        Line(sb, "cluster_connections", 0);
+        Line(sb, "maxclients", s.Options.MaxClients);
+        Line(sb, "client_recent_max_input_buffer", maxInput);
+        Line(sb, "blocked_clients", 0);
+        Line(sb, "tracking_clients", 0);
+        Line(sb, "clients_in_timeout_table", 0);
+    }
+
+    private static void Memory(StringBuilder sb, TieredServer s)
+    {
+        // used_memory is the managed heap (the allocator's view, as jemalloc's is for Redis); RSS is the
+        // process working set; the dataset figure is the engine's own estimate of keys and values.
+        long used = GC.GetTotalMemory(false);
+        s.Metrics.NoteUsedMemory(used);
+        long rss = Environment.WorkingSet;
+        long peak = s.Metrics.PeakUsedMemory;
+        long dataset = s.Store.UsedMemory;
+        long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long maxmemory = s.Engine.MaxMemory;
+        sb.Append("# Memory\r\n");
+        Line(sb, "used_memory", used);
+        Line(sb, "used_memory_human", Human(used));
+        Line(sb, "used_memory_rss", rss);
+        Line(sb, "used_memory_rss_human", Human(rss));
+        Line(sb, "used_memory_peak", peak);
+        Line(sb, "used_memory_peak_human", Human(peak));
+        Line(sb, "used_memory_peak_perc", F2(peak == 0 ? 0 : 100.0 * used / peak) + "%");
+        Line(sb, "used_memory_dataset", dataset);
+        Line(sb, "used_memory_dataset_perc", F2(used == 0 ? 0 : 100.0 * dataset / used) + "%");
+        Line(sb, "total_system_memory", total);
+        Line(sb, "total_system_memory_human", Human(total));
+        Line(sb, "maxmemory", maxmemory);
+        Line(sb, "maxmemory_human", Human(maxmemory));
+        Line(sb, "maxmemory_policy", s.Engine.MaxMemoryPolicy);
+        Line(sb, "mem_fragmentation_ratio", F2(used == 0 ? 0 : (double)rss / used));
+        Line(sb, "mem_allocator", "dotnet-gc");
+    }
+
+    /// <summary>Redis's bytesToHuman: 512B, 1.50K, 64.00M...</summary>
+    public static string Human(long bytes)
+    {
+        if (bytes < 1024) return bytes.ToString(CultureInfo.InvariantCulture) + "B";
+        string[] units = ["K", "M", "G", "T", "P"];
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
+        return F2(v) + units[u];
+    }
+
+    private static void Persistence(StringBuilder sb, TieredServer s)
+    {
+        // Nothing is persisted: no snapshot was ever taken, so every write since start is unsaved.
+        long writes = 0;
+        foreach (CommandDef d in s.Commands.All)
+            if ((d.Flags & CommandFlags.Write) != 0) writes += d.Calls - d.FailedCalls;
+        sb.Append("# Persistence\r\n");
+        Line(sb, "loading", s.Loading ? 1 : 0);
+        Line(sb, "async_loading", 0);
+        Line(sb, "rdb_changes_since_last_save", writes);
+        Line(sb, "rdb_bgsave_in_progress", 0);
+        Line(sb, "rdb_last_save_time", s.StartedAt.ToUnixTimeSeconds());
+        Line(sb, "rdb_last_bgsave_status", "ok");
+        Line(sb, "rdb_last_bgsave_time_sec", -1);
+        Line(sb, "rdb_current_bgsave_time_sec", -1);
+        Line(sb, "rdb_saves", 0);
+        Line(sb, "aof_enabled", 0);
+        Line(sb, "aof_rewrite_in_progress", 0);
+        Line(sb, "aof_rewrite_scheduled", 0);
+        Line(sb, "aof_last_rewrite_time_sec", -1);
+        Line(sb, "aof_current_rewrite_time_sec", -1);
+        Line(sb, "aof_last_bgrewrite_status", "ok");
+        Line(sb, "aof_rewrites", 0);
+        Line(sb, "aof_last_write_status", "ok");
+    }
+
+    private static void Stats(StringBuilder sb, TieredServer s)
+    {
+        ServerStats st = s.Stats;
+        EngineStats es = s.Store.Stats;
+        sb.Append("# Stats\r\n");
+        Line(sb, "total_connections_received", st.TotalConnections);
+        Line(sb, "total_commands_processed", st.CommandsProcessed);
+        Line(sb, "instantaneous_ops_per_sec", (long)Math.Round(s.Metrics.OpsPerSec));
+        Line(sb, "total_net_input_bytes", st.InputBytes);
+        Line(sb, "total_net_output_bytes", st.OutputBytes);
+        Line(sb, "instantaneous_input_kbps", F2(s.Metrics.InputKbps));
+        Line(sb, "instantaneous_output_kbps", F2(s.Metrics.OutputKbps));
+        Line(sb, "rejected_connections", st.RejectedConnections);
+        Line(sb, "sync_full", 0);
+        Line(sb, "sync_partial_ok", 0);
+        Line(sb, "sync_partial_err", 0);
+        Line(sb, "expired_keys", es.ExpiredKeys);
+        Line(sb, "evicted_keys", es.EvictedKeys);
+        Line(sb, "keyspace_hits", es.KeyspaceHits);
+        Line(sb, "keyspace_misses", es.KeyspaceMisses);
+        Line(sb, "latest_fork_usec", 0);
+        Line(sb, "total_forks", 0);
+        Line(sb, "total_error_replies", TotalErrorReplies(s));
+    }
+
+    /// <summary>
+    /// Unknown commands plus every command's rejected and failed calls. A container's counters already include
+    /// its subcommands' errors (they are written while the container's handler runs).
+    /// </summary>
+    public static long TotalErrorReplies(TieredServer s)
+    {
+        long n = s.Stats.RejectedCalls;
+        foreach (CommandDef d in s.Commands.All) n += d.RejectedCalls + d.FailedCalls;
+        return n;
+    }
+
+    private static void Replication(StringBuilder sb, TieredServer s)
+    {
+        sb.Append("# Replication\r\n");
+        Line(sb, "role", "master");
+        Line(sb, "connected_slaves", 0);
+        Line(sb, "master_failover_state", "no-failover");
+        Line(sb, "master_replid", s.Metrics.ReplId);
+        Line(sb, "master_replid2", new string('0', 40));
+        Line(sb, "master_repl_offset", 0);
+        Line(sb, "second_repl_offset", -1);
+        Line(sb, "repl_backlog_active", 0);
+        Line(sb, "repl_backlog_size", 0);
+        Line(sb, "repl_backlog_first_byte_offset", 0);
+        Line(sb, "repl_backlog_histlen", 0);
+    }
+
+    private static void Cpu(StringBuilder sb)
+    {
+        using Process p = Process.GetCurrentProcess();
+        sb.Append("# CPU\r\n");
+        Line(sb, "used_cpu_sys", p.PrivilegedProcessorTime.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture));
+        Line(sb, "used_cpu_user", p.UserProcessorTime.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture));
+        Line(sb, "used_cpu_sys_children", "0.000000");
+        Line(sb, "used_cpu_user_children", "0.000000");
+    }
+
+    private static void CommandStats(StringBuilder sb, TieredServer s)
+    {
+        sb.Append("# Commandstats\r\n");
+        foreach (CommandDef d in s.Commands.All.OrderBy(d => d.Name, StringComparer.Ordinal))
+        {
+            if (d.Subcommands.Length == 0) { CommandStat(sb, d); continue; }
+            // Like Redis 7, a container shows up through its subcommands (cmdstat_config|get). Calls that named no
+            // known subcommand, or failed the container's own arity check, count as the container's rejected calls.
+            long subCalls = 0, subRejected = 0;
+            foreach (CommandDef sub in d.Subcommands.OrderBy(x => x.Name, StringComparer.Ordinal))
+            {
+                CommandStat(sb, sub);
+                subCalls += sub.Calls;
+                subRejected += sub.RejectedCalls;
+            }
+            long rejected = d.RejectedCalls + Math.Max(0, d.Calls - subCalls - subRejected);
+            if (rejected > 0)
+                sb.Append("cmdstat_").Append(d.Name).Append(":calls=0,usec=0,usec_per_call=0.00,rejected_calls=")
+                  .Append(rejected).Append(",failed_calls=0\r\n");
+        }
+    }
+
+    private static void CommandStat(StringBuilder sb, CommandDef d)
+    {
+        if (d.Calls == 0 && d.RejectedCalls == 0 && d.FailedCalls == 0) return;
+        long usec = TieredServer.Micros(d.Ticks);
+        sb.Append("cmdstat_").Append(d.FullName)
+          .Append(":calls=").Append(d.Calls)
+          .Append(",usec=").Append(usec)
+          .Append(",usec_per_call=").Append(F2(d.Calls == 0 ? 0 : (double)usec / d.Calls))
+          .Append(",rejected_calls=").Append(d.RejectedCalls)
+          .Append(",failed_calls=").Append(d.FailedCalls)
+          .Append("\r\n");
+    }
+
+    private static void Keyspace(StringBuilder sb, Store store)
+    {
+        sb.Append("# Keyspace\r\n");
+        foreach (Database db in store.Databases)
+        {
+            if (db.Count == 0) continue;
+            sb.Append("db").Append(db.Id).Append(":keys=").Append(db.Count).Append(",expires=").Append(db.Expires).Append(",avg_ttl=0\r\n");
+        }
+    }
+}

@@ -108,4 +108,20 @@ public sealed class ManyClientsTests : IAsyncLifetime
             }
         })));
     }
+
+    [Fact]
+    public async Task ClientBeyondMaxClientsIsRefusedWithAnErrorAndOthersKeepWorking()
+    {
+        await using var server = new TestServer((o, _) => o.MaxClients = 2);
+        using var a = server.Raw();
+        using var b = server.Raw();
+        a.Roundtrip("+PONG\r\n", "PING");
+        b.Roundtrip("+PONG\r\n", "PING");
+        using (var c = server.Raw())
+        {
+            c.Expect("-ERR max number of clients reached\r\n");
+            Assert.True(c.IsClosedByServer());
+        }
+        a.Roundtrip("+PONG\r\n", "PING");
+    }
 }

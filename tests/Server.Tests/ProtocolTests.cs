@@ -36,6 +36,32 @@ public sealed class ProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PipelineWhoseRepliesExceedTheBatchReplyLimitIsAnsweredCompletely()
+    {
+        using var c = _server.Raw();
+        byte[] value = Pattern(100 * 1024, seed: 3);
+        Task set = Task.Run(() => c.Send(Resp.Command("SET"u8.ToArray(), "v"u8.ToArray(), value)));
+        c.Expect("+OK\r\n");
+        await set;
+        // 60 GETs of 100 KB (6 MB of replies, several 1 MB batches) interleaved with ECHOs, in one write.
+        var request = new MemoryStream();
+        for (int i = 0; i < 60; i++)
+        {
+            request.Write(Resp.Command("GET", "v"));
+            request.Write(Resp.Command("ECHO", "e" + i));
+        }
+        Task send = Task.Run(() => c.Send(request.ToArray()));
+        for (int i = 0; i < 60; i++)
+        {
+            c.Expect($"${value.Length}\r\n");
+            AssertSameBytes(value, c.ReadBytes(value.Length));
+            c.Expect($"\r\n${("e" + i).Length}\r\ne{i}\r\n");
+        }
+        await send;
+        c.Roundtrip("+PONG\r\n", "PING");
+    }
+
+    [Fact]
     public void CommandSentOneByteAtATimeIsParsedWhole()
     {
         using var c = _server.Raw();

@@ -236,7 +236,14 @@ public sealed class Connection
                     _dispatcher.Execute(_ctx);
                     return true;
                 default:
-                    if (needed > take && rest.Length >= needed) { take = needed; continue; }
+                    // Only the first `take` bytes were looked at. When more are buffered and the command may end
+                    // inside them, look further: at least up to `needed`, and at least twice as far (a command of
+                    // many small arguments reports only a small lower bound, or none when cut inside a header).
+                    if (needed <= rest.Length && take < rest.Length)
+                    {
+                        take = (int)Math.Min(rest.Length, Math.Max(needed, 2L * take));
+                        continue;
+                    }
                     _needed = Math.Max(needed, 0);
                     return false;
             }

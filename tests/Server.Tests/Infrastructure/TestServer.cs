@@ -64,20 +64,23 @@ public sealed class RawClient : IDisposable
         Send(sb.ToString());
     }
 
-    /// <summary>Reads exactly the bytes of <paramref name="expected"/> and returns them as text.</summary>
-    public string Read(int byteCount)
+    /// <summary>Reads <paramref name="byteCount"/> bytes (fewer if the server closes) and returns them as text.</summary>
+    public string Read(int byteCount) => System.Text.Encoding.UTF8.GetString(ReadBytes(byteCount));
+
+    /// <summary>Reads <paramref name="byteCount"/> bytes (fewer if the server closes), for binary replies.</summary>
+    public byte[] ReadBytes(int byteCount)
     {
+        var buf = new byte[65536];
         while (_pending.Count < byteCount)
         {
-            var buf = new byte[65536];
             int n = _socket.Receive(buf);
             if (n == 0) break;
             _pending.AddRange(buf.AsSpan(0, n));
         }
         int take = Math.Min(byteCount, _pending.Count);
-        string s = System.Text.Encoding.UTF8.GetString(_pending.GetRange(0, take).ToArray());
+        byte[] bytes = _pending.GetRange(0, take).ToArray();
         _pending.RemoveRange(0, take);
-        return s;
+        return bytes;
     }
 
     /// <summary>Asserts the next reply bytes are exactly <paramref name="expected"/>.</summary>
@@ -132,7 +135,7 @@ public sealed class RawClient : IDisposable
         }
     }
 
-    /// <summary>True if the server closed the connection (reads 0 bytes within the timeout).</summary>
+    /// <summary>True if the server closed the connection (EOF or reset); a receive timeout throws, so a hang fails the test.</summary>
     public bool IsClosedByServer()
     {
         try
@@ -140,7 +143,7 @@ public sealed class RawClient : IDisposable
             var buf = new byte[1];
             return _pending.Count == 0 && _socket.Receive(buf) == 0;
         }
-        catch (SocketException) { return true; }
+        catch (SocketException ex) when (ex.SocketErrorCode != SocketError.TimedOut) { return true; }
     }
 
     public void Dispose() => _socket.Dispose();

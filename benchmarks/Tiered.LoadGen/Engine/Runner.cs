@@ -149,7 +149,12 @@ public sealed class Runner(Endpoint endpoint, TextWriter log, bool progress)
             {
                 if (ct.IsCancellationRequested || (end is { } e && RunClock.Now >= e))
                     break;
-                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+                // Wake right at the end of the warm-up when a snapshot is due there, else every 50 ms.
+                long toMeasure = clock.MeasureStart - RunClock.Now;
+                int delayMs = atMeasureStart is not null && toMeasure > 0
+                    ? (int)Math.Clamp(RunClock.Seconds(toMeasure) * 1000, 1, 50)
+                    : 50;
+                await Task.Delay(delayMs, CancellationToken.None).ConfigureAwait(false);
                 meter.Tick();
                 if (atMeasureStart is not null && RunClock.Now >= clock.MeasureStart)
                 {

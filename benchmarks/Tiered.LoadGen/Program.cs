@@ -1,0 +1,55 @@
+using Tiered.LoadGen.Cli;
+
+namespace Tiered.LoadGen;
+
+/// <summary>
+/// Entry point: dispatches subcommands. Only <c>run</c> exists today; <c>peers</c> and <c>cost</c> are meant to be
+/// added beside it, building <see cref="Workload"/>s and calling <see cref="Engine.Runner"/> like RunCommand does.
+/// Exit codes: 0 ok, 1 run finished but lost replies / failed connections, 2 usage error, 3 could not run.
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        Tiered.LoadGen: load generator for Redis-compatible servers (Tiered, redis-server, Garnet...)
+
+        usage: Tiered.LoadGen <command> [options]
+          run     run one workload against one server and report latency/throughput (run --help for options)
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.Write(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true; // stop sending, drain and still report what was measured
+            cts.Cancel();
+        };
+
+        try
+        {
+            return args[0] switch
+            {
+                "run" => await RunCommand.ExecuteAsync(args[1..], cts.Token),
+                _ => throw new UsageException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            Console.Error.WriteLine();
+            Console.Error.Write(args[0] == "run" ? RunCommand.Usage : Usage);
+            return 2;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 3;
+        }
+    }
+}

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering;
 
@@ -181,6 +182,62 @@ public sealed class Database
     /// Finds a live key for a read that must not change its access data (EXISTS, TYPE, TTL, OBJECT: Redis's
     /// LOOKUP_NOTOUCH): lazy expiry and keyspace hit/miss counting, no LFU or access-time update.
     /// </summary>
+    /// <summary>
+    /// Finds the collection of kind <paramref name="kind"/> at <paramref name="key"/> for a read. Ok with the object,
+    /// NotFound, or WrongType. Counts hits/misses and updates access data like any read.
+    /// </summary>
+    public Status ReadObject<T>(ReadOnlySpan<byte> key, ValueKind kind, out T? obj) where T : ValueObject
+    {
+        obj = null;
+        int i = LookupRead(key);
+        if (i < 0) return Status.NotFound;
+        ref Entry e = ref Index.At(i);
+        if (e.Kind != kind) return Status.WrongType;
+        obj = (T)e.Value!;
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// Finds the collection at <paramref name="key"/> for a write, creating it with <paramref name="create"/> when the
+    /// key is absent and <paramref name="create"/> is not null. Ok with the object (and <paramref name="created"/>),
+    /// NotFound (absent and no factory) or WrongType. After changing the object, call <see cref="Updated"/>.
+    /// </summary>
+    public Status WriteObject<T>(ReadOnlySpan<byte> key, ValueKind kind, Func<T>? create, out T? obj, out bool created) where T : ValueObject
+    {
+        obj = null;
+        created = false;
+        ulong hash = KeyIndex.Hash(key);
+        int i = LookupWrite(key, hash);
+        if (i >= 0)
+        {
+            ref Entry e = ref Index.At(i);
+            if (e.Kind != kind) return Status.WrongType;
+            obj = (T)e.Value!;
+            return Status.Ok;
+        }
+        if (create is null) return Status.NotFound;
+        obj = create();
+        obj.AccountedBytes = obj.SizeBytes;
+        Add(key, hash, kind, obj, 0);
+        created = true;
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// Call after changing a collection found with <see cref="WriteObject{T}"/>: charges the size change to the memory
+    /// budget and deletes the key if the collection is now empty. Returns true if the key was deleted.
+    /// </summary>
+    public bool Updated(ReadOnlySpan<byte> key, ValueObject obj)
+    {
+        long now = obj.SizeBytes;
+        Store.UsedMemory += now - obj.AccountedBytes;
+        obj.AccountedBytes = now;
+        if (obj.Count > 0) return false;
+        int i = Index.Find(key, KeyIndex.Hash(key));
+        if (i >= 0 && ReferenceEquals(Index.At(i).Value, obj)) Delete(i);
+        return true;
+    }
+
     internal int LookupReadNoTouch(ReadOnlySpan<byte> key)
     {
         int i = Lookup(key, KeyIndex.Hash(key));
@@ -203,6 +260,7 @@ internal static class MemoryOf
     {
         null => 0,
         byte[] b => ArrayOverhead + b.Length,
+        ValueObject o => o.AccountedBytes != 0 ? o.AccountedBytes : (o.AccountedBytes = o.SizeBytes),
         ISizedValue s => s.SizeBytes,
         _ => 64,
     };

@@ -1,0 +1,78 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Tiered.Tiering.Values;
+
+/// <summary>
+/// The serialized form of a value, shared by the SSD tier and persistence.
+///
+///   +------+---------+----------------+-----------------+-----------+
+///   | kind | version | payload length | payload ...     | crc32c    |
+///   | 1 B  | 1 B     | 4 B LE         | length bytes    | 4 B LE    |
+///   +------+---------+----------------+-----------------+-----------+
+///
+/// Strings (kind 1) have version 0 and their bytes as payload. The checksum covers kind, version, length and payload,
+/// so a torn or corrupted record is detected before any type decoder sees it. Decoders must also be robust: they
+/// receive only checksummed bytes, but a version from a future release must be refused, not misread.
+/// </summary>
+public static class ValueFormat
+{
+    private const int HeaderSize = 6;
+    private const int TrailerSize = 4;
+
+    /// <summary>Serializes <paramref name="value"/> (a byte[] string or a <see cref="ValueObject"/>).</summary>
+    public static byte[] Encode(ValueKind kind, object value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Span<byte> header = buffer.GetSpan(HeaderSize);
+        header[0] = (byte)kind;
+        buffer.Advance(HeaderSize);
+        byte version;
+        if (value is byte[] s)
+        {
+            version = 0;
+            buffer.Write(s);
+        }
+        else
+        {
+            var obj = (ValueObject)value;
+            version = obj.FormatVersion;
+            obj.Serialize(buffer);
+        }
+        byte[] result = new byte[buffer.WrittenCount + TrailerSize];
+        buffer.WrittenSpan.CopyTo(result);
+        result[1] = version;
+        BinaryPrimitives.WriteInt32LittleEndian(result.AsSpan(2), buffer.WrittenCount - HeaderSize);
+        uint crc = Crc32.HashToUInt32(result.AsSpan(0, buffer.WrittenCount));
+        BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(buffer.WrittenCount), crc);
+        return result;
+    }
+
+    /// <summary>Checks the envelope and decodes the value; false on any corruption or unknown kind/version.</summary>
+    public static bool TryDecode(ReadOnlySpan<byte> data, out ValueKind kind, out object? value)
+    {
+        kind = ValueKind.None;
+        value = null;
+        if (data.Length < HeaderSize + TrailerSize) return false;
+        int length = BinaryPrimitives.ReadInt32LittleEndian(data[2..]);
+        if (length < 0 || length != data.Length - HeaderSize - TrailerSize) return false;
+        uint crc = BinaryPrimitives.ReadUInt32LittleEndian(data[(HeaderSize + length)..]);
+        if (Crc32.HashToUInt32(data[..(HeaderSize + length)]) != crc) return false;
+        kind = (ValueKind)data[0];
+        byte version = data[1];
+        ReadOnlySpan<byte> payload = data.Slice(HeaderSize, length);
+        value = Decode(kind, version, payload);
+        return value != null;
+    }
+
+    /// <summary>
+    /// Dispatches to the type's reader. Each type family adds its case here: <c>ValueKind.Hash => HashValue.Read(version, payload)</c>;
+    /// a reader returns null for a version it does not know or a payload it cannot parse.
+    /// </summary>
+    private static object? Decode(ValueKind kind, byte version, ReadOnlySpan<byte> payload) => kind switch
+    {
+        ValueKind.String => version == 0 ? payload.ToArray() : null,
+        _ => null,
+    };
+}

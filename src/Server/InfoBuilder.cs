@@ -161,6 +161,11 @@ public static class InfoBuilder
         Line(sb, "maxmemory_policy", s.Engine.MaxMemoryPolicy);
         Line(sb, "mem_fragmentation_ratio", F2(used == 0 ? 0 : (double)rss / used));
         Line(sb, "mem_allocator", "dotnet-gc");
+        // Bytes the process has allocated on the managed heap since start, and garbage collections so far:
+        // the difference across a benchmark divided by its requests is the allocation per request.
+        Line(sb, "dotnet_total_allocated_bytes", GC.GetTotalAllocatedBytes(false));
+        Line(sb, "dotnet_gc_gen0_collections", GC.CollectionCount(0));
+        Line(sb, "dotnet_gc_gen2_collections", GC.CollectionCount(2));
     }
 
     /// <summary>Redis's bytesToHuman: 512B, 1.50K, 64.00M...</summary>

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Tiered vs redis-server with redis-benchmark, alternating servers round by round (A B A B ...), medians and ratios.
+#
+#   benchmarks/redis-benchmark-vs-redis.sh [rounds] [pipeline...]
+#   e.g. benchmarks/redis-benchmark-vs-redis.sh 5 16 1
+#
+# Both servers run with persistence off (redis: --save '' --appendonly no). Needs redis-server and redis-benchmark
+# (Debian packages redis-server, redis-tools) and a Release build (dotnet build -c Release).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROUNDS=${1:-5}; shift || true
+PIPES=("${@:-16 1}"); PIPES=(${PIPES[@]})
+N16=${N16:-2000000}; N1=${N1:-300000}
+TPORT=${TPORT:-16379}; RPORT=${RPORT:-16380}
+DLL=src/Server/bin/Release/net10.0/tiered-server.dll
+[ -f "$DLL" ] || dotnet build src/Server -c Release >/dev/null
+
+dotnet "$DLL" --port "$TPORT" >/tmp/tiered-bench.log 2>&1 & TPID=$!
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/tmp/redis-bench.log 2>&1 & RPID=$!
+cleanup() { kill "$TPID" "$RPID" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+for p in "$TPORT" "$RPORT"; do
+  for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.2; done
+done
+
+bench() { # port pipeline n -> "SET GET" requests/s
+  timeout 300 redis-benchmark -p "$1" -t set,get -n "$3" -r 1000000 -d 100 -c 50 -P "$2" -q 2>/dev/null \
+    | tr '\r' '\n' | awk '/requests per second/ {printf "%s ", $2}'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo "redis-benchmark -t set,get -r 1000000 -d 100 -c 50; $ROUNDS rounds, alternating; $(nproc) cores; $(redis-server --version | cut -d' ' -f3)"
+for P in "${PIPES[@]}"; do
+  N=$([ "$P" = 1 ] && echo "$N1" || echo "$N16")
+  bench "$TPORT" "$P" 100000 >/dev/null; bench "$RPORT" "$P" 100000 >/dev/null   # warm-up (JIT, key space)
+  : >/tmp/tb.$P; : >/tmp/rb.$P
+  for r in $(seq "$ROUNDS"); do
+    t=$(bench "$TPORT" "$P" "$N"); rr=$(bench "$RPORT" "$P" "$N")
+    echo "  P=$P round $r: tiered SET/GET $t | redis SET/GET $rr"
+    echo "$t" >>/tmp/tb.$P; echo "$rr" >>/tmp/rb.$P
+  done
+  for i in 1 2; do
+    op=$([ $i = 1 ] && echo SET || echo GET)
+    tm=$(awk -v c=$i '{print $c}' /tmp/tb.$P | median); rm=$(awk -v c=$i '{print $c}' /tmp/rb.$P | median)
+    printf "P=%-3s %s  tiered %10.0f  redis %10.0f  ratio %.2f\n" "$P" "$op" "$tm" "$rm" "$(echo "$tm / $rm" | bc -l)"
+  done
+done

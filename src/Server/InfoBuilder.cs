@@ -160,6 +160,8 @@ public static class InfoBuilder
         Line(sb, "maxmemory_human", Human(maxmemory));
         Line(sb, "maxmemory_policy", s.Engine.MaxMemoryPolicy);
         Line(sb, "mem_fragmentation_ratio", F2(used == 0 ? 0 : (double)rss / used));
+        // Redis excludes replication and AOF buffers from the eviction budget; the budget here counts only the dataset.
+        Line(sb, "mem_not_counted_for_evict", 0);
         Line(sb, "mem_allocator", "dotnet-gc");
         // Bytes the process has allocated on the managed heap since start, and garbage collections so far:
         // the difference across a benchmark divided by its requests is the allocation per request.

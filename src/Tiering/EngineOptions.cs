@@ -8,7 +8,15 @@ public sealed class EngineOptions
     /// <summary>Number of logical databases (SELECT 0..N-1).</summary>
     public int Databases { get; set; } = 16;
 
-    /// <summary>Hot-tier memory budget in bytes; 0 means no limit.</summary>
+    /// <summary>
+    /// Hot-tier memory budget in bytes; 0 means no limit. What is counted (<see cref="Store.UsedMemory"/>, INFO
+    /// used_memory_dataset): per key, its index slot and bucket share (52 B), the key bytes with their array header,
+    /// and the value's estimated size (string bytes plus array header; a collection's own <c>SizeBytes</c>). Not
+    /// counted: spare index capacity left by doubling, client buffers, the command table and the .NET runtime and
+    /// GC headroom, so the process uses more than this (INFO used_memory is the whole managed heap). Checked before
+    /// each command that may add data (denyoom): over the limit, keys are evicted by <see cref="MaxMemoryPolicy"/>
+    /// or the command is refused with -OOM.
+    /// </summary>
     public long MaxMemory { get; set; }
 
     /// <summary>What happens when the budget is reached: noeviction, allkeys-lfu, allkeys-lru, allkeys-random, volatile-lfu, volatile-lru, volatile-random, volatile-ttl.</summary>
@@ -37,7 +45,7 @@ public sealed class EngineOptions
     {
         yield return new("databases", "Number of logical databases.", () => SettingParse.Int(Databases),
             SettingParse.IntSetter(v => Databases = (int)v, 1, 10_000), Mutable: false);
-        yield return new("maxmemory", "Hot-tier (DRAM) budget in bytes, e.g. 64mb; 0 means unlimited.", () => SettingParse.Int(MaxMemory),
+        yield return new("maxmemory", "Hot-tier (DRAM) budget in bytes, e.g. 64mb; 0 means unlimited. Counts the estimated bytes of keys, values and their index slots (INFO used_memory_dataset), not runtime or client buffers.", () => SettingParse.Int(MaxMemory),
             SettingParse.SizeSetter(v => MaxMemory = v));
         yield return new("maxmemory-policy", "Eviction policy when the budget is reached.", () => MaxMemoryPolicy,
             SettingParse.EnumSetter(["noeviction", "allkeys-lfu", "allkeys-lru", "allkeys-random", "volatile-lfu", "volatile-lru", "volatile-random", "volatile-ttl"], v => MaxMemoryPolicy = v));

@@ -1,3 +1,5 @@
+using Tiered.Tiering.Movement;
+
 namespace Tiered.Tiering;
 
 /// <summary>
@@ -21,6 +23,7 @@ public sealed class Store
         Options = options;
         Databases = new Database[options.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(this, i);
+        Evictor = new Evictor(this);
     }
 
     public EngineOptions Options { get; }
@@ -34,6 +37,15 @@ public sealed class Store
 
     /// <summary>Estimated bytes of all keys and values held in DRAM (INFO used_memory_dataset).</summary>
     public long UsedMemory { get; internal set; }
+
+    /// <summary>Chooses keys to remove from DRAM under the maxmemory policy, and evicts them.</summary>
+    public Evictor Evictor { get; }
+
+    /// <summary>
+    /// Call with the lock held before a command that may add data: Ok when <see cref="UsedMemory"/> is within
+    /// maxmemory (evicting by the policy as needed), OutOfMemory when the write must be refused.
+    /// </summary>
+    public Status EnsureMemory() => Evictor.EnsureMemory();
 
     /// <summary>Call with the lock held before running commands: fixes "now" for the batch.</summary>
     public void BeginBatch() => Clock.Refresh();

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Text;
+using Tiered.Tiering;
 
 namespace Tiered.Server.Commands;
 
 /// <summary>
 /// Runs one parsed command: finds it, applies Redis's checks in Redis's order (unknown command, NOAUTH, arity,
-/// LOADING, OOM), calls the handler and records statistics and the slow log. Called with the store lock held.
+/// OOM, LOADING), calls the handler and records statistics and the slow log. Called with the store lock held.
 /// </summary>
 public sealed class CommandDispatcher
 {
@@ -40,6 +41,12 @@ public sealed class CommandDispatcher
         {
             cmd.RejectedCalls++;
             c.WrongArity();
+            return;
+        }
+        if (_server.Engine.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && c.Store.EnsureMemory() == Status.OutOfMemory)
+        {
+            cmd.RejectedCalls++;
+            c.Writer.Error("OOM command not allowed when used memory > 'maxmemory'."u8);
             return;
         }
         if (_server.Loading && (cmd.Flags & CommandFlags.Loading) == 0)

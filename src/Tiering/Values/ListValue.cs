@@ -33,7 +33,8 @@ namespace Tiered.Tiering.Values;
 // use the simple rule "listpack while the list has at most 128 elements and none is longer than 64 bytes (so at most
 // 8 KB of element data), quicklist otherwise". It is derived from the current contents (a counter of long elements
 // keeps it O(1)), so a list that shrinks back reports listpack again, like Redis's conversion back at a fraction of
-// the limit, without its hysteresis.
+// the limit, without its hysteresis. (Redis 7.0 itself reports every list as quicklist; the listpack/quicklist split
+// is 7.2's, chosen here so OBJECT ENCODING says something useful about the list's size class.)
 //
 // Serialized payload (format version 1):
 //   varint count, then count × (varint length, length bytes)

@@ -8,6 +8,7 @@ public static class CommandRegistry
         var t = new CommandTable();
         ConnectionCommands.Register(t);
         StringCommands.Register(t);
+        ListCommands.Register(t);
         KeyCommands.Register(t);
         ServerCommands.Register(t);
         ConfigCommands.Register(t);

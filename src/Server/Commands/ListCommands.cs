@@ -1,0 +1,290 @@
+using Tiered.Tiering;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH
+/// LMPOP. Thin adapters: parse and validate the arguments in Redis 7.0's order (so the first error reported is
+/// Redis's), make one <see cref="ListOps"/> call, write the reply. The blocking variants live with the server's
+/// blocking machinery and reuse ListOps.TryPop / TryMove / TryMultiPop.
+/// </summary>
+public static class ListCommands
+{
+    private const string Group = "list";
+
+    // Popped or ranged elements and LPOS positions are collected here under the lock, then written; one per thread.
+    [ThreadStatic] private static List<byte[]>? t_elements;
+    [ThreadStatic] private static List<long>? t_positions;
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags w = CommandFlags.Write;
+        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
+        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
+        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
+        const CommandFlags ro = CommandFlags.ReadOnly;
+        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
+        const string pushCost = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.";
+        const string popCost = "O(N) where N is the number of elements returned";
+
+        t.Add(new("lpush", -3, wOomFast, 1, 1, 1, Group, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, c => Push(c, left: true, onlyIfExists: false)));
+        t.Add(new("rpush", -3, wOomFast, 1, 1, 1, Group, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, c => Push(c, left: false, onlyIfExists: false)));
+        t.Add(new("lpushx", -3, wOomFast, 1, 1, 1, Group, "Prepends one or more elements to a list only when the list exists.", "2.2.0", pushCost, c => Push(c, left: true, onlyIfExists: true)));
+        t.Add(new("rpushx", -3, wOomFast, 1, 1, 1, Group, "Appends an element to a list only when the list exists.", "2.2.0", pushCost, c => Push(c, left: false, onlyIfExists: true)));
+        t.Add(new("lpop", -2, wFast, 1, 1, 1, Group, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", popCost, c => Pop(c, left: true)));
+        t.Add(new("rpop", -2, wFast, 1, 1, 1, Group, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", popCost, c => Pop(c, left: false)));
+        t.Add(new("llen", 2, roFast, 1, 1, 1, Group, "Returns the length of a list.", "1.0.0", "O(1)", LLen));
+        t.Add(new("lrange", 4, ro, 1, 1, 1, Group, "Returns a range of elements from a list.", "1.0.0",
+            "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", LRange));
+        t.Add(new("lindex", 3, ro, 1, 1, 1, Group, "Returns an element from a list by its index.", "1.0.0",
+            "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", LIndex));
+        t.Add(new("lset", 4, wOom, 1, 1, 1, Group, "Sets the value of an element in a list by its index.", "1.0.0",
+            "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", LSet));
+        t.Add(new("linsert", 5, wOom, 1, 1, 1, Group, "Inserts an element before or after another element in a list.", "2.2.0",
+            "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", LInsert));
+        t.Add(new("lrem", 4, w, 1, 1, 1, Group, "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0",
+            "O(N+M) where N is the length of the list and M is the number of elements removed.", LRem));
+        t.Add(new("ltrim", 4, w, 1, 1, 1, Group, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0",
+            "O(N) where N is the number of elements to be removed by the operation.", LTrim));
+        t.Add(new("lpos", -3, ro, 1, 1, 1, Group, "Returns the index of matching elements in a list.", "6.0.6",
+            "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", LPos));
+        t.Add(new("lmove", 5, wOom, 1, 2, 1, Group, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", "O(1)", LMove));
+        t.Add(new("rpoplpush", 3, wOom, 1, 2, 1, Group, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", "O(1)", RPopLPush));
+        // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
+        t.Add(new("lmpop", -4, w, 0, 0, 0, Group, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0",
+            "O(N+M) where N is the number of provided keys and M is the number of elements returned.", LMPop));
+    }
+
+    private static List<byte[]> Elements => t_elements ??= [];
+
+    private static void Push(CommandContext c, bool left, bool onlyIfExists)
+    {
+        Status s = ListOps.Push(c.Db, c[1], new ArgRange(c, 2, c.Count - 2), left, onlyIfExists, out long length);
+        if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(length);
+        else c.Error(s);
+    }
+
+    private static void Pop(CommandContext c, bool left)
+    {
+        if (c.Count > 3) { c.WrongArity(); return; }
+        if (c.Count == 2)
+        {
+            Status one = ListOps.TryPop(c.Db, c[1], left, out byte[]? element);
+            if (one == Status.Ok) c.Writer.Bulk(element);
+            else if (one == Status.NotFound) c.Writer.Null();
+            else c.Error(one);
+            return;
+        }
+        if (!PositiveLong(c, 2, out long count)) return;
+        List<byte[]> popped = Elements;
+        Status s = ListOps.TryPop(c.Db, c[1], left, count, popped);
+        if (s == Status.Ok) WriteElements(c, popped);
+        else if (s == Status.NotFound) c.Writer.NullArray();
+        else c.Error(s);
+    }
+
+    private static void LLen(CommandContext c)
+    {
+        Status s = ListOps.Length(c.Db, c[1], out long length);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Integer(length);
+    }
+
+    private static void LRange(CommandContext c)
+    {
+        if (!c.Long(2, out long start) || !c.Long(3, out long end)) return;
+        List<byte[]> range = Elements;
+        Status s = ListOps.Range(c.Db, c[1], start, end, range);
+        if (s == Status.WrongType) c.Error(s);
+        else WriteElements(c, range);
+    }
+
+    private static void LIndex(CommandContext c)
+    {
+        // Redis looks the key up before it parses the index.
+        if (!c.TryLong(2, out long index))
+        {
+            Status probe = ListOps.Length(c.Db, c[1], out _);
+            if (probe == Status.NotFound) c.Writer.Null();
+            else if (probe == Status.WrongType) c.Error(probe);
+            else c.Writer.Error("ERR value is not an integer or out of range"u8);
+            return;
+        }
+        Status s = ListOps.Index(c.Db, c[1], index, out byte[]? element);
+        if (s == Status.Ok) c.Writer.Bulk(element);
+        else if (s == Status.NotFound) c.Writer.Null();
+        else c.Error(s);
+    }
+
+    private static void LSet(CommandContext c)
+    {
+        // Redis looks the key up (no such key, wrong type) before it parses the index.
+        if (!c.TryLong(2, out long index))
+        {
+            Status probe = ListOps.Check(c.Db, c[1]);
+            if (probe != Status.Ok) c.Error(probe);
+            else c.Writer.Error("ERR value is not an integer or out of range"u8);
+            return;
+        }
+        Status s = ListOps.Set(c.Db, c[1], index, c[3]);
+        if (s == Status.Ok) c.Writer.Ok();
+        else if (s == Status.ConditionNotMet) c.Writer.Error("ERR index out of range"u8);
+        else c.Error(s);
+    }
+
+    private static void LInsert(CommandContext c)
+    {
+        bool before;
+        if (c.Is(2, "BEFORE"u8)) before = true;
+        else if (c.Is(2, "AFTER"u8)) before = false;
+        else { c.SyntaxError(); return; }
+        Status s = ListOps.Insert(c.Db, c[1], before, c[3], c[4], out long length);
+        if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(length);
+        else c.Error(s);
+    }
+
+    private static void LRem(CommandContext c)
+    {
+        if (!c.Long(2, out long count)) return;
+        Status s = ListOps.Remove(c.Db, c[1], count, c[3], out long removed);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Integer(removed);
+    }
+
+    private static void LTrim(CommandContext c)
+    {
+        if (!c.Long(2, out long start) || !c.Long(3, out long end)) return;
+        Status s = ListOps.Trim(c.Db, c[1], start, end);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Ok();
+    }
+
+    private static void LPos(CommandContext c)
+    {
+        long rank = 1, count = -1, maxLen = 0;
+        for (int j = 3; j < c.Count; j++)
+        {
+            bool more = j + 1 < c.Count;
+            if (more && c.Is(j, "RANK"u8))
+            {
+                if (!c.Long(++j, out rank)) return;
+                if (rank == long.MinValue)
+                {
+                    c.Writer.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"u8);
+                    return;
+                }
+                if (rank == 0)
+                {
+                    c.Writer.Error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"u8);
+                    return;
+                }
+            }
+            else if (more && c.Is(j, "COUNT"u8))
+            {
+                if (!c.TryLong(++j, out count) || count < 0) { c.Writer.Error("ERR COUNT can't be negative"u8); return; }
+            }
+            else if (more && c.Is(j, "MAXLEN"u8))
+            {
+                if (!c.TryLong(++j, out maxLen) || maxLen < 0) { c.Writer.Error("ERR MAXLEN can't be negative"u8); return; }
+            }
+            else { c.SyntaxError(); return; }
+        }
+        List<long> found = t_positions ??= [];
+        Status s = ListOps.Positions(c.Db, c[1], c[2], rank, count == -1 ? 1 : count, maxLen, found);
+        if (s == Status.WrongType) c.Error(s);
+        else if (count != -1)
+        {
+            c.Writer.Array(found.Count);
+            foreach (long i in found) c.Writer.Integer(i);
+        }
+        else if (found.Count > 0) c.Writer.Integer(found[0]);
+        else c.Writer.Null();
+        found.Clear();
+    }
+
+    private static void LMove(CommandContext c)
+    {
+        if (!Side(c, 3, out bool fromLeft) || !Side(c, 4, out bool toLeft)) return;
+        Move(c, fromLeft, toLeft);
+    }
+
+    private static void RPopLPush(CommandContext c) => Move(c, fromLeft: false, toLeft: true);
+
+    private static void Move(CommandContext c, bool fromLeft, bool toLeft)
+    {
+        Status s = ListOps.TryMove(c.Db, c[1], c[2], fromLeft, toLeft, out byte[]? element);
+        if (s == Status.Ok) c.Writer.Bulk(element);
+        else if (s == Status.NotFound) c.Writer.Null();
+        else c.Error(s);
+    }
+
+    private static void LMPop(CommandContext c)
+    {
+        if (!c.TryLong(1, out long numKeys) || numKeys < 1)
+        {
+            c.Writer.Error("ERR numkeys should be greater than 0"u8);
+            return;
+        }
+        if (numKeys > c.Count - 3) { c.SyntaxError(); return; }
+        int whereArg = 2 + (int)numKeys;
+        if (!Side(c, whereArg, out bool left)) return;
+        long count = -1;
+        for (int j = whereArg + 1; j < c.Count; j++)
+        {
+            if (count == -1 && j + 1 < c.Count && c.Is(j, "COUNT"u8))
+            {
+                if (!c.TryLong(++j, out count) || count < 1)
+                {
+                    c.Writer.Error("ERR count should be greater than 0"u8);
+                    return;
+                }
+            }
+            else { c.SyntaxError(); return; }
+        }
+        if (count == -1) count = 1;
+        List<byte[]> popped = Elements;
+        Status s = ListOps.TryMultiPop(c.Db, new ArgRange(c, 2, (int)numKeys), left, count, popped, out int keyIndex);
+        if (s == Status.Ok)
+        {
+            c.Writer.Array(2);
+            c.Writer.Bulk(c[2 + keyIndex]);
+            WriteElements(c, popped);
+        }
+        else if (s == Status.NotFound) c.Writer.NullArray();
+        else c.Error(s);
+    }
+
+    /// <summary>LEFT or RIGHT at argument <paramref name="i"/>; replies a syntax error otherwise.</summary>
+    private static bool Side(CommandContext c, int i, out bool left)
+    {
+        left = c.Is(i, "LEFT"u8);
+        if (left || c.Is(i, "RIGHT"u8)) return true;
+        c.SyntaxError();
+        return false;
+    }
+
+    /// <summary>Redis's getPositiveLongFromObjectOrReply without a custom message.</summary>
+    private static bool PositiveLong(CommandContext c, int i, out long value)
+    {
+        if (!c.Long(i, out value)) return false;
+        if (value >= 0) return true;
+        c.Writer.Error("ERR value is out of range, must be positive"u8);
+        return false;
+    }
+
+    /// <summary>Writes the collected elements as an array and releases them.</summary>
+    private static void WriteElements(CommandContext c, List<byte[]> elements)
+    {
+        c.Writer.Array(elements.Count);
+        foreach (byte[] e in elements) c.Writer.Bulk(e);
+        elements.Clear();
+    }
+
+    /// <summary>Arguments <c>[start, start + count)</c> as list elements or keys, without copying.</summary>
+    private readonly struct ArgRange(CommandContext c, int start, int count) : IListElements
+    {
+        public int Count => count;
+
+        public ReadOnlySpan<byte> this[int i] => c[start + i];
+    }
+}

@@ -3,8 +3,9 @@ using Tiered.LoadGen.Cli;
 namespace Tiered.LoadGen;
 
 /// <summary>
-/// Entry point: dispatches subcommands. Only <c>run</c> exists today; <c>peers</c> and <c>cost</c> are meant to be
-/// added beside it, building <see cref="Workload"/>s and calling <see cref="Engine.Runner"/> like RunCommand does.
+/// Entry point: dispatches subcommands: <c>run</c> (one workload, one server) and <c>peers</c> (Tiered beside
+/// redis-server and Garnet); <c>cost</c> is meant to be added beside them, building <see cref="Workload"/>s and
+/// calling <see cref="Engine.Runner"/> like RunCommand does.
 /// Exit codes: 0 ok, 1 run finished but lost replies / failed connections, 2 usage error, 3 could not run.
 /// </summary>
 public static class Program
@@ -14,6 +15,7 @@ public static class Program
 
         usage: Tiered.LoadGen <command> [options]
           run     run one workload against one server and report latency/throughput (run --help for options)
+          peers   start Tiered, redis-server and Garnet and compare them on the same workloads (peers --help)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -36,6 +38,7 @@ public static class Program
             return args[0] switch
             {
                 "run" => await RunCommand.ExecuteAsync(args[1..], cts.Token),
+                "peers" => await Peers.PeersCommand.ExecuteAsync(args[1..], cts.Token),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -43,7 +46,7 @@ public static class Program
         {
             Console.Error.WriteLine("error: " + e.Message);
             Console.Error.WriteLine();
-            Console.Error.Write(args[0] == "run" ? RunCommand.Usage : Usage);
+            Console.Error.Write(args[0] switch { "run" => RunCommand.Usage, "peers" => Peers.PeersCommand.Usage, _ => Usage });
             return 2;
         }
         catch (IOException e)

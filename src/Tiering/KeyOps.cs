@@ -104,6 +104,7 @@ public static class KeyOps
         ValueKind.ZSet => "zset"u8,
         ValueKind.Hash => "hash"u8,
         ValueKind.Stream => "stream"u8,
+        ValueKind.Bloom => "MBbloom--"u8,
         _ => "none"u8,
     };
 
@@ -281,7 +282,7 @@ public static class KeyOps
     /// <summary>Parses a SCAN TYPE argument (case-insensitive); false for a name no key can have.</summary>
     public static bool TryParseTypeName(ReadOnlySpan<byte> name, out ValueKind kind)
     {
-        for (kind = ValueKind.String; kind <= ValueKind.Stream; kind++)
+        for (kind = ValueKind.String; kind <= ValueKind.Bloom; kind++)
             if (System.Text.Ascii.EqualsIgnoreCase(name, TypeName(kind))) return true;
         kind = ValueKind.None;
         return false;

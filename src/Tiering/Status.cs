@@ -26,6 +26,10 @@ public enum Status : byte
     TooLarge,
     /// <summary>Out of memory under the configured policy: the write was refused.</summary>
     OutOfMemory,
+    /// <summary>The key holds a string that is not a HyperLogLog (Redis's "Key is not a valid HyperLogLog string value").</summary>
+    NotHyperLogLog,
+    /// <summary>The stored value is structurally corrupt (Redis's INVALIDOBJ).</summary>
+    Corrupted,
 }
 
 /// <summary>The type of value a key holds. The numbers are part of the persisted format: never renumber.</summary>
@@ -38,4 +42,5 @@ public enum ValueKind : byte
     ZSet = 4,
     Hash = 5,
     Stream = 6,
+    Bloom = 7,
 }

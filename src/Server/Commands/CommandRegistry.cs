@@ -14,6 +14,9 @@ public static class CommandRegistry
         ConfigCommands.Register(t);
         ClientCommands.Register(t);
         IntrospectionCommands.Register(t);
+        BitmapCommands.Register(t);
+        HyperLogLogCommands.Register(t);
+        BloomCommands.Register(t);
         t.Freeze();
         return t;
     }

@@ -74,6 +74,7 @@ public static class ValueFormat
     {
         ValueKind.String => version == 0 ? payload.ToArray() : null,
         ValueKind.List => ListValue.Read(version, payload),
+        ValueKind.Bloom => BloomValue.Read(version, payload),
         _ => null,
     };
 }

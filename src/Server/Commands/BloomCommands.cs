@@ -1,0 +1,151 @@
+using Tiered.Tiering;
+using Tiered.Tiering.Values;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Bloom filter commands in RedisBloom's shape: BF.RESERVE BF.ADD BF.MADD BF.EXISTS BF.MEXISTS BF.INFO BF.CARD.
+/// Replies follow RedisBloom: integers in RESP2, booleans in RESP3 for the add/exists answers, a map for BF.INFO,
+/// and RedisBloom's error texts. Each handler makes one <see cref="BloomOps"/> call.
+/// </summary>
+public static class BloomCommands
+{
+    private const string Group = "bf";
+    private const string FullError = "ERR non scaling filter is full";
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
+        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
+        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
+
+        t.Add(new("bf.reserve", -4, wOom, 1, 1, 1, Group, "Creates a new Bloom Filter", "1.0.0", "O(1)", Reserve));
+        t.Add(new("bf.add", 3, wOomFast, 1, 1, 1, Group, "Adds an item to a Bloom Filter", "1.0.0", "O(k), where k is the number of hash functions used by the last sub-filter", Add));
+        t.Add(new("bf.madd", -3, wOom, 1, 1, 1, Group, "Adds one or more items to a Bloom Filter. A filter will be created if it does not exist", "1.0.0", "O(k * n), where k is the number of hash functions and n is the number of items", MAdd));
+        t.Add(new("bf.exists", 3, roFast, 1, 1, 1, Group, "Checks whether an item exists in a Bloom Filter", "1.0.0", "O(k), where k is the number of hash functions used by the last sub-filter", Exists));
+        t.Add(new("bf.mexists", -3, CommandFlags.ReadOnly, 1, 1, 1, Group, "Checks whether one or more items exist in a Bloom Filter", "1.0.0", "O(k * n), where k is the number of hash functions and n is the number of items", MExists));
+        t.Add(new("bf.info", -2, roFast, 1, 1, 1, Group, "Returns information about a Bloom Filter", "1.0.0", "O(1)", Info));
+        t.Add(new("bf.card", 2, roFast, 1, 1, 1, Group, "Returns the cardinality of a Bloom filter", "2.4.4", "O(1)", Card));
+    }
+
+    private static void Reserve(CommandContext c)
+    {
+        if (!CommandContext.ParseDouble(c[2], out double error)) { c.Writer.Error("ERR bad error rate"u8); return; }
+        if (!c.TryLong(3, out long capacity) || capacity >= uint.MaxValue) { c.Writer.Error("ERR bad capacity"u8); return; }
+        if (!(error > 0 && error < 1)) { c.Writer.Error("ERR (0 < error rate range < 1)"u8); return; }
+        if (capacity <= 0) { c.Writer.Error("ERR (capacity should be larger than 0)"u8); return; }
+        long expansion = BloomOps.DefaultExpansion;
+        bool expansionGiven = false, nonScaling = false;
+        for (int j = 4; j < c.Count; j++)
+        {
+            if (c.Is(j, "NONSCALING"u8)) nonScaling = true;
+            else if (c.Is(j, "EXPANSION"u8) && j + 1 < c.Count)
+            {
+                j++;
+                if (!c.TryLong(j, out expansion) || expansion > int.MaxValue) { c.Writer.Error("ERR bad expansion"u8); return; }
+                if (expansion < 1) { c.Writer.Error("ERR expansion should be greater or equal to 1"u8); return; }
+                expansionGiven = true;
+            }
+            else { c.SyntaxError(); return; }
+        }
+        if (nonScaling && expansionGiven) { c.Writer.Error("ERR Nonscaling filters cannot expand"u8); return; }
+        Status s = BloomOps.Reserve(c.Db, c[1], error, capacity, (int)expansion, nonScaling);
+        if (s == Status.Ok) c.Writer.Ok();
+        else if (s == Status.ConditionNotMet) c.Writer.Error("ERR item exists"u8);
+        else c.Error(s);
+    }
+
+    private static void Add(CommandContext c)
+    {
+        Span<int> result = stackalloc int[1];
+        Status s = BloomOps.Add(c.Db, c[1], new ArgItems(c, 2, 1), result);
+        if (s != Status.Ok) c.Error(s);
+        else if (result[0] < 0) c.Writer.Error(FullError);
+        else c.Writer.Boolean(result[0] == 1);
+    }
+
+    private static void MAdd(CommandContext c)
+    {
+        int n = c.Count - 2;
+        int[] results = new int[n];
+        Status s = BloomOps.Add(c.Db, c[1], new ArgItems(c, 2, n), results);
+        if (s != Status.Ok) { c.Error(s); return; }
+        c.Writer.Array(n);
+        foreach (int r in results)
+        {
+            if (r < 0) c.Writer.Error(FullError);
+            else c.Writer.Boolean(r == 1);
+        }
+    }
+
+    private static void Exists(CommandContext c)
+    {
+        Span<bool> result = stackalloc bool[1];
+        Status s = BloomOps.Exists(c.Db, c[1], new ArgItems(c, 2, 1), result);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Boolean(result[0]);
+    }
+
+    private static void MExists(CommandContext c)
+    {
+        int n = c.Count - 2;
+        bool[] results = new bool[n];
+        Status s = BloomOps.Exists(c.Db, c[1], new ArgItems(c, 2, n), results);
+        if (s == Status.WrongType) { c.Error(s); return; }
+        c.Writer.Array(n);
+        foreach (bool r in results) c.Writer.Boolean(r);
+    }
+
+    private static void Info(CommandContext c)
+    {
+        if (c.Count > 3) { c.WrongArity(); return; }
+        Status s = BloomOps.Get(c.Db, c[1], out BloomValue? bf);
+        if (s == Status.NotFound) { c.Writer.Error("ERR not found"u8); return; }
+        if (s != Status.Ok) { c.Error(s); return; }
+        if (c.Count == 3)
+        {
+            long value;
+            if (c.Is(2, "CAPACITY"u8)) value = bf!.TotalCapacity;
+            else if (c.Is(2, "SIZE"u8)) value = bf!.SizeBytes;
+            else if (c.Is(2, "FILTERS"u8)) value = bf!.Layers.Count;
+            else if (c.Is(2, "ITEMS"u8)) value = bf!.Items;
+            else if (c.Is(2, "EXPANSION"u8))
+            {
+                c.Writer.Array(1);
+                if (bf!.NonScaling) c.Writer.Null();
+                else c.Writer.Integer(bf.Expansion);
+                return;
+            }
+            else { c.Writer.Error("ERR Invalid information value"u8); return; }
+            c.Writer.Array(1);
+            c.Writer.Integer(value);
+            return;
+        }
+        c.Writer.Map(5);
+        c.Writer.Simple("Capacity"u8);
+        c.Writer.Integer(bf!.TotalCapacity);
+        c.Writer.Simple("Size"u8);
+        c.Writer.Integer(bf.SizeBytes);
+        c.Writer.Simple("Number of filters"u8);
+        c.Writer.Integer(bf.Layers.Count);
+        c.Writer.Simple("Number of items inserted"u8);
+        c.Writer.Integer(bf.Items);
+        c.Writer.Simple("Expansion rate"u8);
+        if (bf.NonScaling) c.Writer.Null();
+        else c.Writer.Integer(bf.Expansion);
+    }
+
+    private static void Card(CommandContext c)
+    {
+        Status s = BloomOps.Get(c.Db, c[1], out BloomValue? bf);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Integer(bf?.Items ?? 0);
+    }
+
+    /// <summary>A run of arguments as engine items, without copying.</summary>
+    private readonly struct ArgItems(CommandContext c, int from, int count) : IByteItems
+    {
+        public int ItemCount => count;
+        public ReadOnlySpan<byte> Item(int i) => c[from + i];
+    }
+}

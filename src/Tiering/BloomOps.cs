@@ -16,10 +16,18 @@ public static class BloomOps
     /// <summary>RedisBloom's default expansion.</summary>
     public const int DefaultExpansion = 2;
 
-    /// <summary>BF.RESERVE: creates an empty filter. Ok, ConditionNotMet when a filter exists there, or WrongType.</summary>
+    /// <summary>
+    /// BF.RESERVE: creates an empty filter. Ok, ConditionNotMet when a filter exists there, WrongType, or TooLarge when
+    /// the filter's bit array could not be allocated as one array.
+    /// </summary>
     public static Status Reserve(Database db, ReadOnlySpan<byte> key, double error, long capacity, int expansion, bool nonScaling)
     {
-        Status s = db.WriteObject(key, ValueKind.Bloom, () => new BloomValue(error, capacity, expansion, nonScaling), out BloomValue? _, out bool created);
+        Status s = db.ReadObject(key, ValueKind.Bloom, out BloomValue? existing);
+        if (s == Status.WrongType) return s;
+        if (existing != null) return Status.ConditionNotMet;
+        BloomLayer? first = BloomLayer.TryCreate(capacity, error);
+        if (first is null) return Status.TooLarge;
+        s = db.WriteObject(key, ValueKind.Bloom, () => new BloomValue(first, expansion, nonScaling), out BloomValue? _, out bool created);
         if (s == Status.Ok && !created) return Status.ConditionNotMet;
         return s;
     }

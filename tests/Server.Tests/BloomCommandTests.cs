@@ -44,6 +44,8 @@ public sealed class BloomCommandTests : IAsyncLifetime
         c.Roundtrip("-ERR expansion should be greater or equal to 1\r\n", "BF.RESERVE", "x", "0.01", "10", "EXPANSION", "0");
         c.Roundtrip("-ERR Nonscaling filters cannot expand\r\n", "BF.RESERVE", "x", "0.01", "10", "EXPANSION", "2", "NONSCALING");
         c.Roundtrip("-ERR syntax error\r\n", "BF.RESERVE", "x", "0.01", "10", "FOO");
+        c.Roundtrip("-ERR could not create filter\r\n", "BF.RESERVE", "x", "0.0000000001", "4294967294");
+        c.Roundtrip("-ERR bad capacity\r\n", "BF.RESERVE", "x", "0.01", "4294967295");
         c.Roundtrip("-ERR wrong number of arguments for 'bf.reserve' command\r\n", "BF.RESERVE", "x", "0.01");
         c.Roundtrip(":0\r\n", "EXISTS", "x");
         c.Roundtrip("+MBbloom--\r\n", "TYPE", "bf");

@@ -52,6 +52,7 @@ public static class BloomCommands
         Status s = BloomOps.Reserve(c.Db, c[1], error, capacity, (int)expansion, nonScaling);
         if (s == Status.Ok) c.Writer.Ok();
         else if (s == Status.ConditionNotMet) c.Writer.Error("ERR item exists"u8);
+        else if (s == Status.TooLarge) c.Writer.Error("ERR could not create filter"u8);
         else c.Error(s);
     }
 

@@ -50,11 +50,16 @@ public sealed class BloomLayer
 
     /// <summary>A new, empty layer sized for <paramref name="capacity"/> items at false-positive rate <paramref name="error"/>.</summary>
     public static BloomLayer Create(long capacity, double error)
+        => TryCreate(capacity, error) ?? throw new ArgumentOutOfRangeException(nameof(capacity), "filter too large");
+
+    /// <summary>Like <see cref="Create"/>, or null when the bit array could not be a single .NET array.</summary>
+    public static BloomLayer? TryCreate(long capacity, double error)
     {
         double bitsPerItem = -Math.Log(error) / Ln2Squared;
         int hashes = Math.Max(1, (int)Math.Ceiling(Ln2 * bitsPerItem));
-        long bits = (long)Math.Ceiling(capacity * bitsPerItem);
-        bits = Math.Max(64, (bits + 63) & ~63L);
+        double exact = Math.Ceiling(capacity * bitsPerItem);
+        if (!(exact <= (double)Array.MaxLength * 64 - 64) || hashes > 64) return null;
+        long bits = Math.Max(64, ((long)exact + 63) & ~63L);
         return new BloomLayer(capacity, error, hashes, bits, new ulong[bits >> 6], 0);
     }
 
@@ -117,13 +122,19 @@ public sealed class BloomValue : ValueObject
     private readonly List<BloomLayer> _layers;
     private long _size;
 
-    /// <summary>A new filter with one empty layer.</summary>
+    /// <summary>A new filter with one empty layer (see <see cref="BloomLayer.TryCreate"/> to check the size first).</summary>
     public BloomValue(double error, long capacity, int expansion, bool nonScaling)
+        : this(BloomLayer.Create(capacity, error), expansion, nonScaling)
+    {
+    }
+
+    /// <summary>A new filter whose first layer is <paramref name="first"/>.</summary>
+    public BloomValue(BloomLayer first, int expansion, bool nonScaling)
     {
         Expansion = expansion;
         NonScaling = nonScaling;
         _layers = new List<BloomLayer>(1);
-        AddLayer(BloomLayer.Create(capacity, error));
+        AddLayer(first);
     }
 
     private BloomValue(int expansion, bool nonScaling, long items, List<BloomLayer> layers)
@@ -197,7 +208,7 @@ public sealed class BloomValue : ValueObject
         return false;
     }
 
-    /// <summary>Adds an item: 1 if added, 0 if it (probably) was there, -1 if a non-scaling filter is full.</summary>
+    /// <summary>Adds an item: 1 if added, 0 if it (probably) was there, -1 if the filter is full and may not (or can no longer) grow.</summary>
     public int Add(ReadOnlySpan<byte> item)
     {
         Hash(item, out ulong h1, out ulong h2);
@@ -207,8 +218,10 @@ public sealed class BloomValue : ValueObject
         {
             if (NonScaling || _layers.Count >= MaxLayers) return -1;
             long capacity = cur.Capacity > long.MaxValue / Expansion ? long.MaxValue : cur.Capacity * Expansion;
-            cur = BloomLayer.Create(capacity, cur.Error * TighteningRatio);
-            AddLayer(cur);
+            BloomLayer? next = BloomLayer.TryCreate(capacity, cur.Error * TighteningRatio);
+            if (next is null) return -1;
+            AddLayer(next);
+            cur = next;
         }
         cur.Set(h1, h2);
         cur.Count++;

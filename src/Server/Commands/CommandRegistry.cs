@@ -14,6 +14,8 @@ public static class CommandRegistry
         ConfigCommands.Register(t);
         ClientCommands.Register(t);
         IntrospectionCommands.Register(t);
+        HashCommands.Register(t);
+        SetCommands.Register(t);
         t.Freeze();
         return t;
     }

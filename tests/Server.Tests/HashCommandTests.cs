@@ -234,6 +234,18 @@ public sealed class HashCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void CopyOfAHashIsIndependent()
+    {
+        using var c = _server.Raw();
+        c.Roundtrip(Int(2), "HSET", "h", "a", "1", "b", "2");
+        c.Roundtrip(Int(1), "COPY", "h", "h2");
+        c.Roundtrip(Int(0), "HSET", "h", "a", "changed");
+        c.Roundtrip(Int(1), "HDEL", "h", "b");
+        c.Roundtrip("*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n", "HGETALL", "h2");
+        c.Roundtrip("*2\r\n$1\r\na\r\n$7\r\nchanged\r\n", "HGETALL", "h");
+    }
+
+    [Fact]
     public async Task StackExchangeRedisHashRoundTrip()
     {
         await using ConnectionMultiplexer mux = await _server.ConnectAsync();

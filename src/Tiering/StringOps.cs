@@ -262,7 +262,7 @@ public static class StringOps
         double sum = cur + delta;
         if (!double.IsFinite(sum)) return Status.NanOrInfinity;
         Span<byte> text = stackalloc byte[400];
-        int n = TryDecimalSum(stored, increment, out decimal exact) ? FormatDecimal(exact, text) : FormatFloat(sum, text);
+        int n = FormatSum(stored, increment, sum, text);
         result = Store(db, key, hash, i, text[..n]);
         return Status.Ok;
     }
@@ -363,6 +363,14 @@ public static class StringOps
         if (!plain) value.TryFormat(dest, out n, "F17", CultureInfo.InvariantCulture);
         return TrimFraction(dest, n);
     }
+
+    /// <summary>
+    /// Formats the sum of two float texts (valid per <see cref="ParseFloat"/>, with finite double sum
+    /// <paramref name="sum"/>) as INCRBYFLOAT and HINCRBYFLOAT store it: the exact decimal sum when it fits, else
+    /// <see cref="FormatFloat"/>. <paramref name="dest"/> must hold 400 bytes. Returns the length written.
+    /// </summary>
+    public static int FormatSum(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> increment, double sum, Span<byte> dest)
+        => TryDecimalSum(stored, increment, out decimal exact) ? FormatDecimal(exact, dest) : FormatFloat(sum, dest);
 
     /// <summary>Drops trailing fraction zeros and a bare point, and turns "-0" into "0". Returns the new length.</summary>
     private static int TrimFraction(Span<byte> dest, int n)

@@ -17,6 +17,8 @@ public static class CommandRegistry
         BitmapCommands.Register(t);
         HyperLogLogCommands.Register(t);
         BloomCommands.Register(t);
+        HashCommands.Register(t);
+        SetCommands.Register(t);
         t.Freeze();
         return t;
     }

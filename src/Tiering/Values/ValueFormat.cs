@@ -75,6 +75,8 @@ public static class ValueFormat
         ValueKind.String => version == 0 ? payload.ToArray() : null,
         ValueKind.List => ListValue.Read(version, payload),
         ValueKind.Bloom => BloomValue.Read(version, payload),
+        ValueKind.Hash => HashValue.Read(version, payload),
+        ValueKind.Set => SetValue.Read(version, payload),
         _ => null,
     };
 }

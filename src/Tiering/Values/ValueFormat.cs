@@ -73,6 +73,7 @@ public static class ValueFormat
     private static object? Decode(ValueKind kind, byte version, ReadOnlySpan<byte> payload) => kind switch
     {
         ValueKind.String => version == 0 ? payload.ToArray() : null,
+        ValueKind.ZSet => SortedSetValue.Read(version, payload),
         _ => null,
     };
 }

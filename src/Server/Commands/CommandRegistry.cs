@@ -13,6 +13,7 @@ public static class CommandRegistry
         ConfigCommands.Register(t);
         ClientCommands.Register(t);
         IntrospectionCommands.Register(t);
+        SortedSetCommands.Register(t);
         t.Freeze();
         return t;
     }

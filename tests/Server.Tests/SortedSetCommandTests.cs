@@ -64,6 +64,8 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
         c.Roundtrip(Syntax, "ZADD", "z", "1", "a", "2");
         c.Roundtrip(NotFloat, "ZADD", "z", "x", "a");
         c.Roundtrip(NotFloat, "ZADD", "z", "nan", "a");
+        c.Roundtrip(NotFloat, "ZADD", "z", "1e400", "a");
+        c.Roundtrip(NotFloat, "ZADD", "z", " 1", "a");
         c.Roundtrip("-ERR wrong number of arguments for 'zadd' command\r\n", "ZADD", "z", "1");
         c.Roundtrip(":0\r\n", "EXISTS", "z");
     }
@@ -197,6 +199,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
         c.Roundtrip(Empty, "ZPOPMIN", "z", "0");
         c.Roundtrip(Empty, "ZPOPMIN", "nokey");
         c.Roundtrip(Syntax, "ZPOPMIN", "z", "1", "2");
+        c.Roundtrip("-ERR value is out of range, must be positive\r\n", "ZPOPMIN", "z", "x");
         Resp3(c);
         c.Roundtrip(":2\r\n", "ZADD", "z", "1", "a", "3", "c");
         c.Roundtrip(Arr(Bulk("a"), Dbl("1")), "ZPOPMIN", "z");

@@ -120,7 +120,7 @@ public static class SortedSetCommands
         if (incr && elements > 1) { c.Writer.Error("ERR INCR option supports a single increment-element pair"u8); return; }
         Span<double> scores = elements <= 64 ? stackalloc double[elements] : new double[elements];
         for (int k = 0; k < elements; k++)
-            if (!c.Double(i + 2 * k, out scores[k])) return;
+            if (!ParseScore(c, i + 2 * k, out scores[k])) return;
         if (incr)
         {
             Status si = SortedSetOps.Incr(c.Db, c[1], flags, scores[0], c[i + 1], out double score);
@@ -134,6 +134,17 @@ public static class SortedSetCommands
         else ReplyError(c, s);
     }
 
+    /// <summary>
+    /// Parses a ZADD/ZINCRBY score as Redis does: like a float, but a number that overflows to infinity is refused
+    /// (only the words inf/+inf/-inf give an infinite score). Replies Redis's error on failure.
+    /// </summary>
+    internal static bool ParseScore(CommandContext c, int i, out double value)
+    {
+        if (StringOps.ParseFloat(c[i], out value)) return true;
+        c.Writer.Error("ERR value is not a valid float"u8);
+        return false;
+    }
+
     /// <summary>Engine status to error reply, with the sorted-set wording for a NaN result.</summary>
     internal static void ReplyError(CommandContext c, Status s)
     {
@@ -143,7 +154,7 @@ public static class SortedSetCommands
 
     private static void ZIncrBy(CommandContext c)
     {
-        if (!c.Double(2, out double incr)) return;
+        if (!ParseScore(c, 2, out double incr)) return;
         Status s = SortedSetOps.Incr(c.Db, c[1], ZAddFlags.None, incr, c[3], out double score);
         if (s == Status.Ok) c.Writer.Double(score);
         else ReplyError(c, s);
@@ -216,8 +227,7 @@ public static class SortedSetCommands
         bool hasCount = c.Count == 3;
         if (hasCount)
         {
-            if (!c.Long(2, out count)) return;
-            if (count < 0) { c.Writer.Error("ERR value is out of range, must be positive"u8); return; }
+            if (!c.TryLong(2, out count) || count < 0) { c.Writer.Error("ERR value is out of range, must be positive"u8); return; }
         }
         List<ScoredMember> items = RentItems();
         Status s = SortedSetOps.Pop(c.Db, c[1], max, count, items);

@@ -225,7 +225,7 @@ public static class SortedSetRangeCommands
                 j++;
                 for (int k = 0; k < n; k++, j++)
                 {
-                    if (!CommandContext.ParseDouble(c[j], out weights[k]))
+                    if (!StringOps.ParseFloat(c[j], out weights[k]))
                     {
                         c.Writer.Error("ERR weight value is not a float"u8);
                         return;

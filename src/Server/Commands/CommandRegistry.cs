@@ -19,6 +19,7 @@ public static class CommandRegistry
         BloomCommands.Register(t);
         HashCommands.Register(t);
         SetCommands.Register(t);
+        SortedSetCommands.Register(t);
         t.Freeze();
         return t;
     }

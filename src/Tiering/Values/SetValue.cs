@@ -21,7 +21,7 @@ namespace Tiered.Tiering.Values;
 ///
 /// Shared state rule: owned by one database entry; read or changed only under the store lock.
 /// </summary>
-public sealed class SetValue : ValueObject
+public sealed class SetValue : ValueObject, IReadableSet
 {
     /// <summary>set-max-intset-entries.</summary>
     public const int MaxIntsetEntries = 512;
@@ -77,6 +77,13 @@ public sealed class SetValue : ValueObject
 
     /// <summary>True if <paramref name="member"/> is in the set.</summary>
     public bool Contains(ReadOnlySpan<byte> member) => Table.Find(member) >= 0;
+
+    /// <summary>Appends every member to <paramref name="into"/> (ZUNION/ZINTER read plain sets as scores of 1).</summary>
+    public void CopyMembersTo(List<byte[]> into)
+    {
+        for (int slot = 0; slot < Table.HighWater; slot++)
+            if (Table.IsLive(slot)) into.Add(Table.MemberAt(slot));
+    }
 
     /// <summary>Removes <paramref name="member"/>; false if absent.</summary>
     public bool Remove(ReadOnlySpan<byte> member) => Table.Remove(member);

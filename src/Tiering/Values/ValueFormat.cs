@@ -77,6 +77,7 @@ public static class ValueFormat
         ValueKind.Bloom => BloomValue.Read(version, payload),
         ValueKind.Hash => HashValue.Read(version, payload),
         ValueKind.Set => SetValue.Read(version, payload),
+        ValueKind.ZSet => SortedSetValue.Read(version, payload),
         _ => null,
     };
 }

@@ -1,0 +1,310 @@
+using Tiered.Server.Protocol;
+using Tiered.Tiering;
+using Tiered.Tiering.Values;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Sorted set commands, part one: ZADD ZINCRBY ZREM ZSCORE ZMSCORE ZCARD ZCOUNT ZLEXCOUNT ZRANK ZREVRANK ZPOPMIN
+/// ZPOPMAX ZRANDMEMBER ZSCAN. The range, store and algebra commands are in <see cref="SortedSetRangeCommands"/>.
+/// Thin adapters: parse and validate in Redis's order (so the first error reported is Redis's), make one
+/// <see cref="SortedSetOps"/> call, write the reply. Scores go out through <see cref="RespWriter.Double"/>
+/// (a RESP3 double, a bulk string in RESP2); WITHSCORES replies are [member, score] pairs in RESP3, as in Redis 7.
+/// </summary>
+public static class SortedSetCommands
+{
+    internal const string Group = "sorted_set";
+
+    // Results are collected here while the lock is held, then written; one list per thread, reused.
+    [ThreadStatic] private static List<ScoredMember>? t_items;
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
+        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
+        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
+        const CommandFlags ro = CommandFlags.ReadOnly;
+
+        t.Add(new("zadd", -4, wOomFast, 1, 1, 1, Group, "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0",
+            "O(log(N)) for each item added, where N is the number of elements in the sorted set.", ZAdd));
+        t.Add(new("zincrby", 4, wOomFast, 1, 1, 1, Group, "Increments the score of a member in a sorted set.", "1.2.0",
+            "O(log(N)) where N is the number of elements in the sorted set.", ZIncrBy));
+        t.Add(new("zrem", -3, wFast, 1, 1, 1, Group, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0",
+            "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", ZRem));
+        t.Add(new("zscore", 3, roFast, 1, 1, 1, Group, "Returns the score of a member in a sorted set.", "1.2.0", "O(1)", ZScore));
+        t.Add(new("zmscore", -3, roFast, 1, 1, 1, Group, "Returns the score of one or more members in a sorted set.", "6.2.0",
+            "O(N) where N is the number of members being requested.", ZMScore));
+        t.Add(new("zcard", 2, roFast, 1, 1, 1, Group, "Returns the number of members in a sorted set.", "1.2.0", "O(1)", ZCard));
+        t.Add(new("zcount", 4, roFast, 1, 1, 1, Group, "Returns the count of members in a sorted set that have scores within a range.", "2.0.0",
+            "O(log(N)) with N being the number of elements in the sorted set.", ZCount));
+        t.Add(new("zlexcount", 4, roFast, 1, 1, 1, Group, "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9",
+            "O(log(N)) with N being the number of elements in the sorted set.", ZLexCount));
+        t.Add(new("zrank", 3, roFast, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0",
+            "O(log(N))", c => ZRank(c, reverse: false)));
+        t.Add(new("zrevrank", 3, roFast, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0",
+            "O(log(N))", c => ZRank(c, reverse: true)));
+        t.Add(new("zpopmin", -2, wFast, 1, 1, 1, Group, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
+            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", c => ZPop(c, max: false)));
+        t.Add(new("zpopmax", -2, wFast, 1, 1, 1, Group, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
+            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", c => ZPop(c, max: true)));
+        t.Add(new("zrandmember", -2, ro | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random members from a sorted set.", "6.2.0",
+            "O(N) where N is the number of members returned", ZRandMember));
+        t.Add(new("zscan", -3, ro | CommandFlags.Random, 1, 1, 1, Group, "Iterates over members and scores of a sorted set.", "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", ZScan));
+        SortedSetRangeCommands.Register(t);
+    }
+
+    /// <summary>Members taken from the arguments: <c>count</c> of them from <c>first</c>, <c>step</c> apart.</summary>
+    internal readonly struct ArgMembers(CommandContext c, int first, int count, int step) : IMemberList
+    {
+        public int Count => count;
+
+        public ReadOnlySpan<byte> Member(int i) => c[first + i * step];
+    }
+
+    internal static List<ScoredMember> RentItems()
+    {
+        List<ScoredMember> l = t_items ?? new List<ScoredMember>();
+        t_items = null;
+        return l;
+    }
+
+    internal static void ReturnItems(List<ScoredMember> l)
+    {
+        l.Clear();
+        if (l.Capacity <= 4096) t_items = l;
+    }
+
+    /// <summary>Members, or with scores: [member, score] pairs in RESP3, a flat member/score array in RESP2.</summary>
+    internal static void WriteItems(CommandContext c, List<ScoredMember> items, bool withScores)
+    {
+        RespWriter w = c.Writer;
+        if (!withScores)
+        {
+            w.Array(items.Count);
+            foreach (ScoredMember m in items) w.Bulk(m.Member);
+        }
+        else if (w.Protocol == 3)
+        {
+            w.Array(items.Count);
+            foreach (ScoredMember m in items) { w.Array(2); w.Bulk(m.Member); w.Double(m.Score); }
+        }
+        else
+        {
+            w.Array(items.Count * 2L);
+            foreach (ScoredMember m in items) { w.Bulk(m.Member); w.Double(m.Score); }
+        }
+    }
+
+    private static void ZAdd(CommandContext c)
+    {
+        ZAddFlags flags = ZAddFlags.None;
+        bool ch = false, incr = false;
+        int i = 2;
+        for (; i < c.Count; i++)
+        {
+            if (c.Is(i, "NX"u8)) flags |= ZAddFlags.Nx;
+            else if (c.Is(i, "XX"u8)) flags |= ZAddFlags.Xx;
+            else if (c.Is(i, "GT"u8)) flags |= ZAddFlags.Gt;
+            else if (c.Is(i, "LT"u8)) flags |= ZAddFlags.Lt;
+            else if (c.Is(i, "CH"u8)) ch = true;
+            else if (c.Is(i, "INCR"u8)) incr = true;
+            else break;
+        }
+        int elements = c.Count - i;
+        if (elements == 0 || elements % 2 != 0) { c.SyntaxError(); return; }
+        elements /= 2;
+        bool nx = (flags & ZAddFlags.Nx) != 0, gt = (flags & ZAddFlags.Gt) != 0, lt = (flags & ZAddFlags.Lt) != 0;
+        if (nx && (flags & ZAddFlags.Xx) != 0) { c.Writer.Error("ERR XX and NX options at the same time are not compatible"u8); return; }
+        if ((gt && nx) || (lt && nx) || (gt && lt)) { c.Writer.Error("ERR GT, LT, and/or NX options at the same time are not compatible"u8); return; }
+        if (incr && elements > 1) { c.Writer.Error("ERR INCR option supports a single increment-element pair"u8); return; }
+        Span<double> scores = elements <= 64 ? stackalloc double[elements] : new double[elements];
+        for (int k = 0; k < elements; k++)
+            if (!ParseScore(c, i + 2 * k, out scores[k])) return;
+        if (incr)
+        {
+            Status si = SortedSetOps.Incr(c.Db, c[1], flags, scores[0], c[i + 1], out double score);
+            if (si == Status.Ok) c.Writer.Double(score);
+            else if (si == Status.ConditionNotMet) c.Writer.Null();
+            else ReplyError(c, si);
+            return;
+        }
+        Status s = SortedSetOps.Add(c.Db, c[1], flags, scores, new ArgMembers(c, i + 1, elements, 2), out long added, out long changed);
+        if (s == Status.Ok) c.Writer.Integer(ch ? changed : added);
+        else ReplyError(c, s);
+    }
+
+    /// <summary>
+    /// Parses a ZADD/ZINCRBY score as Redis does: like a float, but a number that overflows to infinity is refused
+    /// (only the words inf/+inf/-inf give an infinite score). Replies Redis's error on failure.
+    /// </summary>
+    internal static bool ParseScore(CommandContext c, int i, out double value)
+    {
+        if (StringOps.ParseFloat(c[i], out value)) return true;
+        c.Writer.Error("ERR value is not a valid float"u8);
+        return false;
+    }
+
+    /// <summary>Engine status to error reply, with the sorted-set wording for a NaN result.</summary>
+    internal static void ReplyError(CommandContext c, Status s)
+    {
+        if (s == Status.NanOrInfinity) c.Writer.Error("ERR resulting score is not a number (NaN)"u8);
+        else c.Error(s);
+    }
+
+    private static void ZIncrBy(CommandContext c)
+    {
+        if (!ParseScore(c, 2, out double incr)) return;
+        Status s = SortedSetOps.Incr(c.Db, c[1], ZAddFlags.None, incr, c[3], out double score);
+        if (s == Status.Ok) c.Writer.Double(score);
+        else ReplyError(c, s);
+    }
+
+    private static void ZRem(CommandContext c)
+    {
+        Status s = SortedSetOps.Remove(c.Db, c[1], new ArgMembers(c, 2, c.Count - 2, 1), out long removed);
+        if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(removed);
+        else c.Error(s);
+    }
+
+    private static void ZScore(CommandContext c)
+    {
+        Status s = SortedSetOps.Score(c.Db, c[1], c[2], out double score);
+        if (s == Status.Ok) c.Writer.Double(score);
+        else if (s == Status.NotFound) c.Writer.Null();
+        else c.Error(s);
+    }
+
+    private static void ZMScore(CommandContext c)
+    {
+        int n = c.Count - 2;
+        Span<double> scores = n <= 64 ? stackalloc double[n] : new double[n];
+        Status s = SortedSetOps.MScore(c.Db, c[1], new ArgMembers(c, 2, n, 1), scores);
+        if (s != Status.Ok) { c.Error(s); return; }
+        c.Writer.Array(n);
+        foreach (double v in scores)
+        {
+            if (double.IsNaN(v)) c.Writer.Null();
+            else c.Writer.Double(v);
+        }
+    }
+
+    private static void ZCard(CommandContext c)
+    {
+        Status s = SortedSetOps.Card(c.Db, c[1], out long count);
+        if (s == Status.Ok) c.Writer.Integer(count);
+        else c.Error(s);
+    }
+
+    private static void ZCount(CommandContext c)
+    {
+        if (!SortedSetRangeCommands.ParseScoreRange(c, 2, 3, out ScoreRange range)) return;
+        Status s = SortedSetOps.Count(c.Db, c[1], range, out long count);
+        if (s == Status.Ok) c.Writer.Integer(count);
+        else c.Error(s);
+    }
+
+    private static void ZLexCount(CommandContext c)
+    {
+        if (!SortedSetRangeCommands.ParseLexRange(c, 2, 3, out LexRange range)) return;
+        Status s = SortedSetOps.LexCount(c.Db, c[1], range, out long count);
+        if (s == Status.Ok) c.Writer.Integer(count);
+        else c.Error(s);
+    }
+
+    private static void ZRank(CommandContext c, bool reverse)
+    {
+        Status s = SortedSetOps.Rank(c.Db, c[1], c[2], reverse, out long rank);
+        if (s == Status.Ok) c.Writer.Integer(rank);
+        else if (s == Status.NotFound) c.Writer.Null();
+        else c.Error(s);
+    }
+
+    private static void ZPop(CommandContext c, bool max)
+    {
+        if (c.Count > 3) { c.SyntaxError(); return; }
+        long count = 1;
+        bool hasCount = c.Count == 3;
+        if (hasCount)
+        {
+            if (!c.TryLong(2, out count) || count < 0) { c.Writer.Error("ERR value is out of range, must be positive"u8); return; }
+        }
+        List<ScoredMember> items = RentItems();
+        Status s = SortedSetOps.Pop(c.Db, c[1], max, count, items);
+        if (s != Status.Ok) c.Error(s);
+        else if (hasCount) WriteItems(c, items, withScores: true);
+        else
+        {
+            // Without a count the reply is one flat [member, score] array, also in RESP3.
+            c.Writer.Array(items.Count * 2L);
+            foreach (ScoredMember m in items) { c.Writer.Bulk(m.Member); c.Writer.Double(m.Score); }
+        }
+        ReturnItems(items);
+    }
+
+    private static void ZRandMember(CommandContext c)
+    {
+        if (c.Count > 4 || (c.Count == 4 && !c.Is(3, "WITHSCORES"u8))) { c.SyntaxError(); return; }
+        List<ScoredMember> items = RentItems();
+        if (c.Count == 2)
+        {
+            Status s1 = SortedSetOps.RandomMembers(c.Db, c[1], 1, distinct: true, items);
+            if (s1 != Status.Ok) c.Error(s1);
+            else if (items.Count == 0) c.Writer.Null();
+            else c.Writer.Bulk(items[0].Member);
+            ReturnItems(items);
+            return;
+        }
+        bool withScores = c.Count == 4;
+        if (!c.Long(2, out long count)) { ReturnItems(items); return; }
+        if (count < -long.MaxValue / 2 || count > long.MaxValue / 2)
+        {
+            c.Writer.Error("ERR value is out of range"u8);
+            ReturnItems(items);
+            return;
+        }
+        Status s = SortedSetOps.RandomMembers(c.Db, c[1], Math.Abs(count), distinct: count >= 0, items);
+        if (s != Status.Ok) c.Error(s);
+        else WriteItems(c, items, withScores);
+        ReturnItems(items);
+    }
+
+    private static void ZScan(CommandContext c)
+    {
+        if (!System.Buffers.Text.Utf8Parser.TryParse(c[2], out ulong cursor, out int used) || used != c[2].Length)
+        {
+            c.Writer.Error("ERR invalid cursor"u8);
+            return;
+        }
+        long count = 10;
+        int patternArg = -1;
+        for (int i = 3; i < c.Count; i += 2)
+        {
+            bool hasValue = i + 1 < c.Count;
+            if (c.Is(i, "COUNT"u8) && hasValue)
+            {
+                if (!c.Long(i + 1, out count)) return;
+                if (count < 1) { c.SyntaxError(); return; }
+            }
+            else if (c.Is(i, "MATCH"u8) && hasValue) patternArg = i + 1;
+            else { c.SyntaxError(); return; }
+        }
+        List<ScoredMember> items = RentItems();
+        Status s = SortedSetOps.Scan(c.Db, c[1], cursor, count, patternArg < 0 ? default : c[patternArg], items, out ulong next);
+        if (s != Status.Ok) c.Error(s);
+        else
+        {
+            // Scores are bulk strings in both protocols, as Redis's SCAN family replies.
+            Span<byte> tmp = stackalloc byte[40];
+            c.Writer.Array(2);
+            c.Writer.BulkInteger((long)next);
+            c.Writer.Array(items.Count * 2L);
+            foreach (ScoredMember m in items)
+            {
+                c.Writer.Bulk(m.Member);
+                c.Writer.Bulk(tmp[..RespWriter.FormatDouble(m.Score, tmp)]);
+            }
+        }
+        ReturnItems(items);
+    }
+}

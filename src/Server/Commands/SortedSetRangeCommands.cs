@@ -1,0 +1,261 @@
+using Tiered.Tiering;
+using Tiered.Tiering.Values;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Sorted set commands, part two: ZRANGE ZRANGESTORE ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX
+/// ZREVRANGEBYLEX ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ZUNION ZINTER ZDIFF ZUNIONSTORE ZINTERSTORE
+/// ZDIFFSTORE. All ZRANGE forms share one parser, as in Redis: the legacy commands are ZRANGE with the range kind
+/// and direction fixed, so an option that would change them is a syntax error there.
+/// </summary>
+public static class SortedSetRangeCommands
+{
+    private const string Group = SortedSetCommands.Group;
+
+    private enum Kind : byte { Auto, Rank, Score, Lex }
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags ro = CommandFlags.ReadOnly;
+        const CommandFlags w = CommandFlags.Write;
+        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
+        const string rangeCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.";
+        const string scoreCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).";
+        const string remCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.";
+        const string unionCost = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.";
+        const string interCost = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.";
+        const string diffCost = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.";
+
+        t.Add(new("zrange", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes.", "1.2.0", rangeCost,
+            c => ZRange(c, store: false, Kind.Auto, reverse: null)));
+        t.Add(new("zrangestore", -5, wOom, 1, 2, 1, Group, "Stores a range of members from sorted set in a key.", "6.2.0",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
+            c => ZRange(c, store: true, Kind.Auto, reverse: null)));
+        t.Add(new("zrevrange", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", rangeCost,
+            c => ZRange(c, store: false, Kind.Rank, reverse: true)));
+        t.Add(new("zrangebyscore", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores.", "1.0.5", scoreCost,
+            c => ZRange(c, store: false, Kind.Score, reverse: false)));
+        t.Add(new("zrevrangebyscore", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", scoreCost,
+            c => ZRange(c, store: false, Kind.Score, reverse: true)));
+        t.Add(new("zrangebylex", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range.", "2.8.9", scoreCost,
+            c => ZRange(c, store: false, Kind.Lex, reverse: false)));
+        t.Add(new("zrevrangebylex", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", scoreCost,
+            c => ZRange(c, store: false, Kind.Lex, reverse: true)));
+        t.Add(new("zremrangebyrank", 4, w, 1, 1, 1, Group, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", remCost,
+            c => ZRemRange(c, Kind.Rank)));
+        t.Add(new("zremrangebyscore", 4, w, 1, 1, 1, Group, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", remCost,
+            c => ZRemRange(c, Kind.Score)));
+        t.Add(new("zremrangebylex", 4, w, 1, 1, 1, Group, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", remCost,
+            c => ZRemRange(c, Kind.Lex)));
+        t.Add(new("zunion", -3, ro, 0, 0, 0, Group, "Returns the union of multiple sorted sets.", "6.2.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: false)));
+        t.Add(new("zinter", -3, ro, 0, 0, 0, Group, "Returns the intersect of multiple sorted sets.", "6.2.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: false)));
+        t.Add(new("zdiff", -3, ro, 0, 0, 0, Group, "Returns the difference between multiple sorted sets.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: false)));
+        t.Add(new("zunionstore", -4, wOom, 1, 1, 1, Group, "Stores the union of multiple sorted sets in a key.", "2.0.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: true)));
+        t.Add(new("zinterstore", -4, wOom, 1, 1, 1, Group, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: true)));
+        t.Add(new("zdiffstore", -4, wOom, 1, 1, 1, Group, "Stores the difference of multiple sorted sets in a key.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: true)));
+    }
+
+    /// <summary>Parses a ZRANGEBYSCORE bound: a float, "(" for exclusive, "-inf"/"+inf".</summary>
+    private static bool ParseScoreBound(ReadOnlySpan<byte> s, out double value, out bool exclusive)
+    {
+        exclusive = s.Length > 0 && s[0] == '(';
+        return CommandContext.ParseDouble(exclusive ? s[1..] : s, out value);
+    }
+
+    /// <summary>Parses a score range from arguments <paramref name="minArg"/> and <paramref name="maxArg"/>, replying Redis's error.</summary>
+    internal static bool ParseScoreRange(CommandContext c, int minArg, int maxArg, out ScoreRange range)
+    {
+        range = default;
+        if (!ParseScoreBound(c[minArg], out double min, out bool minEx) || !ParseScoreBound(c[maxArg], out double max, out bool maxEx))
+        {
+            c.Writer.Error("ERR min or max is not a float"u8);
+            return false;
+        }
+        range = new ScoreRange(min, max, minEx, maxEx);
+        return true;
+    }
+
+    private static bool ParseLexBound(ReadOnlySpan<byte> s, out LexBound bound)
+    {
+        bound = default;
+        if (s.Length == 0) return false;
+        switch (s[0])
+        {
+            case (byte)'+' when s.Length == 1: bound = LexBound.Max; return true;
+            case (byte)'-' when s.Length == 1: bound = LexBound.Min; return true;
+            case (byte)'[': bound = new LexBound(LexBoundKind.Inclusive, s[1..].ToArray()); return true;
+            case (byte)'(': bound = new LexBound(LexBoundKind.Exclusive, s[1..].ToArray()); return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>Parses a lex range ("[a", "(a", "-", "+"), replying Redis's error.</summary>
+    internal static bool ParseLexRange(CommandContext c, int minArg, int maxArg, out LexRange range)
+    {
+        range = default;
+        if (!ParseLexBound(c[minArg], out LexBound min) || !ParseLexBound(c[maxArg], out LexBound max))
+        {
+            c.Writer.Error("ERR min or max not valid string range item"u8);
+            return false;
+        }
+        range = new LexRange(min, max);
+        return true;
+    }
+
+    /// <summary>
+    /// Every ZRANGE form. <paramref name="kind"/> and <paramref name="reverse"/> are fixed by the legacy commands
+    /// (Auto / null: chosen by BYSCORE, BYLEX and REV options).
+    /// </summary>
+    private static void ZRange(CommandContext c, bool store, Kind kind, bool? reverse)
+    {
+        int keyArg = store ? 2 : 1;
+        int minArg = keyArg + 1, maxArg = keyArg + 2;
+        bool withScores = false;
+        long offset = 0, limit = -1;
+        for (int j = keyArg + 3; j < c.Count; j++)
+        {
+            int left = c.Count - j - 1;
+            if (!store && c.Is(j, "WITHSCORES"u8)) withScores = true;
+            else if (c.Is(j, "LIMIT"u8) && left >= 2)
+            {
+                if (!c.Long(j + 1, out offset) || !c.Long(j + 2, out limit)) return;
+                j += 2;
+            }
+            else if (reverse is null && c.Is(j, "REV"u8)) reverse = true;
+            else if (kind == Kind.Auto && c.Is(j, "BYSCORE"u8)) kind = Kind.Score;
+            else if (kind == Kind.Auto && c.Is(j, "BYLEX"u8)) kind = Kind.Lex;
+            else { c.SyntaxError(); return; }
+        }
+        bool rev = reverse ?? false;
+        if (kind == Kind.Auto) kind = Kind.Rank;
+        if ((offset != 0 || limit != -1) && kind == Kind.Rank)
+        {
+            c.Writer.Error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"u8);
+            return;
+        }
+        if (withScores && kind == Kind.Lex)
+        {
+            c.Writer.Error("ERR syntax error, WITHSCORES not supported in combination with BYLEX"u8);
+            return;
+        }
+        // With REV the score and lex forms take max first.
+        if (rev && kind != Kind.Rank) (minArg, maxArg) = (maxArg, minArg);
+        RangeSpec spec;
+        switch (kind)
+        {
+            case Kind.Rank:
+                if (!c.Long(minArg, out long start) || !c.Long(maxArg, out long stop)) return;
+                spec = RangeSpec.ByRank(start, stop, rev);
+                break;
+            case Kind.Score:
+                if (!ParseScoreRange(c, minArg, maxArg, out ScoreRange scores)) return;
+                spec = RangeSpec.ByScore(scores, rev, offset, limit);
+                break;
+            default:
+                if (!ParseLexRange(c, minArg, maxArg, out LexRange lex)) return;
+                spec = RangeSpec.ByLex(lex, rev, offset, limit);
+                break;
+        }
+        if (store)
+        {
+            Status ss = SortedSetRangeOps.RangeStore(c.Db, c[1], c[2], spec, out long stored);
+            if (ss == Status.Ok) c.Writer.Integer(stored);
+            else c.Error(ss);
+            return;
+        }
+        List<ScoredMember> items = SortedSetCommands.RentItems();
+        Status s = SortedSetRangeOps.Range(c.Db, c[keyArg], spec, items);
+        if (s == Status.Ok) SortedSetCommands.WriteItems(c, items, withScores);
+        else c.Error(s);
+        SortedSetCommands.ReturnItems(items);
+    }
+
+    private static void ZRemRange(CommandContext c, Kind kind)
+    {
+        RangeSpec spec;
+        switch (kind)
+        {
+            case Kind.Rank:
+                if (!c.Long(2, out long start) || !c.Long(3, out long stop)) return;
+                spec = RangeSpec.ByRank(start, stop);
+                break;
+            case Kind.Score:
+                if (!ParseScoreRange(c, 2, 3, out ScoreRange scores)) return;
+                spec = RangeSpec.ByScore(scores);
+                break;
+            default:
+                if (!ParseLexRange(c, 2, 3, out LexRange lex)) return;
+                spec = RangeSpec.ByLex(lex);
+                break;
+        }
+        Status s = SortedSetRangeOps.RemoveRange(c.Db, c[1], spec, out long removed);
+        if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(removed);
+        else c.Error(s);
+    }
+
+    /// <summary>The input keys of the algebra commands, straight from the arguments.</summary>
+    private readonly struct ArgKeys(CommandContext c, int first, int count) : IKeyList
+    {
+        public int Count => count;
+
+        public ReadOnlySpan<byte> Key(int i) => c[first + i];
+    }
+
+    private static void Algebra(CommandContext c, SetAlgebra op, bool store)
+    {
+        int numArg = store ? 2 : 1;
+        if (!c.Long(numArg, out long numKeys)) return;
+        if (numKeys < 1)
+        {
+            c.Writer.Error($"ERR at least 1 input key is needed for '{c.Command.Name}' command");
+            return;
+        }
+        if (numKeys > c.Count - numArg - 1) { c.SyntaxError(); return; }
+        int n = (int)numKeys;
+        Span<double> weights = n <= 64 ? stackalloc double[n] : new double[n];
+        weights.Fill(1);
+        Aggregate aggregate = Aggregate.Sum;
+        bool withScores = false;
+        for (int j = numArg + 1 + n; j < c.Count; j++)
+        {
+            int remaining = c.Count - j;
+            if (op != SetAlgebra.Difference && remaining >= n + 1 && c.Is(j, "WEIGHTS"u8))
+            {
+                j++;
+                for (int k = 0; k < n; k++, j++)
+                {
+                    if (!StringOps.ParseFloat(c[j], out weights[k]))
+                    {
+                        c.Writer.Error("ERR weight value is not a float"u8);
+                        return;
+                    }
+                }
+                j--;
+            }
+            else if (op != SetAlgebra.Difference && remaining >= 2 && c.Is(j, "AGGREGATE"u8))
+            {
+                j++;
+                if (c.Is(j, "SUM"u8)) aggregate = Aggregate.Sum;
+                else if (c.Is(j, "MIN"u8)) aggregate = Aggregate.Min;
+                else if (c.Is(j, "MAX"u8)) aggregate = Aggregate.Max;
+                else { c.SyntaxError(); return; }
+            }
+            else if (!store && c.Is(j, "WITHSCORES"u8)) withScores = true;
+            else { c.SyntaxError(); return; }
+        }
+        var keys = new ArgKeys(c, numArg + 1, n);
+        if (store)
+        {
+            Status ss = SortedSetRangeOps.CombineStore(c.Db, c[1], op, keys, weights, aggregate, out long stored);
+            if (ss == Status.Ok) c.Writer.Integer(stored);
+            else c.Error(ss);
+            return;
+        }
+        List<ScoredMember> items = SortedSetCommands.RentItems();
+        Status s = SortedSetRangeOps.Combine(c.Db, op, keys, weights, aggregate, items);
+        if (s == Status.Ok) SortedSetCommands.WriteItems(c, items, withScores);
+        else c.Error(s);
+        SortedSetCommands.ReturnItems(items);
+    }
+}

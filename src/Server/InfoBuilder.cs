@@ -225,6 +225,8 @@ public static class InfoBuilder
         Line(sb, "evicted_keys", es.EvictedKeys);
         Line(sb, "keyspace_hits", es.KeyspaceHits);
         Line(sb, "keyspace_misses", es.KeyspaceMisses);
+        Line(sb, "pubsub_channels", s.PubSub.ChannelCount);
+        Line(sb, "pubsub_patterns", s.PubSub.PatternCount);
         Line(sb, "latest_fork_usec", 0);
         Line(sb, "total_forks", 0);
         Line(sb, "total_error_replies", TotalErrorReplies(s));

@@ -162,12 +162,14 @@ public sealed class Connection
                         Session.RemoteAddress, buffer.Length);
                     return;
                 }
-                inReader.AdvanceTo(buffer.Start, buffer.End);
                 if (Session.BlockState == BlockState.Blocked)
                 {
+                    // Examined: nothing, so the next TryRead hands the blocked command's bytes back at once.
+                    inReader.AdvanceTo(buffer.Start);
                     if (!await WaitWhileBlockedAsync(inWriter, buffer.Length).ConfigureAwait(false)) return;
                     resume = true;   // run the blocked command again from the same bytes
                 }
+                else inReader.AdvanceTo(buffer.Start, buffer.End);
             }
         }
         catch (SocketException) { }
@@ -258,7 +260,13 @@ public sealed class Connection
                 }
                 consumedTotal += pos;
                 rest = rest.Slice(pos);
-                if (!straddle) break;
+                if (!straddle)
+                {
+                    // A segment used up exactly goes on into the next one (only seen after a blocked wait, when
+                    // bytes received meanwhile sit in a later segment); a partial command waits for more bytes.
+                    if (pos < len) break;
+                    continue;
+                }
 
                 // A command crosses into the next segment: copy just that command into scratch and run it there.
                 if (!ParseStraddling(rest, out int straddleUsed, ref locked)) return buffer.GetPosition(consumedTotal);

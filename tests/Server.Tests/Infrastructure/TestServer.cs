@@ -147,5 +147,8 @@ public sealed class RawClient : IDisposable
         catch (SocketException ex) when (ex.SocketErrorCode != SocketError.TimedOut) { return true; }
     }
 
+    /// <summary>True if reply bytes (or EOF) arrive within <paramref name="ms"/> milliseconds; for "nothing came" checks.</summary>
+    public bool HasDataWithin(int ms) => _pending.Count > 0 || _socket.Poll(ms * 1000, SelectMode.SelectRead);
+
     public void Dispose() => _socket.Dispose();
 }

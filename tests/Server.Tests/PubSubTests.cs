@@ -176,6 +176,25 @@ public sealed class PubSubTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ClientListShowsSubscriptionsAndPubSubType()
+    {
+        using var sub = _server.Raw();
+        using var c = _server.Raw();
+        sub.Command("SUBSCRIBE", "a", "b");
+        sub.Command("PSUBSCRIBE", "x*");
+        sub.Expect(Confirm('*', "subscribe", "a", 1) + Confirm('*', "subscribe", "b", 2) + Confirm('*', "psubscribe", "x*", 3));
+        c.Command("CLIENT", "LIST", "TYPE", "pubsub");
+        string list = c.ReadReply();
+        Assert.Contains(" flags=P ", list);
+        Assert.Contains(" sub=2 psub=1 ", list);
+        Assert.Equal(2, list.Split(" addr=").Length);   // exactly one client line
+        c.Command("CLIENT", "LIST", "TYPE", "normal");
+        Assert.DoesNotContain(" flags=P ", c.ReadReply());
+        c.Roundtrip(":1\r\n", "CLIENT", "KILL", "TYPE", "pubsub");
+        Assert.True(sub.IsClosedByServer());
+    }
+
+    [Fact]
     public async Task DisconnectedSubscribersAreRemoved()
     {
         using var pub = _server.Raw();

@@ -41,7 +41,13 @@ public sealed class ClientSession
     public bool Authenticated { get; set; }
 
     /// <summary>2 or 3, as negotiated by HELLO.</summary>
-    public int Protocol { get; set; } = 2;
+    public int Protocol
+    {
+        get => _protocol;
+        set { _protocol = value; RefreshMode(); }
+    }
+
+    private int _protocol = 2;
 
     /// <summary>Full name of the last command run ("client|list").</summary>
     public string LastCommand { get; set; } = "NULL";
@@ -54,4 +60,39 @@ public sealed class ClientSession
 
     /// <summary>Closes the connection from another client (CLIENT KILL) or at shutdown.</summary>
     public void Kill() => _kill();
+
+    // ---- Connection-level features (see Transactions.cs, PubSub.cs, Blocking.cs). Touched under the store lock. ----
+
+    /// <summary>
+    /// True when the dispatcher must look at this client before running a command: it is inside MULTI, or in RESP2
+    /// subscribed mode. Kept up to date by <see cref="RefreshMode"/>; the only cost the features add to the hot path.
+    /// </summary>
+    public bool Intercept { get; private set; }
+
+    /// <summary>The open transaction (MULTI ... EXEC), or null.</summary>
+    public MultiState? Multi { get; internal set; }
+
+    /// <summary>True while EXEC runs the queued commands (blocking commands must not block then).</summary>
+    public bool InExec { get; internal set; }
+
+    /// <summary>The keys this client WATCHes, or null.</summary>
+    internal List<WatchedKey>? Watched { get; set; }
+
+    /// <summary>Set when a watched key was modified: the next EXEC fails.</summary>
+    internal bool WatchDirty { get; set; }
+
+    /// <summary>Channels and patterns this client is subscribed to, or null.</summary>
+    internal Subscriptions? Subs { get; set; }
+
+    /// <summary>Number of channels plus patterns subscribed to (what SUBSCRIBE replies show).</summary>
+    public int SubscriptionCount => Subs?.Count ?? 0;
+
+    /// <summary>Where a blocking command stands; see <see cref="Blocking"/>.</summary>
+    internal BlockState BlockState { get; set; }
+
+    /// <summary>The wait registered by the last <see cref="Commands.CommandContext.BlockOn"/>, or null.</summary>
+    internal BlockedWait? Block { get; set; }
+
+    /// <summary>Recomputes <see cref="Intercept"/> after MULTI/EXEC/DISCARD, (un)subscribing, HELLO or RESET.</summary>
+    public void RefreshMode() => Intercept = Multi != null || Protocol == 2 && SubscriptionCount > 0;
 }

@@ -128,7 +128,7 @@ public static class InfoBuilder
         Line(sb, "cluster_connections", 0);
         Line(sb, "maxclients", s.Options.MaxClients);
         Line(sb, "client_recent_max_input_buffer", maxInput);
-        Line(sb, "blocked_clients", 0);
+        Line(sb, "blocked_clients", s.Blocking.BlockedClients);
         Line(sb, "tracking_clients", 0);
         Line(sb, "clients_in_timeout_table", 0);
     }
@@ -227,6 +227,8 @@ public static class InfoBuilder
         Line(sb, "evicted_keys", es.EvictedKeys);
         Line(sb, "keyspace_hits", es.KeyspaceHits);
         Line(sb, "keyspace_misses", es.KeyspaceMisses);
+        Line(sb, "pubsub_channels", s.PubSub.ChannelCount);
+        Line(sb, "pubsub_patterns", s.PubSub.PatternCount);
         Line(sb, "latest_fork_usec", 0);
         Line(sb, "total_forks", 0);
         Line(sb, "total_error_replies", TotalErrorReplies(s));

@@ -20,7 +20,9 @@ public sealed class TieredServer : IAsyncDisposable
     private Task? _cron;
     private long _nextClientId;
 
-    public TieredServer(ServerOptions options, EngineOptions engine, ILogger logger, Action? requestShutdown = null)
+    /// <param name="extraCommands">Commands added to the table (tests register test-only commands this way).</param>
+    public TieredServer(ServerOptions options, EngineOptions engine, ILogger logger, Action? requestShutdown = null,
+        IEnumerable<CommandDef>? extraCommands = null)
     {
         Options = options;
         Engine = engine;
@@ -28,7 +30,9 @@ public sealed class TieredServer : IAsyncDisposable
         RequestShutdown = requestShutdown ?? (() => { });
         Store = new Store(engine);
         Config = new ConfigRegistry(options, engine, Persistence);
-        Commands = CommandRegistry.Build();
+        Commands = CommandRegistry.Build(extraCommands);
+        Watches = new WatchRegistry(Store.Databases.Length);
+        Blocking = new BlockingRegistry(Store.Databases.Length);
         Dispatcher = new CommandDispatcher(this, Commands);
         SlowLog = new SlowLog(options);
         Latency = new LatencyMonitor(options);
@@ -51,6 +55,18 @@ public sealed class TieredServer : IAsyncDisposable
     public ServerStats Stats { get; } = new();
     public ClientRegistry Clients { get; } = new();
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>WATCHed keys (Transactions.cs).</summary>
+    public WatchRegistry Watches { get; }
+
+    /// <summary>Clients blocked on keys (Blocking.cs).</summary>
+    public BlockingRegistry Blocking { get; }
+
+    /// <summary>Pub/sub channels and patterns (PubSub.cs).</summary>
+    public PubSubRegistry PubSub { get; } = new();
+
+    /// <summary>Non-zero when some client watches or blocks on a key: only then do writes look at their keys.</summary>
+    public int KeyInterest => Watches.Count | Blocking.Count;
 
     /// <summary>Asks the host to stop (SHUTDOWN).</summary>
     public Action RequestShutdown { get; }

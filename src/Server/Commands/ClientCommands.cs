@@ -66,9 +66,9 @@ public static class ClientCommands
         {
             string? type = ClientType(c.Str(3));
             if (type is null) { c.Writer.Error($"ERR Unknown client type '{c.Str(3)}'"); return; }
-            // Every client is a normal one until pub/sub and replication exist.
-            if (type == "normal")
-                foreach (Connection conn in c.Server.Clients.Connections()) AppendLine(sb, c, conn);
+            // Clients are normal or pubsub until replication exists.
+            foreach (Connection conn in c.Server.Clients.Connections())
+                if (TypeOf(conn.Session) == type) AppendLine(sb, c, conn);
         }
         else if (c.Count > 3 && c.Is(2, "ID"u8))
         {
@@ -119,10 +119,22 @@ public static class ClientCommands
         var inv = CultureInfo.InvariantCulture;
         sb.Append(inv, $"id={s.Id} addr={s.RemoteAddress} laddr={s.LocalAddress} fd={conn.Fd} name={s.Name ?? ""}")
           .Append(inv, $" age={Math.Max(0, now - s.CreatedMs) / 1000} idle={(self ? 0 : Math.Max(0, now - s.LastInteractionMs) / 1000)}")
-          .Append(inv, $" flags=N db={s.DbIndex} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free={qbufFree}")
+          .Append(inv, $" flags={Flags(s)} db={s.DbIndex} sub={s.Subs?.Channels.Count ?? 0} psub={s.Subs?.Patterns.Count ?? 0} ssub=0")
+          .Append(inv, $" multi={(s.Multi is null ? -1 : s.Multi.Queue.Count)} qbuf={qbuf} qbuf-free={qbufFree}")
           .Append(inv, $" argv-mem={argvMem} multi-mem=0 rbs={ReceiveBuffer} rbp={ReceiveBuffer} obl=0 oll=0 omem=0")
           .Append(inv, $" tot-mem={ReceiveBuffer + qbuf + argvMem} events=r cmd={cmd} user=default redir=-1 resp={s.Protocol}")
           .Append(inv, $" lib-name={s.LibName ?? ""} lib-ver={s.LibVersion ?? ""}\n");
+    }
+
+    /// <summary>A client's type for CLIENT LIST/KILL TYPE: pubsub once subscribed, else normal.</summary>
+    private static string TypeOf(ClientSession s) => s.SubscriptionCount > 0 ? "pubsub" : "normal";
+
+    /// <summary>CLIENT LIST flags: P subscribed, x in MULTI, b blocked, d watched key touched; N when none.</summary>
+    private static string Flags(ClientSession s)
+    {
+        string f = (s.SubscriptionCount > 0 ? "P" : "") + (s.Multi != null ? "x" : "")
+            + (s.BlockState == BlockState.Blocked ? "b" : "") + (s.WatchDirty ? "d" : "");
+        return f.Length == 0 ? "N" : f;
     }
 
     /// <summary>
@@ -178,7 +190,7 @@ public static class ClientCommands
             if (addr != null && s.RemoteAddress != addr) continue;
             if (laddr != null && s.LocalAddress != laddr) continue;
             if (id != 0 && s.Id != id) continue;
-            if (type != null && type != "normal") continue;
+            if (type != null && TypeOf(s) != type) continue;
             bool self = ReferenceEquals(s, c.Client);
             if (self && skipMe) continue;
             if (self) c.Client.CloseAfterReply = true;

@@ -28,6 +28,9 @@ public sealed class CommandContext
     /// <summary>The definition of the command being run.</summary>
     public CommandDef Command { get; internal set; } = null!;
 
+    /// <summary>The connection running the commands (pub/sub pushes); null only in tests that build a context by hand.</summary>
+    public Network.Connection? Connection { get; init; }
+
     /// <summary>The engine.</summary>
     public Store Store => Server.Store;
 
@@ -116,6 +119,51 @@ public sealed class CommandContext
     /// <summary>Redis's reply to an unknown subcommand.</summary>
     public void UnknownSubcommand()
         => Writer.Error($"ERR unknown subcommand '{Truncate(Str(1), 128)}'. Try {Command.Name.ToUpperInvariant()} HELP.");
+
+    // ---- Blocking commands (the mechanism is described in Blocking.cs) ----
+
+    /// <summary>
+    /// True when a blocking command must not block but write its timeout reply: its deadline passed, or it runs
+    /// inside EXEC.
+    /// </summary>
+    public bool TimedOut => Client.BlockState == BlockState.TimedOut || Client.InExec;
+
+    /// <summary>
+    /// Blocks the running command on the keys in arguments <paramref name="firstKeyArg"/>..<paramref name="lastKeyArg"/>
+    /// (inclusive) for <paramref name="timeoutMs"/> milliseconds (0: forever). The handler must have written nothing
+    /// and must return right after. The command is run again from the same bytes when one of the keys is written,
+    /// or with <see cref="TimedOut"/> set at the deadline; a re-run that blocks again keeps the first deadline.
+    /// </summary>
+    public void BlockOn(int firstKeyArg, int lastKeyArg, long timeoutMs)
+    {
+        if (TimedOut) throw new InvalidOperationException("a command must not block when TimedOut is set");
+        ClientSession s = Client;
+        long deadline = s.BlockState == BlockState.Woken && s.Block != null ? s.Block.DeadlineMs
+            : timeoutMs <= 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        var keys = new byte[lastKeyArg - firstKeyArg + 1][];
+        for (int i = firstKeyArg; i <= lastKeyArg; i++) keys[i - firstKeyArg] = Args[i].ToArray();
+        var wait = new BlockedWait(s, s.DbIndex, keys, deadline);
+        s.Block = wait;
+        s.BlockState = BlockState.Blocked;
+        Server.Blocking.Add(wait);
+    }
+
+    /// <summary>
+    /// Parses a blocking command's timeout in seconds (a float, as Redis 6+) into milliseconds, replying Redis's
+    /// errors on failure. 0 means forever.
+    /// </summary>
+    public bool BlockTimeout(int i, out long ms)
+    {
+        ms = 0;
+        if (!ParseDouble(Args[i], out double seconds) || double.IsInfinity(seconds) || seconds * 1000 > long.MaxValue / 2)
+        {
+            Writer.Error("ERR timeout is not a float or out of range"u8);
+            return false;
+        }
+        if (seconds < 0) { Writer.Error("ERR timeout is negative"u8); return false; }
+        ms = (long)Math.Ceiling(seconds * 1000);
+        return true;
+    }
 
     internal static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 }

@@ -21,6 +21,7 @@ public sealed class CommandDispatcher
 
     public void Execute(CommandContext c)
     {
+        if (c.Client.Intercept && Intercepted(c)) return;   // MULTI queueing, RESP2 subscribed mode: see below
         _server.Stats.CommandsProcessed++;
         CommandDef? cmd = _table.Find(c.Args[0]);
         if (cmd is null)
@@ -65,6 +66,29 @@ public sealed class CommandDispatcher
         client.LastCommand = cmd.Name;
         _server.SlowLog.Observe(c, dt);
         _server.Latency.ObserveCommand(cmd, dt, c.Store.Clock.NowMs);
+        if ((cmd.Flags & CommandFlags.Write) != 0 && _server.KeyInterest != 0) AfterWrite(c, errorsBefore);
+    }
+
+    // ---- Connection-level features (Transactions.cs, PubSub.cs, Blocking.cs) ----
+
+    /// <summary>
+    /// For a client inside MULTI or in RESP2 subscribed mode: true when the command was dealt with here (queued,
+    /// or refused in subscribed mode); false to run it as usual.
+    /// </summary>
+    private bool Intercepted(CommandContext c)
+    {
+        ClientSession client = c.Client;
+        bool handled = client.Protocol == 2 && client.SubscriptionCount > 0 && PubSubCommands.RefuseInSubscribedMode(_table, c)
+            || client.Multi is { } multi && Transactions.TryQueue(_table, c, multi);
+        if (handled) _server.Stats.CommandsProcessed++;
+        return handled;
+    }
+
+    /// <summary>After a write that succeeded and did not block: mark watchers dirty, wake blocked clients.</summary>
+    private static void AfterWrite(CommandContext c, long errorsBefore)
+    {
+        if (c.Writer.ErrorCount != errorsBefore || c.Client.BlockState == BlockState.Blocked) return;
+        KeyEvents.AfterWrite(c);
     }
 
     private static string UnknownCommandText(CommandContext c)

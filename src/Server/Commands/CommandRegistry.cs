@@ -3,10 +3,13 @@ namespace Tiered.Server.Commands;
 /// <summary>Builds the command table from the command families (one family per file).</summary>
 public static class CommandRegistry
 {
-    public static CommandTable Build()
+    public static CommandTable Build(IEnumerable<CommandDef>? extra = null)
     {
         var t = new CommandTable();
+        foreach (CommandDef d in extra ?? []) t.Add(d);
         ConnectionCommands.Register(t);
+        TransactionCommands.Register(t);
+        PubSubCommands.Register(t);
         StringCommands.Register(t);
         ListCommands.Register(t);
         KeyCommands.Register(t);

@@ -20,6 +20,14 @@ public static class ConnectionCommands
     private static void Ping(CommandContext c)
     {
         if (c.Count > 2) { c.WrongArity(); return; }
+        if (c.Client.Protocol == 2 && c.Client.SubscriptionCount > 0)
+        {
+            // RESP2 subscribed mode: PING replies like a message, ["pong", argument or ""].
+            c.Writer.Array(2);
+            c.Writer.Bulk("pong"u8);
+            c.Writer.Bulk(c.Count == 2 ? c[1] : default);
+            return;
+        }
         if (c.Count == 2) c.Writer.Bulk(c[1]);
         else c.Writer.Raw("+PONG\r\n"u8);
     }
@@ -122,6 +130,8 @@ public static class ConnectionCommands
 
     private static void Reset(CommandContext c)
     {
+        Transactions.End(c);   // leaves MULTI, forgets watched keys
+        PubSubCommands.UnsubscribeAll(c);
         c.Client.DbIndex = 0;
         c.Client.Name = null;
         c.Client.Protocol = 2;

@@ -22,8 +22,25 @@ namespace Tiered.Server.Network;
 ///
 /// A command that straddles two pipe segments is copied whole into a scratch array; nothing else is copied.
 ///
-/// Shared state rule: a connection's fields are touched only by its own loop, except <see cref="Kill"/> (any thread)
-/// and the <see cref="ClientSession"/> (see its rule).
+/// Shared state rule: a connection's fields are touched only by its own loop, except <see cref="Kill"/> (any thread),
+/// the push path's outbox (under its own lock, see below) and the <see cref="ClientSession"/> (see its rule).
+///
+/// The push path (pub/sub). A PUBLISH on another connection must write to this socket. It writes the message into
+/// this connection's outbox under a small lock (<c>_outboxLock</c>) and, unless a flush is already under way, queues
+/// a flush work item on the thread pool. At any time at most one flusher owns the socket's send side: the
+/// <c>_flushing</c> flag, taken and given back under the outbox lock, is the connection's send lock, so frames
+/// never interleave. Once a connection has subscribed (<c>_pushMode</c>), the loop no longer sends its replies
+/// itself: at the end of each batch, still under the store lock, it appends them to the outbox and flushes it (or
+/// leaves that to the flusher already running). Appending under the store lock keeps replies and messages in the
+/// order their commands ran (PUBLISH runs under the store lock too).
+///
+/// Why connections that never subscribed pay nothing: <c>_pushMode</c> is set only by the connection's own loop,
+/// while running its own SUBSCRIBE, and never cleared. Before it is set the connection is in no registry, so no
+/// other thread can push to it and the loop may send directly with no lock; the loop's previous send has completed
+/// before it runs the batch that sets the flag. From then on every send goes through the outbox.
+///
+/// Blocking commands (Blocking.cs): a command that called BlockOn is left unconsumed in the input buffer; the loop
+/// sends the replies before it, then waits for a wake-up, the deadline or the socket, and runs it again.
 /// </summary>
 public sealed class Connection
 {
@@ -40,6 +57,20 @@ public sealed class Connection
     private byte[] _scratch = [];
     private int _needed;   // don't re-parse until this many bytes are buffered (large bulk arriving)
     private int _killed;
+
+    // Push path (see the class comment). The outbox writers exist only once the connection has subscribed.
+    private const int OutboxLimit = 32 * 1024 * 1024;   // Redis's pubsub client-output-buffer-limit hard limit
+    private static readonly Action<Connection> s_flush = c => _ = c.FlushOutboxAsync();
+    private readonly object _outboxLock = new();
+    private bool _pushMode;
+    private RespWriter? _outbox;
+    private RespWriter? _outboxSpare;
+    private bool _flushing;     // a flusher owns the send side (under _outboxLock)
+    private bool _outboxDead;   // the socket failed or the connection ended (under _outboxLock)
+    private bool _loopFlush;    // the loop claimed the flush of the replies it moved to the outbox
+
+    // Blocking: a receive started while blocked that the next loop iteration must complete.
+    private Task<int>? _pendingReceive;
 
     public Connection(Socket socket, TieredServer server, long id)
     {
@@ -59,7 +90,7 @@ public sealed class Connection
         {
             Authenticated = server.Options.RequirePass is null,
         };
-        _ctx = new CommandContext(server, Session, _args, _writer);
+        _ctx = new CommandContext(server, Session, _args, _writer) { Connection = this };
         _dispatcher = server.Dispatcher;
     }
 
@@ -81,17 +112,31 @@ public sealed class Connection
     {
         PipeWriter inWriter = _input.Writer;
         PipeReader inReader = _input.Reader;
+        bool resume = false;
         try
         {
             while (true)
             {
-                Memory<byte> mem = inWriter.GetMemory(ReceiveSize);
-                int n = await _socket.ReceiveAsync(mem, SocketFlags.None).ConfigureAwait(false);
-                if (n == 0) break;
-                inWriter.Advance(n);
-                _server.Stats.AddInputBytes(n);
-                ValueTask<FlushResult> flush = inWriter.FlushAsync();
-                if (!flush.IsCompleted) await flush.ConfigureAwait(false);
+                if (!resume)
+                {
+                    int n;
+                    if (_pendingReceive is { } pendingReceive)
+                    {
+                        _pendingReceive = null;
+                        n = await pendingReceive.ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        Memory<byte> mem = inWriter.GetMemory(ReceiveSize);
+                        n = await _socket.ReceiveAsync(mem, SocketFlags.None).ConfigureAwait(false);
+                    }
+                    if (n == 0) break;
+                    inWriter.Advance(n);
+                    _server.Stats.AddInputBytes(n);
+                    ValueTask<FlushResult> flush = inWriter.FlushAsync();
+                    if (!flush.IsCompleted) await flush.ConfigureAwait(false);
+                }
+                resume = false;
 
                 if (!inReader.TryRead(out ReadResult rr)) continue;
                 ReadOnlySequence<byte> buffer = rr.Buffer;
@@ -102,6 +147,11 @@ public sealed class Connection
                     SequencePosition consumed = ProcessBatch(ref buffer, out bool more);
                     buffer = buffer.Slice(consumed);
                     if (_writer.Length > 0) await SendAsync().ConfigureAwait(false);
+                    else if (_loopFlush)
+                    {
+                        _loopFlush = false;
+                        await FlushOutboxAsync().ConfigureAwait(false);
+                    }
                     if (Session.CloseAfterReply) return;
                     keepGoing = more && buffer.Length < before;
                 }
@@ -112,7 +162,14 @@ public sealed class Connection
                         Session.RemoteAddress, buffer.Length);
                     return;
                 }
-                inReader.AdvanceTo(buffer.Start, buffer.End);
+                if (Session.BlockState == BlockState.Blocked)
+                {
+                    // Examined: nothing, so the next TryRead hands the blocked command's bytes back at once.
+                    inReader.AdvanceTo(buffer.Start);
+                    if (!await WaitWhileBlockedAsync(inWriter, buffer.Length).ConfigureAwait(false)) return;
+                    resume = true;   // run the blocked command again from the same bytes
+                }
+                else inReader.AdvanceTo(buffer.Start, buffer.End);
             }
         }
         catch (SocketException) { }
@@ -123,9 +180,10 @@ public sealed class Connection
         }
         finally
         {
+            Kill();   // first: a receive still pending from a blocked wait must end before the pipe's memory goes back
             await inWriter.CompleteAsync().ConfigureAwait(false);
             await inReader.CompleteAsync().ConfigureAwait(false);
-            Kill();
+            ForgetConnectionState();
             _writer.Dispose();
             _server.Clients.Remove(this);
         }
@@ -188,6 +246,12 @@ public sealed class Connection
                     if (st == ParseStatus.Empty) continue;
                     if (!locked) { store.Lock.Enter(); locked = true; store.BeginBatch(); }
                     _dispatcher.Execute(_ctx);
+                    if (Session.BlockState != BlockState.None)
+                    {
+                        // Blocked: leave the command unconsumed, to be run again. Otherwise it was a re-run: done.
+                        if (Session.BlockState == BlockState.Blocked) return buffer.GetPosition(consumedTotal + pos - used);
+                        Session.BlockState = BlockState.None;
+                    }
                     if (Session.CloseAfterReply || _writer.Length > MaxBatchReplyBytes)
                     {
                         more = !Session.CloseAfterReply;
@@ -196,7 +260,13 @@ public sealed class Connection
                 }
                 consumedTotal += pos;
                 rest = rest.Slice(pos);
-                if (!straddle) break;
+                if (!straddle)
+                {
+                    // A segment used up exactly goes on into the next one (only seen after a blocked wait, when
+                    // bytes received meanwhile sit in a later segment); a partial command waits for more bytes.
+                    if (pos < len) break;
+                    continue;
+                }
 
                 // A command crosses into the next segment: copy just that command into scratch and run it there.
                 if (!ParseStraddling(rest, out int straddleUsed, ref locked)) return buffer.GetPosition(consumedTotal);
@@ -208,6 +278,7 @@ public sealed class Connection
         }
         finally
         {
+            if (_pushMode) _loopFlush |= MoveRepliesToOutbox();
             if (locked) store.Lock.Exit();
             Session.LastInteractionMs = store.Clock.NowMs;
         }
@@ -234,6 +305,11 @@ public sealed class Connection
                 case ParseStatus.Complete:
                     if (!locked) { _server.Store.Lock.Enter(); locked = true; _server.Store.BeginBatch(); }
                     _dispatcher.Execute(_ctx);
+                    if (Session.BlockState != BlockState.None)
+                    {
+                        if (Session.BlockState == BlockState.Blocked) { used = 0; return false; }
+                        Session.BlockState = BlockState.None;
+                    }
                     return true;
                 default:
                     // Only the first `take` bytes were looked at. When more are buffered and the command may end
@@ -257,6 +333,152 @@ public sealed class Connection
         if (_straddle.Length < size || _straddle.Length > 4 * 1024 * 1024 && size < 64 * 1024)
             _straddle = new byte[Math.Max(size, 4096)];
         return _straddle;
+    }
+
+    // ---- Push path (pub/sub) ----
+
+    /// <summary>Switches the connection to sending through the outbox; called by its own SUBSCRIBE, under the store lock.</summary>
+    internal void EnablePush()
+    {
+        if (_pushMode) return;
+        lock (_outboxLock)
+        {
+            _outbox = new RespWriter();
+            _outboxSpare = new RespWriter();
+        }
+        _pushMode = true;
+    }
+
+    /// <summary>
+    /// Queues a pub/sub message for this client (called by PUBLISH on any connection, under the store lock), in
+    /// the client's protocol: [message, channel, payload] or [pmessage, pattern, channel, payload].
+    /// </summary>
+    internal void Deliver(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool hasPattern)
+    {
+        bool schedule, overLimit = false;
+        lock (_outboxLock)
+        {
+            if (_outboxDead || _outbox is null) return;
+            RespWriter w = _outbox;
+            w.Protocol = Session.Protocol;
+            w.Push(hasPattern ? 4 : 3);
+            w.Bulk(hasPattern ? "pmessage"u8 : "message"u8);
+            if (hasPattern) w.Bulk(pattern);
+            w.Bulk(channel);
+            w.Bulk(message);
+            if (w.Length > OutboxLimit) overLimit = _outboxDead = true;
+            schedule = !_flushing && !overLimit;
+            if (schedule) _flushing = true;
+        }
+        if (overLimit)
+        {
+            _server.Logger.LogWarning("Closing pub/sub client {Addr}: output buffer over {Bytes} bytes", Session.RemoteAddress, OutboxLimit);
+            Kill();
+        }
+        else if (schedule) ThreadPool.UnsafeQueueUserWorkItem(s_flush, this, preferLocal: false);
+    }
+
+    /// <summary>Moves the batch's replies behind the queued messages; true if the loop must flush them itself.</summary>
+    private bool MoveRepliesToOutbox()
+    {
+        lock (_outboxLock)
+        {
+            if (_writer.Length == 0 || _outboxDead) return false;
+            _outbox!.Raw(_writer.Pending.Span);
+            _writer.Clear();
+            if (_flushing) return false;
+            _flushing = true;
+            return true;
+        }
+    }
+
+    /// <summary>The single flusher: sends the outbox until it is empty, then gives up the send side.</summary>
+    private async Task FlushOutboxAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                RespWriter sending;
+                lock (_outboxLock)
+                {
+                    if (_outboxDead || _outbox!.Length == 0) { _flushing = false; return; }
+                    sending = _outbox;
+                    _outbox = _outboxSpare;
+                    _outboxSpare = sending;
+                }
+                ReadOnlyMemory<byte> pending = sending.Pending;
+                _server.Stats.AddOutputBytes(pending.Length);
+                while (!pending.IsEmpty)
+                {
+                    int sent = await _socket.SendAsync(pending, SocketFlags.None).ConfigureAwait(false);
+                    pending = pending[sent..];
+                }
+                sending.Clear();
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            lock (_outboxLock) _outboxDead = true;
+            Kill();
+        }
+    }
+
+    // ---- Blocking (Blocking.cs) ----
+
+    /// <summary>
+    /// Waits until the blocked command is woken or its deadline passes, receiving meanwhile so a closed or killed
+    /// connection ends the wait. Returns false when the connection must close.
+    /// </summary>
+    private async Task<bool> WaitWhileBlockedAsync(PipeWriter inWriter, long buffered)
+    {
+        BlockedWait wait = Session.Block!;
+        using var cts = new CancellationTokenSource();
+        long remaining = wait.DeadlineMs == long.MaxValue ? -1 : Math.Max(0, wait.DeadlineMs - Environment.TickCount64);
+        Task timer = Task.Delay(remaining < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(remaining), cts.Token);
+        bool timedOut;
+        try
+        {
+            while (true)
+            {
+                _pendingReceive ??= _socket.ReceiveAsync(inWriter.GetMemory(ReceiveSize), SocketFlags.None).AsTask();
+                Task done = await Task.WhenAny(_pendingReceive, wait.Signal.Task, timer).ConfigureAwait(false);
+                if (done != _pendingReceive)
+                {
+                    timedOut = !wait.Signal.Task.IsCompleted;
+                    break;
+                }
+                int n = await _pendingReceive.ConfigureAwait(false);   // throws once the socket is closed (CLIENT KILL)
+                _pendingReceive = null;
+                if (n == 0) return false;
+                inWriter.Advance(n);
+                _server.Stats.AddInputBytes(n);
+                await inWriter.FlushAsync().ConfigureAwait(false);
+                buffered += n;
+                Session.QueryBufferBytes = buffered;
+                if (buffered > _server.Options.ClientQueryBufferLimit) return false;
+            }
+        }
+        finally
+        {
+            cts.Cancel();
+        }
+        lock (_server.Store.Lock) _server.Blocking.Remove(wait);
+        Session.BlockState = timedOut ? BlockState.TimedOut : BlockState.Woken;
+        return true;
+    }
+
+    /// <summary>A leaving connection drops out of the pub/sub, WATCH and blocking registries.</summary>
+    private void ForgetConnectionState()
+    {
+        lock (_outboxLock) _outboxDead = true;
+        if (Session.Subs is null && Session.Watched is null && Session.Block is null) return;
+        lock (_server.Store.Lock)
+        {
+            _server.PubSub.RemoveAll(this);
+            _server.Watches.UnwatchAll(Session);
+            if (Session.Block != null) _server.Blocking.Remove(Session.Block);
+        }
     }
 
     private void ProtocolError(string error)

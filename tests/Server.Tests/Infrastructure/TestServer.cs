@@ -12,12 +12,13 @@ namespace Tiered.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
-    public TestServer(Action<ServerOptions, EngineOptions>? configure = null)
+    /// <param name="extraCommands">Test-only commands to add to the command table.</param>
+    public TestServer(Action<ServerOptions, EngineOptions>? configure = null, IEnumerable<Tiered.Server.Commands.CommandDef>? extraCommands = null)
     {
         var options = new ServerOptions { Bind = ["127.0.0.1"], Port = 0 };
         var engine = new EngineOptions();
         configure?.Invoke(options, engine);
-        Server = new TieredServer(options, engine, NullLogger.Instance, () => ShutdownRequested = true);
+        Server = new TieredServer(options, engine, NullLogger.Instance, () => ShutdownRequested = true, extraCommands);
         Server.Start();
         Port = Server.BoundPort;
     }
@@ -145,6 +146,9 @@ public sealed class RawClient : IDisposable
         }
         catch (SocketException ex) when (ex.SocketErrorCode != SocketError.TimedOut) { return true; }
     }
+
+    /// <summary>True if reply bytes (or EOF) arrive within <paramref name="ms"/> milliseconds; for "nothing came" checks.</summary>
+    public bool HasDataWithin(int ms) => _pending.Count > 0 || _socket.Poll(ms * 1000, SelectMode.SelectRead);
 
     public void Dispose() => _socket.Dispose();
 }

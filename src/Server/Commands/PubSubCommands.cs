@@ -1,0 +1,158 @@
+using Tiered.Server.Network;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Pub/sub commands: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB (the registry is PubSub.cs).
+/// Subscribe and unsubscribe confirmations are push frames (<c>&gt;3</c> in RESP3, <c>*3</c> in RESP2), one per
+/// channel, each with the client's subscription count after it.
+/// </summary>
+public static class PubSubCommands
+{
+    private const string Group = "pubsub";
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags f = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
+        t.Add(new("subscribe", -2, f, 0, 0, 0, Group, "Listens for messages published to channels.", "2.0.0",
+            "O(N) where N is the number of channels to subscribe to.", c => Subscribe(c, pattern: false)));
+        t.Add(new("psubscribe", -2, f, 0, 0, 0, Group, "Listens for messages published to channels that match one or more patterns.", "2.0.0",
+            "O(N) where N is the number of patterns to subscribe to.", c => Subscribe(c, pattern: true)));
+        t.Add(new("unsubscribe", -1, f, 0, 0, 0, Group, "Stops listening to messages posted to channels.", "2.0.0",
+            "O(N) where N is the number of channels to unsubscribe.", c => Unsubscribe(c, pattern: false)));
+        t.Add(new("punsubscribe", -1, f, 0, 0, 0, Group, "Stops listening to messages published to channels that match one or more patterns.", "2.0.0",
+            "O(N) where N is the number of patterns to unsubscribe.", c => Unsubscribe(c, pattern: true)));
+        t.Add(new("publish", 3, CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, 0, 0, 0, Group,
+            "Posts a message to a channel.", "2.0.0",
+            "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+            Publish));
+        const CommandFlags sub = CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale;
+        t.Add(new("pubsub", -2, CommandFlags.None, 0, 0, 0, Group, "A container for Pub/Sub commands.", "2.8.0", "Depends on subcommand.", Subcommands.Dispatch)
+        {
+            Subcommands =
+            [
+                Subcommands.Def("pubsub", "channels", -2, sub, Group, "Returns the active channels.", "2.8.0",
+                    "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", Channels),
+                Subcommands.Def("pubsub", "numsub", -2, sub, Group, "Returns a count of subscribers to channels.", "2.8.0",
+                    "O(N) for the NUMSUB subcommand, where N is the number of requested channels", NumSub),
+                Subcommands.Def("pubsub", "numpat", 2, sub, Group, "Returns a count of unique pattern subscriptions.", "2.8.0", "O(1)", NumPat),
+                Subcommands.Def("pubsub", "help", 2, CommandFlags.Loading | CommandFlags.Stale, Group, "Returns helpful text about the different subcommands.", "6.2.0", "O(1)", Help),
+            ],
+        });
+    }
+
+    /// <summary>
+    /// In RESP2, a client with subscriptions may only run these; anything else gets Redis's error. Returns true
+    /// (after writing the error) when the command is refused. Unknown commands and arity errors are left to the
+    /// dispatcher, which reports them first as Redis does.
+    /// </summary>
+    internal static bool RefuseInSubscribedMode(CommandTable table, CommandContext c)
+    {
+        CommandDef? cmd = table.Find(c.Args[0]);
+        if (cmd is null || !cmd.ArityOk(c.Count)) return false;
+        switch (cmd.Name)
+        {
+            case "subscribe" or "unsubscribe" or "psubscribe" or "punsubscribe" or "ssubscribe" or "sunsubscribe"
+                or "ping" or "quit" or "reset":
+                return false;
+        }
+        c.Writer.Error($"ERR Can't execute '{cmd.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+        return true;
+    }
+
+    private static Connection Conn(CommandContext c)
+        => c.Connection ?? throw new InvalidOperationException("pub/sub needs a connection");
+
+    private static void Subscribe(CommandContext c, bool pattern)
+    {
+        Connection conn = Conn(c);
+        conn.EnablePush();
+        for (int i = 1; i < c.Count; i++)
+        {
+            c.Server.PubSub.Subscribe(conn, c[i], pattern);
+            Confirm(c, pattern ? "psubscribe"u8 : "subscribe"u8, c[i]);
+        }
+        c.Client.RefreshMode();
+    }
+
+    private static void Unsubscribe(CommandContext c, bool pattern)
+    {
+        Connection conn = Conn(c);
+        ReadOnlySpan<byte> kind = pattern ? "punsubscribe"u8 : "unsubscribe"u8;
+        if (c.Count == 1)
+        {
+            Subscriptions? subs = c.Client.Subs;
+            HashSet<byte[]>? mine = subs is null ? null : pattern ? subs.Patterns : subs.Channels;
+            if (mine is null || mine.Count == 0)
+            {
+                c.Writer.Push(3);
+                c.Writer.Bulk(kind);
+                c.Writer.Null();
+                c.Writer.Integer(c.Client.SubscriptionCount);
+            }
+            else
+            {
+                foreach (byte[] name in mine.ToArray())
+                {
+                    c.Server.PubSub.Unsubscribe(conn, name, pattern);
+                    Confirm(c, kind, name);
+                }
+            }
+        }
+        else
+        {
+            for (int i = 1; i < c.Count; i++)
+            {
+                c.Server.PubSub.Unsubscribe(conn, c[i], pattern);
+                Confirm(c, kind, c[i]);
+            }
+        }
+        c.Client.RefreshMode();
+    }
+
+    /// <summary>RESET and disconnect: leave every channel and pattern without replies.</summary>
+    internal static void UnsubscribeAll(CommandContext c)
+    {
+        if (c.Connection != null) c.Server.PubSub.RemoveAll(c.Connection);
+        c.Client.RefreshMode();
+    }
+
+    private static void Confirm(CommandContext c, ReadOnlySpan<byte> kind, ReadOnlySpan<byte> name)
+    {
+        c.Writer.Push(3);
+        c.Writer.Bulk(kind);
+        c.Writer.Bulk(name);
+        c.Writer.Integer(c.Client.SubscriptionCount);
+    }
+
+    private static void Publish(CommandContext c) => c.Writer.Integer(c.Server.PubSub.Publish(c[1], c[2]));
+
+    private static void Channels(CommandContext c)
+    {
+        if (c.Count > 3) { c.WrongArity(); return; }
+        List<byte[]> list = c.Server.PubSub.Channels(c.Count == 3 ? c[2] : default, all: c.Count == 2);
+        c.Writer.Array(list.Count);
+        foreach (byte[] ch in list) c.Writer.Bulk(ch);
+    }
+
+    private static void NumSub(CommandContext c)
+    {
+        c.Writer.Array((c.Count - 2) * 2);
+        for (int i = 2; i < c.Count; i++)
+        {
+            c.Writer.Bulk(c[i]);
+            c.Writer.Integer(c.Server.PubSub.Subscribers(c[i]));
+        }
+    }
+
+    private static void NumPat(CommandContext c) => c.Writer.Integer(c.Server.PubSub.PatternCount);
+
+    private static void Help(CommandContext c) => Subcommands.Help(c, "PUBSUB",
+        "CHANNELS [<pattern>]",
+        "    Return the currently active channels matching a <pattern> (default: '*').",
+        "NUMPAT",
+        "    Return number of subscriptions to patterns.",
+        "NUMSUB [<channel> ...]",
+        "    Return the number of subscribers for the specified channels, excluding",
+        "    pattern subscriptions(default: no channels).");
+}

@@ -2,27 +2,13 @@ using StackExchange.Redis;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
 using CommandFlags = Tiered.Server.Commands.CommandFlags;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class BitmapCommandTests : IAsyncLifetime
+public sealed class BitmapCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private const string Syntax = "-ERR syntax error\r\n";
-    private const string NotInteger = "-ERR value is not an integer or out of range\r\n";
     private const string BadOffset = "-ERR bit offset is not an integer or out of range\r\n";
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
 
     /// <summary>Stores the bytes 0xFF 0xF0 0x00 (the BITPOS example of the Redis docs) under <paramref name="key"/>.</summary>
     private static void StoreFfF000(RawClient c, string key)
@@ -31,7 +17,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void SetBitAndGetBitReplyWithExactBytes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":0\r\n", "SETBIT", "k", "1", "1");
         c.Roundtrip(":1\r\n", "SETBIT", "k", "1", "1");
         c.Roundtrip(Bulk("@"), "GET", "k");
@@ -47,7 +33,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void SetBitValidatesOffsetThenBit()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(BadOffset, "SETBIT", "k", "-1", "1");
         c.Roundtrip(BadOffset, "SETBIT", "k", "4294967296", "1");
         c.Roundtrip(BadOffset, "SETBIT", "k", "x", "2");
@@ -62,7 +48,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void BitmapCommandsRefuseOtherTypes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "BF.ADD", "bf", "x");
         c.Roundtrip(WrongType, "SETBIT", "bf", "0", "1");
         c.Roundtrip(WrongType, "GETBIT", "bf", "0");
@@ -76,7 +62,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void BitCountSupportsByteAndBitRanges()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "k", "foobar");
         c.Roundtrip(":26\r\n", "BITCOUNT", "k");
         c.Roundtrip(":4\r\n", "BITCOUNT", "k", "0", "0");
@@ -97,7 +83,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void BitPosFollowsRedisEdgeRules()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         StoreFfF000(c, "k");
         c.Roundtrip(":12\r\n", "BITPOS", "k", "0");
         c.Roundtrip(":8\r\n", "BITPOS", "k", "1", "1");
@@ -121,7 +107,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void BitOpStoresTheResultAndDeletesOnEmpty()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "abc");
         c.Roundtrip("+OK\r\n", "SET", "b", "a");
         c.Roundtrip("+OK\r\n", "SET", "d", "old", "EX", "100");
@@ -145,7 +131,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void BitFieldRunsSubcommandsInOrderWithOverflowControl()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*2\r\n:1\r\n:0\r\n", "BITFIELD", "k", "INCRBY", "i5", "100", "1", "GET", "u4", "0");
         c.Roundtrip("*2\r\n:1\r\n:1\r\n", "BITFIELD", "m", "incrby", "u2", "100", "1", "OVERFLOW", "SAT", "incrby", "u2", "102", "1");
         c.Roundtrip("*2\r\n:2\r\n:2\r\n", "BITFIELD", "m", "incrby", "u2", "100", "1", "OVERFLOW", "SAT", "incrby", "u2", "102", "1");
@@ -162,7 +148,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void BitFieldReportsRedisErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         const string badType = "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n";
         c.Roundtrip(badType, "BITFIELD", "k", "GET", "u64", "0");
         c.Roundtrip(badType, "BITFIELD", "k", "GET", "i65", "0");
@@ -182,7 +168,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public void BitFieldFailUsesResp3NullAfterHello3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         c.ReadReply();
         c.Roundtrip("*2\r\n_\r\n:0\r\n", "BITFIELD", "k", "OVERFLOW", "FAIL", "SET", "u2", "0", "4", "GET", "u2", "0");
@@ -202,7 +188,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [InlineData("bitfield_ro", -2, 1, 1, 1, CommandFlags.ReadOnly | CommandFlags.Fast)]
     public void BitmapCommandsAreRegisteredWithRedisArityFlagsAndKeys(string name, int arity, int first, int last, int step, CommandFlags flags)
     {
-        CommandDef def = _server.Server.Commands.Find(name)!;
+        CommandDef def = Server.Server.Commands.Find(name)!;
         Assert.Equal((arity, first, last, step, flags, "bitmap"), (def.Arity, def.FirstKey, def.LastKey, def.Step, def.Flags, def.Group));
         Assert.False(string.IsNullOrEmpty(def.Summary));
     }
@@ -210,7 +196,7 @@ public sealed class BitmapCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisBitOperationsWork()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         Assert.False(await db.StringSetBitAsync("b", 10, true));
         Assert.True(await db.StringGetBitAsync("b", 10));

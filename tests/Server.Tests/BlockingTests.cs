@@ -3,6 +3,7 @@ using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering;
 using CommandFlags = Tiered.Server.Commands.CommandFlags;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
@@ -11,10 +12,8 @@ namespace Tiered.Server.Tests;
 /// TESTBPOP key [key ...] timeout — pops (GETDEL) the first existing string key and replies [key, value]; blocks
 /// when none exists; replies a null array at the timeout. It follows the handler contract of Blocking.cs.
 /// </summary>
-public sealed class BlockingTests : IAsyncLifetime
+public sealed class BlockingTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
     private static readonly CommandDef s_testBPop = new("testbpop", -3, CommandFlags.Write | CommandFlags.Blocking, 1, -2, 1,
         "test", "Pops a string key, blocking until one exists.", "0.0.0", "O(N)", TestBPop);
 
@@ -33,26 +32,18 @@ public sealed class BlockingTests : IAsyncLifetime
         c.BlockOn(1, c.Count - 2, ms);
     }
 
-    public Task InitializeAsync()
-    {
-        _server = new TestServer(extraCommands: [s_testBPop]);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
+    protected override TestServer CreateServer() => new(extraCommands: [s_testBPop]);
 
     private static string Popped(string key, string value) => "*2\r\n" + Bulk(key) + Bulk(value);
 
-    private BlockingRegistry Blocking => _server.Server.Blocking;
+    private BlockingRegistry Blocking => Server.Server.Blocking;
 
     /// <summary>Waits (bounded) until <paramref name="n"/> clients are blocked; reads the count under the store lock.</summary>
     private async Task WaitBlocked(int n)
     {
         for (int i = 0; i < 500; i++)
         {
-            lock (_server.Server.Store.Lock)
+            lock (Server.Server.Store.Lock)
                 if (Blocking.BlockedClients == n) return;
             await Task.Delay(10);
         }
@@ -62,7 +53,7 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public void ServedAtOnceWhenTheKeyExists()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "k2", "v");
         c.Roundtrip(Popped("k2", "v"), "TESTBPOP", "k1", "k2", "0");
         Assert.Equal(0, Blocking.BlockedClients);
@@ -71,8 +62,8 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public async Task BlockedClientIsServedByAnotherClientsWrite()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Command("TESTBPOP", "k", "0");
         await WaitBlocked(1);
         b.Command("INFO", "clients");
@@ -89,8 +80,8 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public async Task AnyOfSeveralKeysWakesTheClient()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Command("TESTBPOP", "k1", "k2", "k3", "0");
         await WaitBlocked(1);
         b.Roundtrip("+OK\r\n", "SET", "other", "x");
@@ -102,7 +93,7 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public void TimeoutRepliesNullArrayAfterTheTimeout()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         var sw = Stopwatch.StartNew();
         a.Roundtrip("*-1\r\n", "TESTBPOP", "k", "0.2");
         Assert.True(sw.ElapsedMilliseconds >= 150, $"replied after {sw.ElapsedMilliseconds} ms");
@@ -114,7 +105,7 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public void TimeoutInResp3RepliesNull()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Command("HELLO", "3");
         Assert.StartsWith("%7\r\n", a.ReadReply());
         a.Roundtrip("_\r\n", "TESTBPOP", "k", "0.05");
@@ -123,9 +114,9 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public async Task OneWriteServesExactlyOneOfTwoBlockedClients()
     {
-        using var a1 = _server.Raw();
-        using var a2 = _server.Raw();
-        using var b = _server.Raw();
+        using var a1 = Server.Raw();
+        using var a2 = Server.Raw();
+        using var b = Server.Raw();
         a1.Command("TESTBPOP", "k", "0");
         a2.Command("TESTBPOP", "k", "0");
         await WaitBlocked(2);
@@ -149,8 +140,8 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public async Task PipelinedCommandsAfterABlockingCommandRunOnlyAfterIt()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Send("*3\r\n$8\r\nTESTBPOP\r\n$1\r\nk\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n*1\r\n$4\r\nPING\r\n");
         await WaitBlocked(1);
         b.Roundtrip("$-1\r\n", "GET", "after");
@@ -166,7 +157,7 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public void RepliesBeforeTheBlockingCommandAreSentWhileItWaits()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Send("*1\r\n$4\r\nPING\r\n*3\r\n$8\r\nTESTBPOP\r\n$1\r\nk\r\n$3\r\n0.3\r\n");
         a.Expect("+PONG\r\n");
         a.Expect("*-1\r\n");
@@ -175,21 +166,21 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public async Task ReblockingAfterAWakeUpWithoutDataKeepsTheOriginalDeadline()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Command("CLIENT", "ID");
         long id = long.Parse(a.ReadReply()[1..^2]);
-        ClientSession session = _server.Server.Clients.Find(id)!.Session;
+        ClientSession session = Server.Server.Clients.Find(id)!.Session;
         a.Command("TESTBPOP", "k", "30");
         await WaitBlocked(1);
         BlockedWait first;
-        lock (_server.Server.Store.Lock) first = session.Block!;
+        lock (Server.Server.Store.Lock) first = session.Block!;
         // DEL is a write to k that leaves nothing to pop: the client wakes, finds nothing and blocks again.
         b.Roundtrip(":0\r\n", "DEL", "k");
         BlockedWait? second = null;
         for (int i = 0; i < 500; i++)
         {
-            lock (_server.Server.Store.Lock)
+            lock (Server.Server.Store.Lock)
                 if (session.Block != first && session.BlockState == BlockState.Blocked) second = session.Block;
             if (second != null) break;
             await Task.Delay(10);
@@ -204,7 +195,7 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public void InsideMultiABlockingCommandTimesOutAtOnce()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Roundtrip("+OK\r\n", "MULTI");
         a.Roundtrip("+QUEUED\r\n", "TESTBPOP", "k", "0");
         a.Roundtrip("+QUEUED\r\n", "SET", "k", "v");
@@ -216,8 +207,8 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public async Task ClientKillEndsABlockedWait()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Command("CLIENT", "ID");
         string id = a.ReadReply()[1..^2];
         a.Command("TESTBPOP", "k", "0");
@@ -230,13 +221,13 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public async Task DisconnectEndsABlockedWait()
     {
-        using (var a = _server.Raw())
+        using (var a = Server.Raw())
         {
             a.Command("TESTBPOP", "k", "0");
             await WaitBlocked(1);
         }
         await WaitBlocked(0);
-        using var b = _server.Raw();
+        using var b = Server.Raw();
         b.Roundtrip("+OK\r\n", "SET", "k", "v");
         b.Roundtrip(Bulk("v"), "GET", "k");
     }
@@ -244,7 +235,7 @@ public sealed class BlockingTests : IAsyncLifetime
     [Fact]
     public void TimeoutArgumentErrors()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Roundtrip("-ERR timeout is negative\r\n", "TESTBPOP", "k", "-1");
         a.Roundtrip("-ERR timeout is not a float or out of range\r\n", "TESTBPOP", "k", "soon");
         a.Roundtrip("-ERR wrong number of arguments for 'testbpop' command\r\n", "TESTBPOP", "k");

@@ -4,35 +4,25 @@ using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering;
 using Tiered.Tiering.Values;
 using CommandFlags = Tiered.Server.Commands.CommandFlags;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class BloomCommandTests : IAsyncLifetime
+public sealed class BloomCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
     private const string Full = "-ERR non scaling filter is full\r\n";
 
     /// <summary>BF.INFO Size of the filter at <paramref name="key"/> in db 0 (read after the reply arrived).</summary>
     private long SizeOf(string key)
     {
-        BloomOps.Get(_server.Server.Store.Databases[0], System.Text.Encoding.UTF8.GetBytes(key), out BloomValue? bf);
+        BloomOps.Get(Server.Server.Store.Databases[0], System.Text.Encoding.UTF8.GetBytes(key), out BloomValue? bf);
         return bf!.SizeBytes;
     }
 
     [Fact]
     public void ReserveValidatesLikeRedisBloom()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "BF.RESERVE", "bf", "0.01", "100");
         c.Roundtrip("-ERR item exists\r\n", "BF.RESERVE", "bf", "0.01", "100");
         c.Roundtrip("-ERR bad error rate\r\n", "BF.RESERVE", "x", "abc", "100");
@@ -54,7 +44,7 @@ public sealed class BloomCommandTests : IAsyncLifetime
     [Fact]
     public void AddExistsAndCardReplyWithExactBytes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":0\r\n", "BF.EXISTS", "bf", "a");
         c.Roundtrip(":0\r\n", "BF.CARD", "bf");
         c.Roundtrip(":1\r\n", "BF.ADD", "bf", "a");
@@ -74,7 +64,7 @@ public sealed class BloomCommandTests : IAsyncLifetime
     [Fact]
     public void InfoReportsRedisBloomFields()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*3\r\n:1\r\n:1\r\n:1\r\n", "BF.MADD", "bf", "a", "b", "c");
         long size = SizeOf("bf");
         c.Roundtrip($"*10\r\n+Capacity\r\n:100\r\n+Size\r\n:{size}\r\n+Number of filters\r\n:1\r\n+Number of items inserted\r\n:3\r\n+Expansion rate\r\n:2\r\n", "BF.INFO", "bf");
@@ -91,7 +81,7 @@ public sealed class BloomCommandTests : IAsyncLifetime
     [Fact]
     public void FilterScalesWhenFullAndNonScalingRefuses()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "BF.RESERVE", "s", "0.01", "2", "EXPANSION", "3");
         c.Roundtrip("*3\r\n:1\r\n:1\r\n:1\r\n", "BF.MADD", "s", "a", "b", "c");
         c.Roundtrip("*1\r\n:2\r\n", "BF.INFO", "s", "FILTERS");
@@ -106,7 +96,7 @@ public sealed class BloomCommandTests : IAsyncLifetime
     [Fact]
     public void BloomCommandsRefuseOtherTypesAndOthersRefuseBloom()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "s", "v");
         c.Roundtrip(WrongType, "BF.ADD", "s", "a");
         c.Roundtrip(WrongType, "BF.MADD", "s", "a");
@@ -123,7 +113,7 @@ public sealed class BloomCommandTests : IAsyncLifetime
     [Fact]
     public void Resp3UsesBooleansMapsAndNulls()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         c.ReadReply();
         c.Roundtrip("#t\r\n", "BF.ADD", "bf", "a");
@@ -141,7 +131,7 @@ public sealed class BloomCommandTests : IAsyncLifetime
     [Fact]
     public void CopyAndDeleteWorkOnBloomKeys()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "BF.ADD", "bf", "a");
         c.Roundtrip(":1\r\n", "COPY", "bf", "bf2");
         c.Roundtrip(":1\r\n", "BF.ADD", "bf2", "b");
@@ -160,7 +150,7 @@ public sealed class BloomCommandTests : IAsyncLifetime
     [InlineData("bf.card", 2, CommandFlags.ReadOnly | CommandFlags.Fast)]
     public void BloomCommandsAreRegisteredWithArityFlagsAndKeys(string name, int arity, CommandFlags flags)
     {
-        CommandDef def = _server.Server.Commands.Find(name)!;
+        CommandDef def = Server.Server.Commands.Find(name)!;
         Assert.Equal((arity, 1, 1, 1, flags, "bf"), (def.Arity, def.FirstKey, def.LastKey, def.Step, def.Flags, def.Group));
         Assert.False(string.IsNullOrEmpty(def.Summary));
     }
@@ -168,7 +158,7 @@ public sealed class BloomCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisCanDriveBloomCommands()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         Assert.Equal("OK", (string?)await db.ExecuteAsync("BF.RESERVE", "f", "0.001", "500"));
         Assert.Equal(1, (long)await db.ExecuteAsync("BF.ADD", "f", "hello"));

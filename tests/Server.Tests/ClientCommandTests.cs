@@ -3,18 +3,8 @@ using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class ClientCommandTests : IAsyncLifetime
+public sealed class ClientCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private static long Id(RawClient c)
     {
         c.Command("CLIENT", "ID");
@@ -38,8 +28,8 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void IdIsDistinctPerConnection()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         long ia = Id(a), ib = Id(b);
         Assert.True(ia > 0);
         Assert.NotEqual(ia, ib);
@@ -49,7 +39,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void SetNameAndGetNameRoundTripAndEmptyClears()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("$-1\r\n", "CLIENT", "GETNAME");
         c.Roundtrip("+OK\r\n", "CLIENT", "SETNAME", "worker-1");
         c.Roundtrip("$8\r\nworker-1\r\n", "CLIENT", "GETNAME");
@@ -60,7 +50,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void SetNameRefusesSpacesAndWrongArity()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR Client names cannot contain spaces, newlines or special characters.\r\n", "CLIENT", "SETNAME", "a b");
         c.Roundtrip("-ERR wrong number of arguments for 'client|setname' command\r\n", "CLIENT", "SETNAME");
         c.Roundtrip("-ERR unknown subcommand 'nope'. Try CLIENT HELP.\r\n", "CLIENT", "nope");
@@ -69,8 +59,8 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void ListShowsEveryConnectionWithRedisFields()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         b.Roundtrip("+OK\r\n", "CLIENT", "SETNAME", "bee");
         b.Roundtrip("+OK\r\n", "SELECT", "3");
         long ia = Id(a), ib = Id(b);
@@ -84,7 +74,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
             "user", "redir", "resp", "lib-name", "lib-ver"], self.Keys);
         Assert.Equal("client|list", self["cmd"]);
         Assert.Equal("", self["name"]);
-        Assert.Equal($"127.0.0.1:{_server.Port}", self["laddr"]);
+        Assert.Equal($"127.0.0.1:{Server.Port}", self["laddr"]);
         Assert.True(long.Parse(self["fd"]) >= 0);
         Assert.Equal("bee", other["name"]);
         Assert.Equal("3", other["db"]);
@@ -97,8 +87,8 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void ListFiltersByTypeAndId()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         long ib = Id(b);
         Assert.Equal(2, List(a, "TYPE", "normal").Count);
         Assert.Empty(List(a, "TYPE", "pubsub"));
@@ -111,7 +101,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void ListIsAVerbatimStringInResp3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         c.ReadReply();
         c.Command("CLIENT", "INFO");
@@ -124,8 +114,8 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void InfoDescribesTheCallerOnly()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip("+OK\r\n", "CLIENT", "SETNAME", "me");
         a.Command("CLIENT", "INFO");
         string text = Replies.BulkText(a.ReadReply());
@@ -140,8 +130,8 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void KillByAddressClosesThatClient()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         long ib = Id(b);
         string addr = List(a).Single(l => l["id"] == ib.ToString())["addr"];
         a.Roundtrip("+OK\r\n", "CLIENT", "KILL", addr);
@@ -153,8 +143,8 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void KillByFilterCountsAndSkipsTheCallerByDefault()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         long ia = Id(a), ib = Id(b);
         a.Roundtrip(":0\r\n", "CLIENT", "KILL", "ID", ia.ToString());
         a.Roundtrip(":1\r\n", "CLIENT", "KILL", "ID", ib.ToString(), "SKIPME", "yes");
@@ -167,7 +157,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void KillSelfRepliesBeforeClosing()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Roundtrip(":1\r\n", "CLIENT", "KILL", "ID", Id(a).ToString(), "SKIPME", "no");
         Replies.AssertClosed(a);
     }
@@ -175,10 +165,10 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void KillByLocalAddressReachesEveryOtherClient()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
-        using var c = _server.Raw();
-        a.Roundtrip(":2\r\n", "CLIENT", "KILL", "LADDR", $"127.0.0.1:{_server.Port}");
+        using var a = Server.Raw();
+        using var b = Server.Raw();
+        using var c = Server.Raw();
+        a.Roundtrip(":2\r\n", "CLIENT", "KILL", "LADDR", $"127.0.0.1:{Server.Port}");
         Replies.AssertClosed(b);
         Replies.AssertClosed(c);
     }
@@ -186,7 +176,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void KillRefusesBadFilters()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Roundtrip("-ERR client-id should be greater than 0\r\n", "CLIENT", "KILL", "ID", "0");
         a.Roundtrip("-ERR client-id should be greater than 0\r\n", "CLIENT", "KILL", "ID", "abc");
         a.Roundtrip("-ERR Unknown client type 'robot'\r\n", "CLIENT", "KILL", "TYPE", "robot");
@@ -200,7 +190,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void SetInfoRecordsLibraryNameAndVersion()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CLIENT", "SETINFO", "LIB-NAME", "mylib");
         c.Roundtrip("+OK\r\n", "CLIENT", "SETINFO", "lib-ver", "1.2.3");
         c.Command("CLIENT", "INFO");
@@ -213,7 +203,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void NoEvictAndNoTouchAcceptOnOrOff()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CLIENT", "NO-EVICT", "on");
         c.Roundtrip("+OK\r\n", "CLIENT", "NO-TOUCH", "OFF");
         c.Roundtrip("-ERR syntax error\r\n", "CLIENT", "NO-EVICT", "maybe");
@@ -222,7 +212,7 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public void HelpListsSubcommands()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("CLIENT", "HELP");
         string reply = c.ReadReply();
         Assert.StartsWith("*", reply);
@@ -233,8 +223,8 @@ public sealed class ClientCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisListsClients()
     {
-        await using var mux = await _server.ConnectAsync("name=se-client");
-        IServer server = mux.GetServer(_server.EndPoint);
+        await using var mux = await Server.ConnectAsync("name=se-client");
+        IServer server = mux.GetServer(Server.EndPoint);
         ClientInfo[] clients = await server.ClientListAsync();
         ClientInfo me = Assert.Single(clients, ci => ci.Name == "se-client" && ci.LastCommand == "client|list");
         Assert.True(me.Id > 0);

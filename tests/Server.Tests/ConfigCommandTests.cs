@@ -5,22 +5,12 @@ using Tiered.Tiering;
 
 namespace Tiered.Server.Tests;
 
-public sealed class ConfigCommandTests : IAsyncLifetime
+public sealed class ConfigCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public void GetOneSettingIsANameValuePair()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n", "CONFIG", "GET", "maxmemory");
         c.Roundtrip("*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n", "config", "get", "MAXMEMORY");
         c.Roundtrip("*0\r\n", "CONFIG", "GET", "nosuchsetting");
@@ -29,7 +19,7 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public void GetIsAMapInResp3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         c.ReadReply();
         c.Roundtrip("%1\r\n$2\r\nhz\r\n$2\r\n10\r\n", "CONFIG", "GET", "hz");
@@ -38,7 +28,7 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public void GetWithSeveralPatternsReturnsEachSettingOnce()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*6\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n$17\r\nmaxmemory-samples\r\n$1\r\n5\r\n",
             "CONFIG", "GET", "maxmemory*", "maxmemory", "MAXMEMORY-POLICY");
     }
@@ -46,17 +36,17 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public void GetStarListsEverySetting()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("CONFIG", "GET", "*");
         string reply = c.ReadReply();
-        Assert.StartsWith($"*{_server.Server.Config.All.Count() * 2}\r\n", reply);
+        Assert.StartsWith($"*{Server.Server.Config.All.Count() * 2}\r\n", reply);
         Assert.Contains("$4\r\nport\r\n$1\r\n0\r\n", reply);
     }
 
     [Fact]
     public void SaveAndAppendonlyAnswerLikeAServerThatDoesNotPersist()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         // redis-benchmark reads these two at start and warns if either is missing.
         c.Roundtrip("*2\r\n$4\r\nsave\r\n$0\r\n\r\n", "CONFIG", "GET", "save");
         c.Roundtrip("*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n", "CONFIG", "GET", "appendonly");
@@ -76,34 +66,34 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public void SetAppliesEveryPairAndGetShowsTheNewValues()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "maxmemory", "10mb", "HZ", "20");
-        Assert.Equal(10L << 20, _server.Server.Engine.MaxMemory);
+        Assert.Equal(10L << 20, Server.Server.Engine.MaxMemory);
         c.Roundtrip("*2\r\n$2\r\nhz\r\n$2\r\n20\r\n", "CONFIG", "GET", "hz");
     }
 
     [Fact]
     public void SetUnknownSettingNamesIt()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n", "CONFIG", "SET", "hz", "5", "foo", "1");
-        Assert.Equal(10, _server.Server.Engine.Hz);
+        Assert.Equal(10, Server.Server.Engine.Hz);
     }
 
     [Fact]
     public void SetImmutableSettingIsRefused()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n", "CONFIG", "SET", "port", "7000");
     }
 
     [Fact]
     public void SetWithABadValueChangesNothing()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n",
             "CONFIG", "SET", "maxmemory", "1mb", "hz", "abc");
-        Assert.Equal(0, _server.Server.Engine.MaxMemory);
+        Assert.Equal(0, Server.Server.Engine.MaxMemory);
         c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: noeviction, allkeys-lfu, allkeys-lru, allkeys-random, volatile-lfu, volatile-lru, volatile-random, volatile-ttl\r\n",
             "CONFIG", "SET", "maxmemory-policy", "sometimes");
     }
@@ -111,17 +101,17 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public void SetRefusesRepeatsOddArgumentsAndMissingValues()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'hz') - duplicate parameter\r\n", "CONFIG", "SET", "hz", "5", "hz", "6");
         c.Roundtrip("-ERR syntax error\r\n", "CONFIG", "SET", "hz", "5", "maxmemory");
         c.Roundtrip("-ERR wrong number of arguments for 'config|set' command\r\n", "CONFIG", "SET", "hz");
-        Assert.Equal(10, _server.Server.Engine.Hz);
+        Assert.Equal(10, Server.Server.Engine.Hz);
     }
 
     [Fact]
     public void UnknownSubcommandAndBareConfigGetRedisErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n", "CONFIG", "foo");
         c.Roundtrip("-ERR wrong number of arguments for 'config' command\r\n", "CONFIG");
         c.Roundtrip("-ERR wrong number of arguments for 'config|get' command\r\n", "CONFIG", "GET");
@@ -130,7 +120,7 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public void HelpIsAnArrayOfStatusLines()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("CONFIG", "HELP");
         string reply = c.ReadReply();
         Assert.StartsWith("*11\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GET <pattern>\r\n", reply);
@@ -140,7 +130,7 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public void RewriteWithoutAConfigFileFails()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR The server is running without a config file\r\n", "CONFIG", "REWRITE");
     }
 
@@ -181,7 +171,7 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public void ResetStatZeroesCountersButKeepsTheSlowLog()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "slowlog-log-slower-than", "0");
         c.Roundtrip("$-1\r\n", "GET", "missing");
         c.Roundtrip("+OK\r\n", "CONFIG", "RESETSTAT");
@@ -197,12 +187,12 @@ public sealed class ConfigCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisGetsAndSetsConfig()
     {
-        await using var mux = await _server.ConnectAsync();
-        IServer server = mux.GetServer(_server.EndPoint);
+        await using var mux = await Server.ConnectAsync();
+        IServer server = mux.GetServer(Server.EndPoint);
         var pairs = await server.ConfigGetAsync("maxmemory*");
         Assert.Contains(pairs, kv => kv.Key == "maxmemory-policy" && kv.Value == "noeviction");
         await server.ConfigSetAsync("maxmemory-policy", "allkeys-lfu");
-        Assert.Equal("allkeys-lfu", _server.Server.Engine.MaxMemoryPolicy);
+        Assert.Equal("allkeys-lfu", Server.Server.Engine.MaxMemoryPolicy);
         var ex = await Assert.ThrowsAsync<RedisServerException>(() => server.ConfigSetAsync("port", "1"));
         Assert.Contains("can't set immutable config", ex.Message);
     }

@@ -2,22 +2,12 @@ using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class ConnectionCommandTests : IAsyncLifetime
+public sealed class ConnectionCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public void PingRepliesPongAndEchoesItsArgument()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+PONG\r\n", "PING");
         c.Roundtrip("$5\r\nhello\r\n", "PING", "hello");
         c.Roundtrip("-ERR wrong number of arguments for 'ping' command\r\n", "PING", "a", "b");
@@ -26,7 +16,7 @@ public sealed class ConnectionCommandTests : IAsyncLifetime
     [Fact]
     public void InlineCommandsWorkLikeTelnet()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("PING\r\n");
         c.Expect("+PONG\r\n");
         c.Send("ECHO \"hello world\"\n");
@@ -36,7 +26,7 @@ public sealed class ConnectionCommandTests : IAsyncLifetime
     [Fact]
     public void UnknownCommandGetsRedisErrorAndConnectionStaysOpen()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n", "foo", "a", "b");
         c.Roundtrip("+PONG\r\n", "PING");
     }
@@ -44,7 +34,7 @@ public sealed class ConnectionCommandTests : IAsyncLifetime
     [Fact]
     public void HelloThreeSwitchesToResp3Nulls()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         string hello = c.ReadReply();
         Assert.StartsWith("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n", hello);
@@ -55,7 +45,7 @@ public sealed class ConnectionCommandTests : IAsyncLifetime
     [Fact]
     public void MalformedFrameGetsProtocolErrorAndIsClosed()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("*1\r\n%3\r\nfoo\r\n");
         c.Expect("-ERR Protocol error: expected '$', got '%'\r\n");
         Assert.True(c.IsClosedByServer());
@@ -64,7 +54,7 @@ public sealed class ConnectionCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisCanSetAndGet()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         var db = mux.GetDatabase();
         Assert.True(await db.StringSetAsync("k", "v"));
         Assert.Equal("v", (string?)await db.StringGetAsync("k"));

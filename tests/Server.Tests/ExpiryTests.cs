@@ -3,22 +3,12 @@ using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class ExpiryTests : IAsyncLifetime
+public sealed class ExpiryTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task ActiveExpiryRemovesKeysNobodyReads()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         const int n = 500;
         for (int i = 0; i < n; i++)
         {
@@ -46,7 +36,7 @@ public sealed class ExpiryTests : IAsyncLifetime
     [Fact]
     public async Task ExpiredKeyIsGoneWhenRead()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "v");
         c.Roundtrip(":1\r\n", "PEXPIRE", "a", "50");
         await Task.Delay(150);
@@ -58,7 +48,7 @@ public sealed class ExpiryTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisKeyExpireAndTimeToLive()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         await db.StringSetAsync("k", "v");
         Assert.Null(await db.KeyTimeToLiveAsync("k"));

@@ -1,40 +1,15 @@
 using StackExchange.Redis;
 using Tiered.Server.Tests.Infrastructure;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class HashCommandTests : IAsyncLifetime
+public sealed class HashCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private const string Nil = "$-1\r\n";
-    private const string Ok = "+OK\r\n";
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-    private const string NotInteger = "-ERR value is not an integer or out of range\r\n";
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    private static string Int(long n) => $":{n}\r\n";
-
-    private static RawClient Resp3(RawClient c)
-    {
-        c.Command("HELLO", "3");
-        c.ReadReply();
-        return c;
-    }
-
     [Fact]
     public void HSetHGetAndHMGetReplyWithExactBytes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(2), "HSET", "h", "a", "1", "b", "2");
         c.Roundtrip(Int(1), "HSET", "h", "a", "x", "c", "3");
         c.Roundtrip(Bulk("x"), "HGET", "h", "a");
@@ -49,7 +24,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void ArityErrorsNameTheCommand()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR wrong number of arguments for 'hset' command\r\n", "HSET", "h", "a");
         c.Roundtrip("-ERR wrong number of arguments for 'hset' command\r\n", "HSET", "h", "a", "1", "b");
         c.Roundtrip("-ERR wrong number of arguments for 'hmset' command\r\n", "HMSET", "h", "a", "1", "b");
@@ -62,7 +37,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void EveryHashCommandRefusesAStringKey()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "s", "v");
         string[][] commands =
         [
@@ -78,7 +53,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void HSetNxHDelHExistsHStrLen()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(1), "HSETNX", "h", "f", "hello");
         c.Roundtrip(Int(0), "HSETNX", "h", "f", "other");
         c.Roundtrip(Int(5), "HSTRLEN", "h", "f");
@@ -96,7 +71,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void HGetAllIsAFlatArrayInResp2AndAMapInResp3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(2), "HSET", "h", "a", "1", "b", "2");
         c.Roundtrip("*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n", "HGETALL", "h");
         c.Roundtrip("*2\r\n$1\r\na\r\n$1\r\nb\r\n", "HKEYS", "h");
@@ -114,7 +89,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void HIncrByAddsAndReportsRedisErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(5), "HINCRBY", "h", "n", "5");
         c.Roundtrip(Int(-5), "HINCRBY", "h", "n", "-10");
         c.Roundtrip(Bulk("-5"), "HGET", "h", "n");
@@ -134,7 +109,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void HIncrByFloatFormatsLikeIncrByFloat()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Bulk("10.5"), "HINCRBYFLOAT", "h", "f", "10.5");
         c.Roundtrip(Bulk("10.6"), "HINCRBYFLOAT", "h", "f", "0.1");
         c.Roundtrip(Bulk("0"), "HINCRBYFLOAT", "h", "f", "-10.6");
@@ -149,7 +124,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void HIncrByFloatErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(2), "HSET", "h", "e", "5.0e3", "t", "abc");
         c.Roundtrip(Bulk("5200"), "HINCRBYFLOAT", "h", "e", "2.0e2");
         c.Roundtrip(Bulk("0.3"), "HINCRBYFLOAT", "h", "z", "0.3");
@@ -164,7 +139,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void HRandFieldCountsAndWithValues()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "HRANDFIELD", "missing");
         c.Roundtrip("*0\r\n", "HRANDFIELD", "missing", "3");
         c.Roundtrip(Int(1), "HSET", "h", "a", "1");
@@ -188,7 +163,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void HRandFieldWithPositiveCountReturnsDistinctFields()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         var args = new List<string> { "HSET", "h" };
         for (int i = 0; i < 300; i++) { args.Add("f" + i); args.Add("v" + i); }
         c.Roundtrip(Int(300), [.. args]);
@@ -208,7 +183,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void HScanSmallHashInOneCallAndErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*2\r\n$1\r\n0\r\n*0\r\n", "HSCAN", "missing", "0");
         c.Roundtrip("*2\r\n$1\r\n0\r\n*0\r\n", "HSCAN", "missing", "0", "COUNT", "0");
         c.Roundtrip(Int(3), "HSET", "h", "apple", "1", "banana", "2", "avocado", "3");
@@ -225,7 +200,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void ObjectEncodingReportsListpackThenHashtable()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(1), "HSET", "h", "f", "v");
         c.Roundtrip(Bulk("listpack"), "OBJECT", "ENCODING", "h");
         c.Roundtrip("+hash\r\n", "TYPE", "h");
@@ -236,7 +211,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public void CopyOfAHashIsIndependent()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(2), "HSET", "h", "a", "1", "b", "2");
         c.Roundtrip(Int(1), "COPY", "h", "h2");
         c.Roundtrip(Int(0), "HSET", "h", "a", "changed");
@@ -248,7 +223,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisHashRoundTrip()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         await db.HashSetAsync("user", [new("name", "ada"), new("age", "36")]);
         Assert.Equal("ada", (string?)await db.HashGetAsync("user", "name"));
@@ -264,7 +239,7 @@ public sealed class HashCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisHashScanVisitsEveryField()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         HashEntry[] entries = Enumerable.Range(0, 1000).Select(i => new HashEntry("f" + i, i)).ToArray();
         await db.HashSetAsync("big", entries);

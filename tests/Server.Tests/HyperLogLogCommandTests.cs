@@ -4,28 +4,18 @@ using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering;
 using CommandFlags = Tiered.Server.Commands.CommandFlags;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class HyperLogLogCommandTests : IAsyncLifetime
+public sealed class HyperLogLogCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private const string NotHll = "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n";
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
     [Fact]
     public void PfAddAndPfCountReplyWithExactBytes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "PFADD", "h", "1", "2", "3", "4", "5");
         c.Roundtrip(":5\r\n", "PFCOUNT", "h");
         c.Roundtrip(":1\r\n", "PFADD", "h", "6", "7", "8", "8", "9", "10");
@@ -44,7 +34,7 @@ public sealed class HyperLogLogCommandTests : IAsyncLifetime
     [Fact]
     public void HllIsAStringWhoseBytesStartWithTheRedisHeader()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "PFADD", "h", "a");
         c.Command("GET", "h");
         string reply = c.ReadReply();
@@ -57,7 +47,7 @@ public sealed class HyperLogLogCommandTests : IAsyncLifetime
     [Fact]
     public void PfMergeUnionsIntoTheDestination()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "PFADD", "a", "x", "y");
         c.Roundtrip(":1\r\n", "PFADD", "b", "y", "z");
         c.Roundtrip(":1\r\n", "PFADD", "d", "w");
@@ -73,7 +63,7 @@ public sealed class HyperLogLogCommandTests : IAsyncLifetime
     [Fact]
     public void NonHllStringsAndOtherTypesGetRedisErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "s", "plain");
         c.Roundtrip(NotHll, "PFADD", "s", "x");
         c.Roundtrip(NotHll, "PFCOUNT", "s");
@@ -90,7 +80,7 @@ public sealed class HyperLogLogCommandTests : IAsyncLifetime
     [Fact]
     public void CorruptSparseHllIsReportedAsInvalidObject()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         byte[] hll = HyperLogLog.CreateEmpty();
         hll[16] = 0x70; // the XZERO run no longer covers every register
         HyperLogLog.InvalidateCache(hll);
@@ -104,7 +94,7 @@ public sealed class HyperLogLogCommandTests : IAsyncLifetime
     [Fact]
     public void RepliesAreTheSameAfterHello3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         c.ReadReply();
         c.Roundtrip(":1\r\n", "PFADD", "h", "a", "b");
@@ -121,7 +111,7 @@ public sealed class HyperLogLogCommandTests : IAsyncLifetime
     [InlineData("pfmerge", -2, 1, -1, 1, CommandFlags.Write | CommandFlags.DenyOom)]
     public void HyperLogLogCommandsAreRegisteredWithRedisArityFlagsAndKeys(string name, int arity, int first, int last, int step, CommandFlags flags)
     {
-        CommandDef def = _server.Server.Commands.Find(name)!;
+        CommandDef def = Server.Server.Commands.Find(name)!;
         Assert.Equal((arity, first, last, step, flags, "hyperloglog"), (def.Arity, def.FirstKey, def.LastKey, def.Step, def.Flags, def.Group));
         Assert.False(string.IsNullOrEmpty(def.Summary));
     }
@@ -129,7 +119,7 @@ public sealed class HyperLogLogCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisHyperLogLogWorks()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         var values = new RedisValue[2000];
         for (int i = 0; i < values.Length; i++) values[i] = "v" + i;

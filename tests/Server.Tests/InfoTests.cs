@@ -1,24 +1,15 @@
-using System.Net.Sockets;
 using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class InfoTests : IAsyncLifetime
+public sealed class InfoTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer((_, engine) => engine.MaxMemory = 64L << 20);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override TestServer CreateServer() => new((_, engine) => engine.MaxMemory = 64L << 20);
 
     [Fact]
     public void DefaultInfoHasRedisSectionsInOrderButNotCommandstats()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         string text = Replies.Info(c);
         string[] headers = text.Split("\r\n").Where(l => l.StartsWith('#')).ToArray();
         Assert.Equal(["# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Cluster", "# Tiering", "# Keyspace"], headers);
@@ -30,12 +21,12 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void ServerSectionReportsVersionModePortAndProcess()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         Dictionary<string, string> f = Replies.Fields(Replies.Info(c, "server"));
         Assert.Equal(ServerInfo.RedisVersion, f["redis_version"]);
         Assert.Equal(ServerInfo.TieredVersion, f["tiered_version"]);
         Assert.Equal("standalone", f["redis_mode"]);
-        Assert.Equal(_server.Port.ToString(), f["tcp_port"]);
+        Assert.Equal(Server.Port.ToString(), f["tcp_port"]);
         Assert.Equal(Environment.ProcessId.ToString(), f["process_id"]);
         Assert.Equal("64", f["arch_bits"]);
         Assert.Equal("10", f["hz"]);
@@ -49,7 +40,7 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void OneSectionAloneHasNoOtherHeaders()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         string text = Replies.Info(c, "CLIENTS");
         Assert.StartsWith("# Clients\r\n", text);
         Assert.Single(text.Split("\r\n"), l => l.StartsWith('#'));
@@ -62,7 +53,7 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void SeveralSectionsAndAllAndEverythingExpand()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         string two = Replies.Info(c, "keyspace", "server");
         Assert.Equal(["# Server", "# Keyspace"], two.Split("\r\n").Where(l => l.StartsWith('#')).ToArray());
         Assert.Contains("# Commandstats\r\n", Replies.Info(c, "all"));
@@ -73,14 +64,14 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void UnknownSectionIsAnEmptyBulkString()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("$0\r\n\r\n", "INFO", "nosuchsection");
     }
 
     [Fact]
     public void InfoIsAVerbatimStringInResp3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         c.ReadReply();
         c.Command("INFO", "replication");
@@ -94,7 +85,7 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void KeyspaceListsOnlyDatabasesThatHoldKeys()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip("+OK\r\n", "SELECT", "2");
         c.Roundtrip("+OK\r\n", "SET", "b", "1");
@@ -105,7 +96,7 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void StatsCountHitsMissesCommandsAndErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("$-1\r\n", "GET", "missing");
         c.Roundtrip("+OK\r\n", "SET", "k", "v");
         c.Roundtrip("$1\r\nv\r\n", "GET", "k");
@@ -143,7 +134,7 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void CommandstatsShowCallsRejectionsAndFailuresPerCommand()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("$-1\r\n", "GET", "a");
         c.Roundtrip("$-1\r\n", "GET", "b");
         c.Command("GET");
@@ -163,7 +154,7 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void MemoryReportsHeapDatasetAndBudget()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         Dictionary<string, string> before = Replies.Fields(Replies.Info(c, "memory"));
         c.Roundtrip("+OK\r\n", "SET", "big", new string('x', 100_000));
         Dictionary<string, string> f = Replies.Fields(Replies.Info(c, "memory"));
@@ -180,7 +171,7 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void PersistenceSaysNothingIsLoadingOrLogged()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         Dictionary<string, string> f = Replies.Fields(Replies.Info(c, "persistence"));
         Assert.Equal("0", f["loading"]);
@@ -192,7 +183,7 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public void ReplicationAndCpuHaveRedisFields()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         Dictionary<string, string> f = Replies.Fields(Replies.Info(c, "replication", "cpu"));
         Assert.Equal("master", f["role"]);
         Assert.Equal("0", f["connected_slaves"]);
@@ -213,8 +204,8 @@ public sealed class InfoTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisParsesInfo()
     {
-        await using var mux = await _server.ConnectAsync();
-        var server = mux.GetServer(_server.EndPoint);
+        await using var mux = await Server.ConnectAsync();
+        var server = mux.GetServer(Server.EndPoint);
         await mux.GetDatabase().StringSetAsync("k", "v");
         var groups = await server.InfoAsync();
         var serverGroup = Assert.Single(groups, g => g.Key == "Server");
@@ -222,52 +213,5 @@ public sealed class InfoTests : IAsyncLifetime
         var keyspace = Assert.Single(groups, g => g.Key == "Keyspace");
         Assert.Contains(keyspace, kv => kv.Key == "db0" && kv.Value == "keys=1,expires=0,avg_ttl=0");
         Assert.Equal(ServerInfo.RedisVersion, server.Version.ToString(3));
-    }
-}
-
-/// <summary>Helpers to read replies of the admin commands in tests.</summary>
-internal static class Replies
-{
-    /// <summary>Runs INFO with the given sections and returns its text (RESP2 bulk).</summary>
-    public static string Info(RawClient c, params string[] sections)
-    {
-        c.Command(["INFO", .. sections]);
-        return BulkText(c.ReadReply());
-    }
-
-    /// <summary>The payload of a raw bulk string reply.</summary>
-    public static string BulkText(string reply)
-    {
-        Assert.StartsWith("$", reply);
-        int nl = reply.IndexOf("\r\n", StringComparison.Ordinal);
-        int len = int.Parse(reply[1..nl]);
-        Assert.Equal(len + nl + 4, System.Text.Encoding.UTF8.GetByteCount(reply));
-        return reply.Substring(nl + 2, reply.Length - nl - 4);
-    }
-
-    /// <summary>field:value lines of INFO text.</summary>
-    public static Dictionary<string, string> Fields(string info)
-    {
-        var d = new Dictionary<string, string>();
-        foreach (string line in info.Split("\r\n"))
-        {
-            if (line.Length == 0 || line[0] == '#') continue;
-            int colon = line.IndexOf(':');
-            d[line[..colon]] = line[(colon + 1)..];
-        }
-        return d;
-    }
-
-    /// <summary>Asserts the server closed the connection: a PING gets no reply because the socket is closed.</summary>
-    public static void AssertClosed(RawClient c)
-    {
-        try
-        {
-            c.Command("PING");
-            string reply = c.ReadReply();
-            Assert.Fail("connection is still open; PING replied " + reply);
-        }
-        catch (IOException) { }
-        catch (SocketException ex) when (ex.SocketErrorCode is not (SocketError.TimedOut or SocketError.WouldBlock)) { }
     }
 }

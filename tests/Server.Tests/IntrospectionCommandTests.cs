@@ -6,32 +6,22 @@ using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class IntrospectionCommandTests : IAsyncLifetime
+public sealed class IntrospectionCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     // ---- COMMAND ----
 
     [Fact]
     public void CountIsTheNumberOfTopLevelCommands()
     {
-        using var c = _server.Raw();
-        c.Roundtrip($":{_server.Server.Commands.Count}\r\n", "COMMAND", "COUNT");
-        Assert.True(_server.Server.Commands.Count >= 15);
+        using var c = Server.Raw();
+        c.Roundtrip($":{Server.Server.Commands.Count}\r\n", "COMMAND", "COUNT");
+        Assert.True(Server.Server.Commands.Count >= 15);
     }
 
     [Fact]
     public void InfoHasRedis7ShapeForAKeylessCommand()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*1\r\n*10\r\n$4\r\nping\r\n:-1\r\n*3\r\n+loading\r\n+stale\r\n+fast\r\n:0\r\n:0\r\n:0\r\n"
             + "*2\r\n+@fast\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n", "COMMAND", "INFO", "PING");
     }
@@ -39,7 +29,7 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void InfoDescribesKeysWithPositionsAndAKeySpec()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("COMMAND", "INFO", "get");
         string reply = c.ReadReply();
         Assert.StartsWith("*1\r\n*10\r\n$3\r\nget\r\n:2\r\n", reply);
@@ -52,7 +42,7 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void InfoOfUnknownCommandIsNullAndSubcommandsAreFoundByFullName()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*1\r\n*-1\r\n", "COMMAND", "INFO", "nosuch");
         c.Command("COMMAND", "INFO", "config|get");
         Assert.StartsWith("*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n", c.ReadReply());
@@ -61,7 +51,7 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void InfoOfAContainerListsItsSubcommands()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("COMMAND", "INFO", "client");
         string reply = c.ReadReply();
         Assert.Contains("$11\r\nclient|list\r\n:-2\r\n", reply);
@@ -71,17 +61,17 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void CommandWithoutArgumentsDescribesEveryCommand()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("COMMAND");
         string reply = c.ReadReply();
-        Assert.StartsWith($"*{_server.Server.Commands.Count}\r\n*10\r\n", reply);
+        Assert.StartsWith($"*{Server.Server.Commands.Count}\r\n*10\r\n", reply);
         Assert.Contains("$4\r\ninfo\r\n", reply);
     }
 
     [Fact]
     public void DocsMapNamesToSummarySinceGroupAndComplexity()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         c.ReadReply();
         c.Roundtrip("%1\r\n$4\r\ntime\r\n%4\r\n$7\r\nsummary\r\n$24\r\nReturns the server time.\r\n$5\r\nsince\r\n$5\r\n2.6.0\r\n"
@@ -94,7 +84,7 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void ListNamesCommandsAndSubcommandsAndFilters()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("COMMAND", "LIST");
         string all = c.ReadReply();
         Assert.Contains("$4\r\nping\r\n", all);
@@ -109,7 +99,7 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void GetKeysExtractsKeysByPosition()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*1\r\n$1\r\na\r\n", "COMMAND", "GETKEYS", "SET", "a", "b");
         c.Roundtrip("-ERR Invalid command specified\r\n", "COMMAND", "GETKEYS", "NOSUCH", "a");
         c.Roundtrip("-ERR Invalid number of arguments specified for command\r\n", "COMMAND", "GETKEYS", "GET", "a", "b");
@@ -119,9 +109,9 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisCountsCommands()
     {
-        await using var mux = await _server.ConnectAsync();
-        IServer server = mux.GetServer(_server.EndPoint);
-        Assert.Equal(_server.Server.Commands.Count, await server.CommandCountAsync());
+        await using var mux = await Server.ConnectAsync();
+        IServer server = mux.GetServer(Server.EndPoint);
+        Assert.Equal(Server.Server.Commands.Count, await server.CommandCountAsync());
         string[] keys = (await server.CommandGetKeysAsync(["SET", "k1", "v"])).Select(k => k.ToString()).ToArray();
         Assert.Equal(["k1"], keys);
     }
@@ -131,7 +121,7 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void SlowlogRecordsCommandsOverTheThreshold()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CLIENT", "SETNAME", "slowpoke");
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "slowlog-log-slower-than", "0");
         c.Roundtrip("$5\r\nhello\r\n", "ECHO", "hello");
@@ -151,7 +141,7 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void SlowlogKeepsNothingWhenDisabledAndRefusesBadCounts()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "slowlog-log-slower-than", "-1");
         c.Roundtrip("$1\r\nx\r\n", "ECHO", "x");
         c.Roundtrip(":0\r\n", "SLOWLOG", "LEN");
@@ -202,12 +192,12 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void LatencyLatestHistoryAndResetReplies()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*0\r\n", "LATENCY", "LATEST");
-        lock (_server.Server.Store.Lock)
+        lock (Server.Server.Store.Lock)
         {
-            _server.Server.Latency.Add("command", 12, 1700000000);
-            _server.Server.Latency.Add("command", 7, 1700000005);
+            Server.Server.Latency.Add("command", 12, 1700000000);
+            Server.Server.Latency.Add("command", 7, 1700000005);
         }
         c.Roundtrip("*1\r\n*4\r\n$7\r\ncommand\r\n:1700000005\r\n:7\r\n:12\r\n", "LATENCY", "LATEST");
         c.Roundtrip("*2\r\n*2\r\n:1700000000\r\n:12\r\n*2\r\n:1700000005\r\n:7\r\n", "LATENCY", "HISTORY", "command");
@@ -221,7 +211,7 @@ public sealed class IntrospectionCommandTests : IAsyncLifetime
     [Fact]
     public void LatencyHelpIsRedisStyle()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("LATENCY", "HELP");
         string reply = c.ReadReply();
         Assert.StartsWith("*10\r\n+LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n", reply);

@@ -3,18 +3,8 @@ using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class KeyCommandTests : IAsyncLifetime
+public sealed class KeyCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private static long Int(RawClient c, params string[] args)
     {
         c.Command(args);
@@ -26,7 +16,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void DelAndUnlinkCountOnlyKeysThatExisted()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip("+OK\r\n", "SET", "b", "2");
         c.Roundtrip(":2\r\n", "DEL", "a", "b", "c");
@@ -40,7 +30,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ExistsAndTouchCountDuplicates()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip(":2\r\n", "EXISTS", "a", "a", "nope");
         c.Roundtrip(":0\r\n", "EXISTS", "nope");
@@ -50,7 +40,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void TypeIsStringOrNone()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip("+string\r\n", "TYPE", "a");
         c.Roundtrip("+none\r\n", "TYPE", "nope");
@@ -60,7 +50,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ExpireSetsASecondsTtlAndMissingKeyGivesZero()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":0\r\n", "EXPIRE", "nope", "100");
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip(":-1\r\n", "TTL", "a");
@@ -76,7 +66,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ExpireConditionsFollowRedisSeven()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip(":0\r\n", "EXPIRE", "a", "100", "XX");
         c.Roundtrip(":0\r\n", "EXPIRE", "a", "100", "GT"); // no TTL counts as infinite
@@ -93,7 +83,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ExpireRejectsBadOptionsAndNumbersWithRedisErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip("-ERR NX and XX, GT or LT options at the same time are not compatible\r\n", "EXPIRE", "a", "10", "NX", "XX");
         c.Roundtrip("-ERR NX and XX, GT or LT options at the same time are not compatible\r\n", "PEXPIRE", "a", "10", "LT", "NX");
@@ -110,7 +100,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ExpireInThePastDeletesTheKeyAndReturnsOne()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip(":1\r\n", "EXPIRE", "a", "-1");
         c.Roundtrip(":0\r\n", "EXISTS", "a");
@@ -123,7 +113,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ExpireTimeReportsTheAbsoluteDeadline()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip(":-1\r\n", "EXPIRETIME", "a");
         c.Roundtrip(":-2\r\n", "PEXPIRETIME", "nope");
@@ -138,7 +128,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void PersistRemovesTheTtl()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":0\r\n", "PERSIST", "nope");
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip(":0\r\n", "PERSIST", "a");
@@ -150,7 +140,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void RenameMovesTheValueWithItsTtl()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR no such key\r\n", "RENAME", "nope", "x");
         c.Roundtrip("-ERR no such key\r\n", "RENAMENX", "nope", "x");
         c.Roundtrip("+OK\r\n", "SET", "a", "hello");
@@ -168,7 +158,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void RenameNxOnlyWritesAnAbsentTarget()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip("+OK\r\n", "SET", "b", "2");
         c.Roundtrip(":0\r\n", "RENAMENX", "a", "b");
@@ -181,7 +171,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void KeysMatchesAGlob()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*0\r\n", "KEYS", "*");
         c.Roundtrip("+OK\r\n", "SET", "one", "1");
         c.Roundtrip("+OK\r\n", "SET", "two", "2");
@@ -200,7 +190,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ScanRepliesCursorAndKeysAndRejectsBadArguments()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*2\r\n$1\r\n0\r\n*0\r\n", "SCAN", "0");
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip("*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n", "SCAN", "0");
@@ -218,7 +208,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ScanWithSmallCountWalksAllKeysAcrossCalls()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         for (int i = 0; i < 50; i++) c.Command("SET", $"k{i}", "v");
         for (int i = 0; i < 50; i++) c.Expect("+OK\r\n");
         var seen = new HashSet<string>();
@@ -243,7 +233,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void RandomKeyIsNilOnAnEmptyDatabase()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("$-1\r\n", "RANDOMKEY");
         c.Roundtrip("+OK\r\n", "SET", "only", "1");
         c.Roundtrip("$4\r\nonly\r\n", "RANDOMKEY");
@@ -252,7 +242,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void FlushDbAndFlushAllAcceptSyncAndAsync()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip("+OK\r\n", "SELECT", "1");
         c.Roundtrip("+OK\r\n", "SET", "b", "1");
@@ -273,8 +263,8 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void SwapDbExchangesDatabasesForEveryClient()
     {
-        using var c = _server.Raw();
-        using var other = _server.Raw();
+        using var c = Server.Raw();
+        using var other = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "zero");
         c.Roundtrip("-ERR invalid first DB index\r\n", "SWAPDB", "x", "1");
         c.Roundtrip("-ERR invalid second DB index\r\n", "SWAPDB", "0", "y");
@@ -291,7 +281,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void CopyDuplicatesAStringWithOptions()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":0\r\n", "COPY", "nope", "b");
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip(":1\r\n", "EXPIRE", "a", "100");
@@ -315,7 +305,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ObjectEncodingFollowsRedisStringRules()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "i", "12345");
         c.Roundtrip("+OK\r\n", "SET", "e", "hello");
         c.Roundtrip("+OK\r\n", "SET", "r", new string('x', 45));
@@ -330,7 +320,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ObjectFreqAndIdleTimeReadAccessDataWithoutChangingIt()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", "1");
         c.Roundtrip(":5\r\n", "OBJECT", "FREQ", "a");
         c.Roundtrip(":5\r\n", "OBJECT", "FREQ", "a");
@@ -344,7 +334,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public void ObjectHelpAndErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("OBJECT", "HELP");
         string help = c.ReadReply();
         Assert.StartsWith("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n", help);
@@ -358,7 +348,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisKeyCommandsWork()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         await db.StringSetAsync("a", "1");
         await db.StringSetAsync("b", "2");
@@ -380,7 +370,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisServerKeysScansAllPages()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         var expected = new HashSet<string>();
         for (int i = 0; i < 120; i++)
@@ -389,7 +379,7 @@ public sealed class KeyCommandTests : IAsyncLifetime
             expected.Add($"user:{i}");
         }
         for (int i = 0; i < 30; i++) await db.StringSetAsync($"other:{i}", "v");
-        IServer server = mux.GetServer(_server.EndPoint);
+        IServer server = mux.GetServer(Server.EndPoint);
         var found = new HashSet<string>();
         await foreach (RedisKey k in server.KeysAsync(database: 0, pattern: "user:*", pageSize: 7)) found.Add(k!);
         Assert.Equal(expected, found);

@@ -2,48 +2,16 @@ using StackExchange.Redis;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
 using CommandFlags = Tiered.Server.Commands.CommandFlags;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class ListCommandTests : IAsyncLifetime
+public sealed class ListCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private const string Nil = "$-1\r\n";
-    private const string NilArray = "*-1\r\n";
-    private const string Ok = "+OK\r\n";
-    private const string Empty = "*0\r\n";
-    private const string Syntax = "-ERR syntax error\r\n";
-    private const string NotInteger = "-ERR value is not an integer or out of range\r\n";
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    private static string Arr(params string[] items) => $"*{items.Length}\r\n" + string.Concat(items.Select(Bulk));
-
-    private static string Int(long n) => $":{n}\r\n";
-
-    private static string Arity(string cmd) => $"-ERR wrong number of arguments for '{cmd}' command\r\n";
-
-    private static RawClient Resp3(RawClient c)
-    {
-        c.Command("HELLO", "3");
-        c.ReadReply();
-        return c;
-    }
-
     [Fact]
     public void PushesReplyWithTheNewLengthAndKeepArgumentOrder()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(2), "RPUSH", "l", "a", "b");
         c.Roundtrip(Int(4), "LPUSH", "l", "x", "y");
         c.Roundtrip(Arr("y", "x", "a", "b"), "LRANGE", "l", "0", "-1");
@@ -61,7 +29,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void PopWithoutCountRepliesABulkOrNil()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "LPOP", "l");
         c.Roundtrip(Int(3), "RPUSH", "l", "a", "b", "c");
         c.Roundtrip(Bulk("a"), "LPOP", "l");
@@ -76,7 +44,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void PopWithCountFollowsRedis()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(NilArray, "LPOP", "l", "2");
         c.Roundtrip(NilArray, "LPOP", "l", "0");
         c.Roundtrip(Int(3), "RPUSH", "l", "a", "b", "c");
@@ -91,7 +59,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void PopRepliesUseResp3NullsAfterHello3()
     {
-        using var c = Resp3(_server.Raw());
+        using var c = Resp3(Server.Raw());
         c.Roundtrip("_\r\n", "LPOP", "l");
         c.Roundtrip("_\r\n", "LPOP", "l", "3");
         c.Roundtrip("_\r\n", "LINDEX", "l", "0");
@@ -107,7 +75,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void EveryListCommandRefusesAStringKey()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "s", "v");
         c.Roundtrip(WrongType, "LPUSH", "s", "a");
         c.Roundtrip(WrongType, "RPUSHX", "s", "a");
@@ -130,7 +98,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void LenRangeAndIndexHandleMissingKeysAndNegativeIndexes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(0), "LLEN", "l");
         c.Roundtrip(Empty, "LRANGE", "l", "0", "-1");
         c.Roundtrip(Nil, "LINDEX", "l", "0");
@@ -156,7 +124,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void LSetReportsMissingKeysAndOutOfRangeIndexes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR no such key\r\n", "LSET", "l", "0", "x");
         c.Roundtrip("-ERR no such key\r\n", "LSET", "l", "x", "x");
         c.Roundtrip(Int(2), "RPUSH", "l", "a", "b");
@@ -171,7 +139,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void LInsertRepliesLengthMinusOneOrZero()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(0), "LINSERT", "l", "BEFORE", "a", "x");
         c.Roundtrip(Int(0), "EXISTS", "l");
         c.Roundtrip(Int(2), "RPUSH", "l", "a", "b");
@@ -186,7 +154,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void LRemRemovesFromTheRequestedEnd()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(0), "LREM", "l", "0", "x");
         c.Roundtrip(Int(6), "RPUSH", "l", "x", "a", "x", "b", "x", "x");
         c.Roundtrip(Int(2), "LREM", "l", "-2", "x");
@@ -204,7 +172,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void LTrimKeepsARangeAndDeletesAnEmptiedList()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "LTRIM", "l", "0", "1");
         c.Roundtrip(Int(5), "RPUSH", "l", "a", "b", "c", "d", "e");
         c.Roundtrip(Ok, "LTRIM", "l", "1", "-2");
@@ -217,7 +185,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void LPosFindsPositionsWithRankCountAndMaxLen()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "LPOS", "l", "x");
         c.Roundtrip(Empty, "LPOS", "l", "x", "COUNT", "0");
         c.Roundtrip(Int(8), "RPUSH", "l", "a", "x", "b", "x", "c", "d", "x", "e");
@@ -245,7 +213,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void LMoveMovesBetweenListsAndRotatesOneList()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "LMOVE", "src", "dst", "LEFT", "RIGHT");
         c.Roundtrip(Int(3), "RPUSH", "src", "a", "b", "c");
         c.Roundtrip(Bulk("a"), "LMOVE", "src", "dst", "left", "right");
@@ -270,7 +238,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void LMPopPopsFromTheFirstNonEmptyKey()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(NilArray, "LMPOP", "2", "a", "b", "LEFT");
         c.Roundtrip(Int(3), "RPUSH", "b", "1", "2", "3");
         c.Roundtrip("*2\r\n" + Bulk("b") + Arr("1"), "LMPOP", "2", "a", "b", "LEFT");
@@ -290,7 +258,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public void ObjectEncodingSwitchesFromListpackToQuicklist()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(1), "RPUSH", "l", "a");
         c.Roundtrip(Bulk("listpack"), "OBJECT", "ENCODING", "l");
         c.Roundtrip(Int(2), "RPUSH", "l", new string('x', 65));
@@ -314,7 +282,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [InlineData("lmpop", -4, 0, 0, 0, CommandFlags.Write)]
     public void ListCommandsAreRegisteredWithRedisArityFlagsAndKeys(string name, int arity, int first, int last, int step, CommandFlags flags)
     {
-        CommandDef def = _server.Server.Commands.Find(name)!;
+        CommandDef def = Server.Server.Commands.Find(name)!;
         Assert.Equal((arity, first, last, step, flags, "list"), (def.Arity, def.FirstKey, def.LastKey, def.Step, def.Flags, def.Group));
         Assert.False(string.IsNullOrEmpty(def.Summary));
         Assert.False(string.IsNullOrEmpty(def.Complexity));
@@ -323,7 +291,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisListOperationsWork()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         Assert.Equal(3, await db.ListRightPushAsync("q", ["a", "b", "c"]));
         Assert.Equal(4, await db.ListLeftPushAsync("q", "z"));
@@ -344,7 +312,7 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisMultiPopAndTrimWork()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         await db.ListRightPushAsync("m2", ["1", "2", "3", "4"]);
         ListPopResult r = await db.ListLeftPopAsync(["m1", "m2"], 2);

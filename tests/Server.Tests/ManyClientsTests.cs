@@ -7,18 +7,8 @@ using Tiered.Server.Tests.Infrastructure;
 namespace Tiered.Server.Tests;
 
 /// <summary>Many simultaneous connections: held idle, then all served; concurrent clients never see each other's data.</summary>
-public sealed class ManyClientsTests : IAsyncLifetime
+public sealed class ManyClientsTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task ThousandIdleConnectionsAllAnswerPing()
     {
@@ -30,11 +20,11 @@ public sealed class ManyClientsTests : IAsyncLifetime
             {
                 var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 10_000 };
                 sockets.Add(s);
-                s.Connect(IPAddress.Loopback, _server.Port);
+                s.Connect(IPAddress.Loopback, Server.Port);
             }
             // All are accepted and registered while idle.
-            for (int i = 0; i < 200 && _server.Server.Clients.Count < count; i++) await Task.Delay(50);
-            Assert.Equal(count, _server.Server.Clients.Count);
+            for (int i = 0; i < 200 && Server.Server.Clients.Count < count; i++) await Task.Delay(50);
+            Assert.Equal(count, Server.Server.Clients.Count);
             await Task.Delay(200);   // idle a little longer, then wake every one
 
             for (int i = 0; i < count; i++) sockets[i].Send(Resp.Command("ECHO", "c" + i));
@@ -56,8 +46,8 @@ public sealed class ManyClientsTests : IAsyncLifetime
         {
             foreach (Socket s in sockets) s.Dispose();
         }
-        for (int i = 0; i < 200 && _server.Server.Clients.Count > 0; i++) await Task.Delay(50);
-        Assert.Equal(0, _server.Server.Clients.Count);
+        for (int i = 0; i < 200 && Server.Server.Clients.Count > 0; i++) await Task.Delay(50);
+        Assert.Equal(0, Server.Server.Clients.Count);
     }
 
     [Fact]
@@ -69,7 +59,7 @@ public sealed class ManyClientsTests : IAsyncLifetime
         {
             using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await s.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _server.Port), timeout.Token);
+            await s.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Server.Port), timeout.Token);
             var buf = new byte[1024];
             for (int r = 0; r < rounds; r++)
             {
@@ -94,8 +84,8 @@ public sealed class ManyClientsTests : IAsyncLifetime
     public async Task ConcurrentStackExchangeRedisTasksReadBackExactlyTheirOwnValues()
     {
         const int tasks = 50, rounds = 100;
-        await using var mux = await _server.ConnectAsync();
-        await using var mux2 = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
+        await using var mux2 = await Server.ConnectAsync();
         await Task.WhenAll(Enumerable.Range(0, tasks).Select(t => Task.Run(async () =>
         {
             IDatabase db = (t % 2 == 0 ? mux : mux2).GetDatabase();

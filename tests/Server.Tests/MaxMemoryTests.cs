@@ -3,20 +3,10 @@ using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class MaxMemoryTests : IAsyncLifetime
+public sealed class MaxMemoryTests : ServerTestBase
 {
     private const string Oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
     private static readonly string Value = new('v', 1000);
-
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     /// <summary>SETs key:0, key:1... until the server answers -OOM; returns how many were stored.</summary>
     private static int FillUntilOom(RawClient c, int start = 0)
@@ -38,7 +28,7 @@ public sealed class MaxMemoryTests : IAsyncLifetime
     [Fact]
     public void NoEvictionRefusesWritesOnceFullWhileReadsAndDeletesWorkThenLfuEvicts()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "maxmemory", "1mb");
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "maxmemory-policy", "noeviction");
 
@@ -68,7 +58,7 @@ public sealed class MaxMemoryTests : IAsyncLifetime
     [Fact]
     public void RaisingMaxMemoryAtRuntimeAcceptsWritesAtOnce()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "maxmemory", "1mb");
         int stored = FillUntilOom(c);
 
@@ -84,7 +74,7 @@ public sealed class MaxMemoryTests : IAsyncLifetime
     [Fact]
     public void LoweringMaxMemoryUnderAnEvictingPolicyEvictsOnTheNextWrite()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         for (int i = 0; i < 1000; i++) c.Command("SET", "key:" + i, Value);
         for (int i = 0; i < 1000; i++) c.Expect("+OK\r\n");
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
@@ -103,7 +93,7 @@ public sealed class MaxMemoryTests : IAsyncLifetime
     [Fact]
     public void CommandsWithoutDenyOomRunWhenOverTheLimit()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "a", Value);
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "maxmemory", "1");
         c.Roundtrip(Oom, "SET", "b", "v");
@@ -117,7 +107,7 @@ public sealed class MaxMemoryTests : IAsyncLifetime
     [Fact]
     public void InfoMemoryReportsBudgetPolicyAndUncountedMemory()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "maxmemory", "1mb", "maxmemory-policy", "volatile-ttl");
         Dictionary<string, string> f = Replies.Fields(Replies.Info(c, "memory"));
         Assert.Equal("1048576", f["maxmemory"]);
@@ -129,7 +119,7 @@ public sealed class MaxMemoryTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisSeesTheOomErrorAndReadsStillWork()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         await db.StringSetAsync("kept", "v");
         await db.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");

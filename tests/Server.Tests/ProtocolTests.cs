@@ -4,22 +4,12 @@ using Tiered.Server.Tests.Infrastructure;
 namespace Tiered.Server.Tests;
 
 /// <summary>RESP at the byte level: framing, pipelining, segment boundaries, limits and protocol errors.</summary>
-public sealed class ProtocolTests : IAsyncLifetime
+public sealed class ProtocolTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task TenThousandPipelinedCommandsInOneWriteGetTenThousandRepliesInOrder()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         var request = new MemoryStream();
         var expected = new StringBuilder();
         for (int i = 0; i < 10_000; i++)
@@ -38,7 +28,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public async Task PipelineWhoseRepliesExceedTheBatchReplyLimitIsAnsweredCompletely()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         byte[] value = Pattern(100 * 1024, seed: 3);
         Task set = Task.Run(() => c.Send(Resp.Command("SET"u8.ToArray(), "v"u8.ToArray(), value)));
         c.Expect("+OK\r\n");
@@ -64,7 +54,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void CommandSentOneByteAtATimeIsParsedWhole()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         byte[] multibulk = Resp.Command("ECHO", "hello world");
         foreach (byte b in multibulk) c.Send([b]);
         c.Expect("$11\r\nhello world\r\n");
@@ -76,7 +66,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public async Task TwentyMegabyteValueRoundTrips()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         byte[] value = Pattern(20 * 1024 * 1024, seed: 7);
         Task send = Task.Run(() => c.Send(Resp.Command("SET"u8.ToArray(), "big"u8.ToArray(), value)));
         c.Expect("+OK\r\n");
@@ -91,7 +81,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public async Task ValuesStraddlingReceiveSegmentsRoundTripExactly()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         int[] lengths = [16383, 16384, 16385, 16386, 16387, 16388, 16389, 16390, 32768, 100 * 1024, 5, 0];
         var request = new MemoryStream();
         var expected = new StringBuilder();
@@ -124,7 +114,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [InlineData(3_000, 100)]
     public async Task CommandWithManySmallArgumentsAcrossSegmentsIsAnswered(int argCount, int argLength)
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         var args = new List<string> { "PING" };
         for (int i = 0; i < argCount; i++) args.Add(new string((char)('a' + i % 26), argLength));
         byte[] request = [.. Resp.Command([.. args]), .. Resp.Command("ECHO", "after")];
@@ -136,7 +126,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void InlineCommandsHonourQuotesAndEscapes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("ECHO \"\\x41\\x42\"\r\n");
         c.Expect("$2\r\nAB\r\n");
         c.Send("ECHO 'it\\'s'\r\n");
@@ -158,7 +148,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [InlineData("ECHO \"closed\"glued\r\n")]
     public void InlineUnbalancedQuotesGetProtocolErrorAndClose(string line)
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("PING\r\n" + line + "PING\r\n");
         c.Expect("+PONG\r\n-ERR Protocol error: unbalanced quotes in request\r\n");
         Assert.True(c.IsClosedByServer());
@@ -167,7 +157,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void NullAndEmptyMultibulksAreIgnored()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("*-1\r\n*0\r\n*-7\r\n*1\r\n$4\r\nPING\r\n*0\r\n");
         c.Expect("+PONG\r\n");
         // Any stray reply to the ignored frames would now arrive before this one.
@@ -183,7 +173,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [InlineData("*2\n")]
     public void InvalidMultibulkLengthGetsProtocolErrorAndClose(string frame)
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("*1\r\n$4\r\nPING\r\n" + frame);
         c.Expect("+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n");
         Assert.True(c.IsClosedByServer());
@@ -196,7 +186,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [InlineData("$99999999999999999999\r\n")]
     public void InvalidBulkLengthGetsProtocolErrorAndClose(string header)
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n" + header);
         c.Expect("-ERR Protocol error: invalid bulk length\r\n");
         Assert.True(c.IsClosedByServer());
@@ -205,7 +195,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void TwoGigabyteBulkHeaderIsRefusedAtOnceWithoutAllocating()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         // Only the header is sent: the server must answer now, not wait for (or reserve room for) 2 GB of data.
         c.Send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2147483648\r\n");
@@ -235,7 +225,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void InlineRequestOverSixtyFourKilobytesWithoutNewlineIsRefused()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send(new string('a', 70 * 1024));
         c.Expect("-ERR Protocol error: too big inline request\r\n");
         Assert.True(c.IsClosedByServer());
@@ -244,7 +234,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void InlineRequestJustUnderTheLimitWorks()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         string arg = new('x', 60 * 1024);
         c.Send("ECHO " + arg + "\r\n");
         c.Expect($"${arg.Length}\r\n{arg}\r\n");
@@ -253,7 +243,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void MultibulkCountLineOverSixtyFourKilobytesIsRefused()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("*" + new string('1', 70 * 1024));
         c.Expect("-ERR Protocol error: too big mbulk count string\r\n");
         Assert.True(c.IsClosedByServer());
@@ -304,7 +294,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void Resp3NullAfterHelloAndResp2AfterReset()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("$-1\r\n", "GET", "nothing");
         c.Command("HELLO", "3");
         Assert.StartsWith("%7\r\n", c.ReadReply());
@@ -346,7 +336,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     [Fact]
     public void QuitRepliesOkAndClosesEvenWithCommandsPipelinedAfterIt()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send([.. Resp.Command("PING"), .. Resp.Command("QUIT"), .. Resp.Command("PING")]);
         c.Expect("+PONG\r\n+OK\r\n");
         Assert.True(c.IsClosedByServer());
@@ -365,24 +355,5 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.Equal(expected.Length, actual.Length);
         int diff = expected.AsSpan().CommonPrefixLength(actual);
         Assert.True(diff == expected.Length, $"bytes differ at offset {diff} of {expected.Length}");
-    }
-}
-
-/// <summary>Builds RESP requests as bytes.</summary>
-internal static class Resp
-{
-    public static byte[] Command(params string[] args) => Command(args.Select(Encoding.UTF8.GetBytes).ToArray());
-
-    public static byte[] Command(params byte[][] args)
-    {
-        var ms = new MemoryStream();
-        ms.Write(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
-        foreach (byte[] a in args)
-        {
-            ms.Write(Encoding.ASCII.GetBytes($"${a.Length}\r\n"));
-            ms.Write(a);
-            ms.Write("\r\n"u8);
-        }
-        return ms.ToArray();
     }
 }

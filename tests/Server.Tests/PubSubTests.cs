@@ -1,39 +1,22 @@
 using StackExchange.Redis;
 using Tiered.Server.Tests.Infrastructure;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class PubSubTests : IAsyncLifetime
+public sealed class PubSubTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
     private static string Frame(char head, params string[] bulks)
         => head + bulks.Length.ToString() + "\r\n" + string.Concat(bulks.Select(Bulk));
 
     private static string Confirm(char head, string kind, string name, int count)
         => $"{head}3\r\n{Bulk(kind)}{Bulk(name)}:{count}\r\n";
 
-    private static void Hello3(RawClient c)
-    {
-        c.Command("HELLO", "3");
-        Assert.StartsWith("%7\r\n", c.ReadReply());
-    }
-
     [Fact]
     public void SubscribeConfirmsEachChannelAndReceivesMessagesInResp2()
     {
-        using var sub = _server.Raw();
-        using var pub = _server.Raw();
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
         sub.Command("SUBSCRIBE", "a", "b");
         sub.Expect(Confirm('*', "subscribe", "a", 1) + Confirm('*', "subscribe", "b", 2));
         pub.Roundtrip(":1\r\n", "PUBLISH", "a", "hello");
@@ -46,8 +29,8 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void SubscribingTwiceToAChannelKeepsOneSubscription()
     {
-        using var sub = _server.Raw();
-        using var pub = _server.Raw();
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
         sub.Command("SUBSCRIBE", "a", "a");
         sub.Expect(Confirm('*', "subscribe", "a", 1) + Confirm('*', "subscribe", "a", 1));
         pub.Roundtrip(":1\r\n", "PUBLISH", "a", "once");
@@ -57,8 +40,8 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void PatternSubscriptionsReceivePMessages()
     {
-        using var sub = _server.Raw();
-        using var pub = _server.Raw();
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
         sub.Command("PSUBSCRIBE", "news.*");
         sub.Expect(Confirm('*', "psubscribe", "news.*", 1));
         sub.Command("SUBSCRIBE", "news.tech");
@@ -74,7 +57,7 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void Resp2SubscribedModeAllowsOnlyPubSubPingQuitReset()
     {
-        using var sub = _server.Raw();
+        using var sub = Server.Raw();
         sub.Command("SUBSCRIBE", "a");
         sub.Expect(Confirm('*', "subscribe", "a", 1));
         sub.Roundtrip("-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n", "GET", "k");
@@ -91,8 +74,8 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void UnsubscribeWithoutArgumentsLeavesEveryChannel()
     {
-        using var sub = _server.Raw();
-        using var pub = _server.Raw();
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
         sub.Command("SUBSCRIBE", "a", "b", "c");
         sub.Expect(Confirm('*', "subscribe", "a", 1) + Confirm('*', "subscribe", "b", 2) + Confirm('*', "subscribe", "c", 3));
         sub.Command("UNSUBSCRIBE");
@@ -111,7 +94,7 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void UnsubscribeWithNothingSubscribedRepliesANilChannel()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n", "UNSUBSCRIBE");
         c.Roundtrip("*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n", "PUNSUBSCRIBE");
         Hello3(c);
@@ -121,7 +104,7 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void UnsubscribeFromAChannelNotSubscribedStillConfirms()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("SUBSCRIBE", "a");
         c.Expect(Confirm('*', "subscribe", "a", 1));
         c.Command("UNSUBSCRIBE", "zzz");
@@ -131,8 +114,8 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void Resp3UsesPushFramesAndAllowsAnyCommandWhileSubscribed()
     {
-        using var sub = _server.Raw();
-        using var pub = _server.Raw();
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
         Hello3(sub);
         sub.Command("SUBSCRIBE", "a");
         sub.Expect(Confirm('>', "subscribe", "a", 1));
@@ -149,9 +132,9 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void PubSubIntrospection()
     {
-        using var s1 = _server.Raw();
-        using var s2 = _server.Raw();
-        using var c = _server.Raw();
+        using var s1 = Server.Raw();
+        using var s2 = Server.Raw();
+        using var c = Server.Raw();
         s1.Command("SUBSCRIBE", "news", "weather");
         s1.Expect(Confirm('*', "subscribe", "news", 1) + Confirm('*', "subscribe", "weather", 2));
         s2.Command("SUBSCRIBE", "news");
@@ -178,8 +161,8 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void ClientListShowsSubscriptionsAndPubSubType()
     {
-        using var sub = _server.Raw();
-        using var c = _server.Raw();
+        using var sub = Server.Raw();
+        using var c = Server.Raw();
         sub.Command("SUBSCRIBE", "a", "b");
         sub.Command("PSUBSCRIBE", "x*");
         sub.Expect(Confirm('*', "subscribe", "a", 1) + Confirm('*', "subscribe", "b", 2) + Confirm('*', "psubscribe", "x*", 3));
@@ -197,15 +180,15 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public async Task DisconnectedSubscribersAreRemoved()
     {
-        using var pub = _server.Raw();
-        using (var sub = _server.Raw())
+        using var pub = Server.Raw();
+        using (var sub = Server.Raw())
         {
             sub.Command("SUBSCRIBE", "a");
             sub.Command("PSUBSCRIBE", "*");
             sub.Expect(Confirm('*', "subscribe", "a", 1) + Confirm('*', "psubscribe", "*", 2));
             pub.Roundtrip(":2\r\n", "PUBLISH", "a", "x");
         }
-        for (int i = 0; i < 200 && _server.Server.PubSub.ChannelCount + _server.Server.PubSub.PatternCount != 0; i++)
+        for (int i = 0; i < 200 && Server.Server.PubSub.ChannelCount + Server.Server.PubSub.PatternCount != 0; i++)
             await Task.Delay(20);
         pub.Roundtrip(":0\r\n", "PUBLISH", "a", "x");
         pub.Roundtrip(":0\r\n", "PUBSUB", "NUMPAT");
@@ -214,8 +197,8 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void ResetLeavesSubscribedMode()
     {
-        using var sub = _server.Raw();
-        using var pub = _server.Raw();
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
         sub.Command("SUBSCRIBE", "a");
         sub.Expect(Confirm('*', "subscribe", "a", 1));
         sub.Roundtrip("+RESET\r\n", "RESET");
@@ -226,7 +209,7 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public void SwitchingToResp2WhileSubscribedRestrictsCommands()
     {
-        using var sub = _server.Raw();
+        using var sub = Server.Raw();
         Hello3(sub);
         sub.Command("SUBSCRIBE", "a");
         sub.Expect(Confirm('>', "subscribe", "a", 1));
@@ -240,8 +223,8 @@ public sealed class PubSubTests : IAsyncLifetime
     {
         // A RESP3 subscriber runs commands while another client publishes: every frame must parse whole, and the
         // messages must arrive in publish order.
-        using var sub = _server.Raw();
-        using var pub = _server.Raw();
+        using var sub = Server.Raw();
+        using var pub = Server.Raw();
         Hello3(sub);
         sub.Command("SUBSCRIBE", "ch");
         sub.Expect(Confirm('>', "subscribe", "ch", 1));
@@ -278,7 +261,7 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeSubscriberRoundTrip()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         ISubscriber subscriber = mux.GetSubscriber();
         var got = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await subscriber.SubscribeAsync(RedisChannel.Literal("events"), (_, v) => got.TrySetResult(v!));
@@ -292,7 +275,7 @@ public sealed class PubSubTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangePatternSubscriberOverResp3()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync("protocol=resp3");
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync("protocol=resp3");
         ISubscriber subscriber = mux.GetSubscriber();
         var got = new TaskCompletionSource<(string, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await subscriber.SubscribeAsync(RedisChannel.Pattern("ev.*"), (ch, v) => got.TrySetResult((ch!, v!)));

@@ -3,22 +3,12 @@ using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class ServerCommandTests : IAsyncLifetime
+public sealed class ServerCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public void TimeIsUnixSecondsAndMicrosecondsAsBulkStrings()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("TIME");
         string reply = c.ReadReply();
         Match m = Regex.Match(reply, @"^\*2\r\n\$(\d+)\r\n(\d+)\r\n\$(\d+)\r\n(\d+)\r\n$");
@@ -33,31 +23,31 @@ public sealed class ServerCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisReadsServerTime()
     {
-        await using var mux = await _server.ConnectAsync();
-        DateTime t = await mux.GetServer(_server.EndPoint).TimeAsync();
+        await using var mux = await Server.ConnectAsync();
+        DateTime t = await mux.GetServer(Server.EndPoint).TimeAsync();
         Assert.InRange(t, DateTime.UtcNow.AddSeconds(-5), DateTime.UtcNow.AddSeconds(5));
     }
 
     [Fact]
     public void RoleIsAMasterWithoutReplicas()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n", "ROLE");
     }
 
     [Fact]
     public async Task StackExchangeRedisSeesAMaster()
     {
-        await using var mux = await _server.ConnectAsync();
-        var role = await mux.GetServer(_server.EndPoint).RoleAsync();
+        await using var mux = await Server.ConnectAsync();
+        var role = await mux.GetServer(Server.EndPoint).RoleAsync();
         Assert.Equal("master", role.Value);
-        Assert.False(mux.GetServer(_server.EndPoint).IsReplica);
+        Assert.False(mux.GetServer(Server.EndPoint).IsReplica);
     }
 
     [Fact]
     public void ClusterSupportIsDisabled()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR This instance has cluster support disabled\r\n", "CLUSTER", "INFO");
         c.Roundtrip("-ERR This instance has cluster support disabled\r\n", "CLUSTER", "NODES");
     }
@@ -65,39 +55,39 @@ public sealed class ServerCommandTests : IAsyncLifetime
     [Fact]
     public void ShutdownAsksTheHostToStopAndClosesWithoutReply()
     {
-        using var c = _server.Raw();
-        Assert.False(_server.ShutdownRequested);
+        using var c = Server.Raw();
+        Assert.False(Server.ShutdownRequested);
         c.Command("SHUTDOWN", "NOSAVE", "NOW");
         Replies.AssertClosed(c);
-        Assert.True(_server.ShutdownRequested);
+        Assert.True(Server.ShutdownRequested);
     }
 
     [Fact]
     public void ShutdownAbortWithoutAShutdownInProgressFails()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR No shutdown in progress.\r\n", "SHUTDOWN", "ABORT");
-        Assert.False(_server.ShutdownRequested);
+        Assert.False(Server.ShutdownRequested);
     }
 
     [Fact]
     public void ShutdownSaveFailsBecauseNothingCanBeSavedUnlessForced()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR Errors trying to SHUTDOWN. Check logs.\r\n", "SHUTDOWN", "SAVE");
-        Assert.False(_server.ShutdownRequested);
+        Assert.False(Server.ShutdownRequested);
         c.Command("SHUTDOWN", "SAVE", "FORCE");
         Replies.AssertClosed(c);
-        Assert.True(_server.ShutdownRequested);
+        Assert.True(Server.ShutdownRequested);
     }
 
     [Fact]
     public void ShutdownRefusesUnknownAndConflictingOptions()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR syntax error\r\n", "SHUTDOWN", "LATER");
         c.Roundtrip("-ERR syntax error\r\n", "SHUTDOWN", "SAVE", "NOSAVE");
         c.Roundtrip("-ERR syntax error\r\n", "SHUTDOWN", "ABORT", "NOW");
-        Assert.False(_server.ShutdownRequested);
+        Assert.False(Server.ShutdownRequested);
     }
 }

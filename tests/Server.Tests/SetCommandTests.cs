@@ -1,37 +1,11 @@
 using StackExchange.Redis;
 using Tiered.Server.Tests.Infrastructure;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class SetCommandTests : IAsyncLifetime
+public sealed class SetCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private const string Nil = "$-1\r\n";
-    private const string Ok = "+OK\r\n";
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-    private const string NotInteger = "-ERR value is not an integer or out of range\r\n";
-    private const string Syntax = "-ERR syntax error\r\n";
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    private static string Int(long n) => $":{n}\r\n";
-
-    private static RawClient Resp3(RawClient c)
-    {
-        c.Command("HELLO", "3");
-        c.ReadReply();
-        return c;
-    }
-
     /// <summary>The bulk strings of a flat reply, in order.</summary>
     private static List<string> Elements(string reply)
     {
@@ -45,7 +19,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void SAddSRemSCardSIsMemberReplyWithExactBytes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(3), "SADD", "s", "a", "b", "a", "c");
         c.Roundtrip(Int(0), "SADD", "s", "a");
         c.Roundtrip(Int(3), "SCARD", "s");
@@ -64,7 +38,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void SMembersIsAnArrayInResp2AndASetInResp3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(2), "SADD", "s", "x", "y");
         c.Roundtrip("*2\r\n$1\r\nx\r\n$1\r\ny\r\n", "SMEMBERS", "s");
         c.Roundtrip("*0\r\n", "SMEMBERS", "missing");
@@ -78,7 +52,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void ArityErrorsNameTheCommand()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR wrong number of arguments for 'sadd' command\r\n", "SADD", "s");
         c.Roundtrip("-ERR wrong number of arguments for 'smove' command\r\n", "SMOVE", "a", "b");
         c.Roundtrip("-ERR wrong number of arguments for 'sinterstore' command\r\n", "SINTERSTORE", "d");
@@ -90,7 +64,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void EverySetCommandRefusesAStringKey()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "str", "v");
         c.Roundtrip(Int(1), "SADD", "s", "a");
         string[][] commands =
@@ -110,7 +84,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void SPopWithAndWithoutCount()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "SPOP", "missing");
         c.Roundtrip("*0\r\n", "SPOP", "missing", "2");
         c.Roundtrip(Int(1), "SADD", "s", "only");
@@ -136,7 +110,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void SRandMemberCountsAreArraysInBothProtocols()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "SRANDMEMBER", "missing");
         c.Roundtrip("*0\r\n", "SRANDMEMBER", "missing", "3");
         c.Roundtrip(Int(1), "SADD", "s", "a");
@@ -155,7 +129,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void SMoveMovesAndCreatesTheDestination()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(0), "SMOVE", "missing", "dst", "a");
         c.Roundtrip(Int(2), "SADD", "src", "a", "b");
         c.Roundtrip(Int(1), "SMOVE", "src", "dst", "a");
@@ -170,7 +144,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void SetAlgebraAndStoreForms()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(4), "SADD", "a", "1", "2", "3", "x");
         c.Roundtrip(Int(3), "SADD", "b", "2", "3", "4");
         c.Command("SINTER", "a", "b");
@@ -204,7 +178,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void SInterCardArgumentsAndLimit()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(4), "SADD", "a", "1", "2", "3", "4");
         c.Roundtrip(Int(3), "SADD", "b", "2", "3", "4");
         c.Roundtrip(Int(3), "SINTERCARD", "2", "a", "b");
@@ -223,7 +197,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void SScanPagesALargeSetAndReturnsASmallOneWhole()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("*2\r\n$1\r\n0\r\n*0\r\n", "SSCAN", "missing", "0");
         c.Roundtrip(Int(3), "SADD", "small", "a1", "b1", "a2");
         c.Roundtrip("*2\r\n$1\r\n0\r\n*2\r\n$2\r\na1\r\n$2\r\na2\r\n", "SSCAN", "small", "0", "MATCH", "a*", "COUNT", "1");
@@ -251,7 +225,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public void ObjectEncodingFollowsTheSetsContent()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Int(2), "SADD", "s", "1", "2");
         c.Roundtrip(Bulk("intset"), "OBJECT", "ENCODING", "s");
         c.Roundtrip(Int(1), "SADD", "s", "text");
@@ -264,7 +238,7 @@ public sealed class SetCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisSetRoundTrip()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         Assert.Equal(3, await db.SetAddAsync("tags", ["red", "green", "blue"]));
         Assert.True(await db.SetContainsAsync("tags", "green"));

@@ -1,44 +1,22 @@
 using StackExchange.Redis;
 using Tiered.Server.Tests.Infrastructure;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class SortedSetCommandTests : IAsyncLifetime
+public sealed class SortedSetCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private const string Nil = "$-1\r\n";
     private const string Nil3 = "_\r\n";
-    private const string Empty = "*0\r\n";
-    private const string Syntax = "-ERR syntax error\r\n";
-    private const string WrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
     private const string NotFloat = "-ERR value is not a valid float\r\n";
-    private const string NotInteger = "-ERR value is not an integer or out of range\r\n";
 
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
     private static string Arr(params string[] items) => $"*{items.Length}\r\n" + string.Concat(items);
     private static string Bulks(params string[] items) => Arr(items.Select(Bulk).ToArray());
     private static string Dbl(string s) => $",{s}\r\n";
 
-    private static RawClient Resp3(RawClient c)
-    {
-        c.Command("HELLO", "3");
-        c.ReadReply();
-        return c;
-    }
-
     [Fact]
     public void ZAddReportsAddedOrChangedAndZScoreFormatsDoubles()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":3\r\n", "ZADD", "z", "1", "a", "2.5", "b", "-inf", "c");
         c.Roundtrip(":0\r\n", "ZADD", "z", "1.5", "a");
         c.Roundtrip(Bulk("1.5"), "ZSCORE", "z", "a");
@@ -56,7 +34,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZAddRejectsBadOptionsAndScoresWithRedisErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR XX and NX options at the same time are not compatible\r\n", "ZADD", "z", "NX", "XX", "1", "a");
         c.Roundtrip("-ERR GT, LT, and/or NX options at the same time are not compatible\r\n", "ZADD", "z", "GT", "LT", "1", "a");
         c.Roundtrip("-ERR GT, LT, and/or NX options at the same time are not compatible\r\n", "ZADD", "z", "NX", "GT", "1", "a");
@@ -73,7 +51,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZAddIncrAndZIncrByReturnTheNewScoreOrNilOrTheNaNError()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Bulk("2"), "ZADD", "z", "INCR", "2", "a");
         c.Roundtrip(Nil, "ZADD", "z", "NX", "INCR", "1", "a");
         c.Roundtrip(Nil, "ZADD", "z", "XX", "INCR", "1", "b");
@@ -89,7 +67,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void WrongTypeAndArityErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "SET", "s", "v");
         foreach (string[] cmd in new[]
         {
@@ -106,7 +84,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZRangeByRankWithScoresInBothProtocols()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":3\r\n", "ZADD", "z", "1", "a", "2", "b", "3.25", "c");
         c.Roundtrip(Bulks("a", "b", "c"), "ZRANGE", "z", "0", "-1");
         c.Roundtrip(Bulks("b", "c"), "ZRANGE", "z", "-2", "100");
@@ -123,7 +101,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZRangeByScoreAndLexWithBoundsRevAndLimit()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":4\r\n", "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d");
         c.Roundtrip(Bulks("b", "c"), "ZRANGE", "z", "(1", "3", "BYSCORE");
         c.Roundtrip(Bulks("d", "c"), "ZRANGE", "z", "+inf", "-inf", "BYSCORE", "REV", "LIMIT", "0", "2");
@@ -149,7 +127,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZRangeStoreOverwritesAndDeletesOnEmpty()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":3\r\n", "ZADD", "z", "1", "a", "2", "b", "3", "c");
         c.Roundtrip("+OK\r\n", "SET", "dst", "x");
         c.Roundtrip(":2\r\n", "ZRANGESTORE", "dst", "z", "2", "+inf", "BYSCORE");
@@ -162,7 +140,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void RankRemAndRemRange()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":4\r\n", "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d");
         c.Roundtrip(":1\r\n", "ZRANK", "z", "b");
         c.Roundtrip(":2\r\n", "ZREVRANK", "z", "b");
@@ -180,7 +158,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZMScoreRepliesNilForMissingMembersInBothProtocols()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "ZADD", "z", "3", "b");
         c.Roundtrip(Arr(Bulk("3"), Nil), "ZMSCORE", "z", "b", "x");
         c.Roundtrip(Arr(Nil), "ZMSCORE", "nokey", "b");
@@ -191,7 +169,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZPopIsFlatWithoutCountAndPairsWithCountInResp3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":3\r\n", "ZADD", "z", "1", "a", "2", "b", "3", "c");
         c.Roundtrip(Bulks("a", "1"), "ZPOPMIN", "z");
         c.Roundtrip(Bulks("c", "3"), "ZPOPMAX", "z", "1");
@@ -210,7 +188,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZRandMemberShapes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "ZRANDMEMBER", "nokey");
         c.Roundtrip(Empty, "ZRANDMEMBER", "nokey", "2");
         c.Roundtrip(":1\r\n", "ZADD", "z", "2", "only");
@@ -227,7 +205,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZUnionInterDiffAndTheirStoreForms()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":3\r\n", "ZADD", "a", "1", "x", "2", "y", "3", "z");
         c.Roundtrip(":2\r\n", "ZADD", "b", "10", "y", "20", "w");
         c.Roundtrip(Bulks("x", "1", "z", "3", "y", "12", "w", "20"), "ZUNION", "2", "a", "b", "WITHSCORES");
@@ -254,7 +232,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ZScanReturnsASmallSetWholeWithBulkScores()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":3\r\n", "ZADD", "z", "1", "a", "2.5", "ab", "3", "c");
         c.Roundtrip(Arr(Bulk("0"), Bulks("a", "1", "ab", "2.5")), "ZSCAN", "z", "0", "MATCH", "a*");
         c.Roundtrip(Arr(Bulk("0"), Empty), "ZSCAN", "nokey", "0");
@@ -266,7 +244,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public void ObjectEncodingFollowsRedisThresholds()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "ZADD", "z", "1", "a");
         c.Roundtrip(Bulk("listpack"), "OBJECT", "ENCODING", "z");
         c.Roundtrip("+zset\r\n", "TYPE", "z");
@@ -277,7 +255,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisClientWorksWithSortedSets()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         Assert.True(await db.SortedSetAddAsync("lb", "alice", 10));
         await db.SortedSetAddAsync("lb", [new SortedSetEntry("bob", 20), new SortedSetEntry("carol", 15.5)]);
@@ -301,7 +279,7 @@ public sealed class SortedSetCommandTests : IAsyncLifetime
     [Fact]
     public async Task LargeSetScanAndRanksThroughTheClient()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         SortedSetEntry[] entries = Enumerable.Range(0, 2000).Select(i => new SortedSetEntry("m" + i, i)).ToArray();
         Assert.Equal(2000, await db.SortedSetAddAsync("big", entries));

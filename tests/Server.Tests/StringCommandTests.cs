@@ -2,35 +2,19 @@ using StackExchange.Redis;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
 using CommandFlags = Tiered.Server.Commands.CommandFlags;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class StringCommandTests : IAsyncLifetime
+public sealed class StringCommandTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private const string Nil = "$-1\r\n";
-    private const string Ok = "+OK\r\n";
-    private const string Syntax = "-ERR syntax error\r\n";
-    private const string NotInteger = "-ERR value is not an integer or out of range\r\n";
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
     /// <summary>Keys with a TTL in db 0 (read after the reply arrived, so the command has finished).</summary>
-    private int Volatile => _server.Server.Store.Databases[0].Expires;
+    private int Volatile => Server.Server.Store.Databases[0].Expires;
 
     [Fact]
     public void GetAndSetReplyWithExactBytes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "GET", "k");
         c.Roundtrip(Ok, "SET", "k", "hello");
         c.Roundtrip(Bulk("hello"), "GET", "k");
@@ -43,7 +27,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void SetOptionsWorkInAnyOrderAndCase()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "k", "1", "px", "100000", "nx");
         Assert.Equal(1, Volatile);
         c.Roundtrip(Nil, "SET", "k", "2", "NX", "EX", "10");
@@ -68,7 +52,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [InlineData("FOO")]
     public void SetWithConflictingOrUnknownOptionsIsASyntaxError(params string[] options)
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Syntax, ["SET", "k", "v", .. options]);
         c.Roundtrip(Nil, "GET", "k");
     }
@@ -81,7 +65,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [InlineData("PX", "9223372036854775807")]
     public void SetWithNonPositiveOrOverflowingExpireIsRefused(string unit, string time)
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR invalid expire time in 'set' command\r\n", "SET", "k", "v", unit, time);
         c.Roundtrip(NotInteger, "SET", "k", "v", unit, "soon");
         c.Roundtrip(Nil, "GET", "k");
@@ -90,7 +74,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void SetWithAnAbsoluteTimeInThePastLeavesNoKey()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "k", "v");
         c.Roundtrip(Ok, "SET", "k", "w", "EXAT", "1");
         c.Roundtrip(Nil, "GET", "k");
@@ -101,7 +85,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void SetGetRepliesWithTheOldValueAndCombinesWithNx()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "SET", "k", "a", "GET");
         c.Roundtrip(Bulk("a"), "SET", "k", "b", "GET");
         c.Roundtrip(Bulk("b"), "SET", "k", "c", "NX", "GET");
@@ -113,7 +97,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void SetNxRepliesOneOrZero()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "SETNX", "k", "a");
         c.Roundtrip(":0\r\n", "SETNX", "k", "b");
         c.Roundtrip(Bulk("a"), "GET", "k");
@@ -122,7 +106,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void SetExAndPSetExSetATtlAndNameThemselvesInErrors()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SETEX", "k", "100", "v");
         c.Roundtrip(Ok, "PSETEX", "p", "100000", "v");
         Assert.Equal(2, Volatile);
@@ -136,7 +120,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void GetSetReturnsOldValueAndClearsTtl()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Nil, "GETSET", "k", "a");
         c.Roundtrip(Ok, "SET", "k", "b", "EX", "100");
         c.Roundtrip(Bulk("b"), "GETSET", "k", "c");
@@ -147,7 +131,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void GetDelReturnsTheValueOnce()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "k", "v");
         c.Roundtrip(Bulk("v"), "GETDEL", "k");
         c.Roundtrip(Nil, "GETDEL", "k");
@@ -157,7 +141,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void GetExChangesTheTtlAndValidatesOptions()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "k", "v");
         c.Roundtrip(Bulk("v"), "GETEX", "k", "EX", "100");
         Assert.Equal(1, Volatile);
@@ -177,7 +161,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void MGetRepliesNilForMissingKeys()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "MSET", "a", "1", "b", "2");
         c.Roundtrip("*3\r\n$1\r\n1\r\n$-1\r\n$1\r\n2\r\n", "MGET", "a", "missing", "b");
     }
@@ -185,7 +169,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void MGetUsesResp3NullsAfterHello3()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Command("HELLO", "3");
         c.ReadReply();
         c.Roundtrip("*1\r\n_\r\n", "MGET", "missing");
@@ -194,7 +178,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void MSetWithAnOddNumberOfArgumentsIsAnArityError()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR wrong number of arguments for 'mset' command\r\n", "MSET", "a", "1", "b");
         c.Roundtrip("-ERR wrong number of arguments for 'msetnx' command\r\n", "MSETNX", "a", "1", "b");
         c.Roundtrip("-ERR wrong number of arguments for 'mset' command\r\n", "MSET", "a");
@@ -204,7 +188,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void MSetNxIsAllOrNothing()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "MSETNX", "a", "1", "b", "2");
         c.Roundtrip(":0\r\n", "MSETNX", "b", "3", "c", "4");
         c.Roundtrip("*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n", "MGET", "a", "b", "c");
@@ -213,7 +197,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void AppendAndStrlenReportLengths()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":0\r\n", "STRLEN", "k");
         c.Roundtrip(":5\r\n", "APPEND", "k", "Hello");
         c.Roundtrip(":11\r\n", "APPEND", "k", " World");
@@ -224,7 +208,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void IncrDecrFamilyRepliesIntegers()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(":1\r\n", "INCR", "n");
         c.Roundtrip(":11\r\n", "INCRBY", "n", "10");
         c.Roundtrip(":10\r\n", "DECR", "n");
@@ -235,7 +219,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void IncrOnNonIntegerValueFailsWithRedisError()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "s", "abc");
         c.Roundtrip(NotInteger, "INCR", "s");
         c.Roundtrip(Ok, "SET", "s", " 1");
@@ -247,7 +231,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void IncrByNearLongMaxValueFailsWithOverflowError()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "n", "9223372036854775806");
         c.Roundtrip(":9223372036854775807\r\n", "INCR", "n");
         c.Roundtrip("-ERR increment or decrement would overflow\r\n", "INCR", "n");
@@ -259,7 +243,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void IncrByFloatRepliesLikeRedis()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "f", "10.50");
         c.Roundtrip(Bulk("10.6"), "INCRBYFLOAT", "f", "0.1");
         c.Roundtrip(Bulk("5.6"), "INCRBYFLOAT", "f", "-5");
@@ -274,7 +258,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void GetRangeAndSubstrHandleNegativeAndOutOfRangeIndexes()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "k", "This is a string");
         c.Roundtrip(Bulk("This"), "GETRANGE", "k", "0", "3");
         c.Roundtrip(Bulk("ing"), "GETRANGE", "k", "-3", "-1");
@@ -288,7 +272,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public void SetRangePadsWithZerosAndChecksTheOffset()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "k", "Hello World");
         c.Roundtrip(":11\r\n", "SETRANGE", "k", "6", "Redis");
         c.Roundtrip(Bulk("Hello Redis"), "GET", "k");
@@ -325,7 +309,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [InlineData("setrange", 4, 1, 1, 1, CommandFlags.Write | CommandFlags.DenyOom)]
     public void StringCommandsAreRegisteredWithRedisArityFlagsAndKeys(string name, int arity, int first, int last, int step, CommandFlags flags)
     {
-        CommandDef def = _server.Server.Commands.Find(name)!;
+        CommandDef def = Server.Server.Commands.Find(name)!;
         Assert.Equal((arity, first, last, step, flags, "string"), (def.Arity, def.FirstKey, def.LastKey, def.Step, def.Flags, def.Group));
         Assert.False(string.IsNullOrEmpty(def.Summary));
     }
@@ -333,7 +317,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisStringOperationsWork()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         Assert.True(await db.StringSetAsync("a", "1", TimeSpan.FromSeconds(100)));
         Assert.False(await db.StringSetAsync("a", "2", when: When.NotExists));
@@ -354,7 +338,7 @@ public sealed class StringCommandTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeRedisMultiSetAndGetSetExpiryWork()
     {
-        await using var mux = await _server.ConnectAsync();
+        await using var mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         Assert.True(await db.StringSetAsync([new("x", "1"), new("y", "2")], When.NotExists));
         Assert.False(await db.StringSetAsync([new("y", "3"), new("z", "4")], When.NotExists));

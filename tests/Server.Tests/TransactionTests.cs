@@ -1,36 +1,18 @@
 using StackExchange.Redis;
 using Tiered.Server.Tests.Infrastructure;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-public sealed class TransactionTests : IAsyncLifetime
+public sealed class TransactionTests : ServerTestBase
 {
-    private TestServer _server = null!;
-
-    public Task InitializeAsync()
-    {
-        _server = new TestServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    private const string Ok = "+OK\r\n";
     private const string Queued = "+QUEUED\r\n";
     private const string ExecAbort = "-EXECABORT Transaction discarded because of previous errors.\r\n";
-
-    private static string Bulk(string s) => $"${System.Text.Encoding.UTF8.GetByteCount(s)}\r\n{s}\r\n";
-
-    private static void Hello3(RawClient c)
-    {
-        c.Command("HELLO", "3");
-        Assert.StartsWith("%7\r\n", c.ReadReply());
-    }
 
     [Fact]
     public void ExecRunsQueuedCommandsAndRepliesWithAnArrayOfTheirReplies()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "MULTI");
         c.Roundtrip(Queued, "SET", "k", "v");
         c.Roundtrip(Queued, "GET", "k");
@@ -43,7 +25,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void ExecInResp3UsesResp3NullsInsideTheArray()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         Hello3(c);
         c.Roundtrip(Ok, "MULTI");
         c.Roundtrip(Queued, "GET", "missing");
@@ -56,8 +38,8 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void CommandsAreNotRunBeforeExec()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "MULTI");
         a.Roundtrip(Queued, "SET", "k", "v");
         b.Roundtrip("$-1\r\n", "GET", "k");
@@ -68,7 +50,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void ControlCommandErrorsUseRedisTexts()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip("-ERR EXEC without MULTI\r\n", "EXEC");
         c.Roundtrip("-ERR DISCARD without MULTI\r\n", "DISCARD");
         c.Roundtrip(Ok, "MULTI");
@@ -83,7 +65,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void UnknownCommandWhileQueueingAbortsTheTransaction()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "MULTI");
         c.Roundtrip(Queued, "SET", "k", "v");
         c.Roundtrip("-ERR unknown command 'NOPE', with args beginning with: 'x' \r\n", "NOPE", "x");
@@ -96,7 +78,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void WrongArityWhileQueueingAbortsTheTransaction()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "MULTI");
         c.Roundtrip("-ERR wrong number of arguments for 'get' command\r\n", "GET");
         c.Roundtrip(Queued, "SET", "k", "v");
@@ -107,7 +89,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void RuntimeErrorsAreRepliedInPlaceAndTheOtherCommandsStillRun()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "SET", "s", "abc");
         c.Roundtrip(Ok, "MULTI");
         c.Roundtrip(Queued, "INCR", "s");
@@ -119,7 +101,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void DiscardDropsTheQueue()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Roundtrip(Ok, "MULTI");
         c.Roundtrip(Queued, "SET", "k", "v");
         c.Roundtrip(Ok, "DISCARD");
@@ -130,7 +112,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void PipelinedTransactionRepliesInOrder()
     {
-        using var c = _server.Raw();
+        using var c = Server.Raw();
         c.Send("*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$1\r\nk\r\n*1\r\n$4\r\nEXEC\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
         c.Expect(Ok + Queued + Queued + "*2\r\n" + Ok + ":2\r\n" + Bulk("2"));
     }
@@ -138,8 +120,8 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void WatchedKeyModifiedByAnotherClientMakesExecReplyNullArray()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "WATCH", "k");
         b.Roundtrip(Ok, "SET", "k", "theirs");
         a.Roundtrip(Ok, "MULTI");
@@ -155,8 +137,8 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void WatchFailureInResp3IsANull()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         Hello3(a);
         a.Roundtrip(Ok, "WATCH", "k");
         b.Roundtrip(":1\r\n", "INCR", "k");
@@ -168,8 +150,8 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void UnmodifiedWatchedKeysLetExecRun()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "WATCH", "k", "j");
         b.Roundtrip(Ok, "SET", "other", "x");
         b.Roundtrip(Bulk("x"), "GET", "other");
@@ -181,8 +163,8 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void WatchOnlyCoversTheDatabaseItWasIssuedIn()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "WATCH", "k");
         b.Roundtrip(Ok, "SELECT", "1");
         b.Roundtrip(Ok, "SET", "k", "db1");
@@ -194,22 +176,22 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void UnwatchForgetsModifications()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "WATCH", "k");
         b.Roundtrip(Ok, "SET", "k", "x");
         a.Roundtrip(Ok, "UNWATCH");
         a.Roundtrip(Ok, "MULTI");
         a.Roundtrip(Queued, "GET", "k");
         a.Roundtrip("*1\r\n" + Bulk("x"), "EXEC");
-        Assert.Equal(0, _server.Server.Watches.Count);
+        Assert.Equal(0, Server.Server.Watches.Count);
     }
 
     [Fact]
     public void DiscardAlsoForgetsWatches()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "WATCH", "k");
         b.Roundtrip(Ok, "SET", "k", "x");
         a.Roundtrip(Ok, "MULTI");
@@ -222,7 +204,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void OwnWriteAfterWatchAlsoFailsTheTransaction()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Roundtrip(Ok, "WATCH", "k");
         a.Roundtrip(Ok, "SET", "k", "1");
         a.Roundtrip(Ok, "MULTI");
@@ -235,8 +217,8 @@ public sealed class TransactionTests : IAsyncLifetime
     public void NoOpWriteCountsAsAModification()
     {
         // Documented over-approximation: SET NX that did not set still touches the watched key.
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "SET", "k", "1");
         a.Roundtrip(Ok, "WATCH", "k");
         b.Roundtrip("$-1\r\n", "SET", "k", "2", "NX");
@@ -248,8 +230,8 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void FailedWriteDoesNotTouchWatchers()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "SET", "k", "abc");
         a.Roundtrip(Ok, "WATCH", "k");
         b.Roundtrip("-ERR value is not an integer or out of range\r\n", "INCR", "k");
@@ -263,8 +245,8 @@ public sealed class TransactionTests : IAsyncLifetime
     [InlineData("FLUSHALL")]
     public void FlushTouchesEveryWatcher(string flush)
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "WATCH", "absent");
         b.Roundtrip(Ok, flush);
         a.Roundtrip(Ok, "MULTI");
@@ -275,8 +257,8 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void SwapDbTouchesWatchersOfBothDatabases()
     {
-        using var a = _server.Raw();
-        using var b = _server.Raw();
+        using var a = Server.Raw();
+        using var b = Server.Raw();
         a.Roundtrip(Ok, "SELECT", "1");
         a.Roundtrip(Ok, "WATCH", "k");
         b.Roundtrip(Ok, "SET", "k", "in0");
@@ -289,7 +271,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void WatchedKeyThatExpiresBeforeExecCountsAsModified()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Roundtrip(Ok, "SET", "k", "v", "PX", "50");
         a.Roundtrip(Ok, "WATCH", "k");
         Thread.Sleep(150);
@@ -301,28 +283,28 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public void ResetLeavesMultiAndForgetsWatches()
     {
-        using var a = _server.Raw();
+        using var a = Server.Raw();
         a.Roundtrip(Ok, "WATCH", "k");
         a.Roundtrip(Ok, "MULTI");
         a.Roundtrip(Queued, "SET", "k", "v");
         a.Roundtrip("+RESET\r\n", "RESET");
         a.Roundtrip("-ERR EXEC without MULTI\r\n", "EXEC");
         a.Roundtrip("$-1\r\n", "GET", "k");
-        Assert.Equal(0, _server.Server.Watches.Count);
+        Assert.Equal(0, Server.Server.Watches.Count);
     }
 
     [Fact]
     public async Task DisconnectForgetsWatches()
     {
-        using (var a = _server.Raw()) a.Roundtrip(Ok, "WATCH", "k", "j");
-        for (int i = 0; i < 200 && _server.Server.Watches.Count != 0; i++) await Task.Delay(20);
-        Assert.Equal(0, _server.Server.Watches.Count);
+        using (var a = Server.Raw()) a.Roundtrip(Ok, "WATCH", "k", "j");
+        for (int i = 0; i < 200 && Server.Server.Watches.Count != 0; i++) await Task.Delay(20);
+        Assert.Equal(0, Server.Server.Watches.Count);
     }
 
     [Fact]
     public async Task StackExchangeTransactionWithConditionCommitsWhenItHolds()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         await db.StringSetAsync("acct", "10");
         ITransaction tran = db.CreateTransaction();
@@ -337,7 +319,7 @@ public sealed class TransactionTests : IAsyncLifetime
     [Fact]
     public async Task StackExchangeTransactionWithFailingConditionDoesNothing()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         await db.StringSetAsync("acct", "10");
         ITransaction tran = db.CreateTransaction();
@@ -346,13 +328,13 @@ public sealed class TransactionTests : IAsyncLifetime
         Assert.False(await tran.ExecuteAsync());
         Assert.True(incr.IsCanceled);
         Assert.Equal("10", (string?)await db.StringGetAsync("acct"));
-        Assert.Equal(0, _server.Server.Watches.Count);
+        Assert.Equal(0, Server.Server.Watches.Count);
     }
 
     [Fact]
     public async Task StackExchangeTransactionWithoutConditionRunsAtomically()
     {
-        await using ConnectionMultiplexer mux = await _server.ConnectAsync();
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
         IDatabase db = mux.GetDatabase();
         ITransaction tran = db.CreateTransaction();
         Task<long> a = tran.StringIncrementAsync("n");

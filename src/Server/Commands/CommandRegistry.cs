@@ -23,6 +23,8 @@ public static class CommandRegistry
         HashCommands.Register(t);
         SetCommands.Register(t);
         SortedSetCommands.Register(t);
+        BlockingListCommands.Register(t);
+        BlockingSortedSetCommands.Register(t);
         t.Freeze();
         return t;
     }

@@ -1,0 +1,141 @@
+using Tiered.Tiering;
+
+namespace Tiered.Server.Commands;
+
+// Why this file looks the way it does
+// -----------------------------------
+// The blocking list commands (BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP) are the non-blocking ones (LPOP, LMOVE, LMPOP)
+// plus the handler contract of Blocking.cs: try to serve with the very same ListOps call; if it answers NotFound
+// (nothing to take, nothing changed) either write the timeout reply (deadline passed, or inside EXEC) or park the
+// client on the keys with CommandContext.BlockOn and write nothing. A push to one of those keys re-runs the command
+// from its bytes, so it simply tries again.
+//
+//   BLPOP k1 k2 5 -> k1 missing, k2 missing -> BlockOn(k1..k2, 5 s)
+//   LPUSH k2 x    -> AfterWrite touches k2 -> re-run BLPOP -> k1 missing, k2 has x -> *2 k2 x
+//
+// Argument order and error precedence follow Redis 7.0: BLPOP/BRPOP/BLMPOP parse the timeout first, BLMOVE parses its
+// LEFT|RIGHT words first. Keys are examined in the order given; a key of another type met before a list is WRONGTYPE.
+// Timeout replies are Redis's: a null array (RESP3 null) — also for BLMOVE/BRPOPLPUSH at the deadline — except that
+// BLMOVE/BRPOPLPUSH inside MULTI reply a null bulk, as Redis does.
+
+/// <summary>Blocking list commands: BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP. See the comment at the top of this file.</summary>
+public static class BlockingListCommands
+{
+    private const string Group = "list";
+
+    // Elements popped by BLMPOP are collected here under the lock, then written; one per thread.
+    [ThreadStatic] private static List<byte[]>? t_elements;
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags wb = CommandFlags.Write | CommandFlags.Blocking;
+        const CommandFlags wbOom = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Blocking;
+        const string popCost = "O(N) where N is the number of provided keys.";
+
+        t.Add(new("blpop", -3, wb, 1, -2, 1, Group, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, c => BPop(c, left: true)));
+        t.Add(new("brpop", -3, wb, 1, -2, 1, Group, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, c => BPop(c, left: false)));
+        t.Add(new("brpoplpush", 4, wbOom, 1, 2, 1, Group, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", "O(1)", BRPopLPush));
+        t.Add(new("blmove", 6, wbOom, 1, 2, 1, Group, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", "O(1)", BLMove));
+        // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
+        t.Add(new("blmpop", -5, wb, 0, 0, 0, Group, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0",
+            "O(N+M) where N is the number of provided keys and M is the number of elements returned.", BLMPop));
+    }
+
+    private static void BPop(CommandContext c, bool left)
+    {
+        if (!c.BlockTimeout(c.Count - 1, out long ms)) return;
+        int lastKey = c.Count - 2;
+        for (int i = 1; i <= lastKey; i++)
+        {
+            Status s = ListOps.TryPop(c.Db, c[i], left, out byte[]? element);
+            if (s == Status.NotFound) continue;
+            if (s != Status.Ok) { c.Error(s); return; }
+            c.Writer.Array(2);
+            c.Writer.Bulk(c[i]);
+            c.Writer.Bulk(element);
+            return;
+        }
+        if (c.TimedOut) c.Writer.NullArray();
+        else c.BlockOn(1, lastKey, ms);
+    }
+
+    private static void BRPopLPush(CommandContext c)
+    {
+        if (!c.BlockTimeout(3, out long ms)) return;
+        Move(c, fromLeft: false, toLeft: true, ms);
+    }
+
+    private static void BLMove(CommandContext c)
+    {
+        if (!Side(c, 3, out bool fromLeft) || !Side(c, 4, out bool toLeft)) return;
+        if (!c.BlockTimeout(5, out long ms)) return;
+        Move(c, fromLeft, toLeft, ms);
+    }
+
+    private static void Move(CommandContext c, bool fromLeft, bool toLeft, long ms)
+    {
+        Status s = ListOps.TryMove(c.Db, c[1], c[2], fromLeft, toLeft, out byte[]? element);
+        if (s == Status.Ok) c.Writer.Bulk(element);
+        else if (s != Status.NotFound) c.Error(s);
+        else if (c.Client.InExec) c.Writer.Null();
+        else if (c.TimedOut) c.Writer.NullArray();
+        else c.BlockOn(1, 1, ms);
+    }
+
+    private static void BLMPop(CommandContext c)
+    {
+        if (!c.BlockTimeout(1, out long ms)) return;
+        if (!c.TryLong(2, out long numKeys) || numKeys < 1)
+        {
+            c.Writer.Error("ERR numkeys should be greater than 0"u8);
+            return;
+        }
+        if (numKeys > c.Count - 4) { c.SyntaxError(); return; }
+        int whereArg = 3 + (int)numKeys;
+        if (!Side(c, whereArg, out bool left)) return;
+        long count = -1;
+        for (int j = whereArg + 1; j < c.Count; j++)
+        {
+            if (count == -1 && j + 1 < c.Count && c.Is(j, "COUNT"u8))
+            {
+                if (!c.TryLong(++j, out count) || count < 1)
+                {
+                    c.Writer.Error("ERR count should be greater than 0"u8);
+                    return;
+                }
+            }
+            else { c.SyntaxError(); return; }
+        }
+        if (count == -1) count = 1;
+        List<byte[]> popped = t_elements ??= [];
+        Status s = ListOps.TryMultiPop(c.Db, new ArgKeys(c, 3, (int)numKeys), left, count, popped, out int keyIndex);
+        if (s == Status.Ok)
+        {
+            c.Writer.Array(2);
+            c.Writer.Bulk(c[3 + keyIndex]);
+            c.Writer.Array(popped.Count);
+            foreach (byte[] e in popped) c.Writer.Bulk(e);
+            popped.Clear();
+        }
+        else if (s != Status.NotFound) { popped.Clear(); c.Error(s); }
+        else if (c.TimedOut) c.Writer.NullArray();
+        else c.BlockOn(3, 2 + (int)numKeys, ms);
+    }
+
+    /// <summary>LEFT or RIGHT at argument <paramref name="i"/>; replies a syntax error otherwise.</summary>
+    private static bool Side(CommandContext c, int i, out bool left)
+    {
+        left = c.Is(i, "LEFT"u8);
+        if (left || c.Is(i, "RIGHT"u8)) return true;
+        c.SyntaxError();
+        return false;
+    }
+
+    /// <summary>Arguments <c>[start, start + count)</c> as keys, without copying.</summary>
+    private readonly struct ArgKeys(CommandContext c, int start, int count) : IListElements
+    {
+        public int Count => count;
+
+        public ReadOnlySpan<byte> this[int i] => c[start + i];
+    }
+}

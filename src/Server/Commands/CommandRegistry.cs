@@ -23,6 +23,7 @@ public static class CommandRegistry
         HashCommands.Register(t);
         SetCommands.Register(t);
         SortedSetCommands.Register(t);
+        StreamCommands.Register(t);
         t.Freeze();
         return t;
     }

@@ -133,7 +133,7 @@ public static class StreamCommands
             else if (xadd) break;
             else { c.SyntaxError(); return false; }
         }
-        if (limitGiven && kind == StreamTrimKind.None)
+        if (limit != 0 && kind == StreamTrimKind.None)
         {
             c.Writer.Error("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"u8);
             return false;

@@ -107,6 +107,116 @@ public static class StreamOps
         return Status.Ok;
     }
 
+    // ---- Consumer groups ----
+
+    /// <summary>
+    /// XGROUP CREATE: adds a group whose last-delivered ID is <paramref name="id"/> (or the stream's last ID when
+    /// <paramref name="fromLast"/>). Ok, NotFound (no key and not <paramref name="mkStream"/>), WrongType or
+    /// ConditionNotMet (the group exists: BUSYGROUP).
+    /// </summary>
+    public static Status CreateGroup(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, bool fromLast, StreamId id,
+        bool mkStream, long entriesRead)
+    {
+        Status s = db.WriteObject(key, ValueKind.Stream, mkStream ? NewStream : null, out StreamValue? stream, out _);
+        if (s != Status.Ok) return s;
+        if (stream!.FindGroup(group) != null) return Status.ConditionNotMet;
+        if (fromLast)
+        {
+            id = stream.LastId;
+            if (entriesRead < 0) entriesRead = (long)stream.EntriesAdded;
+        }
+        stream.AddGroup(new StreamGroup(group.ToArray(), id, entriesRead));
+        db.Updated(key, stream);
+        return Status.Ok;
+    }
+
+    /// <summary>XGROUP DESTROY: Ok with <paramref name="destroyed"/>, NotFound (no key) or WrongType.</summary>
+    public static Status DestroyGroup(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, out bool destroyed)
+    {
+        destroyed = false;
+        Status s = db.WriteObject<StreamValue>(key, ValueKind.Stream, null, out StreamValue? stream, out _);
+        if (s != Status.Ok) return s;
+        destroyed = stream!.RemoveGroup(group);
+        db.Updated(key, stream);
+        return Status.Ok;
+    }
+
+    /// <summary>The stream and its group for a write (XREADGROUP, XACK): Ok, NotFound (no key or no group) or WrongType.</summary>
+    public static Status OpenGroup(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, out StreamValue? stream, out StreamGroup? g)
+    {
+        g = null;
+        Status s = db.WriteObject<StreamValue>(key, ValueKind.Stream, null, out stream, out _);
+        if (s != Status.Ok) return s;
+        g = stream!.FindGroup(group);
+        return g is null ? Status.NotFound : Status.Ok;
+    }
+
+    /// <summary>The stream and its group for a read (XPENDING): Ok, NotFound (no key or no group) or WrongType.</summary>
+    public static Status ReadGroup(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, out StreamGroup? g)
+    {
+        g = null;
+        Status s = db.ReadObject(key, ValueKind.Stream, out StreamValue? stream);
+        if (s != Status.Ok) return s;
+        g = stream!.FindGroup(group);
+        return g is null ? Status.NotFound : Status.Ok;
+    }
+
+    /// <summary>
+    /// XREADGROUP with "&gt;": delivers up to <paramref name="count"/> entries after the group's last-delivered ID to
+    /// <paramref name="consumer"/> (created if new) and records them in the PEL unless <paramref name="noAck"/>.
+    /// The delivered entries are <c>stream.At(from) .. stream.At(from + n - 1)</c>. Ok, NotFound or WrongType.
+    /// </summary>
+    public static Status ReadGroupNew(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer,
+        long count, bool noAck, out StreamValue? stream, out int from, out int n)
+    {
+        from = n = 0;
+        Status s = OpenGroup(db, key, group, out stream, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        long now = db.Store.Clock.NowMs;
+        StreamConsumer c = g!.GetOrCreateConsumer(consumer, now);
+        c.SeenTimeMs = now;
+        from = stream!.UpperBound(g.LastDeliveredId);
+        n = (int)Math.Min(stream.Length - from, count);
+        if (n > 0)
+        {
+            if (!noAck)
+                for (int i = 0; i < n; i++) g.Deliver(stream.At(from + i).Id, c, now);
+            g.LastDeliveredId = stream.At(from + n - 1).Id;
+            if (g.EntriesRead >= 0) g.EntriesRead += n;
+        }
+        db.Updated(key, stream);
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// XREADGROUP with an explicit ID: appends the consumer's pending entries with ID &gt; <paramref name="after"/>
+    /// (at most <paramref name="count"/>), without changing them. Ok, NotFound or WrongType.
+    /// </summary>
+    public static Status ReadGroupHistory(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer,
+        StreamId after, long count, List<PendingEntry> into, out StreamValue? stream)
+    {
+        Status s = OpenGroup(db, key, group, out stream, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        long now = db.Store.Clock.NowMs;
+        StreamConsumer c = g!.GetOrCreateConsumer(consumer, now);
+        c.SeenTimeMs = now;
+        g.ConsumerHistory(c, after, count, into);
+        db.Updated(key, stream!);
+        return Status.Ok;
+    }
+
+    /// <summary>XACK: removes the IDs from the group's PEL. <paramref name="acked"/>: how many were pending.</summary>
+    public static Status Ack(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<StreamId> ids, out long acked)
+    {
+        acked = 0;
+        Status s = OpenGroup(db, key, group, out StreamValue? stream, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        foreach (StreamId id in ids)
+            if (g!.Ack(id)) acked++;
+        db.Updated(key, stream!);
+        return Status.Ok;
+    }
+
     /// <summary>Applies a trim to a stream; returns the entries removed.</summary>
     internal static long Trim(StreamValue stream, StreamTrim trim)
     {

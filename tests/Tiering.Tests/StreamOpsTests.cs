@@ -224,4 +224,54 @@ public sealed class StreamOpsTests
         Assert.True(KeyOps.Delete(Db, B("s")));
         Assert.Equal(start, _store.UsedMemory);
     }
+    [Fact]
+    public void GroupsDeliverAckAndRoundTripInFormatVersion2()
+    {
+        for (ulong i = 1; i <= 5; i++) Assert.Equal(Status.Ok, Add("s", i, 0));
+        Assert.Equal(Status.Ok, StreamOps.CreateGroup(Db, B("s"), B("g"), false, StreamId.Min, false, -1));
+        Assert.Equal(Status.ConditionNotMet, StreamOps.CreateGroup(Db, B("s"), B("g"), true, default, false, -1));
+        Assert.Equal(Status.NotFound, StreamOps.CreateGroup(Db, B("none"), B("g"), true, default, false, -1));
+        Assert.Equal(Status.Ok, StreamOps.ReadGroupNew(Db, B("s"), B("g"), B("alice"), 3, false, out StreamValue? s, out int from, out int n));
+        Assert.Equal((0, 3), (from, n));
+        Assert.Equal(Status.Ok, StreamOps.ReadGroupNew(Db, B("s"), B("g"), B("bob"), 10, false, out _, out from, out n));
+        Assert.Equal((3, 2), (from, n));
+        StreamGroup g = s!.FindGroup(B("g"))!;
+        Assert.Equal(5, g.PendingCount);
+        Assert.Equal(new StreamId(5, 0), g.LastDeliveredId);
+        Assert.Equal(Status.Ok, StreamOps.Ack(Db, B("s"), B("g"), [new StreamId(1, 0), new StreamId(1, 0), new StreamId(4, 0)], out long acked));
+        Assert.Equal(2, acked);
+        var history = new List<PendingEntry>();
+        Assert.Equal(Status.Ok, StreamOps.ReadGroupHistory(Db, B("s"), B("g"), B("alice"), StreamId.Min, 10, history, out _));
+        Assert.Equal([new StreamId(2, 0), new StreamId(3, 0)], history.Select(e => e.Id));
+
+        Assert.Equal(2, s.FormatVersion);
+        byte[] bytes = ValueFormat.Encode(ValueKind.Stream, s);
+        Assert.True(ValueFormat.TryDecode(bytes, out _, out object? value));
+        var back = Assert.IsType<StreamValue>(value);
+        StreamGroup bg = back.FindGroup(B("g"))!;
+        Assert.Equal(g.LastDeliveredId, bg.LastDeliveredId);
+        Assert.Equal(3, bg.PendingCount);
+        Assert.Equal(["alice", "bob"], bg.ConsumerList.Select(c => Encoding.UTF8.GetString(c.Name)));
+        Assert.Equal([2L, 1L], bg.ConsumerList.Select(c => c.PendingCount));
+        Assert.Equal(g.SizeBytes, bg.SizeBytes);
+
+        var copy = (StreamValue)s.DeepCopy();
+        Assert.Equal(Status.Ok, StreamOps.DestroyGroup(Db, B("s"), B("g"), out bool destroyed));
+        Assert.True(destroyed);
+        Assert.Equal(0, s.GroupCount);
+        Assert.Equal(1, s.FormatVersion);
+        Assert.Equal(3, copy.FindGroup(B("g"))!.PendingCount);
+    }
+
+    [Fact]
+    public void GroupMemoryIsAccountedAndReleased()
+    {
+        Assert.Equal(Status.Ok, Add("s", 1, 0));
+        long before = _store.UsedMemory;
+        Assert.Equal(Status.Ok, StreamOps.CreateGroup(Db, B("s"), B("g"), false, StreamId.Min, false, -1));
+        Assert.Equal(Status.Ok, StreamOps.ReadGroupNew(Db, B("s"), B("g"), B("c"), 10, false, out _, out _, out _));
+        Assert.True(_store.UsedMemory > before);
+        Assert.Equal(Status.Ok, StreamOps.DestroyGroup(Db, B("s"), B("g"), out _));
+        Assert.Equal(before, _store.UsedMemory);
+    }
 }

@@ -7,8 +7,8 @@ namespace Tiered.Server.Commands;
 /// <summary>
 /// Stream commands: XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD XINFO STREAM. Each handler parses its arguments in
 /// Redis's order (so the first error reported is Redis's), makes one <see cref="StreamOps"/> call and writes the
-/// reply; readers walk the <see cref="StreamValue"/> under the lock, as HGETALL does. Consumer groups and XREAD BLOCK
-/// are not implemented yet.
+/// reply; readers walk the <see cref="StreamValue"/> under the lock, as HGETALL does. The consumer-group commands are
+/// in <see cref="StreamGroupCommands"/> (registered from here). XREAD BLOCK is not implemented yet.
 ///
 /// An entry is replied as <c>[id, [field, value, ...]]</c>; XREAD replies an array of <c>[key, entries]</c> in RESP2
 /// and a map key → entries in RESP3, or a null array when no stream has new entries.
@@ -18,7 +18,7 @@ public static class StreamCommands
     private const string Group = "stream";
     private const string Parent = "xinfo";
 
-    private static readonly byte[] InvalidId = "ERR Invalid stream ID specified as stream command argument"u8.ToArray();
+    internal static readonly byte[] InvalidId = "ERR Invalid stream ID specified as stream command argument"u8.ToArray();
 
     public static void Register(CommandTable t)
     {
@@ -44,6 +44,7 @@ public static class StreamCommands
                 new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XInfoHelp) { Parent = Parent },
             ],
         });
+        StreamGroupCommands.Register(t);
     }
 
     // ---- XADD / XTRIM ----
@@ -210,7 +211,7 @@ public static class StreamCommands
     }
 
     /// <summary>One entry as [id, [field, value, ...]].</summary>
-    private static void WriteEntry(RespWriter w, in StreamEntry e)
+    internal static void WriteEntry(RespWriter w, in StreamEntry e)
     {
         w.Array(2);
         WriteId(w, e.Id);
@@ -218,7 +219,7 @@ public static class StreamCommands
         foreach (ReadOnlySpan<byte> s in e.GetFields()) w.Bulk(s);
     }
 
-    private static void WriteId(RespWriter w, StreamId id)
+    internal static void WriteId(RespWriter w, StreamId id)
     {
         Span<byte> buf = stackalloc byte[48];
         w.Bulk(buf[..id.Format(buf)]);

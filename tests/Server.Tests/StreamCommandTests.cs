@@ -203,6 +203,74 @@ public sealed class StreamCommandTests : ServerTestBase
     }
 
     [Fact]
+    public void XGroupCreateAndDestroy()
+    {
+        using var c = Server.Raw();
+        const string noKey = "-ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.\r\n";
+        c.Roundtrip(noKey, "XGROUP", "CREATE", "s", "g", "$");
+        c.Roundtrip(Ok, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM");
+        c.Roundtrip(Int(0), "XLEN", "s");
+        c.Roundtrip("-BUSYGROUP Consumer Group name already exists\r\n", "XGROUP", "CREATE", "s", "g", "0");
+        c.Roundtrip(InvalidId, "XGROUP", "CREATE", "s", "h", "x");
+        c.Roundtrip(Syntax, "XGROUP", "CREATE", "s", "h", "0", "FOO");
+        c.Roundtrip(Int(1), "XGROUP", "DESTROY", "s", "g");
+        c.Roundtrip(Int(0), "XGROUP", "DESTROY", "s", "g");
+        c.Roundtrip(noKey, "XGROUP", "DESTROY", "missing", "g");
+        c.Roundtrip(Arity("xgroup|destroy"), "XGROUP", "DESTROY", "s");
+        c.Roundtrip(Ok, "SET", "k", "v");
+        c.Roundtrip(WrongType, "XGROUP", "CREATE", "k", "g", "$");
+    }
+
+    [Fact]
+    public void XReadGroupDeliversNewEntriesAndReplaysHistory()
+    {
+        using var c = Server.Raw();
+        Fill(c, "s", "1-0", "2-0", "3-0");
+        c.Roundtrip(Ok, "XGROUP", "CREATE", "s", "g", "0");
+        string e1 = Entry("1-0", "f", "1-0"), e2 = Entry("2-0", "f", "2-0"), e3 = Entry("3-0", "f", "3-0");
+        c.Roundtrip("*1\r\n*2\r\n" + Bulk("s") + Entries(e1, e2), "XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">");
+        c.Roundtrip("*1\r\n*2\r\n" + Bulk("s") + Entries(e3), "XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">");
+        c.Roundtrip(NilArray, "XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">");
+        c.Roundtrip("*1\r\n*2\r\n" + Bulk("s") + Entries(e1, e2), "XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0");
+        c.Roundtrip("*1\r\n*2\r\n" + Bulk("s") + Empty, "XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0");
+        c.Roundtrip(Int(1), "XDEL", "s", "2-0");
+        c.Roundtrip("*1\r\n*2\r\n" + Bulk("s") + "*1\r\n*2\r\n" + Bulk("2-0") + NilArray, "XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "1-0");
+        c.Roundtrip("*4\r\n" + Int(3) + Bulk("1-0") + Bulk("3-0") + "*2\r\n" + Arr("alice", "2") + Arr("bob", "1"), "XPENDING", "s", "g");
+        c.Roundtrip(Int(2), "XACK", "s", "g", "1-0", "3-0", "9-0");
+        c.Roundtrip(Int(0), "XACK", "s", "nogroup", "1-0");
+        c.Roundtrip(InvalidId, "XACK", "s", "g", "x");
+        c.Roundtrip("*4\r\n" + Int(1) + Bulk("2-0") + Bulk("2-0") + "*1\r\n" + Arr("alice", "1"), "XPENDING", "s", "g");
+        c.Roundtrip(Int(1), "XACK", "s", "g", "2-0");
+        c.Roundtrip("*4\r\n" + Int(0) + Nil + Nil + NilArray, "XPENDING", "s", "g");
+        c.Roundtrip("-NOGROUP No such key 's' or consumer group 'x'\r\n", "XPENDING", "s", "x");
+        c.Roundtrip("-NOGROUP No such key 's' or consumer group 'x' in XREADGROUP with GROUP option\r\n", "XREADGROUP", "GROUP", "x", "c", "STREAMS", "s", ">");
+        c.Roundtrip("-NOGROUP No such key 'missing' or consumer group 'g' in XREADGROUP with GROUP option\r\n", "XREADGROUP", "GROUP", "g", "c", "STREAMS", "missing", ">");
+        c.Roundtrip("-ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.\r\n", "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "$");
+        c.Roundtrip("-ERR Missing GROUP option for XREADGROUP\r\n", "XREADGROUP", "COUNT", "1", "NOACK", "STREAMS", "s", ">");
+        Fill(c, "s", "4-0");
+        Hello3(c);
+        c.Roundtrip("%1\r\n" + Bulk("s") + Entries(Entry("4-0", "f", "4-0")), "XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">");
+        c.Roundtrip("*4\r\n" + Int(0) + "_\r\n_\r\n_\r\n", "XPENDING", "s", "g");
+    }
+
+    [Fact]
+    public async Task StackExchangeRedisConsumerGroupRoundTrip()
+    {
+        await using ConnectionMultiplexer mux = await Server.ConnectAsync();
+        IDatabase db = mux.GetDatabase();
+        Assert.True(await db.StreamCreateConsumerGroupAsync("s", "g", StreamPosition.NewMessages, createStream: true));
+        await db.StreamAddAsync("s", "k", "v", "1-0");
+        await db.StreamAddAsync("s", "k", "w", "2-0");
+        StreamEntry[] got = await db.StreamReadGroupAsync("s", "g", "c", StreamPosition.NewMessages);
+        Assert.Equal(["1-0", "2-0"], got.Select(e => (string)e.Id!));
+        StreamPendingInfo pending = await db.StreamPendingAsync("s", "g");
+        Assert.Equal(2, pending.PendingMessageCount);
+        Assert.Equal("c", (string?)Assert.Single(pending.Consumers).Name);
+        Assert.Equal(2, await db.StreamAcknowledgeAsync("s", "g", ["1-0", "2-0"]));
+        Assert.Equal(0, (await db.StreamPendingAsync("s", "g")).PendingMessageCount);
+    }
+
+    [Fact]
     public async Task StackExchangeRedisAddsAndReadsRanges()
     {
         await using ConnectionMultiplexer mux = await Server.ConnectAsync();

@@ -25,6 +25,7 @@ public static class CommandRegistry
         SortedSetCommands.Register(t);
         BlockingListCommands.Register(t);
         BlockingSortedSetCommands.Register(t);
+        StreamCommands.Register(t);
         t.Freeze();
         return t;
     }

@@ -78,6 +78,7 @@ public static class ValueFormat
         ValueKind.Hash => HashValue.Read(version, payload),
         ValueKind.Set => SetValue.Read(version, payload),
         ValueKind.ZSet => SortedSetValue.Read(version, payload),
+        ValueKind.Stream => StreamValue.Read(version, payload),
         _ => null,
     };
 }

@@ -1,0 +1,385 @@
+using Tiered.Server.Protocol;
+using Tiered.Tiering;
+using Tiered.Tiering.Values;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Stream commands: XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD XINFO STREAM. Each handler parses its arguments in
+/// Redis's order (so the first error reported is Redis's), makes one <see cref="StreamOps"/> call and writes the
+/// reply; readers walk the <see cref="StreamValue"/> under the lock, as HGETALL does. The consumer-group commands are
+/// in <see cref="StreamGroupCommands"/> (registered from here). XREAD BLOCK is not implemented yet.
+///
+/// An entry is replied as <c>[id, [field, value, ...]]</c>; XREAD replies an array of <c>[key, entries]</c> in RESP2
+/// and a map key → entries in RESP3, or a null array when no stream has new entries.
+/// </summary>
+public static class StreamCommands
+{
+    private const string Group = "stream";
+    private const string Parent = "xinfo";
+
+    internal static readonly byte[] InvalidId = "ERR Invalid stream ID specified as stream command argument"u8.ToArray();
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags ro = CommandFlags.ReadOnly;
+        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
+        const CommandFlags w = CommandFlags.Write;
+        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
+        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
+        const string range = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).";
+
+        t.Add(new("xadd", -5, wOomFast, 1, 1, 1, Group, "Appends a new message to a stream. Creates the key if it doesn't exist.", "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", XAdd));
+        t.Add(new("xlen", 2, roFast, 1, 1, 1, Group, "Return the number of messages in a stream.", "5.0.0", "O(1)", XLen));
+        t.Add(new("xrange", -4, ro, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs.", "5.0.0", range, c => XRange(c, rev: false)));
+        t.Add(new("xrevrange", -4, ro, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", range, c => XRange(c, rev: true)));
+        t.Add(new("xdel", -3, wFast, 1, 1, 1, Group, "Returns the number of messages after removing them from a stream.", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", XDel));
+        t.Add(new("xtrim", -4, w, 1, 1, 1, Group, "Deletes messages from the beginning of a stream.", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", XTrim));
+        t.Add(new("xread", -4, ro, 0, 0, 0, Group, "Returns messages from multiple streams with IDs greater than the ones requested.", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", XRead));
+        t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for stream introspection commands.", "5.0.0", "Depends on subcommand.", Subcommands.Dispatch)
+        {
+            Subcommands =
+            [
+                new("stream", -3, ro, 2, 2, 1, Group, "Returns information about a stream.", "5.0.0", "O(1)", XInfoStream) { Parent = Parent },
+                new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XInfoHelp) { Parent = Parent },
+            ],
+        });
+        StreamGroupCommands.Register(t);
+    }
+
+    // ---- XADD / XTRIM ----
+
+    private static void XAdd(CommandContext c)
+    {
+        int i = 2;
+        bool noMk = false;
+        if (!ParseTrimArgs(c, ref i, xadd: true, ref noMk, out StreamTrim trim)) return;
+        // i is the ID argument. Redis's order: a bad ID, then the field count, then 0-0.
+        StreamIdSpec spec = StreamIdSpec.Star;
+        if (c[i].Length != 1 || c[i][0] != '*')
+        {
+            if (!ParseId(c[i], 0, strict: true, allowSeqAuto: true, out StreamId id, out bool seqAuto)) { c.Writer.Error(InvalidId); return; }
+            spec = new StreamIdSpec(false, seqAuto, id);
+        }
+        int fields = c.Count - (i + 1);
+        if (fields < 2 || fields % 2 != 0) { c.WrongArity(); return; }
+        if (!spec.Auto && !spec.SeqAuto && spec.Id == StreamId.Min) { c.Writer.Error("ERR The ID specified in XADD must be greater than 0-0"u8); return; }
+        Status s = StreamOps.Add(c.Db, c[1], noMk, spec, new HashCommands.ArgStrings(c, i + 1), trim, out StreamId added);
+        switch (s)
+        {
+            case Status.Ok: WriteId(c.Writer, added); break;
+            case Status.NotFound: c.Writer.Null(); break;
+            case Status.ConditionNotMet: c.Writer.Error("ERR The ID specified in XADD is equal or smaller than the target stream top item"u8); break;
+            case Status.Overflow: c.Writer.Error("ERR The stream has exhausted the last possible ID, unable to add more items"u8); break;
+            default: c.Error(s); break;
+        }
+    }
+
+    private static void XTrim(CommandContext c)
+    {
+        int i = 2;
+        bool noMk = false;
+        if (!ParseTrimArgs(c, ref i, xadd: false, ref noMk, out StreamTrim trim)) return;
+        Status s = StreamOps.Trim(c.Db, c[1], trim, out long removed);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Integer(removed);
+    }
+
+    /// <summary>
+    /// Parses <c>[NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]]</c> from argument <paramref name="i"/> on,
+    /// replying on error. For XADD it stops at the ID argument (left in <paramref name="i"/>).
+    /// </summary>
+    private static bool ParseTrimArgs(CommandContext c, ref int i, bool xadd, ref bool noMk, out StreamTrim trim)
+    {
+        trim = StreamTrim.None;
+        StreamTrimKind kind = StreamTrimKind.None;
+        bool approx = false, limitGiven = false;
+        long maxLen = 0, limit = 0;
+        StreamId minId = default;
+        for (; i < c.Count; i++)
+        {
+            int more = c.Count - 1 - i;
+            if (xadd && c[i].Length == 1 && c[i][0] == '*') break;
+            bool isMaxLen = c.Is(i, "MAXLEN"u8), isMinId = !isMaxLen && c.Is(i, "MINID"u8);
+            if ((isMaxLen || isMinId) && more > 0)
+            {
+                StreamTrimKind k = isMaxLen ? StreamTrimKind.MaxLen : StreamTrimKind.MinId;
+                if (kind != StreamTrimKind.None && kind != k)
+                {
+                    c.Writer.Error("ERR syntax error, MAXLEN and MINID options at the same time are not compatible"u8);
+                    return false;
+                }
+                kind = k;
+                ReadOnlySpan<byte> next = c[i + 1];
+                if (more >= 2 && next.Length == 1 && next[0] is (byte)'~' or (byte)'=')
+                {
+                    approx = next[0] == '~';
+                    i++;
+                }
+                i++;
+                if (isMaxLen)
+                {
+                    if (!c.Long(i, out maxLen)) return false;
+                    if (maxLen < 0) { c.Writer.Error("ERR The MAXLEN argument must be >= 0."u8); return false; }
+                }
+                else if (!ParseId(c[i], 0, strict: true, allowSeqAuto: false, out minId, out _)) { c.Writer.Error(InvalidId); return false; }
+            }
+            else if (c.Is(i, "LIMIT"u8) && more > 0)
+            {
+                if (!c.Long(++i, out limit)) return false;
+                if (limit < 0) { c.Writer.Error("ERR The LIMIT argument must be >= 0."u8); return false; }
+                limitGiven = true;
+            }
+            else if (xadd && c.Is(i, "NOMKSTREAM"u8)) noMk = true;
+            else if (xadd) break;
+            else { c.SyntaxError(); return false; }
+        }
+        if (limit != 0 && kind == StreamTrimKind.None)
+        {
+            c.Writer.Error("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"u8);
+            return false;
+        }
+        if (!xadd && kind == StreamTrimKind.None)
+        {
+            c.Writer.Error("ERR syntax error, XTRIM must be called with a trimming strategy"u8);
+            return false;
+        }
+        if (limitGiven && !approx)
+        {
+            c.Writer.Error("ERR syntax error, LIMIT cannot be used without the special ~ option"u8);
+            return false;
+        }
+        if (!limitGiven) limit = approx ? 100L * StreamValue.NodeMaxEntries : 0;
+        if (xadd && i >= c.Count) { c.WrongArity(); return false; }
+        trim = new StreamTrim(kind, approx, maxLen, minId, limit);
+        return true;
+    }
+
+    // ---- Simple readers and XDEL ----
+
+    private static void XLen(CommandContext c)
+    {
+        Status s = StreamOps.Len(c.Db, c[1], out long length);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Integer(length);
+    }
+
+    private static void XDel(CommandContext c)
+    {
+        int n = c.Count - 2;
+        StreamId[] ids = new StreamId[n];
+        for (int i = 0; i < n; i++)
+            if (!ParseId(c[i + 2], 0, strict: true, allowSeqAuto: false, out ids[i], out _)) { c.Writer.Error(InvalidId); return; }
+        Status s = StreamOps.Delete(c.Db, c[1], ids, out long deleted);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Integer(deleted);
+    }
+
+    private static void XRange(CommandContext c, bool rev)
+    {
+        int startArg = rev ? 3 : 2, endArg = rev ? 2 : 3;
+        if (!ParseIntervalId(c, startArg, 0, out StreamId start, out bool startEx)) return;
+        if (startEx && !start.TryIncrement(out start)) { c.Writer.Error("ERR invalid start ID for the interval"u8); return; }
+        if (!ParseIntervalId(c, endArg, ulong.MaxValue, out StreamId end, out bool endEx)) return;
+        if (endEx && !end.TryDecrement(out end)) { c.Writer.Error("ERR invalid end ID for the interval"u8); return; }
+        long count = -1;
+        for (int j = 4; j < c.Count; j++)
+        {
+            if (c.Is(j, "COUNT"u8) && j + 1 < c.Count)
+            {
+                if (!c.Long(++j, out count)) return;
+                if (count < 0) count = 0;
+            }
+            else { c.SyntaxError(); return; }
+        }
+        Status s = StreamOps.Read(c.Db, c[1], out StreamValue? stream);
+        if (s == Status.WrongType) { c.Error(s); return; }
+        if (s == Status.NotFound) { c.Writer.Array(0); return; }
+        if (count == 0) { c.Writer.NullArray(); return; }
+        WriteRange(c.Writer, stream!, start, end, count < 0 ? long.MaxValue : count, rev);
+    }
+
+    /// <summary>Writes the entries with start ≤ ID ≤ end (at most <paramref name="count"/>, from the end when reversed).</summary>
+    private static void WriteRange(RespWriter w, StreamValue stream, StreamId start, StreamId end, long count, bool rev)
+    {
+        if (start > end) { w.Array(0); return; }
+        int lo = stream.LowerBound(start), hi = stream.UpperBound(end);
+        long n = Math.Min(Math.Max(0, hi - lo), count);
+        w.Array(n);
+        for (long k = 0; k < n; k++)
+            WriteEntry(w, stream.At(rev ? hi - 1 - (int)k : lo + (int)k));
+    }
+
+    /// <summary>One entry as [id, [field, value, ...]].</summary>
+    internal static void WriteEntry(RespWriter w, in StreamEntry e)
+    {
+        w.Array(2);
+        WriteId(w, e.Id);
+        w.Array(e.PairCount * 2L);
+        foreach (ReadOnlySpan<byte> s in e.GetFields()) w.Bulk(s);
+    }
+
+    internal static void WriteId(RespWriter w, StreamId id)
+    {
+        Span<byte> buf = stackalloc byte[48];
+        w.Bulk(buf[..id.Format(buf)]);
+    }
+
+    // ---- XREAD ----
+
+    private static void XRead(CommandContext c)
+    {
+        long count = 0;
+        int streamsArg = 0;
+        for (int i = 1; i < c.Count; i++)
+        {
+            int more = c.Count - 1 - i;
+            if (c.Is(i, "BLOCK"u8) && more > 0)
+            {
+                c.Writer.Error("ERR XREAD BLOCK is not supported yet"u8);
+                return;
+            }
+            if (c.Is(i, "COUNT"u8) && more > 0)
+            {
+                if (!c.Long(++i, out count)) return;
+                if (count < 0) count = 0;
+            }
+            else if (c.Is(i, "STREAMS"u8) && more > 0)
+            {
+                streamsArg = i + 1;
+                if ((c.Count - streamsArg) % 2 != 0)
+                {
+                    c.Writer.Error("ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified."u8);
+                    return;
+                }
+                break;
+            }
+            else if (c.Is(i, "GROUP"u8) && more >= 2) { c.Writer.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."u8); return; }
+            else if (c.Is(i, "NOACK"u8)) { c.Writer.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."u8); return; }
+            else { c.SyntaxError(); return; }
+        }
+        if (streamsArg == 0) { c.SyntaxError(); return; }
+        int n = (c.Count - streamsArg) / 2;
+        var streams = new StreamValue?[n];
+        var after = new StreamId[n];
+        for (int k = 0; k < n; k++)
+        {
+            Status s = StreamOps.Read(c.Db, c[streamsArg + k], out streams[k]);
+            if (s == Status.WrongType) { c.Error(s); return; }
+            ReadOnlySpan<byte> idArg = c[streamsArg + n + k];
+            if (idArg.Length == 1 && idArg[0] == '$') { after[k] = streams[k]?.LastId ?? StreamId.Min; continue; }
+            if (idArg.Length == 1 && idArg[0] == '>')
+            {
+                c.Writer.Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."u8);
+                return;
+            }
+            if (!ParseId(idArg, 0, strict: true, allowSeqAuto: false, out after[k], out _)) { c.Writer.Error(InvalidId); return; }
+        }
+        int withData = 0;
+        for (int k = 0; k < n; k++)
+            if (streams[k] is { } st && st.UpperBound(after[k]) < st.Length) withData++;
+        if (withData == 0) { c.Writer.NullArray(); return; }
+        RespWriter w = c.Writer;
+        bool resp3 = w.Protocol == 3;
+        if (resp3) w.Map(withData);
+        else w.Array(withData);
+        long limit = count == 0 ? long.MaxValue : count;
+        for (int k = 0; k < n; k++)
+        {
+            StreamValue? st = streams[k];
+            if (st is null) continue;
+            int from = st.UpperBound(after[k]);
+            if (from >= st.Length) continue;
+            if (!resp3) w.Array(2);
+            w.Bulk(c[streamsArg + k]);
+            long m = Math.Min(st.Length - from, limit);
+            w.Array(m);
+            for (long j = 0; j < m; j++) WriteEntry(w, st.At(from + (int)j));
+        }
+    }
+
+    // ---- XINFO ----
+
+    private static void XInfoStream(CommandContext c)
+    {
+        if (c.Count > 3) { c.Writer.Error("ERR XINFO STREAM FULL is not supported yet"u8); return; }
+        Status s = StreamOps.Read(c.Db, c[2], out StreamValue? stream);
+        if (s != Status.Ok) { c.Error(s); return; }
+        RespWriter w = c.Writer;
+        long keys = (stream!.Length + StreamValue.NodeMaxEntries - 1) / StreamValue.NodeMaxEntries;
+        w.Map(10);
+        w.Bulk("length"u8); w.Integer(stream.Length);
+        w.Bulk("radix-tree-keys"u8); w.Integer(keys);
+        w.Bulk("radix-tree-nodes"u8); w.Integer(keys + 1);
+        w.Bulk("last-generated-id"u8); WriteId(w, stream.LastId);
+        w.Bulk("max-deleted-entry-id"u8); WriteId(w, stream.MaxDeletedId);
+        w.Bulk("entries-added"u8); w.Integer((long)stream.EntriesAdded);
+        w.Bulk("recorded-first-entry-id"u8); WriteId(w, stream.FirstId);
+        w.Bulk("groups"u8); w.Integer(stream.GroupCount);
+        w.Bulk("first-entry"u8);
+        if (stream.Length == 0) w.Null(); else WriteEntry(w, stream.At(0));
+        w.Bulk("last-entry"u8);
+        if (stream.Length == 0) w.Null(); else WriteEntry(w, stream.At((int)stream.Length - 1));
+    }
+
+    private static void XInfoHelp(CommandContext c)
+        => Subcommands.Help(c, "XINFO",
+            "STREAM <key> [FULL [COUNT <count>]",
+            "    Show information about the stream.");
+
+    // ---- ID parsing ----
+
+    /// <summary>A range bound: "-", "+", "ms[-seq]" or the exclusive "(ms[-seq]". Replies on error.</summary>
+    private static bool ParseIntervalId(CommandContext c, int arg, ulong missingSeq, out StreamId id, out bool exclusive)
+    {
+        ReadOnlySpan<byte> s = c[arg];
+        exclusive = s.Length > 1 && s[0] == '(';
+        bool ok = exclusive
+            ? ParseId(s[1..], missingSeq, strict: true, allowSeqAuto: false, out id, out _)
+            : ParseId(s, missingSeq, strict: false, allowSeqAuto: false, out id, out _);
+        if (!ok) c.Writer.Error(InvalidId);
+        return ok;
+    }
+
+    /// <summary>
+    /// Parses "ms-seq" or "ms" (seq = <paramref name="missingSeq"/>); unless <paramref name="strict"/>, also "-" (0-0)
+    /// and "+" (the maximum ID); with <paramref name="allowSeqAuto"/>, "ms-*" (<paramref name="seqAuto"/> set).
+    /// </summary>
+    internal static bool ParseId(ReadOnlySpan<byte> s, ulong missingSeq, bool strict, bool allowSeqAuto, out StreamId id, out bool seqAuto)
+    {
+        id = default;
+        seqAuto = false;
+        if (s.Length == 0 || s.Length > 127) return false;
+        if (!strict && s.Length == 1)
+        {
+            if (s[0] == '-') { id = StreamId.Min; return true; }
+            if (s[0] == '+') { id = StreamId.Max; return true; }
+        }
+        int dash = s.IndexOf((byte)'-');
+        ReadOnlySpan<byte> msPart = dash < 0 ? s : s[..dash];
+        if (!ParseULong(msPart, out ulong ms)) return false;
+        ulong seq = missingSeq;
+        if (dash >= 0)
+        {
+            ReadOnlySpan<byte> seqPart = s[(dash + 1)..];
+            if (allowSeqAuto && seqPart.Length == 1 && seqPart[0] == '*') { seqAuto = true; seq = 0; }
+            else if (!ParseULong(seqPart, out seq)) return false;
+        }
+        id = new StreamId(ms, seq);
+        return true;
+    }
+
+    private static bool ParseULong(ReadOnlySpan<byte> s, out ulong value)
+    {
+        value = 0;
+        if (s.IsEmpty || s.Length > 20) return false;
+        foreach (byte b in s)
+        {
+            if (b is < (byte)'0' or > (byte)'9') return false;
+            ulong d = (ulong)(b - '0');
+            if (value > (ulong.MaxValue - d) / 10) return false;
+            value = value * 10 + d;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,237 @@
+using Tiered.Server.Protocol;
+using Tiered.Tiering;
+using Tiered.Tiering.Values;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Stream consumer-group commands: XGROUP CREATE/DESTROY, XREADGROUP (no BLOCK yet), XACK, XPENDING (summary form).
+/// Registered by <see cref="StreamCommands.Register"/>. As everywhere, arguments are checked in Redis's order, then
+/// one <see cref="StreamOps"/> call per key does the work.
+/// </summary>
+public static class StreamGroupCommands
+{
+    private const string Group = "stream";
+    private const string Parent = "xgroup";
+
+    public static void Register(CommandTable t)
+    {
+        const CommandFlags w = CommandFlags.Write;
+        t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for consumer groups commands.", "5.0.0", "Depends on subcommand.", Subcommands.Dispatch)
+        {
+            Subcommands =
+            [
+                new("create", -5, w | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer group.", "5.0.0", "O(1)", XGroupCreate) { Parent = Parent },
+                new("destroy", 4, w, 2, 2, 1, Group, "Destroys a consumer group.", "5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).", XGroupDestroy) { Parent = Parent },
+                new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XGroupHelp) { Parent = Parent },
+            ],
+        });
+        t.Add(new("xreadgroup", -7, w, 0, 0, 0, Group, "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", XReadGroup));
+        t.Add(new("xack", -4, w | CommandFlags.Fast, 1, 1, 1, Group, "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "5.0.0", "O(1) for each message ID processed.", XAck));
+        t.Add(new("xpending", -3, CommandFlags.ReadOnly, 1, 1, 1, Group, "Returns the information and entries from a stream consumer group's pending entries list.", "5.0.0", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", XPending));
+    }
+
+    private static void XGroupCreate(CommandContext c)
+    {
+        bool mkStream = false;
+        long entriesRead = -1;
+        for (int i = 5; i < c.Count; i++)
+        {
+            if (c.Is(i, "MKSTREAM"u8)) mkStream = true;
+            else if (c.Is(i, "ENTRIESREAD"u8) && i + 1 < c.Count)
+            {
+                if (!c.Long(++i, out entriesRead)) return;
+                if (entriesRead < 0 && entriesRead != -1) { c.Writer.Error("ERR value for ENTRIESREAD must be positive or -1"u8); return; }
+            }
+            else { c.SyntaxError(); return; }
+        }
+        bool fromLast = c[4].Length == 1 && c[4][0] == '$';
+        StreamId id = default;
+        Status probe = StreamOps.Read(c.Db, c[2], out _);
+        if (probe == Status.WrongType) { c.Error(probe); return; }
+        if (probe == Status.NotFound && !mkStream) { RequiresKey(c); return; }
+        if (!fromLast && !StreamCommands.ParseId(c[4], 0, strict: true, allowSeqAuto: false, out id, out _)) { c.Writer.Error(StreamCommands.InvalidId); return; }
+        Status s = StreamOps.CreateGroup(c.Db, c[2], c[3], fromLast, id, mkStream, entriesRead);
+        if (s == Status.Ok) c.Writer.Ok();
+        else if (s == Status.ConditionNotMet) c.Writer.Error("BUSYGROUP Consumer Group name already exists"u8);
+        else if (s == Status.NotFound) RequiresKey(c);
+        else c.Error(s);
+    }
+
+    private static void XGroupDestroy(CommandContext c)
+    {
+        Status s = StreamOps.DestroyGroup(c.Db, c[2], c[3], out bool destroyed);
+        if (s == Status.Ok) c.Writer.Integer(destroyed ? 1 : 0);
+        else if (s == Status.NotFound) RequiresKey(c);
+        else c.Error(s);
+    }
+
+    private static void RequiresKey(CommandContext c)
+        => c.Writer.Error("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."u8);
+
+    private static void XGroupHelp(CommandContext c)
+        => Subcommands.Help(c, "XGROUP",
+            "CREATE <key> <groupname> <id|$> [option]",
+            "    Create a new consumer group. Options are:",
+            "    * MKSTREAM",
+            "      Create the empty stream if it does not exist.",
+            "    * ENTRIESREAD entries_read",
+            "      Set the group's entries_read counter (internal use).",
+            "DESTROY <key> <groupname>",
+            "    Remove the specified group.");
+
+    // ---- XREADGROUP ----
+
+    private static void XReadGroup(CommandContext c)
+    {
+        long count = 0;
+        int streamsArg = 0, groupArg = 0;
+        bool noAck = false;
+        for (int i = 1; i < c.Count; i++)
+        {
+            int more = c.Count - 1 - i;
+            if (c.Is(i, "BLOCK"u8) && more > 0) { c.Writer.Error("ERR XREADGROUP BLOCK is not supported yet"u8); return; }
+            if (c.Is(i, "COUNT"u8) && more > 0)
+            {
+                if (!c.Long(++i, out count)) return;
+                if (count < 0) count = 0;
+            }
+            else if (c.Is(i, "STREAMS"u8) && more > 0)
+            {
+                streamsArg = i + 1;
+                if ((c.Count - streamsArg) % 2 != 0)
+                {
+                    c.Writer.Error("ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '$' must be specified."u8);
+                    return;
+                }
+                break;
+            }
+            else if (c.Is(i, "GROUP"u8) && more >= 2) { groupArg = i + 1; i += 2; }
+            else if (c.Is(i, "NOACK"u8)) noAck = true;
+            else { c.SyntaxError(); return; }
+        }
+        if (streamsArg == 0) { c.SyntaxError(); return; }
+        if (groupArg == 0) { c.Writer.Error("ERR Missing GROUP option for XREADGROUP"u8); return; }
+        ReadOnlySpan<byte> group = c[groupArg], consumer = c[groupArg + 1];
+        int n = (c.Count - streamsArg) / 2;
+        var after = new StreamId[n];
+        var fresh = new bool[n];
+        for (int k = 0; k < n; k++)
+        {
+            Status s = StreamOps.OpenGroup(c.Db, c[streamsArg + k], group, out _, out _);
+            if (s == Status.WrongType) { c.Error(s); return; }
+            if (s == Status.NotFound)
+            {
+                c.Writer.Error($"NOGROUP No such key '{c.Str(streamsArg + k)}' or consumer group '{c.Str(groupArg)}' in XREADGROUP with GROUP option");
+                return;
+            }
+            ReadOnlySpan<byte> idArg = c[streamsArg + n + k];
+            if (idArg.Length == 1 && idArg[0] == '$')
+            {
+                c.Writer.Error("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."u8);
+                return;
+            }
+            if (idArg.Length == 1 && idArg[0] == '>') { fresh[k] = true; continue; }
+            if (!StreamCommands.ParseId(idArg, 0, strict: true, allowSeqAuto: false, out after[k], out _)) { c.Writer.Error(StreamCommands.InvalidId); return; }
+        }
+        long limit = count == 0 ? long.MaxValue : count;
+        var streams = new StreamValue?[n];
+        var from = new int[n];
+        var got = new int[n];
+        var history = new List<PendingEntry>?[n];
+        int replied = 0;
+        for (int k = 0; k < n; k++)
+        {
+            if (fresh[k])
+            {
+                StreamOps.ReadGroupNew(c.Db, c[streamsArg + k], group, consumer, limit, noAck, out streams[k], out from[k], out got[k]);
+                if (got[k] > 0) replied++;
+            }
+            else
+            {
+                history[k] = [];
+                StreamOps.ReadGroupHistory(c.Db, c[streamsArg + k], group, consumer, after[k], limit, history[k]!, out streams[k]);
+                replied++;
+            }
+        }
+        if (replied == 0) { c.Writer.NullArray(); return; }
+        RespWriter w = c.Writer;
+        bool resp3 = w.Protocol == 3;
+        if (resp3) w.Map(replied);
+        else w.Array(replied);
+        for (int k = 0; k < n; k++)
+        {
+            if (history[k] is null && got[k] == 0) continue;
+            if (!resp3) w.Array(2);
+            w.Bulk(c[streamsArg + k]);
+            if (history[k] is { } list)
+            {
+                w.Array(list.Count);
+                foreach (PendingEntry e in list) WriteHistoryEntry(w, streams[k]!, e.Id);
+            }
+            else
+            {
+                w.Array(got[k]);
+                for (int j = 0; j < got[k]; j++) StreamCommands.WriteEntry(w, streams[k]!.At(from[k] + j));
+            }
+        }
+    }
+
+    /// <summary>A pending entry in history mode: [id, fields], or [id, nil] when the entry was deleted meanwhile.</summary>
+    private static void WriteHistoryEntry(RespWriter w, StreamValue stream, StreamId id)
+    {
+        int i = stream.LowerBound(id);
+        if (i < stream.Length && stream.At(i).Id == id) { StreamCommands.WriteEntry(w, stream.At(i)); return; }
+        w.Array(2);
+        StreamCommands.WriteId(w, id);
+        w.NullArray();
+    }
+
+    // ---- XACK / XPENDING ----
+
+    private static void XAck(CommandContext c)
+    {
+        int n = c.Count - 3;
+        var ids = new StreamId[n];
+        for (int i = 0; i < n; i++)
+            if (!StreamCommands.ParseId(c[i + 3], 0, strict: true, allowSeqAuto: false, out ids[i], out _)) { c.Writer.Error(StreamCommands.InvalidId); return; }
+        Status s = StreamOps.Ack(c.Db, c[1], c[2], ids, out long acked);
+        if (s == Status.WrongType) c.Error(s);
+        else c.Writer.Integer(acked);
+    }
+
+    private static void XPending(CommandContext c)
+    {
+        if (c.Count > 3) { c.Writer.Error("ERR XPENDING with a range is not supported yet"u8); return; }
+        Status s = StreamOps.ReadGroup(c.Db, c[1], c[2], out StreamGroup? g);
+        if (s == Status.WrongType) { c.Error(s); return; }
+        if (s == Status.NotFound)
+        {
+            c.Writer.Error($"NOGROUP No such key '{c.Str(1)}' or consumer group '{c.Str(2)}'");
+            return;
+        }
+        RespWriter w = c.Writer;
+        w.Array(4);
+        w.Integer(g!.PendingCount);
+        if (g.PendingCount == 0)
+        {
+            w.Null();
+            w.Null();
+            w.NullArray();
+            return;
+        }
+        StreamCommands.WriteId(w, g.MinPending!.Id);
+        StreamCommands.WriteId(w, g.MaxPending!.Id);
+        int withPending = 0;
+        foreach (StreamConsumer con in g.ConsumerList)
+            if (con.PendingCount > 0) withPending++;
+        w.Array(withPending);
+        foreach (StreamConsumer con in g.ConsumerList)
+        {
+            if (con.PendingCount == 0) continue;
+            w.Array(2);
+            w.Bulk(con.Name);
+            w.BulkInteger(con.PendingCount);
+        }
+    }
+}

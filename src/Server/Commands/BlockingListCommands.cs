@@ -67,7 +67,7 @@ public static class BlockingListCommands
 
     private static void BLMove(CommandContext c)
     {
-        if (!Side(c, 3, out bool fromLeft) || !Side(c, 4, out bool toLeft)) return;
+        if (!ListCommands.Side(c, 3, out bool fromLeft) || !ListCommands.Side(c, 4, out bool toLeft)) return;
         if (!c.BlockTimeout(5, out long ms)) return;
         Move(c, fromLeft, toLeft, ms);
     }
@@ -85,30 +85,9 @@ public static class BlockingListCommands
     private static void BLMPop(CommandContext c)
     {
         if (!c.BlockTimeout(1, out long ms)) return;
-        if (!c.TryLong(2, out long numKeys) || numKeys < 1)
-        {
-            c.Writer.Error("ERR numkeys should be greater than 0"u8);
-            return;
-        }
-        if (numKeys > c.Count - 4) { c.SyntaxError(); return; }
-        int whereArg = 3 + (int)numKeys;
-        if (!Side(c, whereArg, out bool left)) return;
-        long count = -1;
-        for (int j = whereArg + 1; j < c.Count; j++)
-        {
-            if (count == -1 && j + 1 < c.Count && c.Is(j, "COUNT"u8))
-            {
-                if (!c.TryLong(++j, out count) || count < 1)
-                {
-                    c.Writer.Error("ERR count should be greater than 0"u8);
-                    return;
-                }
-            }
-            else { c.SyntaxError(); return; }
-        }
-        if (count == -1) count = 1;
+        if (!ListCommands.ParseMultiPop(c, 2, out int numKeys, out bool left, out long count)) return;
         List<byte[]> popped = t_elements ??= [];
-        Status s = ListOps.TryMultiPop(c.Db, new ArgKeys(c, 3, (int)numKeys), left, count, popped, out int keyIndex);
+        Status s = ListOps.TryMultiPop(c.Db, new ListCommands.ArgRange(c, 3, numKeys), left, count, popped, out int keyIndex);
         if (s == Status.Ok)
         {
             c.Writer.Array(2);
@@ -122,20 +101,4 @@ public static class BlockingListCommands
         else c.BlockOn(3, 2 + (int)numKeys, ms);
     }
 
-    /// <summary>LEFT or RIGHT at argument <paramref name="i"/>; replies a syntax error otherwise.</summary>
-    private static bool Side(CommandContext c, int i, out bool left)
-    {
-        left = c.Is(i, "LEFT"u8);
-        if (left || c.Is(i, "RIGHT"u8)) return true;
-        c.SyntaxError();
-        return false;
-    }
-
-    /// <summary>Arguments <c>[start, start + count)</c> as keys, without copying.</summary>
-    private readonly struct ArgKeys(CommandContext c, int start, int count) : IListElements
-    {
-        public int Count => count;
-
-        public ReadOnlySpan<byte> this[int i] => c[start + i];
-    }
 }

@@ -218,17 +218,24 @@ public static class ListCommands
         else c.Error(s);
     }
 
-    private static void LMPop(CommandContext c)
+    /// <summary>
+    /// Parses LMPOP/BLMPOP's <c>numkeys key... LEFT|RIGHT [COUNT n]</c> starting at <paramref name="numKeysArg"/>,
+    /// replying Redis's errors. The keys are the <paramref name="numKeys"/> arguments after it.
+    /// </summary>
+    internal static bool ParseMultiPop(CommandContext c, int numKeysArg, out int numKeys, out bool left, out long count)
     {
-        if (!c.TryLong(1, out long numKeys) || numKeys < 1)
+        numKeys = 0;
+        left = false;
+        count = -1;
+        if (!c.TryLong(numKeysArg, out long n) || n < 1)
         {
             c.Writer.Error("ERR numkeys should be greater than 0"u8);
-            return;
+            return false;
         }
-        if (numKeys > c.Count - 3) { c.SyntaxError(); return; }
-        int whereArg = 2 + (int)numKeys;
-        if (!Side(c, whereArg, out bool left)) return;
-        long count = -1;
+        if (n > c.Count - numKeysArg - 2) { c.SyntaxError(); return false; }
+        numKeys = (int)n;
+        int whereArg = numKeysArg + 1 + numKeys;
+        if (!Side(c, whereArg, out left)) return false;
         for (int j = whereArg + 1; j < c.Count; j++)
         {
             if (count == -1 && j + 1 < c.Count && c.Is(j, "COUNT"u8))
@@ -236,14 +243,20 @@ public static class ListCommands
                 if (!c.TryLong(++j, out count) || count < 1)
                 {
                     c.Writer.Error("ERR count should be greater than 0"u8);
-                    return;
+                    return false;
                 }
             }
-            else { c.SyntaxError(); return; }
+            else { c.SyntaxError(); return false; }
         }
         if (count == -1) count = 1;
+        return true;
+    }
+
+    private static void LMPop(CommandContext c)
+    {
+        if (!ParseMultiPop(c, 1, out int numKeys, out bool left, out long count)) return;
         List<byte[]> popped = Elements;
-        Status s = ListOps.TryMultiPop(c.Db, new ArgRange(c, 2, (int)numKeys), left, count, popped, out int keyIndex);
+        Status s = ListOps.TryMultiPop(c.Db, new ArgRange(c, 2, numKeys), left, count, popped, out int keyIndex);
         if (s == Status.Ok)
         {
             c.Writer.Array(2);
@@ -255,7 +268,8 @@ public static class ListCommands
     }
 
     /// <summary>LEFT or RIGHT at argument <paramref name="i"/>; replies a syntax error otherwise.</summary>
-    private static bool Side(CommandContext c, int i, out bool left)
+    /// <summary>LEFT or RIGHT at argument <paramref name="i"/>; replies a syntax error otherwise.</summary>
+    internal static bool Side(CommandContext c, int i, out bool left)
     {
         left = c.Is(i, "LEFT"u8);
         if (left || c.Is(i, "RIGHT"u8)) return true;
@@ -281,7 +295,7 @@ public static class ListCommands
     }
 
     /// <summary>Arguments <c>[start, start + count)</c> as list elements or keys, without copying.</summary>
-    private readonly struct ArgRange(CommandContext c, int start, int count) : IListElements
+    internal readonly struct ArgRange(CommandContext c, int start, int count) : IListElements
     {
         public int Count => count;
 

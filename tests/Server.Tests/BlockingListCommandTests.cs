@@ -7,18 +7,6 @@ namespace Tiered.Server.Tests;
 /// <summary>BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP: immediate service, wake-up by another client, timeouts, errors.</summary>
 public sealed class BlockingListCommandTests : ServerTestBase
 {
-    /// <summary>Waits (bounded) until <paramref name="n"/> clients are blocked; reads the count under the store lock.</summary>
-    private async Task WaitBlocked(int n)
-    {
-        for (int i = 0; i < 500; i++)
-        {
-            lock (Server.Server.Store.Lock)
-                if (Server.Server.Blocking.BlockedClients == n) return;
-            await Task.Delay(10);
-        }
-        Assert.Fail($"expected {n} blocked clients, have {Server.Server.Blocking.BlockedClients}");
-    }
-
     [Fact]
     public void BLPopServesTheFirstNonEmptyKeyInOrderAtOnce()
     {

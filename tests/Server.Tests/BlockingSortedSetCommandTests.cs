@@ -7,17 +7,6 @@ namespace Tiered.Server.Tests;
 /// <summary>BZPOPMIN BZPOPMAX BZMPOP: immediate service, wake-up by ZADD, timeouts, RESP3 scores, errors.</summary>
 public sealed class BlockingSortedSetCommandTests : ServerTestBase
 {
-    private async Task WaitBlocked(int n)
-    {
-        for (int i = 0; i < 500; i++)
-        {
-            lock (Server.Server.Store.Lock)
-                if (Server.Server.Blocking.BlockedClients == n) return;
-            await Task.Delay(10);
-        }
-        Assert.Fail($"expected {n} blocked clients, have {Server.Server.Blocking.BlockedClients}");
-    }
-
     [Fact]
     public void BZPopMinTakesTheLowestScoreAndBZPopMaxTheHighest()
     {

@@ -38,18 +38,6 @@ public sealed class BlockingTests : ServerTestBase
 
     private BlockingRegistry Blocking => Server.Server.Blocking;
 
-    /// <summary>Waits (bounded) until <paramref name="n"/> clients are blocked; reads the count under the store lock.</summary>
-    private async Task WaitBlocked(int n)
-    {
-        for (int i = 0; i < 500; i++)
-        {
-            lock (Server.Server.Store.Lock)
-                if (Blocking.BlockedClients == n) return;
-            await Task.Delay(10);
-        }
-        Assert.Fail($"expected {n} blocked clients, have {Blocking.BlockedClients}");
-    }
-
     [Fact]
     public void ServedAtOnceWhenTheKeyExists()
     {

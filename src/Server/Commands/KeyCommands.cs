@@ -77,30 +77,19 @@ public static class KeyCommands
             "O(N) where N is the count of clients watching or blocking on keys from both databases.", SwapDb));
     }
 
-    private static void Del(CommandContext c)
-    {
-        Database db = c.Db;
-        long n = 0;
-        for (int i = 1; i < c.Count; i++)
-            if (KeyOps.Delete(db, c[i])) n++;
-        c.Writer.Integer(n);
-    }
+    private static void Del(CommandContext c) => CountKeys(c, KeyOps.Delete);
 
-    private static void Exists(CommandContext c)
-    {
-        Database db = c.Db;
-        long n = 0;
-        for (int i = 1; i < c.Count; i++)
-            if (KeyOps.Exists(db, c[i])) n++;
-        c.Writer.Integer(n);
-    }
+    private static void Exists(CommandContext c) => CountKeys(c, KeyOps.Exists);
 
-    private static void Touch(CommandContext c)
+    private static void Touch(CommandContext c) => CountKeys(c, KeyOps.Touch);
+
+    /// <summary>DEL, EXISTS, TOUCH: applies <paramref name="op"/> to every key argument and replies how many said yes.</summary>
+    private static void CountKeys(CommandContext c, Func<Database, ReadOnlySpan<byte>, bool> op)
     {
         Database db = c.Db;
         long n = 0;
         for (int i = 1; i < c.Count; i++)
-            if (KeyOps.Touch(db, c[i])) n++;
+            if (op(db, c[i])) n++;
         c.Writer.Integer(n);
     }
 

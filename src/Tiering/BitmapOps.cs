@@ -222,7 +222,7 @@ public static class BitmapOps
         {
             int k = db.LookupRead(sources.Item(j));
             if (k < 0) continue;
-            ref Entry e = ref db.At(k);
+            Slot e = db.At(k);
             if (e.Kind != ValueKind.String) return Status.WrongType;
             values[j] = (byte[])e.Value!;
             maxLen = Math.Max(maxLen, values[j]!.Length);
@@ -430,7 +430,7 @@ public static class BitmapOps
             db.Add(key, hash, ValueKind.String, value, 0);
             return Status.Ok;
         }
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Kind != ValueKind.String) return Status.WrongType;
         value = (byte[])e.Value!;
         if (value.Length < minLength)

@@ -39,31 +39,52 @@ public sealed class Database
 
     /// <summary>
     /// Finds a live key for a read: expired keys are deleted on the way (lazy expiry), the access time and LFU
-    /// counter are updated, and keyspace hits/misses are counted. Returns the entry index or -1.
+    /// counter are updated, and keyspace and tier hits/misses are counted. Returns the (hot) entry index or -1.
     /// </summary>
     internal int LookupRead(ReadOnlySpan<byte> key)
     {
-        int i = Lookup(key, KeyIndex.Hash(key));
-        if (i < 0) { Store.Stats.KeyspaceMisses++; return -1; }
+        int i = Lookup(key, KeyIndex.Hash(key), out bool wasCold);
+        if (i < 0) { Store.Stats.KeyspaceMisses++; Store.TierStats.Misses++; return -1; }
         Store.Stats.KeyspaceHits++;
+        if (wasCold) Store.TierStats.ColdHits++; else Store.TierStats.HotHits++;
         TouchEntry(i);
         return i;
     }
 
-    /// <summary>Finds a live key for a write: lazy expiry and access update, no hit/miss counting.</summary>
+    /// <summary>
+    /// Finds a live key for a write: lazy expiry and access update, no hit/miss counting. The entry is marked dirty
+    /// (its log record, if any, no longer holds its value), so the caller may change the value in place.
+    /// </summary>
     internal int LookupWrite(ReadOnlySpan<byte> key, ulong hash)
     {
-        int i = Lookup(key, hash);
-        if (i >= 0) TouchEntry(i);
+        int i = Lookup(key, hash, out _);
+        if (i >= 0)
+        {
+            TouchEntry(i);
+            MarkDirty(i);
+        }
         return i;
     }
 
     /// <summary>Finds a live key without touching its access data (OBJECT, TYPE with NOTOUCH semantics).</summary>
-    internal int Lookup(ReadOnlySpan<byte> key, ulong hash)
+    internal int Lookup(ReadOnlySpan<byte> key, ulong hash) => Lookup(key, hash, out _);
+
+    /// <summary>
+    /// Finds a live key and makes it hot: a cold candidate (same hash) is read from the log, from the records the
+    /// caller prefetched or else synchronously, and checked against the key. Expired keys are deleted.
+    /// </summary>
+    private int Lookup(ReadOnlySpan<byte> key, ulong hash, out bool wasCold)
     {
-        int i = Index.Find(key, hash);
+        wasCold = false;
+        KeyIndex index = Index;
+        int i = index.Find(key, hash);
+        while (i >= 0 && index.IsCold(i))
+        {
+            if (Store.Cold!.Load(this, i, key)) { wasCold = true; break; }
+            i = index.FindAfter(i, key, hash);
+        }
         if (i < 0) return -1;
-        long exp = Index.At(i).ExpireAt;
+        long exp = index.EntryAt(i).ExpireAt;
         if (exp != 0 && exp <= Store.Clock.NowMs)
         {
             Delete(i);
@@ -74,14 +95,29 @@ public sealed class Database
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref Entry At(int index) => ref Index.At(index);
+    internal Slot At(int index) => Index.At(index);
+
+    /// <summary>
+    /// The key of a live entry: a hot key's bytes, or a cold key's bytes read from its record (synchronously, without
+    /// promoting it: SCAN, KEYS and RANDOMKEY list keys without reading values).
+    /// </summary>
+    internal byte[] KeyOf(int i) => Index.IsCold(i) ? Store.Cold!.ReadKey(this, i) : Index.HotOf(i).Key!;
 
     private void TouchEntry(int i)
     {
-        ref Entry e = ref Index.At(i);
+        ref Entry e = ref Index.EntryAt(i);
         EngineOptions o = Store.Options;
         Lfu.Touch(ref e.Lfu, ref e.LfuStamp, Store.Clock.Minutes16, o.LfuLogFactor, o.LfuDecayTime);
-        e.AccessSec = Store.Clock.Seconds;
+        Index.HotOf(i).AccessSec = Store.Clock.Seconds;
+    }
+
+    /// <summary>The hot entry's value is about to change: its log record (if any) stops being its copy.</summary>
+    private void MarkDirty(int i)
+    {
+        ref HotItem h = ref Index.HotOf(i);
+        if (h.Record == 0) return;
+        if (h.Record > 0) Store.TierStats.DropRecord(Index.EntryAt(i).Stored);
+        h.Record = 0;
     }
 
     /// <summary>Adds a key known to be absent. The key bytes are copied.</summary>
@@ -92,65 +128,104 @@ public sealed class Database
     internal int AddOwned(byte[] key, ulong hash, ValueKind kind, object value, long expireAt)
     {
         int i = Index.Insert(key, hash);
-        ref Entry e = ref Index.At(i);
+        ref Entry e = ref Index.EntryAt(i);
         e.Kind = kind;
-        e.Value = value;
         e.ExpireAt = expireAt;
         e.Lfu = Lfu.InitialValue;
         e.LfuStamp = Store.Clock.Minutes16;
-        e.AccessSec = Store.Clock.Seconds;
+        ref HotItem h = ref Index.HotOf(i);
+        h.Value = value;
+        h.AccessSec = Store.Clock.Seconds;
         if (expireAt != 0) VolatileCount++;
-        Store.UsedMemory += MemoryOf.Entry(key.Length) + MemoryOf.Value(value);
+        Store.UsedMemory += MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
         return i;
     }
 
     /// <summary>Replaces the value of a live entry (and its kind), keeping key, TTL and LFU data.</summary>
     internal void Replace(int i, ValueKind kind, object value)
     {
-        ref Entry e = ref Index.At(i);
-        Store.UsedMemory += MemoryOf.Value(value) - MemoryOf.Value(e.Value);
-        e.Kind = kind;
-        e.Value = value;
+        MarkDirty(i);
+        ref HotItem h = ref Index.HotOf(i);
+        Store.UsedMemory += MemoryOf.Value(value) - MemoryOf.Value(h.Value);
+        Index.EntryAt(i).Kind = kind;
+        h.Value = value;
     }
 
     /// <summary>Accounts for a value that was changed in place and grew or shrank by <paramref name="delta"/> bytes.</summary>
     internal void Resized(long delta) => Store.UsedMemory += delta;
 
-    /// <summary>Sets (or with 0 clears) the absolute expiry of a live entry.</summary>
+    /// <summary>Sets (or with 0 clears) the absolute expiry of a live entry (hot or cold: the index holds the TTL).</summary>
     internal void SetExpire(int i, long expireAt)
     {
-        ref Entry e = ref Index.At(i);
+        ref Entry e = ref Index.EntryAt(i);
         if (e.ExpireAt == 0 && expireAt != 0) VolatileCount++;
         else if (e.ExpireAt != 0 && expireAt == 0) VolatileCount--;
         e.ExpireAt = expireAt;
     }
 
-    /// <summary>Removes a live entry.</summary>
+    /// <summary>Removes a live entry, hot or cold.</summary>
     internal void Delete(int i)
     {
-        ref Entry e = ref Index.At(i);
-        if (e.ExpireAt != 0) VolatileCount--;
-        Store.UsedMemory -= MemoryOf.Entry(e.Key!.Length) + MemoryOf.Value(e.Value);
+        Forget(i);
         Index.RemoveAt(i);
+    }
+
+    /// <summary>Takes a live entry out of the accounting (memory, TTL count, tier bytes) before it is removed.</summary>
+    private void Forget(int i)
+    {
+        ref Entry e = ref Index.EntryAt(i);
+        if (e.ExpireAt != 0) VolatileCount--;
+        if (e.Location > 0)
+        {
+            Store.TierStats.ColdRemoved(e.Stored, e.Logical);
+            return;
+        }
+        ref HotItem h = ref Index.HotOf(i);
+        if (h.Record > 0) Store.TierStats.DropRecord(e.Stored);
+        Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
     }
 
     /// <summary>Drops every key.</summary>
     internal void Clear()
     {
         for (int i = 0; i < Index.HighWater; i++)
-        {
-            if (!Index.IsLive(i)) continue;
-            ref Entry e = ref Index.At(i);
-            Store.UsedMemory -= MemoryOf.Entry(e.Key!.Length) + MemoryOf.Value(e.Value);
-        }
+            if (Index.IsLive(i)) Forget(i);
         Index.Clear();
         VolatileCount = 0;
         ExpireCursor = 0;
     }
 
     /// <summary>
+    /// Turns a cold entry hot with the key and value of its record (the record stays its clean copy). Called by the
+    /// cold tier once the record was read and its key checked.
+    /// </summary>
+    internal void Promote(int i, byte[] key, object value)
+    {
+        ref Entry e = ref Index.EntryAt(i);
+        Store.TierStats.ColdRemoved(e.Stored, e.Logical);
+        Store.TierStats.KeepRecord(e.Stored);
+        ref HotItem h = ref Index.MakeHot(i, key);
+        h.Value = value;
+        h.AccessSec = Store.Clock.Seconds;
+        Store.UsedMemory += MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
+    }
+
+    /// <summary>
+    /// Turns a hot entry cold: its value is in the record at <paramref name="address"/>. The caller checked that the
+    /// record holds the current value (the entry is clean, or the demotion's snapshot is still current).
+    /// </summary>
+    internal void Demote(int i, long address, int stored, int logical)
+    {
+        ref HotItem h = ref Index.HotOf(i);
+        Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
+        if (h.Record > 0) Store.TierStats.DropRecord(Index.EntryAt(i).Stored);
+        Index.MakeCold(i, address, stored, logical);
+        Store.TierStats.ColdAdded(stored, logical);
+    }
+
+    /// <summary>
     /// One step of the active expiry sweep: examines up to <paramref name="budget"/> slots from the cursor on and
-    /// deletes the expired keys among them. Returns the number of keys deleted.
+    /// deletes the expired keys among them (cold keys too: their TTL is in the index). Returns the number deleted.
     /// </summary>
     internal int ExpireStep(int budget)
     {
@@ -164,7 +239,7 @@ public sealed class Database
             if (c >= hw) c = 0;
             if (Index.IsLive(c))
             {
-                long exp = Index.At(c).ExpireAt;
+                long exp = Index.EntryAt(c).ExpireAt;
                 if (exp != 0 && exp <= now)
                 {
                     Delete(c);
@@ -179,10 +254,6 @@ public sealed class Database
     }
 
     /// <summary>
-    /// Finds a live key for a read that must not change its access data (EXISTS, TYPE, TTL, OBJECT: Redis's
-    /// LOOKUP_NOTOUCH): lazy expiry and keyspace hit/miss counting, no LFU or access-time update.
-    /// </summary>
-    /// <summary>
     /// Finds the collection of kind <paramref name="kind"/> at <paramref name="key"/> for a read. Ok with the object,
     /// NotFound, or WrongType. Counts hits/misses and updates access data like any read.
     /// </summary>
@@ -191,7 +262,7 @@ public sealed class Database
         obj = null;
         int i = LookupRead(key);
         if (i < 0) return Status.NotFound;
-        ref Entry e = ref Index.At(i);
+        Slot e = Index.At(i);
         if (e.Kind != kind) return Status.WrongType;
         obj = (T)e.Value!;
         return Status.Ok;
@@ -210,7 +281,7 @@ public sealed class Database
         int i = LookupWrite(key, hash);
         if (i >= 0)
         {
-            ref Entry e = ref Index.At(i);
+            Slot e = Index.At(i);
             if (e.Kind != kind) return Status.WrongType;
             obj = (T)e.Value!;
             return Status.Ok;
@@ -234,15 +305,20 @@ public sealed class Database
         obj.AccountedBytes = now;
         if (obj.Count > 0) return false;
         int i = Index.Find(key, KeyIndex.Hash(key));
-        if (i >= 0 && ReferenceEquals(Index.At(i).Value, obj)) Delete(i);
+        if (i >= 0 && !Index.IsCold(i) && ReferenceEquals(Index.At(i).Value, obj)) Delete(i);
         return true;
     }
 
+    /// <summary>
+    /// Finds a live key for a read that must not change its access data (EXISTS, TYPE, TTL, OBJECT: Redis's
+    /// LOOKUP_NOTOUCH): lazy expiry and keyspace hit/miss counting, no LFU or access-time update.
+    /// </summary>
     internal int LookupReadNoTouch(ReadOnlySpan<byte> key)
     {
-        int i = Lookup(key, KeyIndex.Hash(key));
-        if (i < 0) Store.Stats.KeyspaceMisses++;
-        else Store.Stats.KeyspaceHits++;
+        int i = Lookup(key, KeyIndex.Hash(key), out bool wasCold);
+        if (i < 0) { Store.Stats.KeyspaceMisses++; Store.TierStats.Misses++; return i; }
+        Store.Stats.KeyspaceHits++;
+        if (wasCold) Store.TierStats.ColdHits++; else Store.TierStats.HotHits++;
         return i;
     }
 }
@@ -253,8 +329,8 @@ internal static class MemoryOf
     /// <summary>Array header of a byte[] on 64-bit .NET.</summary>
     public const int ArrayOverhead = 24;
 
-    /// <summary>An index slot (48 B), its bucket share (4 B) and the key array.</summary>
-    public static long Entry(int keyLength) => 52 + ArrayOverhead + keyLength;
+    /// <summary>A hot key: its index entry (40 B), hot item (32 B), bucket share (4 B) and the key array.</summary>
+    public static long HotEntry(int keyLength) => 76 + ArrayOverhead + keyLength;
 
     public static long Value(object? value) => value switch
     {

@@ -40,6 +40,9 @@ public sealed class EngineOptions
     /// <summary>Directory of the SSD tier; null for a pure in-memory server.</summary>
     public string? SsdPath { get; set; }
 
+    /// <summary>Settings of the SSD tier (demotion, admission, compaction, device).</summary>
+    public Cold.TierOptions Tier { get; } = new();
+
     /// <summary>The settings above in Redis's spelling.</summary>
     public IEnumerable<Setting> Settings()
     {
@@ -61,5 +64,6 @@ public sealed class EngineOptions
             SettingParse.SizeSetter(v => ProtoMaxBulkLen = v, 1024 * 1024));
         yield return new("ssd-path", "Directory of the SSD tier; empty for in-memory only.", () => SsdPath ?? "",
             s => { SsdPath = string.IsNullOrWhiteSpace(s) ? null : s; return null; }, Mutable: false);
+        foreach (Setting s in Tier.Settings()) yield return s;
     }
 }

@@ -32,7 +32,7 @@ public static class HyperLogLogOps
         }
         else
         {
-            ref Entry e = ref db.At(i);
+            Slot e = db.At(i);
             if (e.Kind != ValueKind.String) return Status.WrongType;
             hll = (byte[])e.Value!;
             if (!HyperLogLog.IsValid(hll)) return Status.NotHyperLogLog;
@@ -119,7 +119,7 @@ public static class HyperLogLogOps
         int i = db.LookupWrite(dest, hash);
         if (i >= 0)
         {
-            ref Entry e = ref db.At(i);
+            Slot e = db.At(i);
             if (e.Kind != ValueKind.String) return Status.WrongType;
             byte[] cur = (byte[])e.Value!;
             if (!HyperLogLog.IsValid(cur)) return Status.NotHyperLogLog;
@@ -136,7 +136,7 @@ public static class HyperLogLogOps
         hll = null;
         int i = db.LookupRead(key);
         if (i < 0) return Status.NotFound;
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Kind != ValueKind.String) return Status.WrongType;
         byte[] s = (byte[])e.Value!;
         if (!HyperLogLog.IsValid(s)) return Status.NotHyperLogLog;

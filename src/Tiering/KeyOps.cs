@@ -192,13 +192,15 @@ public static class KeyOps
             if (onlyIfAbsent) return Status.ConditionNotMet;
             db.Delete(j); // entries never move, so i stays valid
         }
-        Entry moved = db.At(i);
+        Slot moved = db.At(i);
+        (ValueKind kind, object value, long expireAt) = (moved.Kind, moved.Value!, moved.ExpireAt);
+        (byte lfu, ushort stamp, uint access) = (moved.Lfu, moved.LfuStamp, moved.AccessSec);
         db.Delete(i);
-        int k = db.Add(dst, dstHash, moved.Kind, moved.Value!, moved.ExpireAt);
-        ref Entry e = ref db.At(k);
-        e.Lfu = moved.Lfu;
-        e.LfuStamp = moved.LfuStamp;
-        e.AccessSec = moved.AccessSec;
+        int k = db.Add(dst, dstHash, kind, value, expireAt);
+        Slot e = db.At(k);
+        e.Lfu = lfu;
+        e.LfuStamp = stamp;
+        e.AccessSec = access;
         return Status.Ok;
     }
 
@@ -212,7 +214,7 @@ public static class KeyOps
     {
         int i = src.LookupRead(key);
         if (i < 0) return Status.NotFound;
-        ref Entry e = ref src.At(i);
+        Slot e = src.At(i);
         object? copy = e.Value switch
         {
             byte[] b => b.AsSpan().ToArray(),
@@ -242,9 +244,8 @@ public static class KeyOps
         int hw = index.HighWater;
         for (int i = 0; i < hw; i++)
         {
-            ref Entry e = ref index.At(i);
-            byte[]? key = e.Key;
-            if (key is null || IsExpired(ref e, now)) continue;
+            if (!index.IsLive(i) || IsExpired(ref index.EntryAt(i), now)) continue;
+            byte[] key = db.KeyOf(i);
             if (all || Glob.Match(pattern, key)) into.Add(key);
         }
     }
@@ -268,12 +269,12 @@ public static class KeyOps
         int i = (int)cursor;
         for (; i < hw && examined < count && slotBudget > 0; i++, slotBudget--)
         {
-            ref Entry e = ref index.At(i);
-            byte[]? key = e.Key;
-            if (key is null) continue;
+            if (!index.IsLive(i)) continue;
+            ref Entry e = ref index.EntryAt(i);
             examined++;
             if (IsExpired(ref e, now)) continue;
             if (filterType && e.Kind != typeFilter) continue;
+            byte[] key = db.KeyOf(i);
             if (all || Glob.Match(pattern, key)) into.Add(key);
         }
         return i >= hw ? 0 : (ulong)i;
@@ -312,8 +313,7 @@ public static class KeyOps
                 }
             }
             if (i < 0) return null;
-            ref Entry e = ref index.At(i);
-            if (!IsExpired(ref e, db.Store.Clock.NowMs)) return e.Key;
+            if (!IsExpired(ref index.EntryAt(i), db.Store.Clock.NowMs)) return db.KeyOf(i);
             db.Delete(i);
             db.Store.Stats.ExpiredKeys++;
         }
@@ -343,7 +343,7 @@ public static class KeyOps
     {
         int i = db.LookupReadNoTouch(key);
         if (i < 0) { encoding = ""; return false; }
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         encoding = e.Value switch
         {
             byte[] s => StringEncoding(s),
@@ -372,7 +372,7 @@ public static class KeyOps
     {
         int i = db.LookupReadNoTouch(key);
         if (i < 0) { freq = 0; return false; }
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         freq = Lfu.Decay(e.Lfu, e.LfuStamp, db.Store.Clock.Minutes16, db.Store.Options.LfuDecayTime);
         return true;
     }

@@ -231,7 +231,7 @@ public static class SetOps
             ReadOnlySpan<byte> key = keys.Get(k);
             int i = write ? db.LookupWrite(key, KeyIndex.Hash(key)) : db.LookupRead(key);
             if (i < 0) continue;
-            ref Entry e = ref db.At(i);
+            Slot e = db.At(i);
             if (e.Kind != ValueKind.Set) return Status.WrongType;
             sets[k] = (SetValue)e.Value!;
         }

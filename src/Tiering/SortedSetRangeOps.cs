@@ -245,7 +245,7 @@ public static class SortedSetRangeOps
             double w = op != SetAlgebra.Difference && weights.Length > i ? weights[i] : 1;
             int e = db.LookupRead(keys.Key(i));
             if (e < 0) { sources[i] = new Source(null, null, w); continue; }
-            ref Entry entry = ref db.At(e);
+            Slot entry = db.At(e);
             if (entry.Kind == ValueKind.ZSet) sources[i] = new Source((SortedSetValue)entry.Value!, null, w);
             else if (entry.Kind == ValueKind.Set && entry.Value is IReadableSet set) sources[i] = new Source(null, set, w);
             else return Status.WrongType;

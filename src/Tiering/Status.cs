@@ -28,6 +28,11 @@ public enum Status : byte
     OutOfMemory,
     /// <summary>The key holds a string that is not a HyperLogLog (Redis's "Key is not a valid HyperLogLog string value").</summary>
     NotHyperLogLog,
+    /// <summary>
+    /// DRAM is over its hard limit and the SSD tier is still moving values out: run the command again once
+    /// <see cref="Movement.Demoter.WhenRoundDone"/> completes.
+    /// </summary>
+    Busy,
     /// <summary>The stored value is structurally corrupt (Redis's INVALIDOBJ).</summary>
     Corrupted,
 }

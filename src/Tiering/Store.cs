@@ -1,3 +1,5 @@
+using Tiered.Tiering.Cold;
+using Tiered.Tiering.Metrics;
 using Tiered.Tiering.Movement;
 
 namespace Tiered.Tiering;
@@ -13,7 +15,7 @@ namespace Tiered.Tiering;
 /// from a <see cref="Database"/> may be read or changed only while holding <see cref="Lock"/>. The server takes
 /// the lock, refreshes the clock (<see cref="BeginBatch"/>), runs a batch of commands and releases it.
 /// </summary>
-public sealed class Store
+public sealed class Store : IDisposable
 {
     /// <summary>Serialises all access to the engine's state.</summary>
     public readonly Lock Lock = new();
@@ -24,7 +26,27 @@ public sealed class Store
         Databases = new Database[options.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(this, i);
         Evictor = new Evictor(this);
+        if (options.SsdPath is { } ssd) Cold = OpenCold(ssd);
     }
+
+    /// <summary>
+    /// Opens the SSD tier in <c>ssd-path/values</c>. Until durability lands (issue 4) the tier starts empty: the
+    /// directory's old log is removed first, so a restart never serves values the index no longer knows about.
+    /// </summary>
+    private ColdTier OpenCold(string ssdPath)
+    {
+        string dir = Path.Combine(ssdPath, "values");
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        ValueLogOptions logOptions = Options.Tier.Log;
+        logOptions.Directory = dir;
+        return new ColdTier(this, new ValueLog(logOptions));
+    }
+
+    /// <summary>The SSD tier; null for a pure in-memory store (no ssd-path).</summary>
+    public ColdTier? Cold { get; }
+
+    /// <summary>Tiering counters (INFO # Tiering); zeros without an SSD tier but for hits and misses.</summary>
+    public TierStats TierStats { get; } = new();
 
     public EngineOptions Options { get; }
 
@@ -49,6 +71,25 @@ public sealed class Store
 
     /// <summary>Call with the lock held before running commands: fixes "now" for the batch.</summary>
     public void BeginBatch() => Clock.Refresh();
+
+    /// <summary>Stops the background movers and closes the SSD log.</summary>
+    public void Dispose() => Cold?.Dispose();
+
+    /// <summary>Hot keys over all databases.</summary>
+    public long HotKeys()
+    {
+        long n = 0;
+        foreach (Database db in Databases) n += db.Index.HotCount;
+        return n;
+    }
+
+    /// <summary>DRAM bytes of the key indexes (entries, hot items, buckets).</summary>
+    public long IndexBytes()
+    {
+        long n = 0;
+        foreach (Database db in Databases) n += db.Index.ArrayBytes;
+        return n;
+    }
 
     /// <summary>Total keys over all databases.</summary>
     public long TotalKeys()

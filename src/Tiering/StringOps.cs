@@ -76,7 +76,7 @@ public static class StringOps
     {
         int i = db.LookupRead(key);
         if (i < 0) { value = default; return Status.NotFound; }
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Kind != ValueKind.String) { value = default; return Status.WrongType; }
         value = (byte[])e.Value!;
         return Status.Ok;
@@ -105,7 +105,7 @@ public static class StringOps
         bool pastExpiry = expireAt != 0 && expireAt <= db.Store.Clock.NowMs;
         if (i >= 0)
         {
-            ref Entry e = ref db.At(i);
+            Slot e = db.At(i);
             if (returnOld)
             {
                 if (e.Kind != ValueKind.String) return Status.WrongType;
@@ -131,7 +131,7 @@ public static class StringOps
         value = null;
         int i = db.LookupRead(key);
         if (i < 0) return Status.NotFound;
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Kind != ValueKind.String) return Status.WrongType;
         value = (byte[])e.Value!;
         db.Delete(i);
@@ -148,7 +148,7 @@ public static class StringOps
         value = default;
         int i = db.LookupRead(key);
         if (i < 0) return Status.NotFound;
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Kind != ValueKind.String) return Status.WrongType;
         value = (byte[])e.Value!;
         if (change == TtlChange.Set)
@@ -191,7 +191,7 @@ public static class StringOps
             return Status.Ok;
         }
         length = 0;
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Kind != ValueKind.String) return Status.WrongType;
         byte[] cur = (byte[])e.Value!;
         long total = (long)cur.Length + value.Length;
@@ -211,7 +211,7 @@ public static class StringOps
         length = 0;
         int i = db.LookupRead(key);
         if (i < 0) return Status.NotFound;
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Kind != ValueKind.String) return Status.WrongType;
         length = ((byte[])e.Value!).Length;
         return Status.Ok;
@@ -229,7 +229,7 @@ public static class StringOps
         long cur = 0;
         if (i >= 0)
         {
-            ref Entry e = ref db.At(i);
+            Slot e = db.At(i);
             if (e.Kind != ValueKind.String) return Status.WrongType;
             if (!ParseInteger((byte[])e.Value!, out cur)) return Status.NotInteger;
             if (delta < 0 ? cur < long.MinValue - delta : cur > long.MaxValue - delta) return Status.Overflow;
@@ -254,7 +254,7 @@ public static class StringOps
         ReadOnlySpan<byte> stored = "0"u8;
         if (i >= 0)
         {
-            ref Entry e = ref db.At(i);
+            Slot e = db.At(i);
             if (e.Kind != ValueKind.String) return Status.WrongType;
             stored = (byte[])e.Value!;
         }
@@ -276,7 +276,7 @@ public static class StringOps
         range = default;
         int i = db.LookupRead(key);
         if (i < 0) return Status.NotFound;
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Kind != ValueKind.String) return Status.WrongType;
         byte[] s = (byte[])e.Value!;
         long len = s.Length;
@@ -300,7 +300,7 @@ public static class StringOps
         byte[]? cur = null;
         if (i >= 0)
         {
-            ref Entry e = ref db.At(i);
+            Slot e = db.At(i);
             if (e.Kind != ValueKind.String) return Status.WrongType;
             cur = (byte[])e.Value!;
             length = cur.Length;
@@ -420,7 +420,7 @@ public static class StringOps
             db.Add(key, hash, ValueKind.String, fresh, 0);
             return fresh;
         }
-        ref Entry e = ref db.At(i);
+        Slot e = db.At(i);
         if (e.Value is byte[] cur && cur.Length == text.Length)
         {
             text.CopyTo(cur);

@@ -13,7 +13,10 @@ public sealed class KeyIndexTests
     private static int Find(KeyIndex index, string key) { byte[] k = K(key); return index.Find(k, KeyIndex.Hash(k)); }
 
     [Fact]
-    public void EntryIsFortyEightBytes() => Assert.Equal(48, Unsafe.SizeOf<Entry>());
+    public void EntryIsFortyBytes() => Assert.Equal(40, Unsafe.SizeOf<Entry>());
+
+    [Fact]
+    public void HotItemIsThirtyTwoBytes() => Assert.Equal(32, Unsafe.SizeOf<HotItem>());
 
     [Fact]
     public void InsertedKeysAreFoundAndAbsentKeysAreNot()

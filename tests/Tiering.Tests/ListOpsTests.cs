@@ -373,12 +373,12 @@ public sealed class ListOpsTests
         for (int i = 0; i < 1000; i++) RPush("l", new string('x', 100));
         long many = _store.UsedMemory;
         Assert.True(many - one >= 1000 * 100, $"1000 × 100 B grew memory by only {many - one}");
-        Assert.Equal(many, start + MemoryOf.Entry(1) + Value("l").SizeBytes);
+        Assert.Equal(many, start + MemoryOf.HotEntry(1) + Value("l").SizeBytes);
 
         var into = new List<byte[]>();
         ListOps.TryPop(Db, B("l"), true, 900, into);
         Assert.True(_store.UsedMemory < many - 900 * 100);
-        Assert.Equal(_store.UsedMemory, start + MemoryOf.Entry(1) + Value("l").SizeBytes);
+        Assert.Equal(_store.UsedMemory, start + MemoryOf.HotEntry(1) + Value("l").SizeBytes);
         ListOps.TryPop(Db, B("l"), true, 1000, into);
         Assert.False(Exists("l"));
         Assert.Equal(start, _store.UsedMemory);
@@ -386,7 +386,7 @@ public sealed class ListOpsTests
         RPush("k", "a", "b", "c");
         ListOps.Set(Db, B("k"), 1, B(new string('y', 500)));
         ListOps.Insert(Db, B("k"), true, B("c"), B("zz"), out _);
-        Assert.Equal(_store.UsedMemory, start + MemoryOf.Entry(1) + Value("k").SizeBytes);
+        Assert.Equal(_store.UsedMemory, start + MemoryOf.HotEntry(1) + Value("k").SizeBytes);
         Assert.True(KeyOps.Delete(Db, B("k")));
         Assert.Equal(start, _store.UsedMemory);
     }

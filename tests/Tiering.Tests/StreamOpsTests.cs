@@ -212,7 +212,7 @@ public sealed class StreamOpsTests
     {
         long start = _store.UsedMemory;
         Assert.Equal(Status.Ok, Add("s", 1, 0));
-        long keyCost = MemoryOf.Entry(1);
+        long keyCost = MemoryOf.HotEntry(1);
         Assert.Equal(start + keyCost + Stream("s").SizeBytes, _store.UsedMemory);
         for (ulong i = 2; i <= 200; i++) Assert.Equal(Status.Ok, Add("s", i, 0, default, "field", new string('x', 100)));
         long many = _store.UsedMemory;

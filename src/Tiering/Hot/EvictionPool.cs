@@ -94,8 +94,8 @@ internal sealed class EvictionPool
         KeyIndex index = db.Index;
         for (int i = 0; i < n; i++)
         {
-            ref Entry e = ref index.At(picked[i]);
-            Insert(Score(ref e, ctx), db, picked[i], e.Key!);
+            Slot e = index.At(picked[i]);
+            Insert(Score(e, ctx), db, picked[i], e.Key!);
         }
         return n;
     }
@@ -112,10 +112,10 @@ internal sealed class EvictionPool
             _slots[_count] = default;
             Database db = top.Db!;
             KeyIndex index = db.Index;
-            if (top.Slot >= index.HighWater || !ReferenceEquals(index.At(top.Slot).Key, top.Key)) continue;
-            ref Entry e = ref index.At(top.Slot);
+            if (!IsSameHotKey(index, top.Slot, top.Key!)) continue;
+            Slot e = index.At(top.Slot);
             if (ctx.VolatileOnly && e.ExpireAt == 0) continue;
-            ulong fresh = Score(ref e, ctx);
+            ulong fresh = Score(e, ctx);
             if (fresh != top.Score && _count > 0 && fresh < _slots[_count - 1].Score)
             {
                 Insert(fresh, db, top.Slot, top.Key!);
@@ -128,6 +128,20 @@ internal sealed class EvictionPool
         return false;
     }
 
+    /// <summary>The lowest decayed LFU counter among <paramref name="samples"/> sampled hot keys; 255 when there are none.</summary>
+    public int ColdestLfu(Database db, in ScoreContext ctx, int samples)
+    {
+        Span<int> picked = stackalloc int[Math.Clamp(samples, 1, MaxSamples)];
+        int n = Sample(db, volatileOnly: false, picked);
+        int min = 255;
+        for (int i = 0; i < n; i++)
+        {
+            ref Entry e = ref db.Index.EntryAt(picked[i]);
+            min = Math.Min(min, Lfu.Decay(e.Lfu, e.LfuStamp, ctx.NowMinutes, ctx.DecayMinutes));
+        }
+        return min;
+    }
+
     /// <summary>One random candidate slot of <paramref name="db"/>, or -1 when it has none (the *-random policies).</summary>
     public int RandomCandidate(Database db, bool volatileOnly)
     {
@@ -137,7 +151,7 @@ internal sealed class EvictionPool
 
     /// <summary>The eviction score of an entry under the context's policy: higher means evict sooner.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Score(ref Entry e, in ScoreContext ctx)
+    public static ulong Score(Slot e, in ScoreContext ctx)
     {
         switch (ctx.Policy)
         {
@@ -178,41 +192,51 @@ internal sealed class EvictionPool
     }
 
     /// <summary>
-    /// Fills <paramref name="slots"/> with live candidate entries of <paramref name="db"/> (duplicates possible):
-    /// independent random probes first, because neighbouring slots were filled at about the same time and would
-    /// share their age; a linear walk from a random slot when every probe missed.
+    /// Fills <paramref name="slots"/> with live hot candidate entries of <paramref name="db"/> (duplicates possible):
+    /// only hot keys hold DRAM, so the probes go to the hot items, not the entries (in a tiered store most entries are
+    /// cold). Independent random probes first, because neighbouring items were filled at about the same time and
+    /// would share their age; a linear walk from a random item when every probe missed.
     /// </summary>
     private int Sample(Database db, bool volatileOnly, Span<int> slots)
     {
         KeyIndex index = db.Index;
-        int hw = index.HighWater;
-        int candidates = volatileOnly ? db.VolatileCount : index.Count;
+        int hw = index.HotHighWater;
+        int candidates = volatileOnly ? db.VolatileCount : index.HotCount;
         if (hw == 0 || candidates == 0) return 0;
         int want = Math.Min(slots.Length, candidates);
         int found = 0;
         int probes = slots.Length * ProbesPerSample;
         for (int p = 0; p < probes && found < want; p++)
         {
-            int i = NextInt(hw);
-            if (IsCandidate(index, i, volatileOnly)) slots[found++] = i;
+            int owner = Candidate(index, NextInt(hw), volatileOnly);
+            if (owner >= 0) slots[found++] = owner;
         }
         if (found > 0) return found;
         int start = NextInt(hw);
         for (int step = 0; step < hw && found < want; step++)
         {
-            int i = start + step;
-            if (i >= hw) i -= hw;
-            if (IsCandidate(index, i, volatileOnly)) slots[found++] = i;
+            int h = start + step;
+            if (h >= hw) h -= hw;
+            int owner = Candidate(index, h, volatileOnly);
+            if (owner >= 0) slots[found++] = owner;
         }
         return found;
     }
 
+    /// <summary>The entry owning hot item <paramref name="h"/> if it is a candidate, else -1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsCandidate(KeyIndex index, int i, bool volatileOnly)
+    private static int Candidate(KeyIndex index, int h, bool volatileOnly)
     {
-        ref Entry e = ref index.At(i);
-        return e.Key != null && (!volatileOnly || e.ExpireAt != 0);
+        ref HotItem item = ref index.HotItemAt(h);
+        if (item.Key is null) return -1;
+        if (volatileOnly && index.EntryAt(item.Owner).ExpireAt == 0) return -1;
+        return item.Owner;
     }
+
+    /// <summary>True while entry <paramref name="slot"/> is live, hot and holds the very key array <paramref name="key"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsSameHotKey(KeyIndex index, int slot, byte[] key)
+        => slot < index.HighWater && index.IsLive(slot) && !index.IsCold(slot) && ReferenceEquals(index.HotOf(slot).Key, key);
 
     /// <summary>A uniform integer in [0, <paramref name="bound"/>) from a xorshift generator.</summary>
     private int NextInt(int bound)

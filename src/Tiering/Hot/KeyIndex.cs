@@ -1,28 +1,36 @@
+using System.Diagnostics;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 
 namespace Tiered.Tiering.Hot;
 
 /// <summary>
-/// The hash index of one database: every key, with its value, type, expiry and LFU counter.
+/// The hash index of one database: every key, hot or cold, with its type, expiry and LFU counter.
 ///
 /// Why a hand-written table and not <c>Dictionary&lt;string, ...&gt;</c>: keys arrive as bytes from the network and
 /// must be looked up without building a string; a .NET dictionary of strings costs about 76 bytes a key before the
-/// value; and the tiering engine needs to hold entries whose key is not in DRAM at all (a cold entry keeps the
-/// 64-bit hash and the log address, and the full key is checked after the SSD read).
+/// value; and most keys of a tiered store are cold: their key bytes are not in DRAM at all. A cold entry keeps the
+/// 64-bit hash and the address and length of the log record holding key and value; the full key is checked after
+/// the SSD read, so two keys with the same hash still get the right answer.
 ///
-/// Layout (separate chaining through an array of structs; no per-entry node objects):
+/// Layout: separate chaining through an array of structs, plus a second array for what only hot keys need.
 ///
 ///   buckets:  [ 3 ][ -1 ][ 0 ][ -1 ] ...      power of two; entry index of the chain head, -1 when empty
 ///                |          |
-///   entries:  [0: hash key value exp next=-1 lfu kind]
-///             [1: free, next free = -1 ]
-///             [2: ... ]
-///             [3: hash key value exp next=0 ...]
+///   entries:  [0: hash | loc=~1 (hot) | expire | next=-1 | stored logical | lfu stamp kind ]   40 B, every key
+///             [1: free (kind None), next = next free ]
+///             [3: hash | loc=address (cold) | expire | next=0 | stored logical | lfu stamp kind ]
+///                        |
+///   hot:      [0: free ][1: key[] | value | record | access sec | owner=0 ]                   32 B, hot keys only
 ///
-/// An entry never moves while it is live: its index is the SCAN cursor position and a stable handle for the
-/// duration of a command. Freed slots go on a free list and are reused by later inserts. The arrays double when
-/// the live count reaches the bucket count (load factor 1).
+///   Entry.Location:  < 0  hot: ~Location is the HotItem index
+///                    > 0  cold: the log address of the record holding key and value (Stored bytes long)
+///   HotItem.Record:  > 0  the value is also in the log at that address (clean: demotion costs no I/O)
+///                    0    dirty: the log has no copy of this value      -1  a demotion of it is being committed
+///
+/// Entries never move while live: an entry index is the SCAN cursor position and a stable handle for the duration of
+/// a command. Freed slots of both arrays go on free lists and are reused. The entry arrays double when the live count
+/// reaches the bucket count (load factor 1); the hot array grows on its own.
 ///
 /// Shared state rule: a KeyIndex is not thread-safe. Only a thread holding the store lock may read or change it.
 /// </summary>
@@ -32,10 +40,14 @@ internal sealed class KeyIndex
 
     private int[] _buckets;
     private Entry[] _entries;
+    private HotItem[] _hot;
     private int _mask;
     private int _count;       // live entries
     private int _used;        // high-water mark: entries[0.._used) have been handed out at least once
     private int _freeList = -1;
+    private int _hotCount;
+    private int _hotUsed;
+    private int _hotFree = -1;
 
     public KeyIndex(int initialCapacity = 16)
     {
@@ -44,38 +56,145 @@ internal sealed class KeyIndex
         _buckets = new int[cap];
         Array.Fill(_buckets, -1);
         _entries = new Entry[cap];
+        _hot = new HotItem[16];
         _mask = cap - 1;
     }
 
-    /// <summary>Number of live keys.</summary>
+    /// <summary>Number of live keys, hot and cold.</summary>
     public int Count => _count;
+
+    /// <summary>Number of hot keys (key and value in DRAM).</summary>
+    public int HotCount => _hotCount;
+
+    /// <summary>Number of cold keys (only the 40-byte entry in DRAM).</summary>
+    public int ColdCount => _count - _hotCount;
 
     /// <summary>Entries below this index may be live; SCAN and sampling stay below it.</summary>
     public int HighWater => _used;
+
+    /// <summary>Hot items below this index may be live (eviction sampling).</summary>
+    public int HotHighWater => _hotUsed;
+
+    /// <summary>DRAM bytes of the index arrays (INFO tier_index_bytes).</summary>
+    public long ArrayBytes => (long)_buckets.Length * 4 + (long)_entries.Length * Unsafe.SizeOf<Entry>()
+        + (long)_hot.Length * Unsafe.SizeOf<HotItem>();
 
     /// <summary>The 64-bit hash every key is indexed by.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, (long)Seed);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref Entry At(int index) => ref _entries[index];
+    public ref Entry EntryAt(int index) => ref _entries[index];
 
-    /// <summary>Finds the entry holding <paramref name="key"/>; -1 when absent.</summary>
-    public int Find(ReadOnlySpan<byte> key, ulong hash)
+    /// <summary>The hot item of a hot entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref HotItem HotOf(int index)
+    {
+        long loc = _entries[index].Location;
+        Debug.Assert(loc < 0, "entry is not hot");
+        return ref _hot[(int)~loc];
+    }
+
+    /// <summary>Hot item <paramref name="h"/> (eviction sampling walks the hot array).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref HotItem HotItemAt(int h) => ref _hot[h];
+
+    /// <summary>Both halves of a hot entry, for the operations (which only ever see hot entries).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Slot At(int index)
+    {
+        ref Entry e = ref _entries[index];
+        Debug.Assert(e.Location < 0, "entry is not hot");
+        return new Slot(ref e, ref _hot[(int)~e.Location]);
+    }
+
+    /// <summary>True when the slot holds a live key, hot or cold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsLive(int index) => _entries[index].Kind != ValueKind.None;
+
+    /// <summary>True when the live entry at <paramref name="index"/> is cold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsCold(int index) => _entries[index].Location > 0;
+
+    /// <summary>
+    /// Finds the first entry of <paramref name="key"/>'s chain that is either the hot entry of the key, or a cold
+    /// entry with the same hash (which may or may not be the key: the caller reads its record to tell). -1 when
+    /// neither exists. Continue after a cold candidate that turned out to be another key with <see cref="FindAfter"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(ReadOnlySpan<byte> key, ulong hash) => Walk(_buckets[(int)hash & _mask], key, hash);
+
+    /// <summary>Like <see cref="Find"/>, starting after entry <paramref name="index"/> of the same chain.</summary>
+    public int FindAfter(int index, ReadOnlySpan<byte> key, ulong hash) => Walk(_entries[index].Next, key, hash);
+
+    private int Walk(int i, ReadOnlySpan<byte> key, ulong hash)
     {
         Entry[] entries = _entries;
-        int i = _buckets[(int)hash & _mask];
+        HotItem[] hot = _hot;
         while (i >= 0)
         {
             ref Entry e = ref entries[i];
-            if (e.Hash == hash && key.SequenceEqual(e.Key)) return i;
+            if (e.Hash == hash)
+            {
+                if (e.Location > 0 || key.SequenceEqual(hot[(int)~e.Location].Key)) return i;
+            }
             i = e.Next;
         }
         return -1;
     }
 
-    /// <summary>Adds a key that is known to be absent and returns its entry index. The entry is zeroed but for key and hash.</summary>
+    /// <summary>
+    /// Writes into <paramref name="into"/> the cold entries whose hash is <paramref name="hash"/> (the records a lookup
+    /// of a key with that hash may have to read) and returns how many there are (which may exceed the span).
+    /// </summary>
+    public int ColdCandidates(ulong hash, Span<int> into)
+    {
+        int n = 0;
+        for (int i = _buckets[(int)hash & _mask]; i >= 0; i = _entries[i].Next)
+        {
+            ref Entry e = ref _entries[i];
+            if (e.Hash == hash && e.Location > 0)
+            {
+                if (n < into.Length) into[n] = i;
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// The entry of hash <paramref name="hash"/> whose value is in the record at <paramref name="address"/> (a cold
+    /// entry there, or a clean hot entry whose copy it is); -1 when no entry points at it (compaction: a dead record).
+    /// </summary>
+    public int FindByRecord(ulong hash, long address)
+    {
+        for (int i = _buckets[(int)hash & _mask]; i >= 0; i = _entries[i].Next)
+        {
+            ref Entry e = ref _entries[i];
+            if (e.Hash != hash) continue;
+            if (e.Location == address || e.Location < 0 && _hot[(int)~e.Location].Record == address) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>Adds a hot key that is known to be absent and returns its entry index. All else is zero.</summary>
     public int Insert(byte[] key, ulong hash)
+    {
+        int index = InsertEntry(hash);
+        ref Entry e = ref _entries[index];
+        e.Location = ~AllocHot(index, key);
+        return index;
+    }
+
+    /// <summary>Adds a cold key (recovery): its record is at <paramref name="address"/>.</summary>
+    public int InsertCold(ulong hash, long address)
+    {
+        int index = InsertEntry(hash);
+        _entries[index].Location = address;
+        return index;
+    }
+
+    private int InsertEntry(ulong hash)
     {
         if (_count >= _buckets.Length) Grow();
         int index;
@@ -92,11 +211,35 @@ internal sealed class KeyIndex
         ref Entry e = ref _entries[index];
         e = default;
         e.Hash = hash;
-        e.Key = key;
         e.Next = bucket;
+        e.Kind = ValueKind.String;   // live; the caller sets the real kind
         bucket = index;
         _count++;
         return index;
+    }
+
+    /// <summary>Makes a hot entry cold: its value and key leave DRAM; the record at <paramref name="address"/> holds them.</summary>
+    public void MakeCold(int index, long address, int stored, int logical)
+    {
+        ref Entry e = ref _entries[index];
+        Debug.Assert(e.Location < 0 && address > 0);
+        FreeHot((int)~e.Location);
+        e.Location = address;
+        e.Stored = stored;
+        e.Logical = logical;
+    }
+
+    /// <summary>Makes a cold entry hot with the key and value read from its record (which stays valid: clean).</summary>
+    public ref HotItem MakeHot(int index, byte[] key)
+    {
+        ref Entry e = ref _entries[index];
+        Debug.Assert(e.Location > 0);
+        long address = e.Location;
+        int h = AllocHot(index, key);
+        e.Location = ~h;
+        ref HotItem item = ref _hot[h];
+        item.Record = address;
+        return ref item;
     }
 
     /// <summary>Unlinks and frees the entry at <paramref name="index"/>.</summary>
@@ -110,15 +253,12 @@ internal sealed class KeyIndex
             link = ref _entries[link].Next;
         }
         link = target.Next;
+        if (target.Location < 0) FreeHot((int)~target.Location);
         target = default;
         target.Next = _freeList;
         _freeList = index;
         _count--;
     }
-
-    /// <summary>True when the slot holds a live key.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool IsLive(int index) => _entries[index].Key != null;
 
     /// <summary>Drops every key.</summary>
     public void Clear()
@@ -127,10 +267,39 @@ internal sealed class KeyIndex
         _buckets = new int[cap];
         Array.Fill(_buckets, -1);
         _entries = new Entry[cap];
+        _hot = new HotItem[16];
         _mask = cap - 1;
         _count = 0;
         _used = 0;
         _freeList = -1;
+        _hotCount = 0;
+        _hotUsed = 0;
+        _hotFree = -1;
+    }
+
+    private int AllocHot(int owner, byte[] key)
+    {
+        int h;
+        if (_hotFree >= 0)
+        {
+            h = _hotFree;
+            _hotFree = _hot[h].Owner;
+        }
+        else
+        {
+            if (_hotUsed == _hot.Length) Array.Resize(ref _hot, _hot.Length * 2);
+            h = _hotUsed++;
+        }
+        _hot[h] = new HotItem { Key = key, Owner = owner };
+        _hotCount++;
+        return h;
+    }
+
+    private void FreeHot(int h)
+    {
+        _hot[h] = new HotItem { Owner = _hotFree };
+        _hotFree = h;
+        _hotCount--;
     }
 
     private void Grow()
@@ -145,7 +314,7 @@ internal sealed class KeyIndex
         for (int i = 0; i < _used; i++)
         {
             ref Entry e = ref entries[i];
-            if (e.Key == null) continue;
+            if (e.Kind == ValueKind.None) continue;
             ref int b = ref buckets[(int)e.Hash & mask];
             e.Next = b;
             b = i;
@@ -157,27 +326,68 @@ internal sealed class KeyIndex
 }
 
 /// <summary>
-/// One key's slot in the index. 48 bytes (a size test holds it there).
-/// A free slot has <see cref="Key"/> null and uses <see cref="Next"/> as the free-list link.
+/// One key's slot in the index, hot or cold. 40 bytes (a size test holds it there). A free slot has
+/// <see cref="Kind"/> None and uses <see cref="Next"/> as the free-list link.
 /// </summary>
 internal struct Entry
 {
     /// <summary>64-bit hash of the key (<see cref="KeyIndex.Hash"/>).</summary>
     public ulong Hash;
-    /// <summary>The key bytes; null for a free slot.</summary>
-    public byte[]? Key;
-    /// <summary>The value: byte[] for strings; a typed object for the other kinds.</summary>
-    public object? Value;
+    /// <summary>Hot: ~(hot item index), negative. Cold: the log address of the key's record, positive.</summary>
+    public long Location;
     /// <summary>Absolute expiry in unix milliseconds; 0 when the key has no TTL.</summary>
     public long ExpireAt;
     /// <summary>Next entry in the bucket chain (or the free list); -1 ends it.</summary>
     public int Next;
-    /// <summary>Last access, in engine seconds (OBJECT IDLETIME).</summary>
-    public uint AccessSec;
+    /// <summary>Length in the log of the record holding the value (cold, or hot and clean): one exact read.</summary>
+    public int Stored;
+    /// <summary>Uncompressed bytes of the value in that record (INFO tier_cold_logical_bytes).</summary>
+    public int Logical;
     /// <summary>Minute stamp of the last LFU decrement.</summary>
     public ushort LfuStamp;
-    /// <summary>Logarithmic access counter (see <see cref="Lfu"/>).</summary>
+    /// <summary>Logarithmic access counter (see <see cref="Lfu"/>), kept for hot and cold keys alike.</summary>
     public byte Lfu;
-    /// <summary>The value's type.</summary>
+    /// <summary>The value's type; None marks a free slot.</summary>
     public ValueKind Kind;
+}
+
+/// <summary>What only a hot key needs: its key and value in DRAM. 32 bytes (a size test holds it there).</summary>
+internal struct HotItem
+{
+    /// <summary>The key bytes; null for a free item.</summary>
+    public byte[]? Key;
+    /// <summary>The value: byte[] for strings; a typed object for the other kinds.</summary>
+    public object? Value;
+    /// <summary>&gt; 0: the log record at this address holds exactly this value; 0: dirty; -1: a demotion is in flight.</summary>
+    public long Record;
+    /// <summary>Last access, in engine seconds (OBJECT IDLETIME).</summary>
+    public uint AccessSec;
+    /// <summary>The owning entry's index; the next free item while free.</summary>
+    public int Owner;
+}
+
+/// <summary>
+/// A hot entry as the operations see it: the shared fields from <see cref="Entry"/>, key and value from
+/// <see cref="HotItem"/>. Valid until the next change to the keyspace.
+/// </summary>
+internal readonly ref struct Slot
+{
+    private readonly ref Entry _e;
+    private readonly ref HotItem _h;
+
+    public Slot(ref Entry e, ref HotItem h)
+    {
+        _e = ref e;
+        _h = ref h;
+    }
+
+    public ref Entry Entry => ref _e;
+    public ref HotItem Hot => ref _h;
+    public byte[]? Key => _h.Key;
+    public ref object? Value => ref _h.Value;
+    public ref long ExpireAt => ref _e.ExpireAt;
+    public ref ValueKind Kind => ref _e.Kind;
+    public ref byte Lfu => ref _e.Lfu;
+    public ref ushort LfuStamp => ref _e.LfuStamp;
+    public ref uint AccessSec => ref _h.AccessSec;
 }

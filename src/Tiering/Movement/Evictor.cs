@@ -56,7 +56,9 @@ public sealed class Evictor
     public Status EnsureMemory()
     {
         long max = _store.Options.MaxMemory;
-        if (max <= 0 || _store.UsedMemory <= max) return Status.Ok;
+        if (max <= 0) return Status.Ok;
+        if (_store.Cold is { SsdFull: false } cold) return MakeRoomOnSsd(cold, max);
+        if (_store.UsedMemory <= max) return Status.Ok;
         EvictionPolicy policy = Policy;
         if (policy == EvictionPolicy.NoEviction) return Status.OutOfMemory;
         Span<VictimRef> one = _one;
@@ -67,6 +69,33 @@ public sealed class Evictor
         }
         one[0] = default;
         return Status.Ok;
+    }
+
+    /// <summary>
+    /// Tiered mode: nothing is deleted to make room, values move to the SSD. Above the demotion start level the
+    /// demoter is asked for a round (in the background); above maxmemory clean hot values (already in the log) go
+    /// cold at once; above the hard limit the command waits for a demotion round (Busy).
+    /// </summary>
+    private Status MakeRoomOnSsd(Cold.ColdTier cold, long max)
+    {
+        Cold.TierOptions o = cold.Options;
+        if (_store.UsedMemory <= max / 100 * o.DemoteStartPercent) return Status.Ok;
+        cold.Demoter.Kick();
+        if (_store.UsedMemory <= max) return Status.Ok;
+        cold.Demoter.DemoteCleanNow(_store.UsedMemory - max);
+        if (_store.UsedMemory <= max + max / 100 * o.HardLimitPercent) return Status.Ok;
+        _store.TierStats.DemotionStalls++;
+        return Status.Busy;
+    }
+
+    /// <summary>
+    /// The lowest decayed LFU counter among <c>maxmemory-samples</c> sampled hot keys of <paramref name="db"/> (255
+    /// when it has none): the bar a cold key must clear to be admitted back to DRAM.
+    /// </summary>
+    public int ColdestHotLfu(Database db)
+    {
+        var ctx = new ScoreContext(EvictionPolicy.AllKeysLfu, _store.Clock, _store.Options.LfuDecayTime);
+        return _pool.ColdestLfu(db, ctx, _store.Options.MaxMemorySamples);
     }
 
     /// <summary>Chooses up to <c>output.Length</c> victims by the configured policy; see <see cref="SelectVictims(EvictionPolicy, Span{VictimRef})"/>.</summary>
@@ -139,7 +168,7 @@ public sealed class Evictor
                 {
                     int slot = _pool.RandomCandidate(db, volatileOnly);
                     if (slot < 0) break;
-                    var v = new VictimRef(db, slot, db.Index.At(slot).Key!);
+                    var v = new VictimRef(db, slot, db.Index.HotOf(slot).Key!);
                     if (Contains(output[..n], v)) continue;
                     output[n++] = v;
                     found = true;
@@ -188,8 +217,7 @@ public readonly struct VictimRef
         get
         {
             if (Database is null) return false;
-            KeyIndex index = Database.Index;
-            return Slot < index.HighWater && ReferenceEquals(index.At(Slot).Key, _key);
+            return EvictionPool.IsSameHotKey(Database.Index, Slot, _key);
         }
     }
 }

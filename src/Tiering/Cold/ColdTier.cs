@@ -1,0 +1,324 @@
+// The SSD tier as the rest of the engine sees it: cold reads, the admission decision, and the background movers.
+//
+// How a cold key is read without blocking the network thread. Every operation finds its key through
+// Database.Lookup, which only ever hands out hot entries: a cold entry with the key's hash is turned hot by Load,
+// from its log record. Where that record comes from decides the cost:
+//
+//   1. the server, before running a command, asks Prefetch for every key the command names (under the lock):
+//      each cold candidate of the key's hash whose record is not yet in the connection's ColdReadSet gets an
+//      async device read (many in flight, DirectFileDevice's I/O threads). If any read started, the server
+//      releases the lock, awaits them, and runs the command again from the same bytes;
+//   2. on that second run Load finds the record in the set (BeginCommand handed it over): no I/O under the lock;
+//   3. a key the command did not declare (SCAN, KEYS, a key computed by the command) is read synchronously, under
+//      the lock (counted in tier_sync_reads): correct, only slower.
+//
+// The key of a cold entry is not in DRAM, so Load compares the record's key with the key looked up: a different
+// key with the same 64-bit hash stays cold and the lookup walks on.
+//
+// Admission (TinyLFU-style). A key read from the log is served, then at the end of the command either stays hot
+// (admitted) or goes back to cold at no cost (its record is still its clean copy). It stays hot if DRAM has room,
+// if the command wrote it (DRAM is then its only copy), or if its LFU counter beats the coldest sampled hot key's:
+// one pass over every key (a backup job, SCAN + GET) reads each key once, which does not raise its counter above
+// the hot set's, so the hot set survives it.
+//
+// One authoritative place. A key's index entry says where its value is: in DRAM (hot) or in one log record
+// (cold). Records are immutable; a write makes the hot entry dirty (HotItem.Record = 0); demotion and compaction
+// install their result under the lock only if the entry still is what they read (see Demoter and Compactor), so a
+// write racing them is never lost. A re-run after an async read sees the newest state.
+
+using System.Buffers;
+using Tiered.Compression;
+using Tiered.Tiering.Hot;
+using Tiered.Tiering.Movement;
+using Tiered.Tiering.Values;
+
+namespace Tiered.Tiering.Cold;
+
+/// <summary>
+/// The SSD tier of a <see cref="Store"/>: its value log, cold reads, admission, demotion and compaction.
+/// </summary>
+/// <remarks>
+/// Shared state rule: everything but <see cref="ColdReadSet"/> completions is used under <see cref="Store.Lock"/>.
+/// The log's Append and Commit are called by one thread at a time (under the lock, or by the demoter/compactor
+/// between lock sections, serialized by <see cref="LogGate"/>); its reads run from any thread.
+/// </remarks>
+public sealed class ColdTier : IDisposable
+{
+    private readonly Store _store;
+    private readonly List<Promoted> _promoted = [];
+    private ColdReadSet? _prefetched;
+    private bool _ssdFull;
+
+    internal ColdTier(Store store, ValueLog log)
+    {
+        _store = store;
+        Log = log;
+        Options = store.Options.Tier;
+        Demoter = new Demoter(store, this);
+        Compactor = new Compactor(store, this);
+    }
+
+    /// <summary>The log of records (cold values now; the write log with issue 4).</summary>
+    internal ValueLog Log { get; }
+
+    /// <summary>Serializes appends and commits between the demoter and the compactor.</summary>
+    internal SemaphoreSlim LogGate { get; } = new(1, 1);
+
+    internal TierOptions Options { get; }
+
+    /// <summary>Moves hot values to the log when DRAM is over budget.</summary>
+    public Demoter Demoter { get; }
+
+    /// <summary>Copies live records forward and frees the log's head.</summary>
+    public Compactor Compactor { get; }
+
+    /// <summary>Bytes of one log segment: the step in which compaction frees space.</summary>
+    internal long SegmentBytes => 1L << Options.Log.SegmentSizeBits;
+
+    /// <summary>Bytes of the log on SSD (tier_ssd_log_bytes).</summary>
+    public long LogBytes => Log.SizeBytes;
+
+    /// <summary>True when the log reached ssd-max-size or the disk refused a write: demotion stops.</summary>
+    public bool SsdFull
+    {
+        get => _ssdFull || Options.SsdMaxSize > 0 && Log.SizeBytes >= Options.SsdMaxSize;
+        internal set => _ssdFull = value;
+    }
+
+    /// <summary>Starts the background demoter and compactor.</summary>
+    public void Start()
+    {
+        Demoter.Start();
+        Compactor.Start();
+    }
+
+    // ---- cold reads ----
+
+    /// <summary>
+    /// Starts async reads of the records a lookup of <paramref name="key"/> in <paramref name="db"/> may need (its
+    /// hash's cold candidates) that <paramref name="set"/> does not hold yet. Call with the lock held, before running
+    /// a command. Returns true if a read was started: release the lock, await <see cref="ColdReadSet.WhenDone"/>,
+    /// and run the command again.
+    /// </summary>
+    public bool Prefetch(Database db, ReadOnlySpan<byte> key, ColdReadSet set)
+    {
+        KeyIndex index = db.Index;
+        if (index.ColdCount == 0) return false;
+        Span<int> candidates = stackalloc int[4];
+        int n = index.ColdCandidates(KeyIndex.Hash(key), candidates);
+        if (n > candidates.Length) return false;   // a pathological chain: leave it to the synchronous path
+        bool started = false;
+        for (int k = 0; k < n; k++)
+        {
+            ref Entry e = ref index.EntryAt(candidates[k]);
+            if (set.Holds(e.Location)) continue;
+            set.Start(this, e.Location, e.Stored);
+            started = true;
+        }
+        return started;
+    }
+
+    /// <summary>Hands the records of <paramref name="set"/> to the command about to run (under the lock).</summary>
+    public void BeginCommand(ColdReadSet? set) => _prefetched = set;
+
+    /// <summary>
+    /// After each command (under the lock): decides for each key read from the log during the command whether it
+    /// stays hot, and forgets the prefetched records.
+    /// </summary>
+    public void EndCommand()
+    {
+        if (_promoted.Count > 0) DecideAdmissions();
+        if (_prefetched is { } set)
+        {
+            set.Clear();
+            _prefetched = null;
+        }
+    }
+
+    /// <summary>
+    /// Makes cold entry <paramref name="i"/> hot if its record holds <paramref name="key"/>; false (entry unchanged)
+    /// when the record is another key's with the same hash.
+    /// </summary>
+    internal bool Load(Database db, int i, ReadOnlySpan<byte> key)
+    {
+        ref Entry e = ref db.Index.EntryAt(i);
+        long address = e.Location;
+        byte[] record = _prefetched?.Take(address) ?? ReadSync(address, e.Stored);
+        LogRecord.RecordView view = Parse(record, address);
+        if (!view.Key.SequenceEqual(key)) return false;
+        object value = DecodeValue(view.Value, e.Kind, address);
+        db.Promote(i, view.Key.ToArray(), value);
+        _promoted.Add(new Promoted(db, i, db.Index.HotOf(i).Key!, address));
+        return true;
+    }
+
+    /// <summary>The key of cold entry <paramref name="i"/>, read from its record (synchronously; the entry stays cold).</summary>
+    internal byte[] ReadKey(Database db, int i)
+    {
+        ref Entry e = ref db.Index.EntryAt(i);
+        byte[] record = _prefetched?.Take(e.Location) ?? ReadSync(e.Location, e.Stored);
+        return Parse(record, e.Location).Key.ToArray();
+    }
+
+    private byte[] ReadSync(long address, int length)
+    {
+        byte[] record = Log.Read(address, length);
+        _store.TierStats.SyncReads++;
+        CountRead(record.Length);
+        return record;
+    }
+
+    internal void CountRead(int bytes)
+    {
+        Interlocked.Increment(ref _store.TierStats.SsdReadItems);
+        Interlocked.Add(ref _store.TierStats.SsdReadBytes, bytes);
+    }
+
+    private static LogRecord.RecordView Parse(byte[] record, long address)
+    {
+        if (!LogRecord.TryRead(record, out LogRecord.RecordView view) || view.Type != RecordType.Put)
+            throw new ColdReadException(address, ColdReadFailure.Corrupt, $"the log record at address {address} is damaged");
+        return view;
+    }
+
+    /// <summary>Decodes a record's value (ValueCodec around ValueFormat) into a string or a typed object.</summary>
+    internal static object DecodeValue(ReadOnlySpan<byte> stored, ValueKind expected, long address)
+    {
+        int length = ValueCodec.DecodedLength(stored);
+        if (length < 0) throw new ColdReadException(address, ColdReadFailure.Corrupt, $"the value at address {address} is damaged");
+        byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            if (!ValueCodec.TryDecode(stored, rented, out int written)
+                || !ValueFormat.TryDecode(rented.AsSpan(0, written), out ValueKind kind, out object? value)
+                || kind != expected || value is null)
+                throw new ColdReadException(address, ColdReadFailure.Corrupt, $"the value at address {address} is damaged");
+            if (value is ValueObject obj) obj.AccountedBytes = obj.SizeBytes;
+            return value;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    // ---- admission ----
+
+    private void DecideAdmissions()
+    {
+        long max = _store.Options.MaxMemory;
+        int coldestHotLfu = -1;
+        foreach (Promoted p in _promoted)
+        {
+            KeyIndex index = p.Db.Index;
+            if (!EvictionPool.IsSameHotKey(index, p.Slot, p.Key)) continue;   // deleted or renamed meanwhile
+            if (index.HotOf(p.Slot).Record != p.Address
+                || !Options.Admission || max <= 0
+                || _store.UsedMemory <= max / 100 * Options.DemoteStartPercent)
+            {
+                _store.TierStats.Promotions++;   // written (DRAM holds its only copy), or there is room
+                continue;
+            }
+            if (coldestHotLfu < 0) coldestHotLfu = _store.Evictor.ColdestHotLfu(p.Db);
+            ref Entry e = ref index.EntryAt(p.Slot);
+            if (e.Lfu > coldestHotLfu)
+            {
+                _store.TierStats.Promotions++;
+                Demoter.Kick();
+                continue;
+            }
+            p.Db.Demote(p.Slot, p.Address, e.Stored, e.Logical);
+            _store.TierStats.RejectedPromotions++;
+        }
+        _promoted.Clear();
+    }
+
+    public void Dispose()
+    {
+        Compactor.Dispose();
+        Demoter.Dispose();
+        Log.Dispose();
+        LogGate.Dispose();
+    }
+
+    private readonly record struct Promoted(Database Db, int Slot, byte[] Key, long Address);
+}
+
+/// <summary>The records one connection's command needs, read asynchronously before the command runs again.</summary>
+/// <remarks>
+/// Shared state rule: <see cref="Start"/>, <see cref="Holds"/>, <see cref="Take"/> and <see cref="Clear"/> run under the
+/// store lock; read completions (any thread) add under this object's own monitor.
+/// </remarks>
+public sealed class ColdReadSet
+{
+    private readonly List<(long Address, byte[]? Record)> _records = [];
+    private int _inFlight;
+    private TaskCompletionSource? _done;
+
+    /// <summary>True when a read of <paramref name="address"/> is done or under way.</summary>
+    internal bool Holds(long address)
+    {
+        lock (this)
+            foreach ((long a, _) in _records)
+                if (a == address) return true;
+        return false;
+    }
+
+    /// <summary>The record read from <paramref name="address"/>, or null (not read, or the read failed).</summary>
+    internal byte[]? Take(long address)
+    {
+        lock (this)
+            foreach ((long a, byte[]? r) in _records)
+                if (a == address) return r;
+        return null;
+    }
+
+    internal void Start(ColdTier tier, long address, int length)
+    {
+        lock (this)
+        {
+            _records.Add((address, null));
+            if (_inFlight++ == 0) _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _ = ReadAsync(tier, address, length);
+    }
+
+    private async Task ReadAsync(ColdTier tier, long address, int length)
+    {
+        byte[]? record = null;
+        try
+        {
+            record = await tier.Log.ReadAsync(address, length).ConfigureAwait(false);
+            tier.CountRead(record.Length);
+        }
+        catch (Exception)
+        {
+            // Compaction moved the record and freed its segment, or the device failed: the re-run finds the entry's
+            // new address and reads again, or reads synchronously and reports the error to the client.
+        }
+        TaskCompletionSource? done = null;
+        lock (this)
+        {
+            for (int k = 0; k < _records.Count; k++)
+                if (_records[k].Address == address && _records[k].Record is null) { _records[k] = (address, record); break; }
+            if (--_inFlight == 0) done = _done;
+        }
+        done?.TrySetResult();
+    }
+
+    /// <summary>Completes when every read started so far has finished.</summary>
+    public Task WhenDone()
+    {
+        lock (this) return _inFlight == 0 ? Task.CompletedTask : _done!.Task;
+    }
+
+    /// <summary>Forgets the records (after the command ran). Reads still in flight finish into the next round.</summary>
+    internal void Clear()
+    {
+        lock (this)
+        {
+            if (_inFlight == 0) _records.Clear();
+            else _records.RemoveAll(static r => r.Record is not null);
+        }
+    }
+}

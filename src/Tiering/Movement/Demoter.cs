@@ -1,0 +1,252 @@
+// Demotion: keeping hot bytes within maxmemory by moving the coldest values to the SSD log.
+//
+// Why in the background, between watermarks. A write that finds DRAM full must not wait for an SSD write. The
+// demoter starts when hot bytes pass tier-demote-start (95% of maxmemory) and brings them down to tier-demote-target
+// (90%), so there is normally room for writes; only when clients write faster than the SSD takes data and hot
+// bytes pass maxmemory + tier-hard-limit do writes wait for a round (back-pressure: the budget is a promise).
+//
+// One round:
+//
+//   lock   pick victims with the eviction pool (lowest LFU, or LRU for the *-lru policies)
+//          clean victim (its record in the log is its value) -> cold at once, no I/O
+//          dirty victim -> serialize (ValueFormat) + LZ4 (ValueCodec) + append a PUT record; Record = -1 (in flight)
+//   unlock await the log commit (durable and readable)
+//   lock   each in-flight victim still holding the same key with Record == -1 -> cold at the new address;
+//          one written meanwhile (Record reset to 0 by the write) stays hot: its new record is garbage for compaction
+//
+// So no write is lost to a race: the only state change made after the unlocked wait is conditional on the entry
+// being exactly as it was serialized.
+
+using System.Buffers;
+using Tiered.Compression;
+using Tiered.Tiering.Cold;
+using Tiered.Tiering.Hot;
+using Tiered.Tiering.Values;
+
+namespace Tiered.Tiering.Movement;
+
+/// <summary>Moves hot values to the SSD log when hot bytes exceed their budget (see the file's header).</summary>
+/// <remarks>
+/// Shared state rule: rounds run on the demoter's own task, one at a time; they touch the index only under
+/// <see cref="Store.Lock"/>. <see cref="Kick"/> and <see cref="WhenRoundDone"/> may be called from any thread.
+/// </remarks>
+public sealed class Demoter : IDisposable
+{
+    private const int VictimsPerPick = 32;
+
+    private readonly Store _store;
+    private readonly ColdTier _tier;
+    private readonly SemaphoreSlim _kick = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly VictimRef[] _victims = new VictimRef[VictimsPerPick];
+    private readonly List<InFlight> _batch = [];
+    private TaskCompletionSource _round = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _loop;
+
+    internal Demoter(Store store, ColdTier tier)
+    {
+        _store = store;
+        _tier = tier;
+    }
+
+    /// <summary>Starts the background loop.</summary>
+    public void Start() => _loop ??= Task.Run(LoopAsync);
+
+    /// <summary>Asks for a round soon (cheap; any thread).</summary>
+    public void Kick()
+    {
+        if (_kick.CurrentCount == 0)
+        {
+            try { _kick.Release(); } catch (SemaphoreFullException) { } catch (ObjectDisposedException) { }
+        }
+    }
+
+    /// <summary>Completes when the next demotion round ends (writers over the hard limit wait on it).</summary>
+    public Task WhenRoundDone()
+    {
+        Task t = Volatile.Read(ref _round).Task;
+        Kick();
+        return t;
+    }
+
+    /// <summary>True when hot bytes are over the level at which demotion starts (and the SSD has room).</summary>
+    internal bool Needed(int percent)
+    {
+        long max = _store.Options.MaxMemory;
+        return max > 0 && !_tier.SsdFull && _store.UsedMemory > max / 100 * percent;
+    }
+
+    private async Task LoopAsync()
+    {
+        CancellationToken ct = _stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _kick.WaitAsync(100, ct).ConfigureAwait(false);
+                while (!ct.IsCancellationRequested && await RoundAsync(ct).ConfigureAwait(false)) { }
+            }
+            catch (OperationCanceledException) { break; }
+            catch (IOException)
+            {
+                _tier.SsdFull = true;   // the disk refused a write: stop demoting; maxmemory-policy takes over
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _round, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>One round; true when it made progress and hot bytes are still above the target.</summary>
+    internal async Task<bool> RoundAsync(CancellationToken ct = default)
+    {
+        await _tier.LogGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            int demotedNow;
+            lock (_store.Lock)
+            {
+                _store.Clock.Refresh();
+                if (!Needed(_tier.Options.DemoteTargetPercent)) return false;
+                demotedNow = Pick();
+            }
+            if (_batch.Count > 0)
+            {
+                await _tier.Log.CommitAsync(ct).ConfigureAwait(false);
+                lock (_store.Lock) Install();
+            }
+            return demotedNow + _batch.Count > 0;
+        }
+        finally
+        {
+            _batch.Clear();
+            _tier.LogGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: picks victims until enough bytes are freed or the batch is full; clean victims go cold at
+    /// once, dirty ones are appended to the log. Returns the number made cold at once.
+    /// </summary>
+    private int Pick()
+    {
+        long max = _store.Options.MaxMemory;
+        long toFree = _store.UsedMemory - max / 100 * _tier.Options.DemoteTargetPercent;
+        long freed = 0, appended = 0;
+        int now = 0;
+        EvictionPolicy policy = DemotionPolicy(_store.Evictor.Policy);
+        for (int rounds = 0; freed < toFree && appended < _tier.Options.DemoteBatchBytes && rounds < 64; rounds++)
+        {
+            int n = _store.Evictor.SelectVictims(policy, _victims);
+            if (n == 0) break;
+            for (int k = 0; k < n; k++)
+            {
+                VictimRef v = _victims[k];
+                if (!v.IsCurrent) continue;
+                Database db = v.Database;
+                ref HotItem h = ref db.Index.HotOf(v.Slot);
+                if (h.Record < 0) continue;   // already in this batch
+                long bytes = MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
+                if (h.Record > 0)
+                {
+                    ref Entry e = ref db.Index.EntryAt(v.Slot);
+                    db.Demote(v.Slot, h.Record, e.Stored, e.Logical);
+                    _store.TierStats.Demotions++;
+                    now++;
+                }
+                else if (!Append(db, v.Slot, ref h, out int stored)) continue;
+                else appended += stored;
+                freed += bytes;
+            }
+        }
+        Array.Clear(_victims);
+        return now;
+    }
+
+    /// <summary>Serializes a dirty hot entry into a PUT record; false when it cannot be demoted (too large).</summary>
+    private bool Append(Database db, int slot, ref HotItem h, out int stored)
+    {
+        stored = 0;
+        ref Entry e = ref db.Index.EntryAt(slot);
+        byte[] payload = ValueFormat.Encode(e.Kind, h.Value!);
+        if (payload.Length > MaxValue(h.Key!.Length)) return false;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ValueCodec.MaxEncodedLength(payload.Length));
+        try
+        {
+            int n = ValueCodec.Encode(payload, buffer);
+            if (n > MaxValue(h.Key!.Length)) return false;
+            long address = _tier.Log.Append(RecordType.Put, 0, db.Id, e.ExpireAt, h.Key, buffer.AsSpan(0, n), out stored);
+            h.Record = -1;
+            _batch.Add(new InFlight(db, slot, h.Key!, address, stored, payload.Length));
+            _store.TierStats.SsdWriteItems++;
+            _store.TierStats.SsdWriteBytes += stored;
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Largest encoded value a record with a key of <paramref name="keyLength"/> bytes may carry (one log page).</summary>
+    private int MaxValue(int keyLength) => _tier.Log.MaxRecordSize - LogRecord.Overhead - keyLength;
+
+    /// <summary>Under the lock, after the commit: entries still exactly as serialized go cold.</summary>
+    private void Install()
+    {
+        foreach (InFlight f in _batch)
+        {
+            if (!EvictionPool.IsSameHotKey(f.Db.Index, f.Slot, f.Key)) continue;
+            ref HotItem h = ref f.Db.Index.HotOf(f.Slot);
+            if (h.Record != -1) continue;   // written since it was serialized: stays hot, dirty
+            f.Db.Demote(f.Slot, f.Address, f.Stored, f.Logical);
+            _store.TierStats.Demotions++;
+        }
+    }
+
+    /// <summary>
+    /// Frees DRAM at once (under the lock) by making clean hot victims cold, which needs no I/O. Used when a write
+    /// finds hot bytes over the hard limit. Returns the bytes freed.
+    /// </summary>
+    internal long DemoteCleanNow(long wanted)
+    {
+        long freed = 0;
+        EvictionPolicy policy = DemotionPolicy(_store.Evictor.Policy);
+        for (int rounds = 0; freed < wanted && rounds < 8; rounds++)
+        {
+            int n = _store.Evictor.SelectVictims(policy, _victims);
+            if (n == 0) break;
+            for (int k = 0; k < n; k++)
+            {
+                VictimRef v = _victims[k];
+                if (!v.IsCurrent) continue;
+                ref HotItem h = ref v.Database.Index.HotOf(v.Slot);
+                if (h.Record <= 0) continue;
+                freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
+                ref Entry e = ref v.Database.Index.EntryAt(v.Slot);
+                v.Database.Demote(v.Slot, h.Record, e.Stored, e.Logical);
+                _store.TierStats.Demotions++;
+            }
+        }
+        Array.Clear(_victims);
+        return freed;
+    }
+
+    /// <summary>
+    /// Which keys demotion picks: by LRU under the *-lru policies, else by LFU. Demotion considers every key (a
+    /// volatile-* policy limits what may be deleted, not what may move to SSD).
+    /// </summary>
+    private static EvictionPolicy DemotionPolicy(EvictionPolicy configured)
+        => configured is EvictionPolicy.AllKeysLru or EvictionPolicy.VolatileLru ? EvictionPolicy.AllKeysLru : EvictionPolicy.AllKeysLfu;
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try { _loop?.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _stop.Dispose();
+        _kick.Dispose();
+    }
+
+    private readonly record struct InFlight(Database Db, int Slot, byte[] Key, long Address, int Stored, int Logical);
+}

@@ -90,6 +90,16 @@ public sealed class ClientSession
     /// <summary>Where a blocking command stands; see <see cref="Blocking"/>.</summary>
     internal BlockState BlockState { get; set; }
 
+    /// <summary>
+    /// Set by the dispatcher when the command must wait (its cold keys are being read from SSD, or DRAM is waiting
+    /// for demotion): the connection leaves the command unconsumed, awaits this task outside the store lock, clears
+    /// it and runs the command again. Only the connection's own loop reads and clears it.
+    /// </summary>
+    internal Task? PendingIo { get; set; }
+
+    /// <summary>The cold records read for this connection's pending command (see Tiered.Tiering.Cold.ColdTier).</summary>
+    internal Tiered.Tiering.Cold.ColdReadSet? ColdReads { get; set; }
+
     /// <summary>The wait registered by the last <see cref="Commands.CommandContext.BlockOn"/>, or null.</summary>
     internal BlockedWait? Block { get; set; }
 

@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Tiered.Server.Commands;
 using Tiered.Tiering;
+using Tiered.Tiering.Cold;
+using Tiered.Tiering.Metrics;
 
 namespace Tiered.Server;
 
@@ -53,7 +55,7 @@ public static class InfoBuilder
                 case "cpu": Cpu(sb); break;
                 case "commandstats": CommandStats(sb, server); break;
                 case "cluster": sb.Append("# Cluster\r\n"); Line(sb, "cluster_enabled", 0); break;
-                case "tiering": sb.Append("# Tiering\r\n"); Line(sb, "tiering_enabled", 0); break;
+                case "tiering": Tiering(sb, server.Store); break;
                 case "keyspace": Keyspace(sb, server.Store); break;
             }
         }
@@ -304,6 +306,42 @@ public static class InfoBuilder
           .Append(",rejected_calls=").Append(d.RejectedCalls)
           .Append(",failed_calls=").Append(d.FailedCalls)
           .Append("\r\n");
+    }
+
+    /// <summary>The # Tiering section: per-tier keys, bytes, hits, movement and SSD traffic (see TierStats).</summary>
+    private static void Tiering(StringBuilder sb, Store store)
+    {
+        TierStats t = store.TierStats;
+        ColdTier? cold = store.Cold;
+        long hot = store.HotKeys();
+        sb.Append("# Tiering\r\n");
+        Line(sb, "tiering_enabled", cold is null ? 0 : 1);
+        Line(sb, "tier_hot_keys", hot);
+        Line(sb, "tier_cold_keys", store.TotalKeys() - hot);
+        Line(sb, "tier_hot_bytes", store.UsedMemory);
+        Line(sb, "tier_index_bytes", store.IndexBytes());
+        Line(sb, "tier_cold_logical_bytes", t.ColdLogicalBytes);
+        Line(sb, "tier_cold_stored_bytes", t.ColdStoredBytes);
+        Line(sb, "tier_compression_ratio", F2(t.CompressionRatio));
+        Line(sb, "tier_hot_hits", t.HotHits);
+        Line(sb, "tier_cold_hits", t.ColdHits);
+        Line(sb, "tier_misses", t.Misses);
+        Line(sb, "tier_hot_hit_ratio", t.HotHitRatio.ToString("F4", CultureInfo.InvariantCulture));
+        Line(sb, "tier_promotions", t.Promotions);
+        Line(sb, "tier_rejected_promotions", t.RejectedPromotions);
+        Line(sb, "tier_demotions", t.Demotions);
+        Line(sb, "tier_demotion_stalls", t.DemotionStalls);
+        Line(sb, "tier_ssd_read_items", Interlocked.Read(ref t.SsdReadItems));
+        Line(sb, "tier_ssd_read_bytes", Interlocked.Read(ref t.SsdReadBytes));
+        Line(sb, "tier_sync_reads", t.SyncReads);
+        Line(sb, "tier_ssd_write_items", t.SsdWriteItems);
+        Line(sb, "tier_ssd_write_bytes", t.SsdWriteBytes);
+        Line(sb, "tier_ssd_log_bytes", cold?.LogBytes ?? 0);
+        Line(sb, "tier_ssd_live_bytes", t.LiveRecordBytes);
+        Line(sb, "tier_ssd_full", cold is { SsdFull: true } ? 1 : 0);
+        Line(sb, "tier_compactions", t.Compactions);
+        Line(sb, "tier_compacted_records", t.CompactedRecords);
+        Line(sb, "tier_compacted_bytes", t.CompactedBytes);
     }
 
     private static void Keyspace(StringBuilder sb, Store store)

@@ -80,6 +80,7 @@ public sealed class TieredServer : IAsyncDisposable
     /// <summary>Binds the listeners and starts accepting clients.</summary>
     public void Start()
     {
+        Store.Cold?.Start();
         foreach (string addr in Options.Bind)
         {
             IPAddress ip = addr switch
@@ -171,6 +172,7 @@ public sealed class TieredServer : IAsyncDisposable
         foreach (Socket l in _listeners) l.Dispose();
         Clients.KillAll();
         if (_cron != null) await _cron.ConfigureAwait(false);
+        Store.Dispose();
     }
 
     /// <summary>Seconds since start.</summary>

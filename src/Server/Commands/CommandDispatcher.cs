@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Tiered.Tiering;
+using Tiered.Tiering.Cold;
 
 namespace Tiered.Server.Commands;
 
@@ -13,19 +14,23 @@ public sealed class CommandDispatcher
     private readonly TieredServer _server;
     private readonly CommandTable _table;
 
+    private static readonly byte[] s_exec = "exec"u8.ToArray();
+    private readonly CommandDef? _exec;
+
     public CommandDispatcher(TieredServer server, CommandTable table)
     {
         _server = server;
         _table = table;
+        _exec = table.Find(s_exec);
     }
 
     public void Execute(CommandContext c)
     {
         if (c.Client.Intercept && Intercepted(c)) return;   // MULTI queueing, RESP2 subscribed mode: see below
-        _server.Stats.CommandsProcessed++;
         CommandDef? cmd = _table.Find(c.Args[0]);
         if (cmd is null)
         {
+            _server.Stats.CommandsProcessed++;
             _server.Stats.RejectedCalls++;
             c.Writer.Error(UnknownCommandText(c));
             return;
@@ -34,22 +39,22 @@ public sealed class CommandDispatcher
         ClientSession client = c.Client;
         if (!client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0)
         {
+            _server.Stats.CommandsProcessed++;
             cmd.RejectedCalls++;
             c.Writer.Error("NOAUTH Authentication required."u8);
             return;
         }
         if (!cmd.ArityOk(c.Count))
         {
+            _server.Stats.CommandsProcessed++;
             cmd.RejectedCalls++;
             c.WrongArity();
             return;
         }
-        if (_server.Engine.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && c.Store.EnsureMemory() == Status.OutOfMemory)
-        {
-            cmd.RejectedCalls++;
-            c.Writer.Error("OOM command not allowed when used memory > 'maxmemory'."u8);
-            return;
-        }
+        ColdTier? cold = client.InExec ? null : c.Store.Cold;
+        if (cold != null && ColdKeysPending(c, cold)) return;   // runs again once its cold keys are read
+        _server.Stats.CommandsProcessed++;
+        if (_server.Engine.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && !MemoryOk(c, cold)) return;
         if (_server.Loading && (cmd.Flags & CommandFlags.Loading) == 0)
         {
             cmd.RejectedCalls++;
@@ -58,7 +63,18 @@ public sealed class CommandDispatcher
         }
         long errorsBefore = c.Writer.ErrorCount;
         long t0 = Stopwatch.GetTimestamp();
-        cmd.Handler(c);
+        try
+        {
+            cmd.Handler(c);
+        }
+        catch (ColdReadException ex)
+        {
+            c.Writer.Error("ERR " + ex.Message);
+        }
+        finally
+        {
+            cold?.EndCommand();
+        }
         long dt = Stopwatch.GetTimestamp() - t0;
         cmd.Calls++;
         cmd.Ticks += dt;
@@ -67,6 +83,67 @@ public sealed class CommandDispatcher
         _server.SlowLog.Observe(c, dt);
         _server.Latency.ObserveCommand(cmd, dt, c.Store.Clock.NowMs);
         if ((cmd.Flags & CommandFlags.Write) != 0 && _server.KeyInterest != 0) AfterWrite(c, errorsBefore);
+    }
+
+    /// <summary>
+    /// The maxmemory check of a denyoom command: true to run it. Refused with -OOM when memory cannot be freed; with an
+    /// SSD tier over its hard limit, deferred (false, and the connection waits for a demotion round, then re-runs it).
+    /// </summary>
+    private bool MemoryOk(CommandContext c, ColdTier? cold)
+    {
+        Status st = c.Store.EnsureMemory();
+        if (st == Status.Ok) return true;
+        if (st == Status.Busy)
+        {
+            if (c.Client.InExec) return true;   // a transaction runs whole; the next command outside waits instead
+            _server.Stats.CommandsProcessed--;
+            c.Client.PendingIo = (cold ?? c.Store.Cold)!.Demoter.WhenRoundDone();
+            return false;
+        }
+        c.Command!.RejectedCalls++;
+        c.Writer.Error("OOM command not allowed when used memory > 'maxmemory'."u8);
+        return false;
+    }
+
+    /// <summary>
+    /// Starts async reads of the cold records the command's keys (or, for EXEC, the queued commands' keys) may need.
+    /// True when reads were started: the command is not run now; the connection awaits <see cref="ClientSession.PendingIo"/>
+    /// and runs it again, and then its keys are served from the records read (see ColdTier).
+    /// </summary>
+    private bool ColdKeysPending(CommandContext c, ColdTier cold)
+    {
+        ClientSession client = c.Client;
+        ColdReadSet set = client.ColdReads ??= new ColdReadSet();
+        Database db = c.Db;
+        bool started = false;
+        if (c.Command == _exec && client.Multi is { } multi)
+        {
+            foreach (QueuedCommand q in multi.Queue)
+            {
+                q.LoadInto(c.Args);
+                if (_table.Find(c.Args[0]) is { } queued) started |= PrefetchKeys(c, queued, db, cold, set);
+            }
+            c.Args.Reset(s_exec);
+            c.Args.Add(0, s_exec.Length);
+        }
+        else started = PrefetchKeys(c, c.Command!, db, cold, set);
+        if (started)
+        {
+            client.PendingIo = set.WhenDone();
+            return true;
+        }
+        cold.BeginCommand(set);
+        return false;
+    }
+
+    private static bool PrefetchKeys(CommandContext c, CommandDef cmd, Database db, ColdTier cold, ColdReadSet set)
+    {
+        if (cmd.FirstKey <= 0) return false;
+        int last = cmd.LastKey < 0 ? c.Count + cmd.LastKey : Math.Min(cmd.LastKey, c.Count - 1);
+        int step = Math.Max(cmd.Step, 1);
+        bool started = false;
+        for (int k = cmd.FirstKey; k <= last; k += step) started |= cold.Prefetch(db, c[k], set);
+        return started;
     }
 
     // ---- Connection-level features (Transactions.cs, PubSub.cs, Blocking.cs) ----

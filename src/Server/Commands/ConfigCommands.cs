@@ -95,6 +95,7 @@ public static class ConfigCommands
     {
         c.Server.Stats.Reset();
         c.Store.Stats.Reset();
+        c.Store.TierStats.Reset();
         c.Server.Metrics.Reset();
         foreach (CommandDef d in c.Server.Commands.All) d.ResetStats();
         c.Writer.Ok();

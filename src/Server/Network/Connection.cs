@@ -162,7 +162,16 @@ public sealed class Connection
                         Session.RemoteAddress, buffer.Length);
                     return;
                 }
-                if (Session.BlockState == BlockState.Blocked)
+                if (Session.PendingIo is { } io)
+                {
+                    // Cold keys are being read (or DRAM waits for demotion): examined nothing, so the command's
+                    // bytes come back at once, and run it again when the wait is over. The lock is not held here.
+                    inReader.AdvanceTo(buffer.Start);
+                    Session.PendingIo = null;
+                    await io.ConfigureAwait(false);
+                    resume = true;
+                }
+                else if (Session.BlockState == BlockState.Blocked)
                 {
                     // Examined: nothing, so the next TryRead hands the blocked command's bytes back at once.
                     inReader.AdvanceTo(buffer.Start);
@@ -246,6 +255,7 @@ public sealed class Connection
                     if (st == ParseStatus.Empty) continue;
                     if (!locked) { store.Lock.Enter(); locked = true; store.BeginBatch(); }
                     _dispatcher.Execute(_ctx);
+                    if (Session.PendingIo != null) return buffer.GetPosition(consumedTotal + pos - used);   // run again after the wait
                     if (Session.BlockState != BlockState.None)
                     {
                         // Blocked: leave the command unconsumed, to be run again. Otherwise it was a re-run: done.
@@ -305,6 +315,7 @@ public sealed class Connection
                 case ParseStatus.Complete:
                     if (!locked) { _server.Store.Lock.Enter(); locked = true; _server.Store.BeginBatch(); }
                     _dispatcher.Execute(_ctx);
+                    if (Session.PendingIo != null) { used = 0; return false; }
                     if (Session.BlockState != BlockState.None)
                     {
                         if (Session.BlockState == BlockState.Blocked) { used = 0; return false; }

@@ -113,6 +113,7 @@ public sealed class Demoter : IDisposable
             }
             if (_batch.Count > 0)
             {
+                AppendBatch();
                 await _tier.Log.CommitAsync(ct).ConfigureAwait(false);
                 lock (_store.Lock) Install();
             }
@@ -126,17 +127,22 @@ public sealed class Demoter : IDisposable
     }
 
     /// <summary>
-    /// Under the lock: picks victims until enough bytes are freed or the batch is full; clean victims go cold at
-    /// once, dirty ones are appended to the log. Returns the number made cold at once.
+    /// Under the lock: picks victims until enough bytes are freed or the batch is full. Clean victims go cold at once;
+    /// dirty ones are marked in flight (Record = -1) and queued for <see cref="AppendBatch"/>. Objects are serialized
+    /// here, under the lock (a writer could change them while they are walked); strings are encoded outside it.
+    /// Returns the number made cold at once.
     /// </summary>
     private int Pick()
     {
         long max = _store.Options.MaxMemory;
-        long toFree = _store.UsedMemory - max / 100 * _tier.Options.DemoteTargetPercent;
-        long freed = 0, appended = 0;
+        // At least a batch's worth per round (or an eighth of the budget): a commit costs about the same for 100 KB as
+        // for 4 MB, so small rounds would make demotion slower than the writers it must keep up with.
+        long toFree = Math.Max(_store.UsedMemory - max / 100 * _tier.Options.DemoteTargetPercent,
+            Math.Min(_tier.Options.DemoteBatchBytes, max / 8));
+        long freed = 0;
         int now = 0;
         EvictionPolicy policy = DemotionPolicy(_store.Evictor.Policy);
-        for (int rounds = 0; freed < toFree && appended < _tier.Options.DemoteBatchBytes && rounds < 64; rounds++)
+        for (int rounds = 0; freed < toFree && rounds < 256; rounds++)
         {
             int n = _store.Evictor.SelectVictims(policy, _victims);
             if (n == 0) break;
@@ -147,41 +153,51 @@ public sealed class Demoter : IDisposable
                 Database db = v.Database;
                 ref HotItem h = ref db.Index.HotOf(v.Slot);
                 if (h.Record < 0) continue;   // already in this batch
-                long bytes = MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
+                ref Entry e = ref db.Index.EntryAt(v.Slot);
+                freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
                 if (h.Record > 0)
                 {
-                    ref Entry e = ref db.Index.EntryAt(v.Slot);
                     db.Demote(v.Slot, h.Record, e.Stored, e.Logical);
                     _store.TierStats.Demotions++;
                     now++;
+                    continue;
                 }
-                else if (!Append(db, v.Slot, ref h, out int stored)) continue;
-                else appended += stored;
-                freed += bytes;
+                byte[]? payload = e.Kind == ValueKind.String ? null : ValueFormat.Encode(e.Kind, h.Value!);
+                h.Record = -1;
+                _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, payload ?? h.Value!, e.ExpireAt, db.Id));
             }
         }
         Array.Clear(_victims);
         return now;
     }
 
-    /// <summary>Serializes a dirty hot entry into a PUT record; false when it cannot be demoted (too large).</summary>
-    private bool Append(Database db, int slot, ref HotItem h, out int stored)
+    /// <summary>
+    /// Outside the store lock (the log gate held): encodes and appends the batch's records. A string may be changed
+    /// in place meanwhile by a writer; such an entry's Record is no longer -1, so its (possibly torn) record is never
+    /// installed.
+    /// </summary>
+    private void AppendBatch()
     {
-        stored = 0;
-        ref Entry e = ref db.Index.EntryAt(slot);
-        byte[] payload = ValueFormat.Encode(e.Kind, h.Value!);
-        if (payload.Length > MaxValue(h.Key!.Length)) return false;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ValueCodec.MaxEncodedLength(payload.Length));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
-            int n = ValueCodec.Encode(payload, buffer);
-            if (n > MaxValue(h.Key!.Length)) return false;
-            long address = _tier.Log.Append(RecordType.Put, 0, db.Id, e.ExpireAt, h.Key, buffer.AsSpan(0, n), out stored);
-            h.Record = -1;
-            _batch.Add(new InFlight(db, slot, h.Key!, address, stored, payload.Length));
-            _store.TierStats.SsdWriteItems++;
-            _store.TierStats.SsdWriteBytes += stored;
-            return true;
+            for (int k = 0; k < _batch.Count; k++)
+            {
+                InFlight f = _batch[k];
+                byte[] payload = f.Kind == ValueKind.String ? ValueFormat.Encode(ValueKind.String, f.Value) : (byte[])f.Value;
+                int max = ValueCodec.MaxEncodedLength(payload.Length);
+                if (buffer.Length < max)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(max);
+                }
+                int n = ValueCodec.Encode(payload, buffer);
+                if (n > MaxValue(f.Key.Length)) continue;   // larger than a log page: stays hot (see TierOptions)
+                long address = _tier.Log.Append(RecordType.Put, 0, f.DbId, f.ExpireAt, f.Key, buffer.AsSpan(0, n), out int stored);
+                _batch[k] = f with { Address = address, Stored = stored, Logical = payload.Length };
+                Interlocked.Increment(ref _store.TierStats.SsdWriteItems);
+                Interlocked.Add(ref _store.TierStats.SsdWriteBytes, stored);
+            }
         }
         finally
         {
@@ -192,14 +208,19 @@ public sealed class Demoter : IDisposable
     /// <summary>Largest encoded value a record with a key of <paramref name="keyLength"/> bytes may carry (one log page).</summary>
     private int MaxValue(int keyLength) => _tier.Log.MaxRecordSize - LogRecord.Overhead - keyLength;
 
-    /// <summary>Under the lock, after the commit: entries still exactly as serialized go cold.</summary>
+    /// <summary>Under the lock, after the commit: entries still exactly as serialized go cold; the others stay hot.</summary>
     private void Install()
     {
         foreach (InFlight f in _batch)
         {
             if (!EvictionPool.IsSameHotKey(f.Db.Index, f.Slot, f.Key)) continue;
             ref HotItem h = ref f.Db.Index.HotOf(f.Slot);
-            if (h.Record != -1) continue;   // written since it was serialized: stays hot, dirty
+            if (h.Record != -1) continue;   // written since it was picked: stays hot, dirty
+            if (f.Address == 0)
+            {
+                h.Record = 0;   // too large to demote: stays hot
+                continue;
+            }
             f.Db.Demote(f.Slot, f.Address, f.Stored, f.Logical);
             _store.TierStats.Demotions++;
         }
@@ -248,5 +269,11 @@ public sealed class Demoter : IDisposable
         _kick.Dispose();
     }
 
-    private readonly record struct InFlight(Database Db, int Slot, byte[] Key, long Address, int Stored, int Logical);
+    /// <summary>A dirty victim on its way to the log: what was picked under the lock, then where its record went.</summary>
+    private readonly record struct InFlight(Database Db, int Slot, byte[] Key, ValueKind Kind, object Value, long ExpireAt, int DbId)
+    {
+        public long Address { get; init; }
+        public int Stored { get; init; }
+        public int Logical { get; init; }
+    }
 }

@@ -1,0 +1,73 @@
+using System.Text;
+using Tiered.Tiering.Hot;
+
+namespace Tiered.Tiering.Tests.Tiering;
+
+public class TieredStoreTests
+{
+    /// <summary>A 1 KB value, half random bytes and half a repeated pattern (so LZ4 has honest work), unique per key.</summary>
+    internal static byte[] Value(int i, int size = 1024)
+    {
+        var v = new byte[size];
+        new Random(i).NextBytes(v.AsSpan(0, size / 2));
+        for (int k = size / 2; k < size; k++) v[k] = (byte)('a' + (k + i) % 7);
+        return v;
+    }
+
+    [Fact]
+    public void DatasetTenTimesTheBudgetReadsBackExactly()
+    {
+        using var t = new TieredStore(maxMemory: 1 << 20);
+        const int n = 10_000;   // ~10 MB logical against a 1 MB budget
+        for (int i = 0; i < n; i++) t.Set("key:" + i, Value(i));
+        t.Demote();
+        (long hot, long cold) = t.Keys();
+        Assert.Equal(n, hot + cold);
+        Assert.True(cold > n * 8 / 10, $"expected most keys cold, got hot {hot} cold {cold}");
+        Assert.True(t.Store.UsedMemory <= (1 << 20) * 105 / 100, $"hot bytes {t.Store.UsedMemory} over budget");
+        for (int i = 0; i < n; i++) Assert.Equal(Value(i), t.Get("key:" + i));
+        Assert.True(t.Store.TierStats.ColdHits > 0);
+        Assert.True(t.Store.TierStats.CompressionRatio > 1.3, $"compression ratio {t.Store.TierStats.CompressionRatio}");
+    }
+
+    [Fact]
+    public void OverwriteDeleteAndTtlOfColdKeysBehaveAsForHotKeys()
+    {
+        using var t = new TieredStore(maxMemory: 256 << 10);
+        for (int i = 0; i < 2000; i++) t.Set("k" + i, Value(i));
+        t.Demote();
+        Assert.True(t.Keys().Cold > 1000);
+        t.Set("k1", "new"u8.ToArray());
+        Assert.Equal("new"u8.ToArray(), t.Get("k1"));
+        Assert.True(t.Write(db => KeyOps.Delete(db, "k2"u8)));
+        Assert.Null(t.Get("k2"));
+        t.Write(db => KeyOps.Expire(db, "k3"u8, db.Store.Clock.NowMs + 100_000, ExpireCondition.None));
+        t.Demote();
+        Assert.True(t.Read(db => KeyOps.Ttl(db, "k3"u8, TtlForm.Milliseconds)) > 0);
+        t.Store.Clock.OffsetMs += 200_000;
+        Assert.Null(t.Get("k3"));
+        Assert.Equal(1998, t.Read(db => db.Count));
+        Assert.Equal(Value(4), t.Get("k4"));
+    }
+
+    [Fact]
+    public void ColdKeysOfEveryTypeComeBackWhole()
+    {
+        using var t = new TieredStore(maxMemory: 64 << 10);
+        t.Write(db => HashOps.Set(db, "h"u8, new Pairs("f1", "v1", "f2", "v2"), out _));
+        t.Write(db => ListOps.Push(db, "l"u8, new ListElementArray(["a"u8.ToArray(), "b"u8.ToArray(), "c"u8.ToArray()]), left: false, onlyIfExists: false, out _));
+        for (int i = 0; i < 500; i++) t.Set("filler" + i, Value(i));
+        t.Demote();
+        Assert.True(t.Read(db => db.Index.IsCold(db.Index.Find("h"u8, KeyIndex.Hash("h"u8)))), "the hash should be cold");
+        Assert.Equal(Status.WrongType, t.Read(db => StringOps.Get(db, "h"u8, out _)));
+        Assert.Equal("v2"u8.ToArray(), t.Read(db => HashOps.Get(db, "h"u8, "f2"u8, out ReadOnlySpan<byte> v) == Status.Ok ? v.ToArray() : null));
+        Assert.Equal(3, t.Read(db => ListOps.Length(db, "l"u8, out long n) == Status.Ok ? n : -1));
+    }
+
+    private readonly struct Pairs(params string[] items) : IKeyValuePairs
+    {
+        public int PairCount => items.Length / 2;
+        public ReadOnlySpan<byte> Key(int i) => Encoding.UTF8.GetBytes(items[2 * i]);
+        public ReadOnlySpan<byte> Value(int i) => Encoding.UTF8.GetBytes(items[2 * i + 1]);
+    }
+}

@@ -129,7 +129,7 @@ internal static class KeyEvents
         }
     }
 
-    private static void Touch(TieredServer s, int db, ReadOnlySpan<byte> key)
+    internal static void Touch(TieredServer s, int db, ReadOnlySpan<byte> key)
     {
         if (s.Watches.Count != 0) s.Watches.Touch(db, key);
         if (s.Blocking.Count != 0) s.Blocking.Wake(db, key);

@@ -50,6 +50,11 @@ internal sealed class BlockedWait(ClientSession client, int db, byte[][] keys, l
     public readonly TaskCompletionSource Signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool Registered;
+
+    /// <summary>
+    /// What the command resolved at its first run and must keep on re-runs (XREAD BLOCK's "$" IDs); null for most.
+    /// </summary>
+    public object? Resume;
 }
 
 /// <summary>(db, key) -> blocked commands. Shared state rule: under the store lock.</summary>

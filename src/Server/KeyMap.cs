@@ -82,9 +82,10 @@ internal sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqu
 /// <summary>
 /// What happens to watchers and blocked clients after a write command succeeded (called by the dispatcher only
 /// when <see cref="TieredServer.KeyInterest"/> is non-zero, so a server nobody watches or blocks on pays one compare).
-/// The keys come from the command's key positions (first, last, step; a negative last counts from the end).
-/// FLUSHDB, FLUSHALL and SWAPDB have no key positions and touch whole databases; MOVE also touches
-/// the key in the destination database.
+/// The keys come from <see cref="CommandDef.GetKeyPositions(CommandContext, Span{int})"/>, so commands whose keys
+/// follow a numkeys argument or a keyword (LMPOP, ZUNIONSTORE, BZMPOP, XREADGROUP...) count too.
+/// FLUSHDB, FLUSHALL and SWAPDB have no keys and touch whole databases; MOVE also touches the key in the destination
+/// database.
 /// </summary>
 internal static class KeyEvents
 {
@@ -93,11 +94,19 @@ internal static class KeyEvents
         TieredServer s = c.Server;
         CommandDef cmd = c.Command;
         int db = c.Client.DbIndex;
-        if (cmd.FirstKey > 0)
+        Span<int> positions = stackalloc int[16];
+        int n = cmd.GetKeyPositions(c, positions);
+        if (n > 0)
         {
-            int last = cmd.LastKey < 0 ? c.Count + cmd.LastKey : Math.Min(cmd.LastKey, c.Count - 1);
-            int step = Math.Max(1, cmd.Step);
-            for (int i = cmd.FirstKey; i <= last; i += step) Touch(s, db, c[i]);
+            int[]? rented = null;
+            if (n > positions.Length)
+            {
+                rented = System.Buffers.ArrayPool<int>.Shared.Rent(n);
+                positions = rented;
+                n = cmd.GetKeyPositions(c, positions);
+            }
+            for (int i = 0; i < n; i++) Touch(s, db, c[positions[i]]);
+            if (rented != null) System.Buffers.ArrayPool<int>.Shared.Return(rented);
             if (cmd.Name == "move" && c.Count == 3 && c.TryLong(2, out long to) && to >= 0 && to < s.Store.Databases.Length)
                 Touch(s, (int)to, c[1]);
             return;
@@ -120,7 +129,7 @@ internal static class KeyEvents
         }
     }
 
-    private static void Touch(TieredServer s, int db, ReadOnlySpan<byte> key)
+    internal static void Touch(TieredServer s, int db, ReadOnlySpan<byte> key)
     {
         if (s.Watches.Count != 0) s.Watches.Touch(db, key);
         if (s.Blocking.Count != 0) s.Blocking.Wake(db, key);

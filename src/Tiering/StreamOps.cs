@@ -10,6 +10,12 @@ public readonly record struct StreamTrim(StreamTrimKind Kind, bool Approx, long 
 
 public enum StreamTrimKind : byte { None, MaxLen, MinId }
 
+/// <summary>
+/// XCLAIM's options: minimum idle time, delivery time to set (-1: now; from IDLE or TIME), delivery count to set
+/// (-1: increment unless JustId; from RETRYCOUNT), FORCE, JUSTID and LASTID (0-0: none).
+/// </summary>
+public readonly record struct StreamClaim(long MinIdleMs, long DeliveryTimeMs, long RetryCount, bool Force, bool JustId, StreamId LastId);
+
 /// <summary>The ID argument of XADD: "*", "ms-*" or an explicit "ms-seq".</summary>
 public readonly record struct StreamIdSpec(bool Auto, bool SeqAuto, StreamId Id)
 {
@@ -179,10 +185,12 @@ public static class StreamOps
         n = (int)Math.Min(stream.Length - from, count);
         if (n > 0)
         {
-            if (!noAck)
-                for (int i = 0; i < n; i++) g.Deliver(stream.At(from + i).Id, c, now);
-            g.LastDeliveredId = stream.At(from + n - 1).Id;
-            if (g.EntriesRead >= 0) g.EntriesRead += n;
+            for (int i = 0; i < n; i++)
+            {
+                StreamId id = stream.At(from + i).Id;
+                if (!noAck) g.Deliver(id, c, now);
+                stream.AdvanceGroup(g, id);
+            }
         }
         db.Updated(key, stream);
         return Status.Ok;
@@ -213,6 +221,159 @@ public static class StreamOps
         if (s != Status.Ok) return s;
         foreach (StreamId id in ids)
             if (g!.Ack(id)) acked++;
+        db.Updated(key, stream!);
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// XPENDING's extended form: appends the PEL rows with start ≤ ID ≤ end (at most <paramref name="count"/>, idle
+    /// at least <paramref name="minIdleMs"/>, of <paramref name="consumer"/> when given: none if that consumer does
+    /// not exist). Ok, NotFound (no key or no group) or WrongType. Reads only: no consumer is created or refreshed.
+    /// </summary>
+    public static Status Pending(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, StreamId start, StreamId end,
+        long count, long minIdleMs, bool byConsumer, ReadOnlySpan<byte> consumer, List<PendingEntry> into)
+    {
+        Status s = ReadGroup(db, key, group, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        StreamConsumer? c = null;
+        if (byConsumer)
+        {
+            int i = g!.FindConsumer(consumer);
+            if (i < 0) return Status.Ok;
+            c = g.ConsumerList[i];
+        }
+        g!.PendingRange(start, end, count, minIdleMs, db.Store.Clock.NowMs, c, into);
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// XCLAIM: hands the pending <paramref name="ids"/> idle for at least <see cref="StreamClaim.MinIdleMs"/> to
+    /// <paramref name="consumer"/> (created on the first claim) and appends them to <paramref name="claimed"/>. An ID
+    /// whose entry was deleted from the stream leaves the PEL and is not claimed; with FORCE an ID that exists in the
+    /// stream but not in the PEL is added to it. LASTID moves the group's last-delivered ID forward.
+    /// Ok, NotFound (no key or no group) or WrongType.
+    /// </summary>
+    public static Status Claim(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer,
+        ReadOnlySpan<StreamId> ids, in StreamClaim options, List<StreamId> claimed, out StreamValue? stream)
+    {
+        Status s = OpenGroup(db, key, group, out stream, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        long now = db.Store.Clock.NowMs;
+        if (options.LastId > g!.LastDeliveredId) g.LastDeliveredId = options.LastId;
+        long time = options.DeliveryTimeMs;
+        if (time < 0 || time > now) time = now;   // absent (-1) or bogus: now, as Redis
+        StreamConsumer? to = null;
+        foreach (StreamId id in ids)
+        {
+            PendingEntry? e = g.FindPending(id);
+            if (!stream!.Contains(id))
+            {
+                if (e != null) g.RemovePending(e);
+                continue;
+            }
+            bool forced = false;
+            if (e is null)
+            {
+                if (!options.Force) continue;
+                to ??= Refresh(g, consumer, now);
+                g.Deliver(id, to, now);
+                e = g.FindPending(id)!;
+                forced = true;
+            }
+            if (!forced && options.MinIdleMs > 0 && now - e.DeliveryTimeMs < options.MinIdleMs) continue;
+            to ??= Refresh(g, consumer, now);
+            g.Claim(e, to, time, options.RetryCount, options.JustId);
+            claimed.Add(id);
+        }
+        db.Updated(key, stream!);
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// XAUTOCLAIM: walks the PEL from <paramref name="start"/>, claiming for <paramref name="consumer"/> the entries
+    /// idle for at least <paramref name="minIdleMs"/>, until <paramref name="count"/> entries were claimed or found
+    /// deleted (those leave the PEL and go to <paramref name="deleted"/>) or count × 10 rows were examined.
+    /// <paramref name="next"/> is the PEL row after the last one examined (0-0 at the end): the cursor for the next
+    /// call. Ok, NotFound (no key or no group) or WrongType.
+    /// </summary>
+    public static Status AutoClaim(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer,
+        long minIdleMs, StreamId start, long count, bool justId, List<StreamId> claimed, List<StreamId> deleted,
+        out StreamId next, out StreamValue? stream)
+    {
+        next = StreamId.Min;
+        Status s = OpenGroup(db, key, group, out stream, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        long now = db.Store.Clock.NowMs;
+        long attempts = count * 10;
+        // Rows are removed or changed while walking: take the rows to examine (plus the cursor) first.
+        List<PendingEntry> rows = t_rows ??= [];
+        rows.Clear();
+        g!.PendingRange(start, StreamId.Max, attempts + 1, 0, now, null, rows);
+        StreamConsumer? to = null;
+        int k = 0;
+        for (; k < rows.Count && attempts > 0 && count > 0; k++, attempts--)
+        {
+            PendingEntry e = rows[k];
+            if (!stream!.Contains(e.Id))
+            {
+                g.RemovePending(e);
+                deleted.Add(e.Id);
+                count--;
+                continue;
+            }
+            if (minIdleMs > 0 && now - e.DeliveryTimeMs < minIdleMs) continue;
+            to ??= Refresh(g, consumer, now);
+            g.Claim(e, to, now, -1, justId);
+            claimed.Add(e.Id);
+            count--;
+        }
+        if (k < rows.Count) next = rows[k].Id;
+        rows.Clear();
+        db.Updated(key, stream!);
+        return Status.Ok;
+    }
+
+    [ThreadStatic] private static List<PendingEntry>? t_rows;
+
+    /// <summary>The consumer, created if new, with its seen time set to now (Redis's lookup-or-create on a claim).</summary>
+    private static StreamConsumer Refresh(StreamGroup g, ReadOnlySpan<byte> consumer, long now)
+    {
+        StreamConsumer c = g.GetOrCreateConsumer(consumer, now);
+        c.SeenTimeMs = now;
+        return c;
+    }
+
+    /// <summary>XGROUP SETID: Ok, NotFound (no key or no group) or WrongType. <paramref name="toLast"/>: "$".</summary>
+    public static Status SetGroupId(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, bool toLast, StreamId id, long entriesRead)
+    {
+        Status s = OpenGroup(db, key, group, out StreamValue? stream, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        g!.SetPosition(toLast ? stream!.LastId : id, entriesRead);
+        db.Updated(key, stream!);
+        return Status.Ok;
+    }
+
+    /// <summary>XGROUP CREATECONSUMER: Ok with <paramref name="created"/>, NotFound (no key or no group) or WrongType.</summary>
+    public static Status CreateConsumer(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer, out bool created)
+    {
+        created = false;
+        Status s = OpenGroup(db, key, group, out StreamValue? stream, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        created = g!.TryCreateConsumer(consumer, db.Store.Clock.NowMs);
+        db.Updated(key, stream!);
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// XGROUP DELCONSUMER: removes the consumer and its pending entries. <paramref name="pending"/>: how many it had
+    /// (0 if it did not exist). Ok, NotFound (no key or no group) or WrongType.
+    /// </summary>
+    public static Status DeleteConsumer(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer, out long pending)
+    {
+        pending = 0;
+        Status s = OpenGroup(db, key, group, out StreamValue? stream, out StreamGroup? g);
+        if (s != Status.Ok) return s;
+        pending = Math.Max(0, g!.RemoveConsumer(consumer));
         db.Updated(key, stream!);
         return Status.Ok;
     }

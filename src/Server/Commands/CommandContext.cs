@@ -134,7 +134,13 @@ public sealed class CommandContext
     /// and must return right after. The command is run again from the same bytes when one of the keys is written,
     /// or with <see cref="TimedOut"/> set at the deadline; a re-run that blocks again keeps the first deadline.
     /// </summary>
-    public void BlockOn(int firstKeyArg, int lastKeyArg, long timeoutMs)
+    public void BlockOn(int firstKeyArg, int lastKeyArg, long timeoutMs) => BlockOn(firstKeyArg, lastKeyArg, timeoutMs, null);
+
+    /// <summary>
+    /// <see cref="BlockOn(int, int, long)"/> keeping <paramref name="resume"/>, which re-runs of this command read back
+    /// from <see cref="BlockResume"/> (state resolved once, at the first run, such as XREAD's "$").
+    /// </summary>
+    public void BlockOn(int firstKeyArg, int lastKeyArg, long timeoutMs, object? resume)
     {
         if (TimedOut) throw new InvalidOperationException("a command must not block when TimedOut is set");
         ClientSession s = Client;
@@ -142,10 +148,25 @@ public sealed class CommandContext
             : timeoutMs <= 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         var keys = new byte[lastKeyArg - firstKeyArg + 1][];
         for (int i = firstKeyArg; i <= lastKeyArg; i++) keys[i - firstKeyArg] = Args[i].ToArray();
-        var wait = new BlockedWait(s, s.DbIndex, keys, deadline);
+        var wait = new BlockedWait(s, s.DbIndex, keys, deadline) { Resume = resume };
         s.Block = wait;
         s.BlockState = BlockState.Blocked;
         Server.Blocking.Add(wait);
+    }
+
+    /// <summary>True while the command runs again after blocking (woken by a write, or at its deadline).</summary>
+    public bool IsBlockRerun => (Client.BlockState is BlockState.Woken or BlockState.TimedOut) && Client.Block != null;
+
+    /// <summary>The state given to <see cref="BlockOn(int, int, long, object?)"/> when this run is a re-run, else null.</summary>
+    public object? BlockResume => IsBlockRerun ? Client.Block!.Resume : null;
+
+    /// <summary>
+    /// For a handler whose write the dispatcher does not see (a subcommand of a container without the Write flag, as
+    /// XGROUP): marks the watchers of <paramref name="key"/> dirty and wakes the commands blocked on it.
+    /// </summary>
+    public void KeyModified(ReadOnlySpan<byte> key)
+    {
+        if (Server.KeyInterest != 0) KeyEvents.Touch(Server, Client.DbIndex, key);
     }
 
     /// <summary>

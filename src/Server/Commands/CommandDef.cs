@@ -61,6 +61,7 @@ public sealed class CommandDef
         Since = since;
         Complexity = complexity;
         Handler = handler;
+        Keys = KeyFinders.For(name);
     }
 
     public string Name { get; }
@@ -77,6 +78,32 @@ public sealed class CommandDef
 
     /// <summary>Subcommands (CLIENT ID, CONFIG GET...) for COMMAND INFO/DOCS; dispatch happens in the handler.</summary>
     public CommandDef[] Subcommands { get; init; } = [];
+
+    /// <summary>
+    /// Finds the keys of commands whose keys the (first, last, step) triple cannot describe (LMPOP, ZUNIONSTORE,
+    /// XREAD...: Redis's "movablekeys"); null for the others. Set from <see cref="KeyFinders"/> by name unless given.
+    /// </summary>
+    public KeyFinder? Keys { get; init; }
+
+    /// <summary>True if this command (or, for a container, some subcommand) has key arguments.</summary>
+    public bool HasKeys => FirstKey > 0 || Keys != null;
+
+    /// <summary>
+    /// The argument indexes (0 = the command name) of every key of this invocation, written into
+    /// <paramref name="positions"/>; returns the number of keys, which may exceed the span's length ("too many":
+    /// only the first ones were written). Uses the key finder, else the subcommand named by argument 1 for a
+    /// container (OBJECT FREQ k, XGROUP CREATE k ...), else first/last/step. Never allocates. Invalid arguments give 0.
+    /// </summary>
+    public int GetKeyPositions(CommandArgs args, Span<int> positions)
+    {
+        if (Keys != null) return Keys(args, positions);
+        if (Subcommands.Length > 0)
+            return args.Count > 1 && Commands.Subcommands.Find(this, args[1]) is { } sub ? sub.GetKeyPositions(args, positions) : 0;
+        return KeyFinders.Range(args, FirstKey, LastKey, Step, positions);
+    }
+
+    /// <summary><see cref="GetKeyPositions(CommandArgs, Span{int})"/> for the command a context is running.</summary>
+    public int GetKeyPositions(CommandContext c, Span<int> positions) => GetKeyPositions(new CommandArgs(c.Args), positions);
 
     /// <summary>The container command, for a subcommand.</summary>
     public string? Parent { get; init; }

@@ -23,8 +23,10 @@ public static class CommandInfoWriter
         w.Bulk(d.FullName);
         w.Integer(d.Arity);
         var flags = FlagNames.Where(f => (d.Flags & f.Flag) != 0).ToList();
-        w.Set(flags.Count);
+        bool movable = d.Keys != null;
+        w.Set(flags.Count + (movable ? 1 : 0));
         foreach (var f in flags) w.Simple(f.Name);
+        if (movable) w.Simple("movablekeys"u8);
         w.Integer(d.FirstKey);
         w.Integer(d.LastKey);
         w.Integer(d.Step);

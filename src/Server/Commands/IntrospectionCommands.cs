@@ -133,19 +133,27 @@ public static class IntrospectionCommands
         foreach (string n in names) c.Writer.Bulk(n);
     }
 
-    /// <summary>COMMAND GETKEYS command arg...: the keys at the command's first/last/step positions.</summary>
+    /// <summary>
+    /// COMMAND GETKEYS command arg...: the keys of that invocation, found as everywhere else
+    /// (<see cref="CommandDef.GetKeyPositions(CommandArgs, Span{int})"/>); a container's subcommand is looked up as
+    /// Redis 7 does. Redis's checks in Redis's order: unknown command or subcommand, no key arguments at all, arity,
+    /// then arguments that yield no key (a bad numkeys, no STREAMS...).
+    /// </summary>
     private static void GetKeys(CommandContext c)
     {
         CommandDef? d = c.Server.Commands.Find(c[2]);
-        if (d is null) { c.Writer.Error("ERR Invalid command specified"u8); return; }
         int argc = c.Count - 2;
+        if (d != null && argc > 1 && d.Subcommands.Length > 0) d = Subcommands.Find(d, c[3]);
+        if (d is null) { c.Writer.Error("ERR Invalid command specified"u8); return; }
+        if (!d.HasKeys) { c.Writer.Error("ERR The command has no key arguments"u8); return; }
         if (!d.ArityOk(argc)) { c.Writer.Error("ERR Invalid number of arguments specified for command"u8); return; }
-        if (d.FirstKey <= 0) { c.Writer.Error("ERR The command has no key arguments"u8); return; }
-        int last = d.LastKey < 0 ? argc + d.LastKey : Math.Min(d.LastKey, argc - 1);
-        var keys = new List<int>();
-        for (int k = d.FirstKey; k <= last; k += Math.Max(1, d.Step)) keys.Add(k);
-        c.Writer.Array(keys.Count);
-        foreach (int k in keys) c.Writer.Bulk(c[2 + k]);
+        var args = new CommandArgs(c.Args, 2);
+        int n = d.GetKeyPositions(args, []);
+        if (n == 0) { c.Writer.Error("ERR Invalid arguments specified for command"u8); return; }
+        int[] positions = new int[n];
+        d.GetKeyPositions(args, positions);
+        c.Writer.Array(n);
+        foreach (int k in positions) c.Writer.Bulk(c[2 + k]);
     }
 
     private static void CommandHelp(CommandContext c) => Subcommands.Help(c, "COMMAND",

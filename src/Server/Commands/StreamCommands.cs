@@ -5,18 +5,23 @@ using Tiered.Tiering.Values;
 namespace Tiered.Server.Commands;
 
 /// <summary>
-/// Stream commands: XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD XINFO STREAM. Each handler parses its arguments in
-/// Redis's order (so the first error reported is Redis's), makes one <see cref="StreamOps"/> call and writes the
-/// reply; readers walk the <see cref="StreamValue"/> under the lock, as HGETALL does. The consumer-group commands are
-/// in <see cref="StreamGroupCommands"/> (registered from here). XREAD BLOCK is not implemented yet.
+/// Stream commands: XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD. Each handler parses its arguments in Redis's order
+/// (so the first error reported is Redis's), makes one <see cref="StreamOps"/> call and writes the reply; readers walk
+/// the <see cref="StreamValue"/> under the lock, as HGETALL does. The consumer-group commands are in
+/// <see cref="StreamGroupCommands"/> and <see cref="StreamClaimCommands"/>, XINFO in <see cref="StreamInfoCommands"/>
+/// (all registered from here).
 ///
 /// An entry is replied as <c>[id, [field, value, ...]]</c>; XREAD replies an array of <c>[key, entries]</c> in RESP2
 /// and a map key → entries in RESP3, or a null array when no stream has new entries.
+///
+/// XREAD BLOCK uses the generic mechanism of Blocking.cs: when no stream has new entries the command parks on its
+/// keys and is run again from its bytes after a write to one of them. "$" means "the last ID when I was called", so
+/// it is resolved at the first run and handed to the re-runs through <see cref="CommandContext.BlockOn(int, int, long, object?)"/>;
+/// re-resolving it would skip the very entry that woke the client.
 /// </summary>
 public static class StreamCommands
 {
     private const string Group = "stream";
-    private const string Parent = "xinfo";
 
     internal static readonly byte[] InvalidId = "ERR Invalid stream ID specified as stream command argument"u8.ToArray();
 
@@ -35,16 +40,10 @@ public static class StreamCommands
         t.Add(new("xrevrange", -4, ro, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", range, c => XRange(c, rev: true)));
         t.Add(new("xdel", -3, wFast, 1, 1, 1, Group, "Returns the number of messages after removing them from a stream.", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", XDel));
         t.Add(new("xtrim", -4, w, 1, 1, 1, Group, "Deletes messages from the beginning of a stream.", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", XTrim));
-        t.Add(new("xread", -4, ro, 0, 0, 0, Group, "Returns messages from multiple streams with IDs greater than the ones requested.", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", XRead));
-        t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for stream introspection commands.", "5.0.0", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                new("stream", -3, ro, 2, 2, 1, Group, "Returns information about a stream.", "5.0.0", "O(1)", XInfoStream) { Parent = Parent },
-                new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XInfoHelp) { Parent = Parent },
-            ],
-        });
+        t.Add(new("xread", -4, ro | CommandFlags.Blocking, 0, 0, 0, Group, "Returns messages from multiple streams with IDs greater than the ones requested.", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", XRead));
         StreamGroupCommands.Register(t);
+        StreamClaimCommands.Register(t);
+        StreamInfoCommands.Register(t);
     }
 
     // ---- XADD / XTRIM ----
@@ -229,17 +228,16 @@ public static class StreamCommands
 
     private static void XRead(CommandContext c)
     {
-        long count = 0;
+        long count = 0, blockMs = -1;
         int streamsArg = 0;
         for (int i = 1; i < c.Count; i++)
         {
             int more = c.Count - 1 - i;
             if (c.Is(i, "BLOCK"u8) && more > 0)
             {
-                c.Writer.Error("ERR XREAD BLOCK is not supported yet"u8);
-                return;
+                if (!BlockMilliseconds(c, ++i, out blockMs)) return;
             }
-            if (c.Is(i, "COUNT"u8) && more > 0)
+            else if (c.Is(i, "COUNT"u8) && more > 0)
             {
                 if (!c.Long(++i, out count)) return;
                 if (count < 0) count = 0;
@@ -261,13 +259,19 @@ public static class StreamCommands
         if (streamsArg == 0) { c.SyntaxError(); return; }
         int n = (c.Count - streamsArg) / 2;
         var streams = new StreamValue?[n];
-        var after = new StreamId[n];
+        // On a re-run after blocking, "$" keeps the meaning it had at the first run.
+        var after = c.BlockResume is StreamId[] resumed && resumed.Length == n ? resumed : new StreamId[n];
+        bool rerun = ReferenceEquals(after, c.BlockResume);
         for (int k = 0; k < n; k++)
         {
             Status s = StreamOps.Read(c.Db, c[streamsArg + k], out streams[k]);
             if (s == Status.WrongType) { c.Error(s); return; }
             ReadOnlySpan<byte> idArg = c[streamsArg + n + k];
-            if (idArg.Length == 1 && idArg[0] == '$') { after[k] = streams[k]?.LastId ?? StreamId.Min; continue; }
+            if (idArg.Length == 1 && idArg[0] == '$')
+            {
+                if (!rerun) after[k] = streams[k]?.LastId ?? StreamId.Min;
+                continue;
+            }
             if (idArg.Length == 1 && idArg[0] == '>')
             {
                 c.Writer.Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."u8);
@@ -278,7 +282,12 @@ public static class StreamCommands
         int withData = 0;
         for (int k = 0; k < n; k++)
             if (streams[k] is { } st && st.UpperBound(after[k]) < st.Length) withData++;
-        if (withData == 0) { c.Writer.NullArray(); return; }
+        if (withData == 0)
+        {
+            if (blockMs < 0 || c.TimedOut) c.Writer.NullArray();
+            else c.BlockOn(streamsArg, streamsArg + n - 1, blockMs, after);
+            return;
+        }
         RespWriter w = c.Writer;
         bool resp3 = w.Protocol == 3;
         if (resp3) w.Map(withData);
@@ -298,39 +307,20 @@ public static class StreamCommands
         }
     }
 
-    // ---- XINFO ----
-
-    private static void XInfoStream(CommandContext c)
+    /// <summary>
+    /// XREAD / XREADGROUP BLOCK milliseconds: an integer ≥ 0 (0: forever), replying Redis's errors otherwise.
+    /// </summary>
+    internal static bool BlockMilliseconds(CommandContext c, int arg, out long ms)
     {
-        if (c.Count > 3) { c.Writer.Error("ERR XINFO STREAM FULL is not supported yet"u8); return; }
-        Status s = StreamOps.Read(c.Db, c[2], out StreamValue? stream);
-        if (s != Status.Ok) { c.Error(s); return; }
-        RespWriter w = c.Writer;
-        long keys = (stream!.Length + StreamValue.NodeMaxEntries - 1) / StreamValue.NodeMaxEntries;
-        w.Map(10);
-        w.Bulk("length"u8); w.Integer(stream.Length);
-        w.Bulk("radix-tree-keys"u8); w.Integer(keys);
-        w.Bulk("radix-tree-nodes"u8); w.Integer(keys + 1);
-        w.Bulk("last-generated-id"u8); WriteId(w, stream.LastId);
-        w.Bulk("max-deleted-entry-id"u8); WriteId(w, stream.MaxDeletedId);
-        w.Bulk("entries-added"u8); w.Integer((long)stream.EntriesAdded);
-        w.Bulk("recorded-first-entry-id"u8); WriteId(w, stream.FirstId);
-        w.Bulk("groups"u8); w.Integer(stream.GroupCount);
-        w.Bulk("first-entry"u8);
-        if (stream.Length == 0) w.Null(); else WriteEntry(w, stream.At(0));
-        w.Bulk("last-entry"u8);
-        if (stream.Length == 0) w.Null(); else WriteEntry(w, stream.At((int)stream.Length - 1));
+        if (!c.TryLong(arg, out ms)) { c.Writer.Error("ERR timeout is not an integer or out of range"u8); return false; }
+        if (ms < 0) { c.Writer.Error("ERR timeout is negative"u8); return false; }
+        return true;
     }
-
-    private static void XInfoHelp(CommandContext c)
-        => Subcommands.Help(c, "XINFO",
-            "STREAM <key> [FULL [COUNT <count>]",
-            "    Show information about the stream.");
 
     // ---- ID parsing ----
 
     /// <summary>A range bound: "-", "+", "ms[-seq]" or the exclusive "(ms[-seq]". Replies on error.</summary>
-    private static bool ParseIntervalId(CommandContext c, int arg, ulong missingSeq, out StreamId id, out bool exclusive)
+    internal static bool ParseIntervalId(CommandContext c, int arg, ulong missingSeq, out StreamId id, out bool exclusive)
     {
         ReadOnlySpan<byte> s = c[arg];
         exclusive = s.Length > 1 && s[0] == '(';

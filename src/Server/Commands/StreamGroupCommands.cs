@@ -5,9 +5,18 @@ using Tiered.Tiering.Values;
 namespace Tiered.Server.Commands;
 
 /// <summary>
-/// Stream consumer-group commands: XGROUP CREATE/DESTROY, XREADGROUP (no BLOCK yet), XACK, XPENDING (summary form).
-/// Registered by <see cref="StreamCommands.Register"/>. As everywhere, arguments are checked in Redis's order, then
-/// one <see cref="StreamOps"/> call per key does the work.
+/// Stream consumer-group commands: XGROUP CREATE/DESTROY/SETID/CREATECONSUMER/DELCONSUMER, XREADGROUP (with BLOCK),
+/// XACK. Registered by <see cref="StreamCommands.Register"/>. As everywhere, arguments are checked in Redis's order,
+/// then one <see cref="StreamOps"/> call per key does the work. XPENDING, XCLAIM and XAUTOCLAIM are in
+/// <see cref="StreamClaimCommands"/>.
+///
+/// XGROUP is a container without the Write flag, so the dispatcher does not report its writes: its subcommands call
+/// <see cref="CommandContext.KeyModified"/> themselves (watchers of the key, and XREADGROUP clients blocked on it,
+/// which must learn that their group was destroyed).
+///
+/// XREADGROUP BLOCK (Blocking.cs): with only "&gt;" IDs and nothing new, the command parks on its keys. A re-run
+/// that finds the stream gone keeps waiting (Redis 7.0 does not unblock on DEL); one that finds the stream but not
+/// the group replies Redis's "-NOGROUP the consumer group this client was blocked on no longer exists".
 /// </summary>
 public static class StreamGroupCommands
 {
@@ -23,12 +32,14 @@ public static class StreamGroupCommands
             [
                 new("create", -5, w | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer group.", "5.0.0", "O(1)", XGroupCreate) { Parent = Parent },
                 new("destroy", 4, w, 2, 2, 1, Group, "Destroys a consumer group.", "5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).", XGroupDestroy) { Parent = Parent },
+                new("setid", -5, w, 2, 2, 1, Group, "Sets the last-delivered ID of a consumer group.", "5.0.0", "O(1)", XGroupSetId) { Parent = Parent },
+                new("createconsumer", 5, w | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer in a consumer group.", "6.2.0", "O(1)", XGroupCreateConsumer) { Parent = Parent },
+                new("delconsumer", 5, w, 2, 2, 1, Group, "Deletes a consumer from a consumer group.", "5.0.0", "O(1)", XGroupDelConsumer) { Parent = Parent },
                 new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XGroupHelp) { Parent = Parent },
             ],
         });
-        t.Add(new("xreadgroup", -7, w, 0, 0, 0, Group, "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", XReadGroup));
+        t.Add(new("xreadgroup", -7, w | CommandFlags.Blocking, 0, 0, 0, Group, "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", XReadGroup));
         t.Add(new("xack", -4, w | CommandFlags.Fast, 1, 1, 1, Group, "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "5.0.0", "O(1) for each message ID processed.", XAck));
-        t.Add(new("xpending", -3, CommandFlags.ReadOnly, 1, 1, 1, Group, "Returns the information and entries from a stream consumer group's pending entries list.", "5.0.0", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", XPending));
     }
 
     private static void XGroupCreate(CommandContext c)
@@ -52,7 +63,7 @@ public static class StreamGroupCommands
         if (probe == Status.NotFound && !mkStream) { RequiresKey(c); return; }
         if (!fromLast && !StreamCommands.ParseId(c[4], 0, strict: true, allowSeqAuto: false, out id, out _)) { c.Writer.Error(StreamCommands.InvalidId); return; }
         Status s = StreamOps.CreateGroup(c.Db, c[2], c[3], fromLast, id, mkStream, entriesRead);
-        if (s == Status.Ok) c.Writer.Ok();
+        if (s == Status.Ok) { c.Writer.Ok(); c.KeyModified(c[2]); }
         else if (s == Status.ConditionNotMet) c.Writer.Error("BUSYGROUP Consumer Group name already exists"u8);
         else if (s == Status.NotFound) RequiresKey(c);
         else c.Error(s);
@@ -61,9 +72,72 @@ public static class StreamGroupCommands
     private static void XGroupDestroy(CommandContext c)
     {
         Status s = StreamOps.DestroyGroup(c.Db, c[2], c[3], out bool destroyed);
-        if (s == Status.Ok) c.Writer.Integer(destroyed ? 1 : 0);
+        if (s == Status.Ok)
+        {
+            c.Writer.Integer(destroyed ? 1 : 0);
+            if (destroyed) c.KeyModified(c[2]);   // blocked XREADGROUP clients of that group must learn it is gone
+        }
         else if (s == Status.NotFound) RequiresKey(c);
         else c.Error(s);
+    }
+
+    /// <summary>
+    /// The checks XGROUP SETID/CREATECONSUMER/DELCONSUMER share, in Redis's order: WRONGTYPE, the key must exist, the
+    /// group must exist. Replies and returns false on failure.
+    /// </summary>
+    private static bool GroupExists(CommandContext c)
+    {
+        Status s = StreamOps.Read(c.Db, c[2], out StreamValue? stream);
+        if (s == Status.WrongType) { c.Error(s); return false; }
+        if (s == Status.NotFound) { RequiresKey(c); return false; }
+        if (stream!.FindGroup(c[3]) is null)
+        {
+            c.Writer.Error($"NOGROUP No such consumer group '{c.Str(3)}' for key name '{c.Str(2)}'");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Redis's addReplySubcommandSyntaxError for XGROUP.</summary>
+    private static void SubcommandSyntaxError(CommandContext c)
+        => c.Writer.Error($"ERR unknown subcommand or wrong number of arguments for '{CommandContext.Truncate(c.Str(1), 128)}'. Try XGROUP HELP.");
+
+    private static void XGroupSetId(CommandContext c)
+    {
+        if (c.Count != 5 && c.Count != 7) { SubcommandSyntaxError(c); return; }
+        if (!GroupExists(c)) return;
+        bool toLast = c[4].Length == 1 && c[4][0] == '$';
+        StreamId id = default;
+        if (!toLast && !StreamCommands.ParseId(c[4], 0, strict: false, allowSeqAuto: false, out id, out _)) { c.Writer.Error(StreamCommands.InvalidId); return; }
+        long entriesRead = -1;
+        if (c.Count == 7)
+        {
+            if (!c.Is(5, "ENTRIESREAD"u8)) { SubcommandSyntaxError(c); return; }
+            if (!c.Long(6, out entriesRead)) return;
+            if (entriesRead < 0 && entriesRead != -1) { c.Writer.Error("ERR value for ENTRIESREAD must be positive or -1"u8); return; }
+        }
+        Status s = StreamOps.SetGroupId(c.Db, c[2], c[3], toLast, id, entriesRead);
+        if (s != Status.Ok) { c.Error(s); return; }
+        c.Writer.Ok();
+        c.KeyModified(c[2]);
+    }
+
+    private static void XGroupCreateConsumer(CommandContext c)
+    {
+        if (!GroupExists(c)) return;
+        Status s = StreamOps.CreateConsumer(c.Db, c[2], c[3], c[4], out bool created);
+        if (s != Status.Ok) { c.Error(s); return; }
+        c.Writer.Integer(created ? 1 : 0);
+        if (created) c.KeyModified(c[2]);
+    }
+
+    private static void XGroupDelConsumer(CommandContext c)
+    {
+        if (!GroupExists(c)) return;
+        Status s = StreamOps.DeleteConsumer(c.Db, c[2], c[3], c[4], out long pending);
+        if (s != Status.Ok) { c.Error(s); return; }
+        c.Writer.Integer(pending);
+        c.KeyModified(c[2]);
     }
 
     private static void RequiresKey(CommandContext c)
@@ -77,21 +151,30 @@ public static class StreamGroupCommands
             "      Create the empty stream if it does not exist.",
             "    * ENTRIESREAD entries_read",
             "      Set the group's entries_read counter (internal use).",
+            "CREATECONSUMER <key> <groupname> <consumer>",
+            "    Create a new consumer in the specified group.",
+            "DELCONSUMER <key> <groupname> <consumer>",
+            "    Remove the specified consumer.",
             "DESTROY <key> <groupname>",
-            "    Remove the specified group.");
+            "    Remove the specified group.",
+            "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+            "    Set the current group ID and entries_read counter.");
 
     // ---- XREADGROUP ----
 
     private static void XReadGroup(CommandContext c)
     {
-        long count = 0;
+        long count = 0, blockMs = -1;
         int streamsArg = 0, groupArg = 0;
         bool noAck = false;
         for (int i = 1; i < c.Count; i++)
         {
             int more = c.Count - 1 - i;
-            if (c.Is(i, "BLOCK"u8) && more > 0) { c.Writer.Error("ERR XREADGROUP BLOCK is not supported yet"u8); return; }
-            if (c.Is(i, "COUNT"u8) && more > 0)
+            if (c.Is(i, "BLOCK"u8) && more > 0)
+            {
+                if (!StreamCommands.BlockMilliseconds(c, ++i, out blockMs)) return;
+            }
+            else if (c.Is(i, "COUNT"u8) && more > 0)
             {
                 if (!c.Long(++i, out count)) return;
                 if (count < 0) count = 0;
@@ -114,6 +197,7 @@ public static class StreamGroupCommands
         if (groupArg == 0) { c.Writer.Error("ERR Missing GROUP option for XREADGROUP"u8); return; }
         ReadOnlySpan<byte> group = c[groupArg], consumer = c[groupArg + 1];
         int n = (c.Count - streamsArg) / 2;
+        bool rerun = c.IsBlockRerun;
         var after = new StreamId[n];
         var fresh = new bool[n];
         for (int k = 0; k < n; k++)
@@ -122,8 +206,17 @@ public static class StreamGroupCommands
             if (s == Status.WrongType) { c.Error(s); return; }
             if (s == Status.NotFound)
             {
-                c.Writer.Error($"NOGROUP No such key '{c.Str(streamsArg + k)}' or consumer group '{c.Str(groupArg)}' in XREADGROUP with GROUP option");
-                return;
+                if (!rerun)
+                {
+                    c.Writer.Error($"NOGROUP No such key '{c.Str(streamsArg + k)}' or consumer group '{c.Str(groupArg)}' in XREADGROUP with GROUP option");
+                    return;
+                }
+                // Blocked, then the group went away: Redis 7.0's error. A deleted stream just keeps the client waiting.
+                if (StreamOps.Read(c.Db, c[streamsArg + k], out _) == Status.Ok)
+                {
+                    c.Writer.Error("NOGROUP the consumer group this client was blocked on no longer exists"u8);
+                    return;
+                }
             }
             ReadOnlySpan<byte> idArg = c[streamsArg + n + k];
             if (idArg.Length == 1 && idArg[0] == '$')
@@ -154,7 +247,12 @@ public static class StreamGroupCommands
                 replied++;
             }
         }
-        if (replied == 0) { c.Writer.NullArray(); return; }
+        if (replied == 0)
+        {
+            if (blockMs < 0 || c.TimedOut) c.Writer.NullArray();
+            else c.BlockOn(streamsArg, streamsArg + n - 1, blockMs);
+            return;
+        }
         RespWriter w = c.Writer;
         bool resp3 = w.Protocol == 3;
         if (resp3) w.Map(replied);
@@ -187,7 +285,7 @@ public static class StreamGroupCommands
         w.NullArray();
     }
 
-    // ---- XACK / XPENDING ----
+    // ---- XACK ----
 
     private static void XAck(CommandContext c)
     {
@@ -198,40 +296,5 @@ public static class StreamGroupCommands
         Status s = StreamOps.Ack(c.Db, c[1], c[2], ids, out long acked);
         if (s == Status.WrongType) c.Error(s);
         else c.Writer.Integer(acked);
-    }
-
-    private static void XPending(CommandContext c)
-    {
-        if (c.Count > 3) { c.Writer.Error("ERR XPENDING with a range is not supported yet"u8); return; }
-        Status s = StreamOps.ReadGroup(c.Db, c[1], c[2], out StreamGroup? g);
-        if (s == Status.WrongType) { c.Error(s); return; }
-        if (s == Status.NotFound)
-        {
-            c.Writer.Error($"NOGROUP No such key '{c.Str(1)}' or consumer group '{c.Str(2)}'");
-            return;
-        }
-        RespWriter w = c.Writer;
-        w.Array(4);
-        w.Integer(g!.PendingCount);
-        if (g.PendingCount == 0)
-        {
-            w.Null();
-            w.Null();
-            w.NullArray();
-            return;
-        }
-        StreamCommands.WriteId(w, g.MinPending!.Id);
-        StreamCommands.WriteId(w, g.MaxPending!.Id);
-        int withPending = 0;
-        foreach (StreamConsumer con in g.ConsumerList)
-            if (con.PendingCount > 0) withPending++;
-        w.Array(withPending);
-        foreach (StreamConsumer con in g.ConsumerList)
-        {
-            if (con.PendingCount == 0) continue;
-            w.Array(2);
-            w.Bulk(con.Name);
-            w.BulkInteger(con.PendingCount);
-        }
     }
 }

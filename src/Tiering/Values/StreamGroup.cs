@@ -134,6 +134,90 @@ public sealed class StreamGroup
         }
     }
 
+    /// <summary>The PEL row of <paramref name="id"/>, or null.</summary>
+    public PendingEntry? FindPending(StreamId id)
+        => Pel.TryGetValue(new PendingEntry(id), out PendingEntry? e) ? e : null;
+
+    /// <summary>
+    /// Appends the pending entries with <paramref name="start"/> ≤ ID ≤ <paramref name="end"/>, in ID order, at most
+    /// <paramref name="count"/>, idle for at least <paramref name="minIdleMs"/> (when &gt; 0) and owned by
+    /// <paramref name="consumer"/> (when not null; that filter walks the group PEL).
+    /// </summary>
+    public void PendingRange(StreamId start, StreamId end, long count, long minIdleMs, long nowMs, StreamConsumer? consumer,
+        List<PendingEntry> into)
+    {
+        if (start > end || count <= 0 || Pel.Count == 0) return;
+        long taken = 0;
+        foreach (PendingEntry e in Pel.GetViewBetween(new PendingEntry(start), new PendingEntry(end)))
+        {
+            if (taken >= count) break;
+            if (consumer != null && !ReferenceEquals(e.Consumer, consumer)) continue;
+            if (minIdleMs > 0 && nowMs - e.DeliveryTimeMs < minIdleMs) continue;
+            into.Add(e);
+            taken++;
+        }
+    }
+
+    /// <summary>
+    /// Hands a pending entry to <paramref name="consumer"/> (XCLAIM, XAUTOCLAIM): new delivery time, and the delivery
+    /// count set to <paramref name="retryCount"/> when ≥ 0, else incremented unless <paramref name="justId"/>.
+    /// </summary>
+    public void Claim(PendingEntry e, StreamConsumer consumer, long deliveryTimeMs, long retryCount, bool justId)
+    {
+        if (!ReferenceEquals(e.Consumer, consumer))
+        {
+            e.Consumer.PendingCount--;
+            consumer.PendingCount++;
+            e.Consumer = consumer;
+        }
+        e.DeliveryTimeMs = deliveryTimeMs;
+        if (retryCount >= 0) e.DeliveryCount = retryCount;
+        else if (!justId) e.DeliveryCount++;
+    }
+
+    /// <summary>Drops a PEL row (its entry was deleted from the stream).</summary>
+    public void RemovePending(PendingEntry e)
+    {
+        if (!Pel.Remove(e)) return;
+        e.Consumer.PendingCount--;
+        SizeBytes -= PendingBytes;
+    }
+
+    /// <summary>XGROUP DELCONSUMER: removes the consumer and its PEL rows; returns how many it had, or -1 if absent.</summary>
+    public long RemoveConsumer(ReadOnlySpan<byte> name)
+    {
+        int i = FindConsumer(name);
+        if (i < 0) return -1;
+        StreamConsumer c = Consumers[i];
+        long pending = c.PendingCount;
+        if (pending > 0)
+        {
+            int removed = Pel.RemoveWhere(e => ReferenceEquals(e.Consumer, c));
+            SizeBytes -= (long)removed * PendingBytes;
+        }
+        Consumers.RemoveAt(i);
+        SizeBytes -= ConsumerBytes + MemoryOf.ArrayOverhead + c.Name.Length;
+        return pending;
+    }
+
+    /// <summary>XGROUP CREATECONSUMER: false if the consumer exists already.</summary>
+    public bool TryCreateConsumer(ReadOnlySpan<byte> name, long nowMs)
+    {
+        if (FindConsumer(name) >= 0) return false;
+        GetOrCreateConsumer(name, nowMs);
+        return true;
+    }
+
+    /// <summary>XGROUP SETID: a new position and entries-read counter.</summary>
+    public void SetPosition(StreamId lastDelivered, long entriesRead)
+    {
+        LastDeliveredId = lastDelivered;
+        EntriesRead = entriesRead;
+    }
+
+    /// <summary>The PEL in ID order (XINFO STREAM FULL).</summary>
+    public IReadOnlyCollection<PendingEntry> PendingEntries => Pel;
+
     internal StreamGroup DeepCopy()
     {
         var g = new StreamGroup((byte[])Name.Clone(), LastDeliveredId, EntriesRead);

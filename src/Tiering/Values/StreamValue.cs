@@ -231,6 +231,61 @@ public sealed class StreamValue : ValueObject
         return ~lo;
     }
 
+    /// <summary>True if an entry with this ID is in the stream.</summary>
+    public bool Contains(StreamId id)
+    {
+        int i = LowerBound(id);
+        return i < _count && _items[_head + i].Id == id;
+    }
+
+    // ---- Consumer-group lag (Redis 7's entries-read bookkeeping) ----
+    //
+    // A group's entries-read counts the entries it has been delivered, in the stream's "entries ever added"
+    // numbering, so lag = entries-added - entries-read. The counter is exact only while no XDEL hole lies after the
+    // group's position; otherwise it is re-estimated from what the stream knows (its first and last entries).
+
+    /// <summary>True if an XDEL may have left a hole at or after <paramref name="start"/> (Redis's streamRangeHasTombstones).</summary>
+    public bool HasTombstonesFrom(StreamId start)
+        => _count != 0 && MaxDeletedId != StreamId.Min && start <= MaxDeletedId;
+
+    /// <summary>
+    /// The entries-read value of a position at <paramref name="id"/> when it can be known, else -1
+    /// (Redis's streamEstimateDistanceFromFirstEverEntry).
+    /// </summary>
+    public long EstimateEntriesRead(StreamId id)
+    {
+        if (EntriesAdded == 0) return 0;
+        if (_count == 0 && id <= LastId) return (long)EntriesAdded;
+        int cmpLast = id.CompareTo(LastId);
+        if (cmpLast == 0) return (long)EntriesAdded;
+        if (cmpLast > 0) return -1;
+        if (MaxDeletedId == StreamId.Min || MaxDeletedId < FirstId)
+        {
+            int cmpFirst = id.CompareTo(FirstId);
+            if (cmpFirst < 0) return (long)EntriesAdded - _count;
+            if (cmpFirst == 0) return (long)EntriesAdded - _count + 1;
+        }
+        return -1;
+    }
+
+    /// <summary>The group's lag (entries not yet delivered to it), or -1 when it cannot be known (XINFO replies nil).</summary>
+    public long Lag(StreamGroup g)
+    {
+        if (EntriesAdded == 0) return 0;
+        if (g.EntriesRead >= 0 && !HasTombstonesFrom(g.LastDeliveredId)) return (long)EntriesAdded - g.EntriesRead;
+        long read = EstimateEntriesRead(g.LastDeliveredId);
+        return read < 0 ? -1 : (long)EntriesAdded - read;
+    }
+
+    /// <summary>Moves a group's position to <paramref name="id"/> after delivering that entry, keeping entries-read right.</summary>
+    public void AdvanceGroup(StreamGroup g, StreamId id)
+    {
+        if (id <= g.LastDeliveredId) return;
+        if (g.EntriesRead >= 0 && !HasTombstonesFrom(id)) g.EntriesRead++;
+        else if (EntriesAdded != 0) g.EntriesRead = EstimateEntriesRead(id);
+        g.LastDeliveredId = id;
+    }
+
     /// <summary>Entry <paramref name="i"/> in ID order (0 ≤ i &lt; Length).</summary>
     public ref readonly StreamEntry At(int i) => ref _items[_head + i];
 

@@ -23,15 +23,16 @@ namespace Tiered.LoadGen.Cost;
 /// <summary>Renders the cost chart of a <see cref="CostReport"/> as a standalone SVG document.</summary>
 public static class CostChart
 {
-    private const int Width = 820, Height = 460;
-    private const int Left = 90, Right = 90, Top = 60, Bottom = 80;
+    private const int Width = 820, Height = 490;
+    private const int Left = 90, Right = 90, Top = 90, Bottom = 80;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public static string Render(CostReport r)
     {
         List<CostSetup> setups = r.Setups;
         int plotW = Width - Left - Right, plotH = Height - Top - Bottom;
-        double maxCost = NiceMax(setups.Select(s => s.Choice?.UsdPerMonth ?? 0).DefaultIfEmpty(0).Max());
+        // 15 % above the tallest bar keeps its two labels inside the plot.
+        double maxCost = NiceMax(1.15 * setups.Select(s => s.Choice?.UsdPerMonth ?? 0).DefaultIfEmpty(0).Max());
         double maxP99 = NiceMax(setups.Where(Measured).Select(s => s.P99Us / 1000).DefaultIfEmpty(0).Max());
         double slot = setups.Count == 0 ? plotW : (double)plotW / setups.Count;
         double barW = slot * 0.5;
@@ -43,10 +44,7 @@ public static class CostChart
         Text(sb, Width / 2.0, 24, "middle", $"Tiered: monthly cost vs DRAM budget ({CostMarkdown.Bytes(r.ScaleToBytes)} logical, scaled from {CostMarkdown.Bytes(r.Workload.LogicalBytes)})", "title", 15);
         Text(sb, Width / 2.0, 42, "middle", $"{r.Workload.Dist}, {r.Workload.Reads:P0} GET, target {r.TargetOps:N0} ops/s; bars: $/month, line: p99, labels: hot hit ratio", "subtitle", 11);
 
-        // Axes and grid.
-        sb.Append(Inv, $"<line class=\"axis\" x1=\"{Left}\" y1=\"{Top + plotH}\" x2=\"{Left + plotW}\" y2=\"{Top + plotH}\" stroke=\"black\"/>\n");
-        sb.Append(Inv, $"<line class=\"axis\" x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Top + plotH}\" stroke=\"black\"/>\n");
-        sb.Append(Inv, $"<line class=\"axis\" x1=\"{Left + plotW}\" y1=\"{Top}\" x2=\"{Left + plotW}\" y2=\"{Top + plotH}\" stroke=\"#c0392b\"/>\n");
+        // Grid, then axes over it.
         for (int i = 0; i <= 4; i++)
         {
             double y = Top + plotH - plotH * i / 4.0;
@@ -54,6 +52,9 @@ public static class CostChart
             Text(sb, Left - 6, y + 4, "end", "$" + (maxCost * i / 4).ToString("N0", Inv), "tick");
             Text(sb, Left + plotW + 6, y + 4, "start", (maxP99 * i / 4).ToString(maxP99 >= 10 ? "0" : "0.##", Inv), "tick");
         }
+        sb.Append(Inv, $"<line class=\"axis\" x1=\"{Left}\" y1=\"{Top + plotH}\" x2=\"{Left + plotW}\" y2=\"{Top + plotH}\" stroke=\"black\"/>\n");
+        sb.Append(Inv, $"<line class=\"axis\" x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Top + plotH}\" stroke=\"black\"/>\n");
+        sb.Append(Inv, $"<line class=\"axis\" x1=\"{Left + plotW}\" y1=\"{Top}\" x2=\"{Left + plotW}\" y2=\"{Top + plotH}\" stroke=\"#c0392b\"/>\n");
         Text(sb, Left + plotW / 2.0, Height - 20, "middle", "DRAM budget (% of the logical dataset; 100 % = all in DRAM)", "axis-label", 13);
         sb.Append(Inv, $"<text class=\"axis-label\" x=\"22\" y=\"{Top + plotH / 2.0:0.#}\" text-anchor=\"middle\" font-size=\"13\" transform=\"rotate(-90 22 {Top + plotH / 2.0:0.#})\">$ / month (730 h)</text>\n");
         sb.Append(Inv, $"<text class=\"axis-label\" x=\"{Width - 22}\" y=\"{Top + plotH / 2.0:0.#}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#c0392b\" transform=\"rotate(90 {Width - 22} {Top + plotH / 2.0:0.#})\">p99 latency (ms)</text>\n");
@@ -86,7 +87,7 @@ public static class CostChart
             sb.Append(Inv, $"<circle class=\"p99-point\" cx=\"{x:0.#}\" cy=\"{y:0.#}\" r=\"4\" fill=\"#c0392b\"/>\n");
 
         // Legend.
-        int lx = Left + 8, ly = Top + 4;
+        int lx = Left, ly = 54;
         sb.Append(Inv, $"<rect x=\"{lx}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#7f8c8d\"/>\n");
         Text(sb, lx + 16, ly + 10, "start", "all in DRAM", "legend");
         sb.Append(Inv, $"<rect x=\"{lx + 100}\" y=\"{ly}\" width=\"12\" height=\"12\" fill=\"#2e86c1\"/>\n");

@@ -3,9 +3,8 @@ using Tiered.LoadGen.Cli;
 namespace Tiered.LoadGen;
 
 /// <summary>
-/// Entry point: dispatches subcommands: <c>run</c> (one workload, one server) and <c>peers</c> (Tiered beside
-/// redis-server and Garnet); <c>cost</c> is meant to be added beside them, building <see cref="Workload"/>s and
-/// calling <see cref="Engine.Runner"/> like RunCommand does.
+/// Entry point: dispatches subcommands: <c>run</c> (one workload, one server), <c>peers</c> (Tiered beside
+/// redis-server and Garnet) and <c>cost</c> (Tiered at several DRAM budgets, priced with ElastiCache nodes).
 /// Exit codes: 0 ok, 1 run finished but lost replies / failed connections, 2 usage error, 3 could not run.
 /// </summary>
 public static class Program
@@ -16,6 +15,7 @@ public static class Program
         usage: Tiered.LoadGen <command> [options]
           run     run one workload against one server and report latency/throughput (run --help for options)
           peers   start Tiered, redis-server and Garnet and compare them on the same workloads (peers --help)
+          cost    measure Tiered all in DRAM and tiered at several DRAM budgets and price each setup (cost --help)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -39,6 +39,7 @@ public static class Program
             {
                 "run" => await RunCommand.ExecuteAsync(args[1..], cts.Token),
                 "peers" => await Peers.PeersCommand.ExecuteAsync(args[1..], cts.Token),
+                "cost" => await Cost.CostCommand.ExecuteAsync(args[1..], cts.Token),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -46,7 +47,7 @@ public static class Program
         {
             Console.Error.WriteLine("error: " + e.Message);
             Console.Error.WriteLine();
-            Console.Error.Write(args[0] switch { "run" => RunCommand.Usage, "peers" => Peers.PeersCommand.Usage, _ => Usage });
+            Console.Error.Write(args[0] switch { "run" => RunCommand.Usage, "peers" => Peers.PeersCommand.Usage, "cost" => Cost.CostCommand.Usage, _ => Usage });
             return 2;
         }
         catch (IOException e)

@@ -77,9 +77,13 @@ public static class RunCommand
         return new Endpoint(host, port);
     }
 
-    public static Workload ParseWorkload(ArgReader r)
+    /// <summary>
+    /// The workload options; <paramref name="defaults"/> replaces the run command's defaults and
+    /// <paramref name="readsOption"/> names the GET-fraction option (cost spells it --read-ratio).
+    /// </summary>
+    public static Workload ParseWorkload(ArgReader r, Workload? defaults = null, string readsOption = "reads")
     {
-        var d = new Workload();
+        Workload d = defaults ?? new Workload();
         Workload w = d with
         {
             Clients = (int)r.Parse("clients", d.Clients, s => ArgReader.ParseCount(s)),
@@ -91,9 +95,9 @@ public static class RunCommand
             Keys = r.Parse("keys", d.Keys, ArgReader.ParseCount),
             KeyPrefix = r.GetString("key-prefix", d.KeyPrefix),
             Distribution = r.Parse("dist", d.Distribution, KeyDistribution.Parse),
-            Reads = r.Parse("reads", d.Reads, ArgReader.ParseNumber),
+            Reads = r.Parse(readsOption, d.Reads, ArgReader.ParseNumber),
             ValueSize = r.Parse("value-size", d.ValueSize, ValueSize.Parse),
-            Load = r.Flag("load"),
+            Load = r.Flag("load") || d.Load,
             Seed = (ulong)r.Parse("seed", (long)d.Seed, ArgReader.ParseCount),
         };
         try

@@ -1,7 +1,7 @@
 namespace Tiered.LoadGen.Keys;
 
 /// <summary>
-/// The parsed <c>--dist</c> option: uniform, zipf:S, hotspot:OPS/KEYS or sequential. It is a plain description
+/// The parsed <c>--dist</c> option: uniform, zipf:S, hotspot:OPS/KEYS (or OPS:KEYS) or sequential. It is a plain description
 /// (serialised into results as its <see cref="Spec"/>); <see cref="CreateSampler"/> makes the per-connection sampler.
 /// </summary>
 public sealed record KeyDistribution
@@ -51,7 +51,7 @@ public sealed record KeyDistribution
         }
         if (t.StartsWith("hotspot:", StringComparison.Ordinal))
         {
-            string[] parts = t[8..].Split('/');
+            string[] parts = t[8..].Split('/', ':');
             if (parts.Length == 2
                 && double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out double ops)
                 && double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out double keys)
@@ -59,7 +59,7 @@ public sealed record KeyDistribution
             {
                 return new KeyDistribution { Kind = DistributionKind.Hotspot, HotOpsFraction = ops / 100, HotKeysFraction = keys / 100 };
             }
-            throw new FormatException($"bad hotspot distribution '{text}': expected hotspot:OPS/KEYS in percent, e.g. hotspot:90/10");
+            throw new FormatException($"bad hotspot distribution '{text}': expected hotspot:OPS/KEYS (or OPS:KEYS) in percent, e.g. hotspot:90/10");
         }
         throw new FormatException($"unknown distribution '{text}': use uniform, zipf:0.99, hotspot:90/10 or sequential");
     }

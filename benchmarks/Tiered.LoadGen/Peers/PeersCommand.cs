@@ -139,7 +139,8 @@ public static class PeersCommand
         };
     }
 
-    private static string Quote(string a) => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_.,/:=%+".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'";
+    /// <summary>Shell-quotes one argument for the report's command line (plain when it is safe as is).</summary>
+    public static string Quote(string a) => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_.,/:=%+".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'";
 
     private static string OutputPath(string outPath, DateTimeOffset started)
     {

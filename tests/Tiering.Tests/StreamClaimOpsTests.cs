@@ -181,7 +181,7 @@ public sealed class StreamClaimOpsTests
         long empty = _store.UsedMemory;
         StreamValue s = Setup();
         long start = _store.UsedMemory;
-        Assert.Equal(start, empty + MemoryOf.Entry(1) + s.SizeBytes);
+        Assert.Equal(start, empty + MemoryOf.HotEntry(1) + s.SizeBytes);
         Assert.Equal(Status.Ok, StreamOps.CreateConsumer(Db, B("s"), B("g"), B("carol-with-a-long-name"), out _));
         long withCarol = _store.UsedMemory;
         Assert.True(withCarol > start + "carol-with-a-long-name".Length);
@@ -191,7 +191,7 @@ public sealed class StreamClaimOpsTests
         Assert.Equal(Status.Ok, StreamOps.DeleteConsumer(Db, B("s"), B("g"), B("carol-with-a-long-name"), out long pending));
         Assert.Equal(2, pending);
         Assert.True(_store.UsedMemory < start);   // the consumer and its two PEL rows are gone
-        Assert.Equal(_store.UsedMemory, empty + MemoryOf.Entry(1) + s.SizeBytes);
+        Assert.Equal(_store.UsedMemory, empty + MemoryOf.HotEntry(1) + s.SizeBytes);
         Assert.True(KeyOps.Delete(Db, B("s")));
         Assert.Equal(empty, _store.UsedMemory);
     }

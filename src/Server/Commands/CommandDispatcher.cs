@@ -138,11 +138,11 @@ public sealed class CommandDispatcher
 
     private static bool PrefetchKeys(CommandContext c, CommandDef cmd, Database db, ColdTier cold, ColdReadSet set)
     {
-        if (cmd.FirstKey <= 0) return false;
-        int last = cmd.LastKey < 0 ? c.Count + cmd.LastKey : Math.Min(cmd.LastKey, c.Count - 1);
-        int step = Math.Max(cmd.Step, 1);
+        Span<int> positions = stackalloc int[16];
+        int n = cmd.GetKeyPositions(c, positions);
+        if (n > positions.Length) n = positions.Length;   // the rest are read synchronously if they are cold
         bool started = false;
-        for (int k = cmd.FirstKey; k <= last; k += step) started |= cold.Prefetch(db, c[k], set);
+        for (int k = 0; k < n; k++) started |= cold.Prefetch(db, c[positions[k]], set);
         return started;
     }
 

@@ -16,6 +16,7 @@ public static class Program
           run     run one workload against one server and report latency/throughput (run --help for options)
           peers   start Tiered, redis-server and Garnet and compare them on the same workloads (peers --help)
           cost    measure Tiered all in DRAM and tiered at several DRAM budgets and price each setup (cost --help)
+          verify  write every key with a value derived from its number, read every key back and compare (verify --help)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -40,6 +41,7 @@ public static class Program
                 "run" => await RunCommand.ExecuteAsync(args[1..], cts.Token),
                 "peers" => await Peers.PeersCommand.ExecuteAsync(args[1..], cts.Token),
                 "cost" => await Cost.CostCommand.ExecuteAsync(args[1..], cts.Token),
+                "verify" => await VerifyCommand.ExecuteAsync(args[1..], cts.Token),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -47,7 +49,7 @@ public static class Program
         {
             Console.Error.WriteLine("error: " + e.Message);
             Console.Error.WriteLine();
-            Console.Error.Write(args[0] switch { "run" => RunCommand.Usage, "peers" => Peers.PeersCommand.Usage, "cost" => Cost.CostCommand.Usage, _ => Usage });
+            Console.Error.Write(args[0] switch { "run" => RunCommand.Usage, "peers" => Peers.PeersCommand.Usage, "cost" => Cost.CostCommand.Usage, "verify" => VerifyCommand.Usage, _ => Usage });
             return 2;
         }
         catch (IOException e)

@@ -17,7 +17,14 @@ public sealed class EngineOptions
     /// each command that may add data (denyoom): over the limit, keys are evicted by <see cref="MaxMemoryPolicy"/>
     /// or the command is refused with -OOM.
     /// </summary>
+    /// <remarks>With an SSD tier (<see cref="SsdPath"/>) and no budget given, the budget defaults to
+    /// <see cref="DefaultTieredBudget"/>: a tiered store without a DRAM budget would never use its SSD.</remarks>
     public long MaxMemory { get; set; }
+
+    /// <summary>The hot-tier budget used with an SSD tier when none is given: a quarter of the memory available to
+    /// the process (physical memory or the container limit), at least 64 MB.</summary>
+    public static long DefaultTieredBudget()
+        => Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>What happens when the budget is reached: noeviction, allkeys-lfu, allkeys-lru, allkeys-random, volatile-lfu, volatile-lru, volatile-random, volatile-ttl.</summary>
     public string MaxMemoryPolicy { get; set; } = "noeviction";

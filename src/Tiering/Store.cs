@@ -26,8 +26,16 @@ public sealed class Store : IDisposable
         Databases = new Database[options.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(this, i);
         Evictor = new Evictor(this);
-        if (options.SsdPath is { } ssd) Cold = OpenCold(ssd);
+        if (options.SsdPath is { } ssd)
+        {
+            if (options.MaxMemory <= 0) options.MaxMemory = EngineOptions.DefaultTieredBudget();
+            Cold = OpenCold(ssd);
+        }
+        Meter = new TierMeter(this);
     }
+
+    /// <summary>The tiering metrics as a System.Diagnostics.Metrics meter.</summary>
+    public TierMeter Meter { get; }
 
     /// <summary>
     /// Opens the SSD tier in <c>ssd-path/values</c>. Until durability lands (issue 4) the tier starts empty: the
@@ -73,7 +81,11 @@ public sealed class Store : IDisposable
     public void BeginBatch() => Clock.Refresh();
 
     /// <summary>Stops the background movers and closes the SSD log.</summary>
-    public void Dispose() => Cold?.Dispose();
+    public void Dispose()
+    {
+        Meter.Dispose();
+        Cold?.Dispose();
+    }
 
     /// <summary>Hot keys over all databases.</summary>
     public long HotKeys()

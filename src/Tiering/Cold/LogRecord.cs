@@ -1,0 +1,165 @@
+// One record of the engine's log: the unit the value log stores and the write log replays.
+//
+// Why one self-contained record format. The same log holds cold values (PUT), the write log's mutations (DEL,
+// EXPIRE, OP...) and, later, the replication stream (docs/design-tiering-and-durability.md). Every consumer reads
+// the record by itself, without the index: a cold read checks that the record holds the key it looked for (two keys
+// with the same 64-bit hash still get the right answer), compaction finds the record's index entry through its key,
+// recovery replays it, a replica turns it into a command. So each record carries its type, database, absolute
+// expiry time, full key and value, and a checksum.
+//
+//   +-------+------+-------+------+-----------+--------+--------+-----------+-----------+--------+
+//   | magic | type | flags | db   | expire at | keylen | vallen | key bytes | value     | crc32  |
+//   | 1 B   | 1 B  | 1 B   | 2 B  | 8 B (ms)  | 4 B    | 4 B    | keylen    | vallen    | 4 B    |
+//   +-------+------+-------+------+-----------+--------+--------+-----------+-----------+--------+
+//   0       1      2       3      5           13       17       21                      Size - 4
+//   all integers little endian; expire at is Unix time in ms, 0 = no expiry; db is 0..65535.
+//
+// Why the CRC covers everything. A torn tail (power loss mid-write) or a flipped bit anywhere, header included,
+// fails it; recovery cuts the log there. It is CRC-32 (IEEE, System.IO.Hashing, as ValueFormat uses), not CRC-32C:
+// the project already depends on it, it is vectorized, and the choice of polynomial does not change what is caught.
+//
+// Robustness. Records come back from disk, so TryRead treats its input as untrusted: wrong magic, an unknown type,
+// lengths that disagree with the record's size (computed in 64 bits, so huge lengths cannot wrap) or a CRC mismatch
+// all return false. It never throws and never reads outside the span.
+
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Tiered.Tiering.Cold;
+
+/// <summary>What a log record means (see docs/design-tiering-and-durability.md).</summary>
+public enum RecordType : byte
+{
+    /// <summary>The key's whole value (a string, or a ValueFormat snapshot of an object), LZ4-encoded by ValueCodec.</summary>
+    Put = 1,
+    /// <summary>The key was deleted.</summary>
+    Del = 2,
+    /// <summary>The key's expiry changed to ExpireAt (0: persisted).</summary>
+    Expire = 3,
+    /// <summary>A write to an object: the command's arguments.</summary>
+    Op = 4,
+    /// <summary>The database (or all of them) was emptied.</summary>
+    Flush = 5,
+    /// <summary>Two databases were swapped.</summary>
+    SwapDb = 6,
+    /// <summary>A checkpoint's file became usable.</summary>
+    CheckpointMark = 7,
+}
+
+/// <summary>
+/// Encodes and checks log records (layout at the top of this file). Static, allocation-free, thread-safe.
+/// </summary>
+public static class LogRecord
+{
+    /// <summary>First byte of every record.</summary>
+    public const byte Magic = 0xA7;
+
+    /// <summary>Bytes before the key: magic, type, flags, db, expire at, key length, value length.</summary>
+    public const int HeaderSize = 21;
+
+    /// <summary>Bytes after the value: the CRC.</summary>
+    public const int TrailerSize = 4;
+
+    /// <summary>Size of a record with an empty key and value.</summary>
+    public const int Overhead = HeaderSize + TrailerSize;
+
+    private const int TypeOffset = 1, FlagsOffset = 2, DbOffset = 3, ExpireOffset = 5, KeyLenOffset = 13, ValLenOffset = 17;
+
+    /// <summary>Size in bytes of a record with a key of <paramref name="keyLength"/> and a value of <paramref name="valueLength"/> bytes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A length is negative or the record would exceed int.MaxValue bytes.</exception>
+    public static int Size(int keyLength, int valueLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keyLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(valueLength);
+        long size = (long)Overhead + keyLength + valueLength;
+        if (size > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(valueLength), "record larger than 2 GB");
+        return (int)size;
+    }
+
+    /// <summary>
+    /// Writes one record into <paramref name="dest"/> and returns its size (<see cref="Size"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Unknown type, db outside 0..65535, or a negative expire time.</exception>
+    /// <exception cref="ArgumentException"><paramref name="dest"/> is shorter than the record.</exception>
+    public static int Write(Span<byte> dest, RecordType type, byte flags, int db, long expireAt,
+        ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (type is < RecordType.Put or > RecordType.CheckpointMark) throw new ArgumentOutOfRangeException(nameof(type));
+        if ((uint)db > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(db));
+        ArgumentOutOfRangeException.ThrowIfNegative(expireAt);
+        int size = Size(key.Length, value.Length);
+        if (dest.Length < size) throw new ArgumentException($"Destination has {dest.Length} bytes; the record needs {size}.", nameof(dest));
+
+        dest[0] = Magic;
+        dest[TypeOffset] = (byte)type;
+        dest[FlagsOffset] = flags;
+        BinaryPrimitives.WriteUInt16LittleEndian(dest[DbOffset..], (ushort)db);
+        BinaryPrimitives.WriteInt64LittleEndian(dest[ExpireOffset..], expireAt);
+        BinaryPrimitives.WriteInt32LittleEndian(dest[KeyLenOffset..], key.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(dest[ValLenOffset..], value.Length);
+        key.CopyTo(dest[HeaderSize..]);
+        value.CopyTo(dest[(HeaderSize + key.Length)..]);
+        int body = size - TrailerSize;
+        BinaryPrimitives.WriteUInt32LittleEndian(dest[body..], Crc32.HashToUInt32(dest[..body]));
+        return size;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="record"/> (exactly one record: magic, known type, lengths that add up to its size, CRC)
+    /// and exposes its fields. False on anything wrong; never throws.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> record, out RecordView view)
+    {
+        view = default;
+        if (record.Length < Overhead || record[0] != Magic) return false;
+        byte type = record[TypeOffset];
+        if (type is < (byte)RecordType.Put or > (byte)RecordType.CheckpointMark) return false;
+        int keyLength = BinaryPrimitives.ReadInt32LittleEndian(record[KeyLenOffset..]);
+        int valueLength = BinaryPrimitives.ReadInt32LittleEndian(record[ValLenOffset..]);
+        if (keyLength < 0 || valueLength < 0 || (long)Overhead + keyLength + valueLength != record.Length) return false;
+        long expireAt = BinaryPrimitives.ReadInt64LittleEndian(record[ExpireOffset..]);
+        if (expireAt < 0) return false;
+        int body = record.Length - TrailerSize;
+        if (Crc32.HashToUInt32(record[..body]) != BinaryPrimitives.ReadUInt32LittleEndian(record[body..])) return false;
+
+        view = new RecordView(
+            (RecordType)type, record[FlagsOffset], BinaryPrimitives.ReadUInt16LittleEndian(record[DbOffset..]), expireAt,
+            record.Slice(HeaderSize, keyLength), record.Slice(HeaderSize + keyLength, valueLength));
+        return true;
+    }
+
+    /// <summary>The fields of a checked record; the spans point into the record's bytes.</summary>
+    public readonly ref struct RecordView
+    {
+        internal RecordView(RecordType type, byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+        {
+            Type = type;
+            Flags = flags;
+            Db = db;
+            ExpireAt = expireAt;
+            Key = key;
+            Value = value;
+        }
+
+        /// <summary>The record's type.</summary>
+        public RecordType Type { get; }
+
+        /// <summary>Type-specific flags (meaning defined by the writer).</summary>
+        public byte Flags { get; }
+
+        /// <summary>Database number.</summary>
+        public int Db { get; }
+
+        /// <summary>Absolute expiry, Unix time in ms; 0 = none.</summary>
+        public long ExpireAt { get; }
+
+        /// <summary>The key's bytes.</summary>
+        public ReadOnlySpan<byte> Key { get; }
+
+        /// <summary>The value's bytes (meaning depends on <see cref="Type"/>).</summary>
+        public ReadOnlySpan<byte> Value { get; }
+
+        /// <summary>Total size of the record.</summary>
+        public int Size => Overhead + Key.Length + Value.Length;
+    }
+}

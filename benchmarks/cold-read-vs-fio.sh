@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Cold reads of the value log against the raw disk.
+#
+# Runs fio 4 KB random reads with O_DIRECT and 64 in flight (libaio, iodepth 64) on a file in the test directory,
+# then Tiered.ColdBench (ValueLog over DirectFileDevice, 1 KB values LZ4-encoded, uniform random ReadAsync with 64
+# in flight) in the same directory, and prints both rates and their ratio. O_DIRECT on both sides, so the page
+# cache plays no part and the dataset size does not need to exceed RAM. Target: ColdBench >= 50% of fio.
+#
+# Usage: benchmarks/cold-read-vs-fio.sh [DIR]     (default /tmp/tiered-coldread)
+# Environment: RECORDS (default 1000000), DURATION seconds per side (default 10), FIO_SIZE (default 1G),
+#              INFLIGHT (default 64), KEEP=1 keeps the files.
+# Check `uptime` first: on a busy machine both numbers (and especially ColdBench's, which needs CPU) drop.
+set -euo pipefail
+
+DIR=${1:-/tmp/tiered-coldread}
+RECORDS=${RECORDS:-1000000}
+DURATION=${DURATION:-10}
+FIO_SIZE=${FIO_SIZE:-1G}
+INFLIGHT=${INFLIGHT:-64}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+command -v fio >/dev/null || { echo "fio missing: apt-get install -y fio" >&2; exit 1; }
+mkdir -p "$DIR"
+cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$DIR/fio.dat" "$DIR/log"; }
+trap cleanup EXIT
+
+echo "load: $(uptime | sed 's/.*load average: //')"
+
+fio --name=randread --filename="$DIR/fio.dat" --size="$FIO_SIZE" --rw=randread --bs=4k --direct=1 \
+    --ioengine=libaio --iodepth="$INFLIGHT" --numjobs=1 --runtime="$DURATION" --time_based \
+    --output-format=json > "$DIR/fio.json"
+FIO_IOPS=$(jq '.jobs[0].read.iops' "$DIR/fio.json")
+FIO_P50=$(jq '.jobs[0].read.clat_ns.percentile["50.000000"] / 1000' "$DIR/fio.json")
+FIO_P99=$(jq '.jobs[0].read.clat_ns.percentile["99.000000"] / 1000' "$DIR/fio.json")
+printf 'fio       4 KB randread, direct, libaio iodepth %s: %.0f reads/s, p50 %.0f us, p99 %.0f us\n' "$INFLIGHT" "$FIO_IOPS" "$FIO_P50" "$FIO_P99"
+
+dotnet build "$ROOT/benchmarks/Tiered.ColdBench" -c Release 2>&1 | grep -E " error |Build succeeded" | sort -u
+dotnet "$ROOT/benchmarks/Tiered.ColdBench/bin/Release/net10.0/Tiered.ColdBench.dll" \
+    --dir "$DIR/log" --records "$RECORDS" --inflight "$INFLIGHT" --seconds "$DURATION" | tee "$DIR/coldbench.txt"
+COLD=$(awk '/^reads\/s:/ {print $2}' "$DIR/coldbench.txt")
+
+echo "load: $(uptime | sed 's/.*load average: //')"
+awk -v c="$COLD" -v f="$FIO_IOPS" 'BEGIN { printf "ColdBench %.0f reads/s vs fio %.0f reads/s: %.0f%% of the raw disk (target >= 50%%)\n", c, f, 100 * c / f }'

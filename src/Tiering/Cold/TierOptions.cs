@@ -56,6 +56,8 @@ public sealed class TierOptions
             () => SettingParse.Bool(Admission), SettingParse.BoolSetter(v => Admission = v));
         yield return new("tier-compact-start", "Compact when the SSD log exceeds this percent of its live bytes.",
             () => SettingParse.Int(CompactStartPercent), SettingParse.IntSetter(v => CompactStartPercent = (int)v, 110, 1000));
+        yield return new("ssd-segment-size-bits", "log2 of one SSD log segment file (28 = 256 MB): compaction frees disk in these steps.",
+            () => SettingParse.Int(Log.SegmentSizeBits), SettingParse.IntSetter(v => Log.SegmentSizeBits = (int)v, 22, 40), Mutable: false);
         foreach (Setting s in Log.Device.Settings()) yield return s;
     }
 }

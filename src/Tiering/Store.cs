@@ -47,8 +47,12 @@ public sealed class Store : IDisposable
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         ValueLogOptions logOptions = Options.Tier.Log;
         logOptions.Directory = dir;
-        return new ColdTier(this, new ValueLog(logOptions));
+        _device = Options.Tier.DeviceFactory?.Invoke();   // tests: a slow in-memory device; null: O_DIRECT files
+        return new ColdTier(this, new ValueLog(logOptions, _device));
     }
+
+    /// <summary>A device from <see cref="TierOptions.DeviceFactory"/>, which the log does not own: disposed with the store.</summary>
+    private FASTER.core.IDevice? _device;
 
     /// <summary>The SSD tier; null for a pure in-memory store (no ssd-path).</summary>
     public ColdTier? Cold { get; }
@@ -85,6 +89,7 @@ public sealed class Store : IDisposable
     {
         Meter.Dispose();
         Cold?.Dispose();
+        _device?.Dispose();
     }
 
     /// <summary>Hot keys over all databases.</summary>

@@ -207,6 +207,10 @@ public sealed class ColdTier : IDisposable
     private void DecideAdmissions()
     {
         long max = _store.Options.MaxMemory;
+        // "Room" is DRAM below where a demotion round leaves it (target minus one round's minimum), not below where
+        // rounds start: the demoter keeps hot bytes under the start level, so a key admitted "because there is room"
+        // there always pushes another one out, and a scan would get past the filter entirely.
+        long room = max / 100 * Options.DemoteTargetPercent - Math.Min(Options.DemoteBatchBytes, max / 8);
         int coldestHotLfu = -1;
         foreach (Promoted p in _promoted)
         {
@@ -214,7 +218,7 @@ public sealed class ColdTier : IDisposable
             if (!EvictionPool.IsSameHotKey(index, p.Slot, p.Key)) continue;   // deleted or renamed meanwhile
             if (index.HotOf(p.Slot).Record != p.Address
                 || !Options.Admission || max <= 0
-                || _store.UsedMemory <= max / 100 * Options.DemoteStartPercent)
+                || _store.UsedMemory <= room)
             {
                 _store.TierStats.Promotions++;   // written (DRAM holds its only copy), or there is room
                 continue;

@@ -41,6 +41,12 @@ public sealed class TierOptions
     /// <summary>Settings of the log (page, buffer and segment sizes) and of its device (O_DIRECT, I/O threads).</summary>
     public ValueLogOptions Log { get; } = new();
 
+    /// <summary>
+    /// Tests only: makes the log's device (e.g. a <see cref="SlowMemoryDevice"/>) instead of the O_DIRECT files in
+    /// ssd-path. The store disposes the device it got from here. Null (the default) means the real device.
+    /// </summary>
+    internal Func<FASTER.core.IDevice>? DeviceFactory { get; set; }
+
     /// <summary>The settings above in Redis's spelling, with the device's.</summary>
     public IEnumerable<Setting> Settings()
     {

@@ -5,17 +5,20 @@ namespace Tiered.Tiering.Tests.Tiering;
 
 /// <summary>
 /// A store with an SSD tier on a temp directory, driven the way the server drives it: each operation under the lock,
-/// followed by EndCommand; a write refused with Busy waits for a demotion round and runs again.
+/// followed by EndCommand; a write refused with Busy waits for a demotion round and runs again. With
+/// <c>slowDevice</c> the log sits on a <see cref="SlowMemoryDevice"/> (every I/O completes later, out of order, on
+/// another thread) instead of O_DIRECT files, to shake out the asynchronous paths.
 /// </summary>
 internal sealed class TieredStore : IDisposable
 {
     private readonly string _dir;
 
-    public TieredStore(long maxMemory, Action<EngineOptions>? configure = null)
+    public TieredStore(long maxMemory, Action<EngineOptions>? configure = null, bool slowDevice = false)
     {
         _dir = Path.Combine(Path.GetTempPath(), "tiered-test-" + Guid.NewGuid().ToString("N"));
         var options = new EngineOptions { SsdPath = _dir, MaxMemory = maxMemory, MaxMemoryPolicy = "allkeys-lfu" };
         options.Tier.CompactMinBytes = 0;
+        if (slowDevice) options.Tier.DeviceFactory = () => new SlowMemoryDevice(maxDelay: TimeSpan.FromMilliseconds(1));
         configure?.Invoke(options);
         Store = new Store(options);
     }

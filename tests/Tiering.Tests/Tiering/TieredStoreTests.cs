@@ -14,10 +14,12 @@ public class TieredStoreTests
         return v;
     }
 
-    [Fact]
-    public void DatasetTenTimesTheBudgetReadsBackExactly()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DatasetTenTimesTheBudgetReadsBackExactly(bool slowDevice)
     {
-        using var t = new TieredStore(maxMemory: 1 << 20);
+        using var t = new TieredStore(maxMemory: 1 << 20, slowDevice: slowDevice);
         const int n = 10_000;   // ~10 MB logical against a 1 MB budget
         for (int i = 0; i < n; i++) t.Set("key:" + i, Value(i));
         t.Demote();
@@ -30,10 +32,12 @@ public class TieredStoreTests
         Assert.True(t.Store.TierStats.CompressionRatio > 1.3, $"compression ratio {t.Store.TierStats.CompressionRatio}");
     }
 
-    [Fact]
-    public void OverwriteDeleteAndTtlOfColdKeysBehaveAsForHotKeys()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OverwriteDeleteAndTtlOfColdKeysBehaveAsForHotKeys(bool slowDevice)
     {
-        using var t = new TieredStore(maxMemory: 256 << 10);
+        using var t = new TieredStore(maxMemory: 256 << 10, slowDevice: slowDevice);
         for (int i = 0; i < 2000; i++) t.Set("k" + i, Value(i));
         t.Demote();
         Assert.True(t.Keys().Cold > 1000);
@@ -50,10 +54,12 @@ public class TieredStoreTests
         Assert.Equal(Value(4), t.Get("k4"));
     }
 
-    [Fact]
-    public void ColdKeysOfEveryTypeComeBackWhole()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ColdKeysOfEveryTypeComeBackWhole(bool slowDevice)
     {
-        using var t = new TieredStore(maxMemory: 64 << 10);
+        using var t = new TieredStore(maxMemory: 64 << 10, slowDevice: slowDevice);
         t.Write(db => HashOps.Set(db, "h"u8, new Pairs("f1", "v1", "f2", "v2"), out _));
         t.Write(db => ListOps.Push(db, "l"u8, new ListElementArray(["a"u8.ToArray(), "b"u8.ToArray(), "c"u8.ToArray()]), left: false, onlyIfExists: false, out _));
         for (int i = 0; i < 500; i++) t.Set("filler" + i, Value(i));

@@ -158,4 +158,55 @@ public sealed class ColdTypeCommandTests
         Dictionary<string, string> end = Tiering(info);
         Assert.True(Field(end, "tier_cold_hits") > 0, "no cold hits");
     }
+    [Fact]
+    public async Task WatchIsBrokenByAWriteToTheColdKeyButNotByDemotion()
+    {
+        await using var s = new ColdServer(1);
+        using RawClient a = s.Server.Raw();
+        using RawClient b = s.Server.Raw();
+        using RawClient info = s.Server.Raw();
+        a.Roundtrip(Replies.Ok, "SET", "w", "1");
+        // Watched while hot, demoted meanwhile, unchanged: EXEC runs.
+        a.Roundtrip(Replies.Ok, "WATCH", "w");
+        WaitAllCold(info, "the first EXEC");
+        a.Roundtrip(Replies.Ok, "MULTI");
+        a.Roundtrip("+QUEUED\r\n", "INCR", "w");
+        a.Roundtrip("*1\r\n:2\r\n", "EXEC");
+        // Watched while cold, overwritten by another client while cold: EXEC aborts.
+        WaitAllCold(info, "WATCH");
+        a.Roundtrip(Replies.Ok, "WATCH", "w");
+        WaitAllCold(info, "the other client's SET");
+        b.Roundtrip(Replies.Ok, "SET", "w", "5");
+        WaitAllCold(info, "the second EXEC");
+        a.Roundtrip(Replies.Ok, "MULTI");
+        a.Roundtrip("+QUEUED\r\n", "INCR", "w");
+        a.Roundtrip(Replies.NilArray, "EXEC");
+        a.Roundtrip(Replies.Bulk("5"), "GET", "w");
+    }
+
+    [Fact]
+    public async Task XreadgroupBlockedOnAColdStreamWakesOnXadd()
+    {
+        await using var s = new ColdServer(1);
+        using RawClient a = s.Server.Raw();
+        using RawClient b = s.Server.Raw();
+        using RawClient info = s.Server.Raw();
+        a.Roundtrip(Replies.Bulk("1-0"), "XADD", "s", "1-0", "f", "v");
+        a.Roundtrip(Replies.Ok, "XGROUP", "CREATE", "s", "g", "$");
+        WaitAllCold(info, "XREADGROUP");
+        a.Command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "10000", "STREAMS", "s", ">");
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            lock (s.Server.Server.Store.Lock)
+                if (s.Server.Server.Blocking.BlockedClients == 1) break;
+            Assert.True(sw.ElapsedMilliseconds < 5000, "XREADGROUP did not block");
+            Thread.Sleep(5);
+        }
+        WaitAllCold(info, "XADD");
+        b.Roundtrip(Replies.Bulk("2-0"), "XADD", "s", "2-0", "f", "w");
+        a.Expect("*1\r\n*2\r\n" + Replies.Bulk("s") + "*1\r\n*2\r\n" + Replies.Bulk("2-0") + Replies.Arr("f", "w"));
+        WaitAllCold(info, "XPENDING");
+        b.Roundtrip("*4\r\n:1\r\n" + Replies.Bulk("2-0") + Replies.Bulk("2-0") + "*1\r\n*2\r\n" + Replies.Bulk("c") + Replies.Bulk("1"), "XPENDING", "s", "g");
+    }
 }

@@ -97,6 +97,12 @@ public sealed class ClientSession
     /// </summary>
     internal Task? PendingIo { get; set; }
 
+    /// <summary>
+    /// appendfsync always: the log address this client's last write reached; its replies are sent only once the log
+    /// is durable up to here (the connection waits outside the store lock; group commit serves everyone waiting).
+    /// </summary>
+    internal long DurableUntil { get; set; }
+
     /// <summary>The cold records read for this connection's pending command (see Tiered.Tiering.Cold.ColdTier).</summary>
     internal Tiered.Tiering.Cold.ColdReadSet? ColdReads { get; set; }
 

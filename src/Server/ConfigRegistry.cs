@@ -1,4 +1,3 @@
-using Tiered.Server.Persistence;
 using Tiered.Tiering;
 
 namespace Tiered.Server;
@@ -12,11 +11,10 @@ public sealed class ConfigRegistry
 {
     private readonly SortedDictionary<string, Setting> _settings = new(StringComparer.OrdinalIgnoreCase);
 
-    public ConfigRegistry(ServerOptions server, EngineOptions engine, PersistenceOptions? persistence = null)
+    public ConfigRegistry(ServerOptions server, EngineOptions engine)
     {
         foreach (Setting s in server.Settings()) _settings.Add(s.Name, s);
         foreach (Setting s in engine.Settings()) _settings.Add(s.Name, s);
-        foreach (Setting s in (persistence ?? new PersistenceOptions()).Settings()) _settings.Add(s.Name, s);
     }
 
     public IEnumerable<Setting> All => _settings.Values;

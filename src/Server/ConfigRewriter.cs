@@ -1,5 +1,4 @@
 using System.Text;
-using Tiered.Server.Persistence;
 using Tiered.Tiering;
 
 namespace Tiered.Server;
@@ -32,7 +31,7 @@ public static class ConfigRewriter
                 if (!written.Add(s.Name)) continue;   // a repeated directive: the first one now holds the value
                 output.Add(Format(s));
             }
-            var defaults = new ConfigRegistry(new ServerOptions(), new EngineOptions(), new PersistenceOptions());
+            var defaults = new ConfigRegistry(new ServerOptions(), new EngineOptions());
             bool marked = false;
             foreach (Setting s in registry.All)
             {

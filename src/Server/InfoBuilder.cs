@@ -5,6 +5,7 @@ using System.Text;
 using Tiered.Server.Commands;
 using Tiered.Tiering;
 using Tiered.Tiering.Cold;
+using Tiered.Tiering.Durability;
 using Tiered.Tiering.Metrics;
 
 namespace Tiered.Server;
@@ -185,28 +186,41 @@ public static class InfoBuilder
 
     private static void Persistence(StringBuilder sb, TieredServer s)
     {
-        // Nothing is persisted: no snapshot was ever taken, so every write since start is unsaved.
+        Journal? j = s.Store.Journal;
         long writes = 0;
         foreach (CommandDef d in s.Commands.All)
             if ((d.Flags & CommandFlags.Write) != 0) writes += d.Calls - d.FailedCalls;
+        long lastSave = j?.LastCommitMs / 1000 ?? s.StartedAt.ToUnixTimeSeconds();
         sb.Append("# Persistence\r\n");
         Line(sb, "loading", s.Loading ? 1 : 0);
         Line(sb, "async_loading", 0);
-        Line(sb, "rdb_changes_since_last_save", writes);
+        if (s.Loading) Line(sb, "loading_start_time", s.LoadingStartedMs / 1000);
+        Line(sb, "rdb_changes_since_last_save", j is null ? writes : Math.Max(0, j.AppendedUntil - j.CommittedUntil) > 0 ? 1 : 0);
         Line(sb, "rdb_bgsave_in_progress", 0);
-        Line(sb, "rdb_last_save_time", s.StartedAt.ToUnixTimeSeconds());
+        Line(sb, "rdb_last_save_time", lastSave);
         Line(sb, "rdb_last_bgsave_status", "ok");
         Line(sb, "rdb_last_bgsave_time_sec", -1);
         Line(sb, "rdb_current_bgsave_time_sec", -1);
         Line(sb, "rdb_saves", 0);
-        Line(sb, "aof_enabled", 0);
+        Line(sb, "aof_enabled", j is null ? 0 : 1);
         Line(sb, "aof_rewrite_in_progress", 0);
         Line(sb, "aof_rewrite_scheduled", 0);
         Line(sb, "aof_last_rewrite_time_sec", -1);
         Line(sb, "aof_current_rewrite_time_sec", -1);
         Line(sb, "aof_last_bgrewrite_status", "ok");
-        Line(sb, "aof_rewrites", 0);
-        Line(sb, "aof_last_write_status", "ok");
+        Line(sb, "aof_rewrites", s.Store.TierStats.Compactions);
+        Line(sb, "aof_last_write_status", j is null || j.LastCommitOk ? "ok" : "err");
+        if (j is null) return;
+        Line(sb, "aof_current_size", s.Store.Log?.SizeBytes ?? 0);
+        Line(sb, "aof_fsync", s.Engine.Durability.AppendFsync);
+        Line(sb, "log_appended_until", j.AppendedUntil);
+        Line(sb, "log_committed_until", j.CommittedUntil);
+        Line(sb, "log_records_written", j.Records);
+        Line(sb, "log_unlogged_writes", j.UnloggedWrites);
+        Line(sb, "recovery_records", s.LastRecovery.Records);
+        Line(sb, "recovery_bytes", s.LastRecovery.Bytes);
+        Line(sb, "recovery_seconds", s.LastRecovery.Seconds.ToString("F3", CultureInfo.InvariantCulture));
+        Line(sb, "recovery_damaged_record_address", s.LastRecovery.InvalidAddress);
     }
 
     private static void Stats(StringBuilder sb, TieredServer s)

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tiered.Server;
-using Tiered.Server.Persistence;
 using Tiered.Tiering;
 
 // Continuations of socket operations run on the epoll thread instead of hopping to the thread pool: one
@@ -12,9 +11,7 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
 
 var serverOptions = new ServerOptions();
 var engineOptions = new EngineOptions();
-// Persistence settings cannot differ from their defaults yet (the loader refuses other values), so the server's
-// own PersistenceOptions instance agrees with this one.
-var errors = ConfigLoader.Load(args, Environment.GetEnvironmentVariables(), new ConfigRegistry(serverOptions, engineOptions, new PersistenceOptions()));
+var errors = ConfigLoader.Load(args, Environment.GetEnvironmentVariables(), new ConfigRegistry(serverOptions, engineOptions));
 if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal)) serverOptions.ConfigFile = Path.GetFullPath(args[0]);
 if (errors.Count > 0)
 {
@@ -22,6 +19,10 @@ if (errors.Count > 0)
     foreach (string e in errors) Console.Error.WriteLine(e);
     return 1;
 }
+
+// The write log lives with the SSD tier, else in --dir, else ./data (the engine alone logs only where it is told).
+if (engineOptions.Durability.AppendOnly && engineOptions.Durability.Dir.Length == 0)
+    engineOptions.Durability.Dir = Path.GetFullPath(engineOptions.SsdPath ?? "./data");
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Logging.ClearProviders();

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tiered.Server.Commands;
 using Tiered.Server.Network;
-using Tiered.Server.Persistence;
 using Tiered.Tiering;
 
 namespace Tiered.Server;
@@ -29,7 +28,7 @@ public sealed class TieredServer : IAsyncDisposable
         Logger = logger;
         RequestShutdown = requestShutdown ?? (() => { });
         Store = new Store(engine);
-        Config = new ConfigRegistry(options, engine, Persistence);
+        Config = new ConfigRegistry(options, engine);
         Commands = CommandRegistry.Build(extraCommands);
         Watches = new WatchRegistry(Store.Databases.Length);
         Blocking = new BlockingRegistry(Store.Databases.Length);
@@ -50,8 +49,6 @@ public sealed class TieredServer : IAsyncDisposable
     public LatencyMonitor Latency { get; }
     public ServerMetrics Metrics { get; } = new();
 
-    /// <summary>Persistence settings (nothing is persisted yet; see the class).</summary>
-    public PersistenceOptions Persistence { get; } = new();
     public ServerStats Stats { get; } = new();
     public ClientRegistry Clients { get; } = new();
     public DateTimeOffset StartedAt { get; }
@@ -80,7 +77,7 @@ public sealed class TieredServer : IAsyncDisposable
     /// <summary>Binds the listeners and starts accepting clients.</summary>
     public void Start()
     {
-        Store.Cold?.Start();
+        StartRecovery();
         foreach (string addr in Options.Bind)
         {
             IPAddress ip = addr switch
@@ -164,6 +161,50 @@ public sealed class TieredServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when the dataset is loaded (recovery done) and the background work runs.</summary>
+    public Task Ready { get; private set; } = Task.CompletedTask;
+
+    /// <summary>
+    /// Replays the log on a background task while clients get -LOADING (Redis's behaviour during an AOF load), then
+    /// starts the journal's committer, the demoter and the compactor.
+    /// </summary>
+    private void StartRecovery()
+    {
+        if (Store.Log is null || !Engine.Durability.Enabled)
+        {
+            Store.Recover();
+            Store.Start();
+            return;
+        }
+        Loading = true;
+        LoadingStartedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Ready = Task.Run(() =>
+        {
+            try
+            {
+                Logger.LogInformation("Loading the write log from {Dir}", Store.Log.Directory);
+                LastRecovery = Store.Recover(message => Logger.LogInformation("{Message}", message));
+                Store.Start();
+            }
+            catch (Exception ex)
+            {
+                Logger.LogCritical(ex, "Recovery failed: not serving a dataset that may be wrong");
+                RequestShutdown();
+                throw;
+            }
+            finally
+            {
+                Loading = false;
+            }
+        });
+    }
+
+    /// <summary>What the last recovery found (INFO persistence).</summary>
+    public Tiered.Tiering.Durability.RecoveryResult LastRecovery { get; private set; }
+
+    /// <summary>Unix ms when loading started.</summary>
+    public long LoadingStartedMs { get; private set; }
+
     /// <summary>Stops listening and closes every client.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -172,6 +213,7 @@ public sealed class TieredServer : IAsyncDisposable
         foreach (Socket l in _listeners) l.Dispose();
         Clients.KillAll();
         if (_cron != null) await _cron.ConfigureAwait(false);
+        try { await Ready.ConfigureAwait(false); } catch (Exception) { }
         Store.Dispose();
     }
 

@@ -115,6 +115,7 @@ public sealed class Database
     private void MarkDirty(int i)
     {
         ref HotItem h = ref Index.HotOf(i);
+        Store.Journal?.Touch(this, h.Key!);
         if (h.Record == 0) return;
         if (h.Record > 0) Store.TierStats.DropRecord(Index.EntryAt(i).Stored);
         h.Record = 0;
@@ -138,6 +139,23 @@ public sealed class Database
         h.AccessSec = Store.Clock.Seconds;
         if (expireAt != 0) VolatileCount++;
         Store.UsedMemory += MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
+        Store.Journal?.Touch(this, key);
+        return i;
+    }
+
+    /// <summary>Adds a cold key whose value is the record at <paramref name="address"/> (recovery).</summary>
+    internal int AddCold(ulong hash, long address, ValueKind kind, long expireAt, int stored, int logical)
+    {
+        int i = Index.InsertCold(hash, address);
+        ref Entry e = ref Index.EntryAt(i);
+        e.Kind = kind;
+        e.ExpireAt = expireAt;
+        e.Stored = stored;
+        e.Logical = logical;
+        e.Lfu = Lfu.InitialValue;
+        e.LfuStamp = Store.Clock.Minutes16;
+        if (expireAt != 0) VolatileCount++;
+        Store.TierStats.ColdAdded(stored, logical);
         return i;
     }
 
@@ -161,6 +179,7 @@ public sealed class Database
         if (e.ExpireAt == 0 && expireAt != 0) VolatileCount++;
         else if (e.ExpireAt != 0 && expireAt == 0) VolatileCount--;
         e.ExpireAt = expireAt;
+        if (e.Location < 0) MarkDirty(i);   // the log's copy carries the expiry: it must be written again
     }
 
     /// <summary>Removes a live entry, hot or cold.</summary>
@@ -170,8 +189,11 @@ public sealed class Database
         Index.RemoveAt(i);
     }
 
-    /// <summary>Takes a live entry out of the accounting (memory, TTL count, tier bytes) before it is removed.</summary>
-    private void Forget(int i)
+    /// <summary>
+    /// Takes a live entry out of the accounting (memory, TTL count, tier bytes) before it is removed; a hot key is
+    /// marked for the journal (a DEL) unless <paramref name="touch"/> is false.
+    /// </summary>
+    private void Forget(int i, bool touch = true)
     {
         ref Entry e = ref Index.EntryAt(i);
         if (e.ExpireAt != 0) VolatileCount--;
@@ -183,13 +205,15 @@ public sealed class Database
         ref HotItem h = ref Index.HotOf(i);
         if (h.Record > 0) Store.TierStats.DropRecord(e.Stored);
         Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
+        if (touch) Store.Journal?.Touch(this, h.Key!);
     }
 
-    /// <summary>Drops every key.</summary>
-    internal void Clear()
+    /// <summary>Drops every key (FLUSHDB); <paramref name="journal"/> false when the caller logs the flush itself.</summary>
+    internal void Clear(bool journal = true)
     {
         for (int i = 0; i < Index.HighWater; i++)
-            if (Index.IsLive(i)) Forget(i);
+            if (Index.IsLive(i)) Forget(i, touch: false);
+        if (journal) Store.Journal?.Flush(Id);
         Index.Clear();
         VolatileCount = 0;
         ExpireCursor = 0;

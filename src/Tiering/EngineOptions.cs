@@ -50,6 +50,9 @@ public sealed class EngineOptions
     /// <summary>Settings of the SSD tier (demotion, admission, compaction, device).</summary>
     public Cold.TierOptions Tier { get; } = new();
 
+    /// <summary>Settings of durability (appendonly, appendfsync, dir).</summary>
+    public Durability.DurabilityOptions Durability { get; } = new();
+
     /// <summary>The settings above in Redis's spelling.</summary>
     public IEnumerable<Setting> Settings()
     {
@@ -72,5 +75,6 @@ public sealed class EngineOptions
         yield return new("ssd-path", "Directory of the SSD tier; empty for in-memory only.", () => SsdPath ?? "",
             s => { SsdPath = string.IsNullOrWhiteSpace(s) ? null : s; return null; }, Mutable: false);
         foreach (Setting s in Tier.Settings()) yield return s;
+        foreach (Setting s in Durability.Settings()) yield return s;
     }
 }

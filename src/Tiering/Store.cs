@@ -1,4 +1,5 @@
 using Tiered.Tiering.Cold;
+using Tiered.Tiering.Durability;
 using Tiered.Tiering.Metrics;
 using Tiered.Tiering.Movement;
 
@@ -26,36 +27,106 @@ public sealed class Store : IDisposable
         Databases = new Database[options.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(this, i);
         Evictor = new Evictor(this);
-        if (options.SsdPath is { } ssd)
+        if (options.SsdPath != null && options.MaxMemory <= 0) options.MaxMemory = EngineOptions.DefaultTieredBudget();
+        string? logDir = options.SsdPath ?? (options.Durability.Enabled ? options.Durability.Dir : null);
+        if (logDir != null)
         {
-            if (options.MaxMemory <= 0) options.MaxMemory = EngineOptions.DefaultTieredBudget();
-            Cold = OpenCold(ssd);
+            Log = OpenLog(Path.Combine(logDir, "values"), keep: options.Durability.Enabled);
+            Compactor = new Compactor(this, Log);
+            if (options.SsdPath != null) Cold = new ColdTier(this, Log);
         }
         Meter = new TierMeter(this);
     }
 
-    /// <summary>The tiering metrics as a System.Diagnostics.Metrics meter.</summary>
-    public TierMeter Meter { get; }
-
     /// <summary>
-    /// Opens the SSD tier in <c>ssd-path/values</c>. Until durability lands (issue 4) the tier starts empty: the
-    /// directory's old log is removed first, so a restart never serves values the index no longer knows about.
+    /// Opens the log in <paramref name="dir"/>. Without durability the log only holds cold values, which mean nothing
+    /// without the index that pointed at them: a log left from an earlier run is removed first.
     /// </summary>
-    private ColdTier OpenCold(string ssdPath)
+    private ValueLog OpenLog(string dir, bool keep)
     {
-        string dir = Path.Combine(ssdPath, "values");
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        if (!keep && Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         ValueLogOptions logOptions = Options.Tier.Log;
         logOptions.Directory = dir;
         _device = Options.Tier.DeviceFactory?.Invoke();   // tests: a slow in-memory device; null: O_DIRECT files
-        return new ColdTier(this, new ValueLog(logOptions, _device));
+        return new ValueLog(logOptions, _device);
     }
 
     /// <summary>A device from <see cref="TierOptions.DeviceFactory"/>, which the log does not own: disposed with the store.</summary>
     private FASTER.core.IDevice? _device;
 
+    /// <summary>The tiering metrics as a System.Diagnostics.Metrics meter.</summary>
+    public TierMeter Meter { get; }
+
+    /// <summary>
+    /// The log on disk: cold values and, with durability, every write. Null for an in-memory store that persists
+    /// nothing.
+    /// </summary>
+    public ValueLog? Log { get; }
+
+    /// <summary>Ranges of the log recovery found damaged and skips (compaction steps over them). Under the lock.</summary>
+    internal List<(long From, long To)> LogSkips { get; set; } = [];
+
+    /// <summary>Serializes the rounds of the demoter and the compactor (each appends to and commits the log).</summary>
+    internal SemaphoreSlim LogGate { get; } = new(1, 1);
+
     /// <summary>The SSD tier; null for a pure in-memory store (no ssd-path).</summary>
     public ColdTier? Cold { get; }
+
+    /// <summary>Copies live records forward and frees the log's head; null without a log.</summary>
+    public Compactor? Compactor { get; }
+
+    /// <summary>Logs every write (appendonly); null until <see cref="Recover"/> ran, and without durability.</summary>
+    public Journal? Journal { get; private set; }
+
+    /// <summary>
+    /// With durability: rebuilds the index from the log (see <see cref="Recovery"/>), then starts journaling. Call
+    /// once, before serving, from any thread (it takes the lock per record, so the server can answer -LOADING
+    /// meanwhile). <paramref name="log"/> receives progress and warnings.
+    /// </summary>
+    public RecoveryResult Recover(Action<string>? log = null)
+    {
+        RecoveryResult result = default;
+        if (Log != null && Options.Durability.Enabled)
+        {
+            result = new Recovery(this, Log, Path.Combine(Log.Directory, "recovery-skips"), log).Run();
+            Journal = new Journal(this, Log, Options.Durability);
+        }
+        return result;
+    }
+
+    /// <summary>Starts the background work: the journal's committer, the demoter, the compactor.</summary>
+    public void Start()
+    {
+        Journal?.Start();
+        Cold?.Start();
+        Compactor?.Start();
+    }
+
+    /// <summary>
+    /// Commits the log at a command boundary: the commit is started under the lock (so it never splits a command's
+    /// or a transaction's journal records) and awaited outside it.
+    /// </summary>
+    internal async Task CommitLogAsync(CancellationToken ct = default)
+    {
+        long target;
+        lock (Lock)
+        {
+            target = Log!.TailAddress;
+            Log.BeginCommit();
+        }
+        await Log.WaitForCommitAsync(target, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After each command (or a whole EXEC), under the lock: logs the keys it changed and decides the admission of the
+    /// cold keys it read. Returns true when journal records were appended (with appendfsync always the reply must
+    /// wait for <see cref="Durability.Journal.WhenDurable"/> of <see cref="Durability.Journal.AppendedUntil"/>).
+    /// </summary>
+    public bool EndCommand()
+    {
+        Cold?.EndCommand();
+        return Journal?.EndCommand() ?? false;
+    }
 
     /// <summary>Tiering counters (INFO # Tiering); zeros without an SSD tier but for hits and misses.</summary>
     public TierStats TierStats { get; } = new();
@@ -89,7 +160,11 @@ public sealed class Store : IDisposable
     {
         Meter.Dispose();
         Cold?.Dispose();
+        Compactor?.Dispose();
+        Journal?.Dispose();
+        Log?.Dispose();
         _device?.Dispose();
+        LogGate.Dispose();
     }
 
     /// <summary>Hot keys over all databases.</summary>
@@ -119,13 +194,15 @@ public sealed class Store : IDisposable
     /// <summary>Drops every key of every database.</summary>
     public void FlushAll()
     {
-        foreach (Database db in Databases) db.Clear();
+        foreach (Database db in Databases) db.Clear(journal: false);
+        Journal?.Flush(-1);
     }
 
     /// <summary>Exchanges two databases, so clients connected to one see the other's data (SWAPDB).</summary>
     public void SwapDatabases(int a, int b)
     {
         if (a == b) return;
+        Journal?.SwapDb(a, b);
         (Databases[a], Databases[b]) = (Databases[b], Databases[a]);
         Databases[a].Id = a;
         Databases[b].Id = b;

@@ -1,5 +1,4 @@
 using StackExchange.Redis;
-using Tiered.Server.Persistence;
 using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering;
 
@@ -44,23 +43,33 @@ public sealed class ConfigCommandTests : ServerTestBase
     }
 
     [Fact]
-    public void SaveAndAppendonlyAnswerLikeAServerThatDoesNotPersist()
+    public void SaveAndAppendonlyAnswerWithTheLogsSettings()
     {
         using var c = Server.Raw();
-        // redis-benchmark reads these two at start and warns if either is missing.
+        // redis-benchmark reads these two at start and warns if either is missing. The test server logs nothing
+        // (no dir), but appendonly keeps its default, yes, as Tiered's default is.
         c.Roundtrip("*2\r\n$4\r\nsave\r\n$0\r\n\r\n", "CONFIG", "GET", "save");
-        c.Roundtrip("*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n", "CONFIG", "GET", "appendonly");
-        c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'appendonly') - can't set immutable config\r\n", "CONFIG", "SET", "appendonly", "yes");
+        c.Roundtrip("*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n", "CONFIG", "GET", "appendonly");
+        c.Roundtrip("*2\r\n$11\r\nappendfsync\r\n$8\r\neverysec\r\n", "CONFIG", "GET", "appendfsync");
+        c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'appendonly') - can't set immutable config\r\n", "CONFIG", "SET", "appendonly", "no");
+        c.Roundtrip("+OK\r\n", "CONFIG", "SET", "appendfsync", "always");
     }
 
     [Fact]
-    public void PersistenceSettingsRefuseToPromiseSaving()
+    public void PersistenceSettingsAcceptTheLogAndRefuseRdbSnapshots()
     {
-        var registry = new ConfigRegistry(new ServerOptions(), new EngineOptions(), new PersistenceOptions());
+        var engine = new EngineOptions();
+        var registry = new ConfigRegistry(new ServerOptions(), engine);
         Assert.Null(registry.Apply("save", ""));
-        Assert.Null(registry.Apply("appendonly", "no"));
         Assert.NotNull(registry.Apply("save", "900 1"));
-        Assert.NotNull(registry.Apply("appendonly", "yes"));
+        Assert.Null(registry.Apply("appendonly", "no"));
+        Assert.False(engine.Durability.AppendOnly);
+        Assert.Null(registry.Apply("appendonly", "yes"));
+        Assert.Null(registry.Apply("appendfsync", "always"));
+        Assert.Equal(Tiered.Tiering.Durability.FsyncPolicy.Always, engine.Durability.Policy);
+        Assert.NotNull(registry.Apply("appendfsync", "sometimes"));
+        Assert.Null(registry.Apply("dir", "/tmp/x"));
+        Assert.Equal("/tmp/x", engine.Durability.Dir);
     }
 
     [Fact]

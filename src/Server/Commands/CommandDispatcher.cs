@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Tiered.Tiering;
 using Tiered.Tiering.Cold;
+using Tiered.Tiering.Durability;
 
 namespace Tiered.Server.Commands;
 
@@ -51,16 +52,17 @@ public sealed class CommandDispatcher
             c.WrongArity();
             return;
         }
-        ColdTier? cold = client.InExec ? null : c.Store.Cold;
-        if (cold != null && ColdKeysPending(c, cold)) return;   // runs again once its cold keys are read
-        _server.Stats.CommandsProcessed++;
-        if (_server.Engine.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && !MemoryOk(c, cold)) return;
         if (_server.Loading && (cmd.Flags & CommandFlags.Loading) == 0)
         {
+            _server.Stats.CommandsProcessed++;
             cmd.RejectedCalls++;
             c.Writer.Error("LOADING Tiered is loading the dataset in memory"u8);
             return;
         }
+        ColdTier? cold = client.InExec ? null : c.Store.Cold;
+        if (cold != null && ColdKeysPending(c, cold)) return;   // runs again once its cold keys are read
+        _server.Stats.CommandsProcessed++;
+        if (_server.Engine.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && !MemoryOk(c, cold)) return;
         long errorsBefore = c.Writer.ErrorCount;
         long t0 = Stopwatch.GetTimestamp();
         try
@@ -73,7 +75,9 @@ public sealed class CommandDispatcher
         }
         finally
         {
-            cold?.EndCommand();
+            // Inside EXEC the queued commands' changes are logged together when EXEC ends.
+            if (!client.InExec && c.Store.EndCommand() && c.Store.Journal is { Policy: FsyncPolicy.Always } journal)
+                client.DurableUntil = journal.AppendedUntil;   // the connection sends the reply after this is on disk
         }
         long dt = Stopwatch.GetTimestamp() - t0;
         cmd.Calls++;

@@ -14,6 +14,7 @@ public static class CommandRegistry
         ListCommands.Register(t);
         KeyCommands.Register(t);
         ServerCommands.Register(t);
+        PersistenceCommands.Register(t);
         ConfigCommands.Register(t);
         ClientCommands.Register(t);
         IntrospectionCommands.Register(t);

@@ -33,8 +33,8 @@ public static class ServerCommands
     }
 
     /// <summary>
-    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted, so NOSAVE, NOW and FORCE change nothing;
-    /// SAVE cannot be honoured and fails unless FORCE is given. On success there is no reply: the connection closes
+    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. With appendonly the write log is committed on every clean
+    /// shutdown (SAVE or not: Redis too flushes its AOF); without it SAVE cannot be honoured and fails unless FORCE. On success there is no reply: the connection closes
     /// and the host stops.
     /// </summary>
     private static void Shutdown(CommandContext c)
@@ -51,7 +51,7 @@ public static class ServerCommands
         }
         if (save && nosave || abort && c.Count != 2) { c.SyntaxError(); return; }
         if (abort) { c.Writer.Error("ERR No shutdown in progress."u8); return; }
-        if (save && !force)
+        if (save && !force && c.Store.Journal is null)
         {
             c.Server.Logger.LogWarning(
                 "SHUTDOWN SAVE refused: this server cannot save a snapshot (use NOSAVE or FORCE)");

@@ -146,6 +146,7 @@ public sealed class Connection
                     long before = buffer.Length;
                     SequencePosition consumed = ProcessBatch(ref buffer, out bool more);
                     buffer = buffer.Slice(consumed);
+                    if (Session.DurableUntil > 0) await WaitDurableAsync().ConfigureAwait(false);
                     if (_writer.Length > 0) await SendAsync().ConfigureAwait(false);
                     else if (_loopFlush)
                     {
@@ -196,6 +197,14 @@ public sealed class Connection
             _writer.Dispose();
             _server.Clients.Remove(this);
         }
+    }
+
+    /// <summary>appendfsync always: holds this batch's replies until the log is durable past its writes.</summary>
+    private async ValueTask WaitDurableAsync()
+    {
+        long until = Session.DurableUntil;
+        Session.DurableUntil = 0;
+        if (_server.Store.Journal is { } journal) await journal.WhenDurable(until).ConfigureAwait(false);
     }
 
     private async ValueTask SendAsync()

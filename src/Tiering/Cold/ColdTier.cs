@@ -39,8 +39,8 @@ namespace Tiered.Tiering.Cold;
 /// </summary>
 /// <remarks>
 /// Shared state rule: everything but <see cref="ColdReadSet"/> completions is used under <see cref="Store.Lock"/>.
-/// The log's Append and Commit are called by one thread at a time (under the lock, or by the demoter/compactor
-/// between lock sections, serialized by <see cref="LogGate"/>); its reads run from any thread.
+/// The log belongs to the store (<see cref="Store.Log"/>); the demoter and compactor take <see cref="Store.LogGate"/>
+/// for their rounds. Log reads run from any thread.
 /// </remarks>
 public sealed class ColdTier : IDisposable
 {
@@ -55,25 +55,15 @@ public sealed class ColdTier : IDisposable
         Log = log;
         Options = store.Options.Tier;
         Demoter = new Demoter(store, this);
-        Compactor = new Compactor(store, this);
     }
 
-    /// <summary>The log of records (cold values now; the write log with issue 4).</summary>
+    /// <summary>The store's log (cold values and the journal's records).</summary>
     internal ValueLog Log { get; }
-
-    /// <summary>Serializes appends and commits between the demoter and the compactor.</summary>
-    internal SemaphoreSlim LogGate { get; } = new(1, 1);
 
     internal TierOptions Options { get; }
 
     /// <summary>Moves hot values to the log when DRAM is over budget.</summary>
     public Demoter Demoter { get; }
-
-    /// <summary>Copies live records forward and frees the log's head.</summary>
-    public Compactor Compactor { get; }
-
-    /// <summary>Bytes of one log segment: the step in which compaction frees space.</summary>
-    internal long SegmentBytes => 1L << Options.Log.SegmentSizeBits;
 
     /// <summary>Bytes of the log on SSD (tier_ssd_log_bytes).</summary>
     public long LogBytes => Log.SizeBytes;
@@ -85,12 +75,8 @@ public sealed class ColdTier : IDisposable
         internal set => _ssdFull = value;
     }
 
-    /// <summary>Starts the background demoter and compactor.</summary>
-    public void Start()
-    {
-        Demoter.Start();
-        Compactor.Start();
-    }
+    /// <summary>Starts the background demoter.</summary>
+    public void Start() => Demoter.Start();
 
     // ---- cold reads ----
 
@@ -146,7 +132,7 @@ public sealed class ColdTier : IDisposable
         byte[] record = _prefetched?.Take(address) ?? ReadSync(address, e.Stored);
         LogRecord.RecordView view = Parse(record, address);
         if (!view.Key.SequenceEqual(key)) return false;
-        object value = DecodeValue(view.Value, e.Kind, address);
+        object value = StoredValue.Decode(view.Value, e.Kind, address);
         db.Promote(i, view.Key.ToArray(), value);
         _promoted.Add(new Promoted(db, i, db.Index.HotOf(i).Key!, address));
         return true;
@@ -179,27 +165,6 @@ public sealed class ColdTier : IDisposable
         if (!LogRecord.TryRead(record, out LogRecord.RecordView view) || view.Type != RecordType.Put)
             throw new ColdReadException(address, ColdReadFailure.Corrupt, $"the log record at address {address} is damaged");
         return view;
-    }
-
-    /// <summary>Decodes a record's value (ValueCodec around ValueFormat) into a string or a typed object.</summary>
-    internal static object DecodeValue(ReadOnlySpan<byte> stored, ValueKind expected, long address)
-    {
-        int length = ValueCodec.DecodedLength(stored);
-        if (length < 0) throw new ColdReadException(address, ColdReadFailure.Corrupt, $"the value at address {address} is damaged");
-        byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        try
-        {
-            if (!ValueCodec.TryDecode(stored, rented, out int written)
-                || !ValueFormat.TryDecode(rented.AsSpan(0, written), out ValueKind kind, out object? value)
-                || kind != expected || value is null)
-                throw new ColdReadException(address, ColdReadFailure.Corrupt, $"the value at address {address} is damaged");
-            if (value is ValueObject obj) obj.AccountedBytes = obj.SizeBytes;
-            return value;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
     }
 
     // ---- admission ----
@@ -237,13 +202,7 @@ public sealed class ColdTier : IDisposable
         _promoted.Clear();
     }
 
-    public void Dispose()
-    {
-        Compactor.Dispose();
-        Demoter.Dispose();
-        Log.Dispose();
-        LogGate.Dispose();
-    }
+    public void Dispose() => Demoter.Dispose();
 
     private readonly record struct Promoted(Database Db, int Slot, byte[] Key, long Address);
 }

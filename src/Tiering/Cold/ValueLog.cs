@@ -107,6 +107,7 @@ public sealed class ValueLog : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         System.IO.Directory.CreateDirectory(options.Directory);
+        Directory = options.Directory;
         ownsDevice = device is null;
         this.device = device ?? new DirectFileDevice(Path.Combine(options.Directory, "values.log"), options.Device, options.Log);
         try
@@ -131,6 +132,9 @@ public sealed class ValueLog : IDisposable
 
     /// <summary>The device the log writes to.</summary>
     public IDevice Device => device;
+
+    /// <summary>The log's directory (segment files, commit metadata).</summary>
+    public string Directory { get; }
 
     /// <summary>Largest record <see cref="Append"/> accepts (one log page minus FasterLog's header).</summary>
     public int MaxRecordSize { get; }
@@ -188,6 +192,25 @@ public sealed class ValueLog : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         return log.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a commit of everything appended so far and returns at once (group commit: call it under the lock that
+    /// serializes appends, so the commit ends on a record boundary the caller chose); <see cref="WaitForCommitAsync"/>
+    /// waits for it.
+    /// </summary>
+    public void BeginCommit()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        log.Commit(spinWait: false);
+    }
+
+    /// <summary>Completes when the log is durable at least up to <paramref name="address"/>.</summary>
+    public async ValueTask WaitForCommitAsync(long address, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        while (log.CommittedUntilAddress < address)
+            await log.WaitForCommitAsync(address, token: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Synchronous <see cref="CommitAsync"/>: blocks the calling thread until the commit is on disk.</summary>

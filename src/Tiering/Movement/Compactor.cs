@@ -32,21 +32,23 @@ namespace Tiered.Tiering.Movement;
 
 /// <summary>Copies live records forward and frees the log's head (see the file's header).</summary>
 /// <remarks>
-/// Shared state rule: passes run on the compactor's own task, one at a time, holding <see cref="ColdTier.LogGate"/>;
+/// Shared state rule: passes run on the compactor's own task, one at a time, holding <see cref="Store.LogGate"/>;
 /// they touch the index only under <see cref="Store.Lock"/>.
 /// </remarks>
 public sealed class Compactor : IDisposable
 {
     private readonly Store _store;
-    private readonly ColdTier _tier;
+    private readonly ValueLog _log;
+    private readonly TierOptions _options;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Moved> _moved = [];
     private Task? _loop;
 
-    internal Compactor(Store store, ColdTier tier)
+    internal Compactor(Store store, ValueLog log)
     {
         _store = store;
-        _tier = tier;
+        _log = log;
+        _options = store.Options.Tier;
     }
 
     /// <summary>Starts the background loop (checks the trigger every 200 ms).</summary>
@@ -55,10 +57,10 @@ public sealed class Compactor : IDisposable
     /// <summary>True when the log has grown past its trigger.</summary>
     public bool Needed()
     {
-        long size = _tier.Log.SizeBytes;
+        long size = _log.SizeBytes;
         long live;
         lock (_store.Lock) live = _store.TierStats.LiveRecordBytes;
-        return size > _tier.Options.CompactMinBytes && size * 100 > live * _tier.Options.CompactStartPercent;
+        return size > _options.CompactMinBytes && size * 100 > live * _options.CompactStartPercent;
     }
 
     private async Task LoopAsync()
@@ -72,24 +74,39 @@ public sealed class Compactor : IDisposable
                 while (!ct.IsCancellationRequested && Needed() && await CompactOnceAsync(ct).ConfigureAwait(false)) { }
             }
             catch (OperationCanceledException) { break; }
-            catch (IOException) { _tier.SsdFull = true; }
+            catch (IOException)
+            {
+                if (_store.Cold is { } cold) cold.SsdFull = true;   // the disk refused a write: stop demoting
+            }
         }
     }
 
     /// <summary>One pass over the oldest segment (at most <paramref name="maxBytes"/>; 0: one segment). True when the head moved.</summary>
     public async Task<bool> CompactOnceAsync(CancellationToken ct = default, long maxBytes = 0)
     {
-        await _tier.LogGate.WaitAsync(ct).ConfigureAwait(false);
+        await _store.LogGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            ValueLog log = _tier.Log;
+            ValueLog log = _log;
             long from = log.BeginAddress;
-            long chunk = maxBytes > 0 ? maxBytes : _tier.SegmentBytes;
+            long chunk = maxBytes > 0 ? maxBytes : 1L << _options.Log.SegmentSizeBits;
             long to = Math.Min(from + chunk, log.CommittedUntil);
+            lock (_store.Lock)
+            {
+                foreach ((long skipFrom, long skipTo) in _store.LogSkips)
+                {
+                    if (from >= skipFrom && from < skipTo)
+                    {
+                        log.TruncateUntil(Math.Min(skipTo, log.CommittedUntil));   // a damaged range recovery skipped
+                        return true;
+                    }
+                    if (skipFrom > from) to = Math.Min(to, skipFrom);
+                }
+            }
             if (to <= from) return false;
             ScanResult scan = log.Scan(from, to, CopyIfLive);
             if (scan.EndAddress <= from) return false;
-            if (_moved.Count > 0) await log.CommitAsync(ct).ConfigureAwait(false);
+            if (_moved.Count > 0) await _store.CommitLogAsync(ct).ConfigureAwait(false);
             lock (_store.Lock)
             {
                 Repoint();
@@ -102,7 +119,7 @@ public sealed class Compactor : IDisposable
         finally
         {
             _moved.Clear();
-            _tier.LogGate.Release();
+            _store.LogGate.Release();
         }
     }
 
@@ -110,16 +127,17 @@ public sealed class Compactor : IDisposable
     {
         if (record.Type != RecordType.Put) return true;   // DEL/OP/...: only recovery after a checkpoint reads them
         ulong hash = KeyIndex.Hash(record.Key);
-        long expireAt;
+        // The liveness check and the copy's append happen under one lock hold: a journal record of this key written
+        // after the check is appended after the copy, so replaying the log in order never ends on the older value.
         lock (_store.Lock)
         {
             if (!Find(hash, address, out Database? db, out int i)) return true;
-            expireAt = db!.Index.EntryAt(i).ExpireAt;
+            long expireAt = db!.Index.EntryAt(i).ExpireAt;
+            long copy = _log.Append(RecordType.Put, record.Flags, db.Id, expireAt, record.Key, record.Value, out int stored);
+            _store.TierStats.SsdWriteItems++;
+            _store.TierStats.SsdWriteBytes += stored;
+            _moved.Add(new Moved(hash, address, copy, stored));
         }
-        long copy = _tier.Log.Append(RecordType.Put, record.Flags, record.Db, expireAt, record.Key, record.Value, out int stored);
-        _store.TierStats.SsdWriteItems++;
-        _store.TierStats.SsdWriteBytes += stored;
-        _moved.Add(new Moved(hash, address, copy, stored));
         return true;
     }
 

@@ -101,7 +101,7 @@ public sealed class Demoter : IDisposable
     /// <summary>One round; true when it made progress and hot bytes are still above the target.</summary>
     internal async Task<bool> RoundAsync(CancellationToken ct = default)
     {
-        await _tier.LogGate.WaitAsync(ct).ConfigureAwait(false);
+        await _store.LogGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             int demotedNow;
@@ -114,7 +114,7 @@ public sealed class Demoter : IDisposable
             if (_batch.Count > 0)
             {
                 AppendBatch();
-                await _tier.Log.CommitAsync(ct).ConfigureAwait(false);
+                await _store.CommitLogAsync(ct).ConfigureAwait(false);
                 lock (_store.Lock) Install();
             }
             return demotedNow + _batch.Count > 0;
@@ -122,7 +122,7 @@ public sealed class Demoter : IDisposable
         finally
         {
             _batch.Clear();
-            _tier.LogGate.Release();
+            _store.LogGate.Release();
         }
     }
 
@@ -157,14 +157,25 @@ public sealed class Demoter : IDisposable
                 freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
                 if (h.Record > 0)
                 {
+                    if (h.Record >= _tier.Log.CommittedUntil)
+                    {
+                        // Journaled but not yet committed (readable only after the commit): goes cold after this
+                        // round's commit, if it is still that record's value then.
+                        _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, h.Value!, e.ExpireAt, db.Id)
+                            { Address = h.Record, Stored = e.Stored, Logical = e.Logical, Journaled = true });
+                        continue;
+                    }
                     db.Demote(v.Slot, h.Record, e.Stored, e.Logical);
                     _store.TierStats.Demotions++;
                     now++;
                     continue;
                 }
-                byte[]? payload = e.Kind == ValueKind.String ? null : ValueFormat.Encode(e.Kind, h.Value!);
+                if (_store.Journal != null) continue;   // dirty despite the journal: too large for a record, stays hot
+                // Objects are copied here, under the lock (a writer could change them while they are walked); strings
+                // are encoded outside it.
+                object value = e.Kind == ValueKind.String ? h.Value! : ((ValueObject)h.Value!).DeepCopy();
                 h.Record = -1;
-                _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, payload ?? h.Value!, e.ExpireAt, db.Id));
+                _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, value, e.ExpireAt, db.Id));
             }
         }
         Array.Clear(_victims);
@@ -184,17 +195,11 @@ public sealed class Demoter : IDisposable
             for (int k = 0; k < _batch.Count; k++)
             {
                 InFlight f = _batch[k];
-                byte[] payload = f.Kind == ValueKind.String ? ValueFormat.Encode(ValueKind.String, f.Value) : (byte[])f.Value;
-                int max = ValueCodec.MaxEncodedLength(payload.Length);
-                if (buffer.Length < max)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(max);
-                }
-                int n = ValueCodec.Encode(payload, buffer);
+                if (f.Journaled) continue;
+                int n = StoredValue.Encode(f.Kind, f.Value, ref buffer, out int logical);
                 if (n > MaxValue(f.Key.Length)) continue;   // larger than a log page: stays hot (see TierOptions)
-                long address = _tier.Log.Append(RecordType.Put, 0, f.DbId, f.ExpireAt, f.Key, buffer.AsSpan(0, n), out int stored);
-                _batch[k] = f with { Address = address, Stored = stored, Logical = payload.Length };
+                long address = _tier.Log.Append(RecordType.Put, (byte)f.Kind, f.DbId, f.ExpireAt, f.Key, buffer.AsSpan(0, n), out int stored);
+                _batch[k] = f with { Address = address, Stored = stored, Logical = logical };
                 Interlocked.Increment(ref _store.TierStats.SsdWriteItems);
                 Interlocked.Add(ref _store.TierStats.SsdWriteBytes, stored);
             }
@@ -215,7 +220,7 @@ public sealed class Demoter : IDisposable
         {
             if (!EvictionPool.IsSameHotKey(f.Db.Index, f.Slot, f.Key)) continue;
             ref HotItem h = ref f.Db.Index.HotOf(f.Slot);
-            if (h.Record != -1) continue;   // written since it was picked: stays hot, dirty
+            if (h.Record != (f.Journaled ? f.Address : -1)) continue;   // written since it was picked: stays hot
             if (f.Address == 0)
             {
                 h.Record = 0;   // too large to demote: stays hot
@@ -243,7 +248,7 @@ public sealed class Demoter : IDisposable
                 VictimRef v = _victims[k];
                 if (!v.IsCurrent) continue;
                 ref HotItem h = ref v.Database.Index.HotOf(v.Slot);
-                if (h.Record <= 0) continue;
+                if (h.Record <= 0 || h.Record >= _tier.Log.CommittedUntil) continue;   // dirty, or not yet readable
                 freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
                 ref Entry e = ref v.Database.Index.EntryAt(v.Slot);
                 v.Database.Demote(v.Slot, h.Record, e.Stored, e.Logical);
@@ -275,5 +280,8 @@ public sealed class Demoter : IDisposable
         public long Address { get; init; }
         public int Stored { get; init; }
         public int Logical { get; init; }
+
+        /// <summary>The journal wrote its record already; the round only waits for the commit.</summary>
+        public bool Journaled { get; init; }
     }
 }

@@ -21,6 +21,24 @@ public static class ValueFormat
     private const int HeaderSize = 6;
     private const int TrailerSize = 4;
 
+    /// <summary>Bytes of the serialized form of a string of <paramref name="length"/> bytes.</summary>
+    public static int StringSize(int length) => HeaderSize + length + TrailerSize;
+
+    /// <summary>
+    /// Serializes a string into <paramref name="dest"/> (at least <see cref="StringSize"/> bytes) without allocating
+    /// (the journal's path for every SET); the bytes equal <c>Encode(ValueKind.String, s)</c>. Returns the length.
+    /// </summary>
+    public static int EncodeString(ReadOnlySpan<byte> s, Span<byte> dest)
+    {
+        dest[0] = (byte)ValueKind.String;
+        dest[1] = 0;
+        BinaryPrimitives.WriteInt32LittleEndian(dest[2..], s.Length);
+        s.CopyTo(dest[HeaderSize..]);
+        int n = HeaderSize + s.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(dest[n..], Crc32.HashToUInt32(dest[..n]));
+        return n + TrailerSize;
+    }
+
     /// <summary>Serializes <paramref name="value"/> (a byte[] string or a <see cref="ValueObject"/>).</summary>
     public static byte[] Encode(ValueKind kind, object value)
     {

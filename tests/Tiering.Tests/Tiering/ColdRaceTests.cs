@@ -54,7 +54,7 @@ public class ColdRaceTests
         {
             while (!stop.IsCancellationRequested)
             {
-                if (await t.Cold.Compactor.CompactOnceAsync(maxBytes: 8 << 10)) compactions++;
+                if (await t.Store.Compactor!.CompactOnceAsync(maxBytes: 8 << 10)) compactions++;
                 await Task.Delay(1);
             }
         });
@@ -144,7 +144,7 @@ public class ColdRaceTests
                 {
                     t.Cold.BeginCommand(set);
                     try { return StringOps.Get(t.Db, k, out ReadOnlySpan<byte> v) == Status.Ok ? v.ToArray() : null; }
-                    finally { t.Cold.EndCommand(); }
+                    finally { t.Store.EndCommand(); }
                 }
             }
             await set.WhenDone();
@@ -181,7 +181,7 @@ public class ColdRaceTests
         {
             t.Store.BeginBatch();
             try { return op(t.Db); }
-            finally { t.Cold.EndCommand(); }
+            finally { t.Store.EndCommand(); }
         }
     }
 
@@ -244,7 +244,7 @@ public class ColdRaceTests
         Assert.True(IsCold(t, "k0"));
         // Wait until the copies are appended (the tail moved) and the pass is in its commit.
         long tail0 = t.Cold.Log.TailAddress;
-        Task<bool> pass = Task.Run(() => t.Cold.Compactor.CompactOnceAsync(maxBytes: 1 << 20));
+        Task<bool> pass = Task.Run(() => t.Store.Compactor!.CompactOnceAsync(maxBytes: 1 << 20));
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (t.Cold.Log.TailAddress == tail0 && !pass.IsCompleted)
         {
@@ -283,7 +283,7 @@ public class ColdRaceTests
         Assert.Equal(Status.Ok, t.Write(db => KeyOps.Expire(db, "plain"u8, at + 10_000, ExpireCondition.None)));
         t.Demote();
         long compacted = t.Store.TierStats.CompactedRecords;
-        Assert.True(await t.Cold.Compactor.CompactOnceAsync(maxBytes: 1 << 30));
+        Assert.True(await t.Store.Compactor!.CompactOnceAsync(maxBytes: 1 << 30));
         Assert.True(t.Store.TierStats.CompactedRecords > compacted, "compaction copied nothing");
         Assert.Equal(at, t.Read(db => KeyOps.Ttl(db, "ttl"u8, TtlForm.UnixMilliseconds)));
         Assert.Equal(at + 5000, t.Read(db => KeyOps.Ttl(db, "hash"u8, TtlForm.UnixMilliseconds)));

@@ -23,7 +23,7 @@ public class SsdFullTests
                 if (st == Status.Ok)
                 {
                     try { return StringOps.Set(t.Db, Encoding.UTF8.GetBytes(key), value, SetCondition.Always, 0, false); }
-                    finally { t.Cold.EndCommand(); }
+                    finally { t.Store.EndCommand(); }
                 }
             }
             t.Cold.Demoter.RoundAsync().GetAwaiter().GetResult();

@@ -69,7 +69,7 @@ public class TierMetricsTests
         t.Write(db => KeyOps.Expire(db, "k1"u8, db.Store.Clock.NowMs + 10, ExpireCondition.None));
         lock (t.Store.Lock) StringOps.Set(t.Store.Databases[3], "other"u8, TieredStoreTests.Value(5), SetCondition.Always, 0, false);
         t.Demote();
-        await t.Cold.Compactor.CompactOnceAsync(maxBytes: 1 << 30);
+        await t.Store.Compactor!.CompactOnceAsync(maxBytes: 1 << 30);
         t.Store.Clock.OffsetMs += 1000;
         Assert.Null(t.Get("k1"));
         AssertGaugesAddUp(t.Store);
@@ -107,7 +107,7 @@ public class TierMetricsTests
         t.Demote();
         for (int i = 0; i < 300; i += 3) t.Get("k" + i);
         t.Get("missing");
-        await t.Cold.Compactor.CompactOnceAsync(maxBytes: 1 << 30);
+        await t.Store.Compactor!.CompactOnceAsync(maxBytes: 1 << 30);
         TierStats s = t.Store.TierStats;
         Assert.True(s.HotHits > 0 && s.ColdHits > 0 && s.Misses > 0 && s.Demotions > 0 && s.Promotions + s.RejectedPromotions > 0);
         Assert.True(s.SsdReadItems > 0 && s.SsdReadBytes > 0 && s.SsdWriteItems > 0 && s.SsdWriteBytes > 0 && s.Compactions > 0);

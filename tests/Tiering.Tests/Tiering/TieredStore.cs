@@ -41,7 +41,7 @@ internal sealed class TieredStore : IDisposable
                 if (st != Status.Busy)
                 {
                     try { return op(Db); }
-                    finally { Cold.EndCommand(); }
+                    finally { Store.EndCommand(); }
                 }
             }
             Cold.Demoter.RoundAsync().GetAwaiter().GetResult();
@@ -55,7 +55,7 @@ internal sealed class TieredStore : IDisposable
         {
             Store.BeginBatch();
             try { return op(Db); }
-            finally { Cold.EndCommand(); }
+            finally { Store.EndCommand(); }
         }
     }
 

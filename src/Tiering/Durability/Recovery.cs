@@ -1,0 +1,223 @@
+// Recovery: rebuilding the index from the log at start.
+//
+// Why the log alone is enough. The journal logs every write as the key's resulting state (PUT with kind, absolute
+// expiry and value; DEL; FLUSH; SWAPDB), and compaction keeps the log within about twice its live data by copying
+// live records forward (at the tail, after every older record of their key) and dropping the rest. So the committed
+// log, replayed in order, is exactly the newest state, and its length is bounded by the data, not by history: the
+// compacted log is the checkpoint. Replay is one sequential scan; values are not decompressed except for keys loaded
+// hot (the kind is in the record's flags, the logical length in the codec header).
+//
+// Keys without their bytes. A cold entry has no key in DRAM, so "is this PUT the same key as that entry?" cannot be
+// answered by comparing keys. During recovery each cold entry also gets a second, independent 32-bit hash of its key
+// (kept only until recovery ends): a record is the same key as an entry iff both the 64-bit index hash and the 32-bit
+// hash agree (a false match needs a 96-bit collision).
+//
+// What a crash leaves. FasterLog recovers to its last commit; a commit covers whole commands (it is started under the
+// store lock). A record that fails its checksum inside the committed range (a torn or damaged device write) ends the
+// scan there with a warning; the range from it to the tail at that start is written to `recovery-skips`, so later
+// appends (after the tail) are replayed on the next start instead of being hidden behind the damage. Keys whose TTL
+// passed while the server was down are not loaded.
+
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Hashing;
+using Tiered.Tiering.Cold;
+using Tiered.Tiering.Hot;
+
+namespace Tiered.Tiering.Durability;
+
+/// <summary>What a recovery found.</summary>
+/// <param name="Records">Records replayed.</param>
+/// <param name="Bytes">Log bytes scanned.</param>
+/// <param name="Seconds">Time taken.</param>
+/// <param name="InvalidAddress">Address of a damaged record that ended the scan; -1 if none.</param>
+public readonly record struct RecoveryResult(long Records, long Bytes, double Seconds, long InvalidAddress);
+
+/// <summary>Replays the log into the store's index (see the file's header). Runs once, before the journal starts.</summary>
+internal sealed class Recovery
+{
+    private readonly Store _store;
+    private readonly ValueLog _log;
+    private readonly string _skipsPath;
+    private readonly Action<string>? _report;
+    private readonly uint[][] _second;
+    private readonly long _hotLimit;
+    private long _records;
+    private long _done;
+    private long _total;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _nextReportMs = 2000;
+
+    public Recovery(Store store, ValueLog log, string skipsPath, Action<string>? report)
+    {
+        _store = store;
+        _log = log;
+        _skipsPath = skipsPath;
+        _report = report;
+        _second = new uint[store.Databases.Length][];
+        for (int i = 0; i < _second.Length; i++) _second[i] = [];
+        long max = store.Options.MaxMemory;
+        // Keys come back hot while DRAM has room for them (all of them without an SSD tier); half the budget leaves
+        // the hot set room to form from real traffic.
+        _hotLimit = store.Cold is null || max <= 0 ? long.MaxValue : max / 2;
+    }
+
+    public RecoveryResult Run()
+    {
+        List<(long From, long To)> skips = LoadSkips();
+        long begin = _log.BeginAddress, end = _log.CommittedUntil;
+        _total = Math.Max(1, end - begin);
+        long invalid = -1;
+        long from = begin;
+        foreach ((long skipFrom, long skipTo) in skips)
+        {
+            if (skipTo <= from || skipFrom >= end) continue;
+            if (skipFrom > from && !Scan(from, skipFrom, ref invalid)) break;
+            from = Math.Max(from, skipTo);
+        }
+        if (invalid < 0 && from < end) Scan(from, end, ref invalid);
+        if (invalid >= 0)
+        {
+            long tail = _log.TailAddress;
+            _report?.Invoke($"WARNING: the log has a damaged record at address {invalid}; everything from there to {tail} " +
+                "is ignored (torn write or device damage). Later writes are kept.");
+            skips.Add((invalid, tail));
+            skips.Sort();
+            SaveSkips(skips);
+        }
+        lock (_store.Lock) _store.LogSkips = skips;
+        double secs = _clock.Elapsed.TotalSeconds;
+        _report?.Invoke(string.Create(CultureInfo.InvariantCulture,
+            $"Log loaded: {_records:N0} records, {_done / 1048576.0:F1} MB in {secs:F2} s; {_store.TotalKeys():N0} keys ({_store.HotKeys():N0} hot)"));
+        return new RecoveryResult(_records, _done, secs, invalid);
+    }
+
+    /// <summary>Scans [from, to); false (and <paramref name="invalid"/> set) when a damaged record ended it.</summary>
+    private bool Scan(long from, long to, ref long invalid)
+    {
+        ScanResult r = _log.Scan(from, to, Visit);
+        _done += r.EndAddress - from;
+        if (!r.FoundInvalid) return true;
+        invalid = r.InvalidAddress;
+        return false;
+    }
+
+    private bool Visit(long address, int length, LogRecord.RecordView record)
+    {
+        lock (_store.Lock)
+        {
+            _store.Clock.Refresh();
+            switch (record.Type)
+            {
+                case RecordType.Put: Put(address, length, record); break;
+                case RecordType.Del: Del(record); break;
+                case RecordType.Flush: Flush(record.Db); break;
+                case RecordType.SwapDb: Swap(record.Db, record.Value.Length >= 2 ? record.Value[0] | record.Value[1] << 8 : record.Db); break;
+            }
+        }
+        _records++;
+        long ms = _clock.ElapsedMilliseconds;
+        if (_report != null && ms >= _nextReportMs)
+        {
+            _nextReportMs = ms + 2000;
+            long doneNow = _done + (address - _log.BeginAddress);
+            _report(string.Create(CultureInfo.InvariantCulture,
+                $"Loading the log: {100.0 * Math.Min(doneNow, _total) / _total:F0}% ({doneNow / 1048576.0:F0} MB, {doneNow / 1048576.0 / (ms / 1000.0):F0} MB/s)"));
+        }
+        return true;
+    }
+
+    private void Put(long address, int length, LogRecord.RecordView r)
+    {
+        if ((uint)r.Db >= (uint)_store.Databases.Length) return;
+        Database db = _store.Databases[r.Db];
+        ulong hash = KeyIndex.Hash(r.Key);
+        uint second = Second(r.Key);
+        int existing = Find(db, hash, r.Key, second);
+        if (existing >= 0) db.Delete(existing);
+        if (r.ExpireAt != 0 && r.ExpireAt <= _store.Clock.NowMs) return;   // expired while the server was down
+        var kind = (ValueKind)r.Flags;
+        int logical = StoredValue.LogicalLength(r.Value);
+        if (_store.UsedMemory + logical < _hotLimit)
+        {
+            object value = StoredValue.Decode(r.Value, kind, address);
+            int i = db.AddOwned(r.Key.ToArray(), hash, kind, value, r.ExpireAt);
+            db.Index.HotOf(i).Record = address;
+            ref Entry e = ref db.Index.EntryAt(i);
+            e.Stored = length;
+            e.Logical = logical;
+            _store.TierStats.KeepRecord(length);
+        }
+        else
+        {
+            int i = db.AddCold(hash, address, kind, r.ExpireAt, length, logical);
+            ref uint[] s = ref _second[r.Db];
+            if (s.Length <= i) Array.Resize(ref s, Math.Max(i + 1, s.Length * 2));
+            s[i] = second;
+        }
+    }
+
+    private void Del(LogRecord.RecordView r)
+    {
+        if ((uint)r.Db >= (uint)_store.Databases.Length) return;
+        Database db = _store.Databases[r.Db];
+        int i = Find(db, KeyIndex.Hash(r.Key), r.Key, Second(r.Key));
+        if (i >= 0) db.Delete(i);
+    }
+
+    private void Flush(int db)
+    {
+        if (db == ushort.MaxValue) _store.FlushAll();
+        else if ((uint)db < (uint)_store.Databases.Length) _store.Databases[db].Clear();
+    }
+
+    private void Swap(int a, int b)
+    {
+        if ((uint)a >= (uint)_store.Databases.Length || (uint)b >= (uint)_store.Databases.Length) return;
+        _store.SwapDatabases(a, b);
+        (_second[a], _second[b]) = (_second[b], _second[a]);
+    }
+
+    /// <summary>The entry of <paramref name="key"/>: hot entries compare keys; cold ones compare the second hash.</summary>
+    private int Find(Database db, ulong hash, ReadOnlySpan<byte> key, uint second)
+    {
+        KeyIndex index = db.Index;
+        uint[] s = _second[db.Id];
+        for (int i = index.Find(key, hash); i >= 0; i = index.FindAfter(i, key, hash))
+        {
+            if (!index.IsCold(i)) return i;
+            if (i < s.Length && s[i] == second) return i;
+        }
+        return -1;
+    }
+
+    private static uint Second(ReadOnlySpan<byte> key) => XxHash32.HashToUInt32(key, 0x5EC0);
+
+    private List<(long, long)> LoadSkips()
+    {
+        var list = new List<(long, long)>();
+        if (!File.Exists(_skipsPath)) return list;
+        foreach (string line in File.ReadAllLines(_skipsPath))
+        {
+            string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out long a)
+                && long.TryParse(parts[1], CultureInfo.InvariantCulture, out long b) && a < b)
+                list.Add((a, b));
+        }
+        list.Sort();
+        return list;
+    }
+
+    private void SaveSkips(List<(long From, long To)> skips)
+    {
+        string tmp = _skipsPath + ".tmp";
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        using (var w = new StreamWriter(f))
+        {
+            foreach ((long a, long b) in skips) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{a} {b}"));
+            w.Flush();
+            f.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, _skipsPath, overwrite: true);
+    }
+}

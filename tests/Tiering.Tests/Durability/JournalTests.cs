@@ -1,0 +1,114 @@
+using System.Text;
+using Tiered.Tiering.Durability;
+using Tiered.Tiering.Values;
+
+namespace Tiered.Tiering.Tests.Durability;
+
+/// <summary>The journal and recovery at the engine level: a store reopened on the same directory has the same data.</summary>
+public sealed class JournalTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tiered-journal-" + Guid.NewGuid().ToString("N"));
+
+    private Store Open(bool tiered, long maxMemory = 0)
+    {
+        var o = new EngineOptions { MaxMemory = maxMemory, MaxMemoryPolicy = "allkeys-lfu" };
+        o.Durability.Dir = _dir;
+        if (tiered) o.SsdPath = _dir;
+        var store = new Store(o);
+        store.Recover();
+        return store;
+    }
+
+    private static T Run<T>(Store s, Func<Database, T> op)
+    {
+        lock (s.Lock)
+        {
+            s.BeginBatch();
+            try { return op(s.Databases[0]); }
+            finally { s.EndCommand(); }
+        }
+    }
+
+    private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
+
+    private static string? Get(Store s, string key)
+        => Run(s, db => StringOps.Get(db, B(key), out ReadOnlySpan<byte> v) == Status.Ok ? Encoding.UTF8.GetString(v) : null);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AReopenedStoreHasEveryWriteDeleteAndTtl(bool tiered)
+    {
+        using (Store s = Open(tiered))
+        {
+            for (int i = 0; i < 500; i++) Run(s, db => StringOps.Set(db, B("k" + i), B("v" + i)));
+            Run(s, db => StringOps.Set(db, B("k1"), B("changed")));
+            Run(s, db => KeyOps.Delete(db, B("k2")));
+            Run(s, db => KeyOps.Expire(db, B("k3"), db.Store.Clock.NowMs + 100_000, ExpireCondition.None));
+            Run(s, db => KeyOps.Expire(db, B("k4"), db.Store.Clock.NowMs - 1, ExpireCondition.None));
+            Run(s, db => HashOps.SetNx(db, B("h"), B("f"), B("x")));
+            await s.Journal!.CommitOnceAsync();
+        }
+        using (Store s = Open(tiered))
+        {
+            Assert.Equal("changed", Get(s, "k1"));
+            Assert.Null(Get(s, "k2"));
+            Assert.True(Run(s, db => KeyOps.Ttl(db, B("k3"), TtlForm.Milliseconds)) > 90_000);
+            Assert.Null(Get(s, "k4"));
+            Assert.Equal("v499", Get(s, "k499"));
+            Assert.Equal("x", Run(s, db => HashOps.Get(db, B("h"), B("f"), out ReadOnlySpan<byte> v) == Status.Ok ? Encoding.UTF8.GetString(v) : null));
+            Assert.Equal(499, Run(s, db => db.Count));   // 500 strings and h, less k2 (deleted) and k4 (expired)
+        }
+    }
+
+    [Fact]
+    public async Task FlushAndSwapDbReplayInOrder()
+    {
+        using (Store s = Open(tiered: false))
+        {
+            Run(s, db => StringOps.Set(db, B("a"), B("1")));
+            lock (s.Lock) { s.SwapDatabases(0, 1); s.EndCommand(); }
+            Run(s, db => StringOps.Set(db, B("b"), B("2")));
+            lock (s.Lock) { s.Databases[1].Clear(); s.EndCommand(); }
+            Run(s, db => StringOps.Set(db, B("c"), B("3")));
+            await s.Journal!.CommitOnceAsync();
+        }
+        using (Store s = Open(tiered: false))
+        {
+            Assert.Equal("2", Get(s, "b"));
+            Assert.Equal("3", Get(s, "c"));
+            Assert.Null(Get(s, "a"));
+            lock (s.Lock) Assert.Equal(0, s.Databases[1].Count);   // a went to db 1 with the swap, then db 1 was flushed
+        }
+    }
+
+    [Fact]
+    public async Task ColdKeysRecoverColdAndReadBackExactly()
+    {
+        using (Store s = Open(tiered: true, maxMemory: 256 << 10))
+        {
+            for (int i = 0; i < 3000; i++) Run(s, db => StringOps.Set(db, B("key:" + i), Tiering.TieredStoreTests.Value(i)));
+            await s.Journal!.CommitOnceAsync();
+        }
+        using (Store s = Open(tiered: true, maxMemory: 256 << 10))
+        {
+            lock (s.Lock) Assert.True(s.TotalKeys() - s.HotKeys() > 2000, "most keys should come back cold");
+            for (int i = 0; i < 3000; i++)
+                Assert.Equal(Tiering.TieredStoreTests.Value(i), Run(s, db => StringOps.Get(db, B("key:" + i), out ReadOnlySpan<byte> v) == Status.Ok ? v.ToArray() : null));
+        }
+    }
+
+    [Fact]
+    public void EncodeStringMatchesTheGeneralEncoder()
+    {
+        byte[] s = B("hello tiered");
+        var dest = new byte[ValueFormat.StringSize(s.Length)];
+        int n = ValueFormat.EncodeString(s, dest);
+        Assert.Equal(ValueFormat.Encode(ValueKind.String, s), dest.AsSpan(0, n).ToArray());
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}

@@ -18,6 +18,8 @@ public static class ThroughputRun
         string root = Path.GetFullPath(o.Dir ?? Directory.CreateTempSubdirectory("tiered-tput-").FullName);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"throughput: {o.Keys} keys x {o.ValueSize} B, {o.Clients} clients, {o.DelPercent}% DEL, {o.Seconds.TotalSeconds:0} s per setting"));
+        if (o.NoPersistenceArgs)
+            output.WriteLine("note: --no-persistence-args: both servers run without persistence, the ratio says nothing about group commit");
         var opsPerSec = new Dictionary<string, double>();
         foreach (string mode in (string[])["everysec", "always"])
         {

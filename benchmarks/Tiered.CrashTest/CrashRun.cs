@@ -78,6 +78,8 @@ public static class CrashRun
                 await Task.WhenAny(writers, Task.Delay(killAfter, ct));
                 long killTick = Stopwatch.GetTimestamp();
                 double loadSeconds = Stopwatch.GetElapsedTime(loadStart).TotalSeconds;
+                if (server.HasExited)
+                    output.WriteLine($"cycle {cycle}: the server exited by itself before the kill; its last lines:{Environment.NewLine}{server.Tail()}");
                 server.Kill();
                 if (!writers.IsCompleted && await Task.WhenAny(writers, Task.Delay(TimeSpan.FromSeconds(60), ct)) != writers)
                     throw new IOException("writers did not stop within 60 s of the kill");

@@ -31,10 +31,11 @@
 // Reads verify. Every record read is checked with LogRecord.TryRead (magic, lengths, CRC) and must have exactly the
 // length the caller expects; anything else is a ColdReadException, never wrong bytes handed to the engine.
 //
-// Threads. Append, Commit and TruncateUntil are meant to be called under the caller's lock (the store's); a small
-// private lock also guards the reusable append entry so misuse cannot corrupt a record. ReadAsync, Read and Scan
-// may run on any thread concurrently with them and with each other (FasterLog's epoch protection keeps segments
-// alive while a read is in flight).
+// Threads. Append and Commit are meant to be called under the caller's lock (the store's), which fixes the order of
+// records; a small private lock also guards the reusable append entry, so a second appender cannot corrupt a
+// record. ReadAsync, Read and Scan may run on any thread concurrently with them and with each other (FasterLog's
+// epoch protection keeps segments alive while a read is in flight). TruncateUntil blocks for one commit, so the
+// compactor should call it on its own thread, outside the store lock.
 
 using System.Reflection;
 using FASTER.core;

@@ -5,7 +5,7 @@
 // both on the machine at hand: it writes N records of 1 KB values (half random bytes, half repeated text, LZ4 via
 // ValueCodec as the engine will write them), commits, then runs Q concurrent readers doing uniform random ReadAsync
 // for T seconds, and prints reads/s, p50 and p99 latency, and device reads per lookup (a counting wrapper around
-// the device; 1.00 means one read each). benchmarks/cold-read-vs-fio.sh runs it next to fio for the ratio.
+// the device; 1.00 means one read each) and the process CPU time per read (meaningful even on a busy machine). benchmarks/cold-read-vs-fio.sh runs it next to fio for the ratio.
 //
 // Usage: Tiered.ColdBench [--dir D] [--records N] [--inflight Q] [--seconds T] [--io-threads K] [--keep]
 
@@ -67,7 +67,9 @@ Console.WriteLine($"wrote {records:N0} records ({encodedBytes / (double)records:
 // Read phase: a 1 s warm-up, then T seconds measured.
 await RunReaders(TimeSpan.FromSeconds(1), record: false);
 device.ResetCount();
+var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var (count, latencies, elapsed) = await RunReaders(TimeSpan.FromSeconds(seconds), record: true);
+var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 Array.Sort(latencies);
 double ToUs(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
 Console.WriteLine($"random reads, {inflight} in flight, {elapsed.TotalSeconds:F1} s: {count:N0} reads");
@@ -75,6 +77,7 @@ Console.WriteLine($"reads/s: {count / elapsed.TotalSeconds:F0}");
 Console.WriteLine($"p50 us: {ToUs(latencies[latencies.Length / 2]):F0}");
 Console.WriteLine($"p99 us: {ToUs(latencies[(int)(latencies.Length * 0.99)]):F0}");
 Console.WriteLine($"device reads per lookup: {device.Reads / (double)count:F2}");
+Console.WriteLine($"process CPU per read: {cpu.TotalMicroseconds / count:F1} us ({cpu.TotalSeconds / elapsed.TotalSeconds:F2} cores busy)");
 
 log.Dispose();
 device.Dispose();

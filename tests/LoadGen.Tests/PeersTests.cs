@@ -119,6 +119,7 @@ public class PeersTests
             Assert.Equal("7000", a[a.ToList().IndexOf("--port") + 1]);
         }
         Assert.Contains("--appendonly no", string.Join(' ', redis.ServerArgs(1, plain, "/t")));
+        Assert.Contains("--appendonly no", string.Join(' ', tiered.ServerArgs(1, plain, "/t")));   // Tiered logs by default
         Assert.Contains("--appendonly yes --appendfsync everysec", string.Join(' ', redis.ServerArgs(1, tieredAof, "/t")));
         Assert.Contains("--maxmemory 100mb --ssd-path /t", string.Join(' ', tiered.ServerArgs(1, tieredAof, "/t")));
         string g = string.Join(' ', garnet.ServerArgs(1, tieredAof, "/t"));

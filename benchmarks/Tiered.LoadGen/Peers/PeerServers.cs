@@ -42,9 +42,9 @@ public sealed class PeerServer
         switch (Kind)
         {
             case PeerKind.Tiered:
-                a.AddRange(["--port", p, "--bind", "127.0.0.1"]);
-                if (config.Aof)
-                    a.AddRange(["--appendonly", "yes", "--appendfsync", "everysec"]);
+                a.AddRange(["--port", p, "--bind", "127.0.0.1", "--dir", scratch]);
+                // Tiered logs every write by default; "no persistence" must say so, as for the peers.
+                a.AddRange(config.Aof ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"]);
                 if (config.MemoryBudget is { } tb)
                     a.AddRange(["--maxmemory", $"{Megabytes(tb)}mb", "--ssd-path", scratch]);
                 break;

@@ -102,7 +102,7 @@ async Task<(long Count, long[] Latencies, TimeSpan Elapsed)> RunReaders(TimeSpan
             {
                 int i = rnd.Next(records);
                 long t0 = Stopwatch.GetTimestamp();
-                byte[] bytes = await log.ReadAsync(addresses[i], lengths[i]);
+                byte[] bytes = await log.ReadAsync(addresses[i], lengths[i], inlineContinuation: true);   // as the engine reads (ColdTier)
                 long t1 = Stopwatch.GetTimestamp();
                 FormatKey(expected, i);
                 if (!LogRecord.TryRead(bytes, out var view) || !view.Key.SequenceEqual(expected))

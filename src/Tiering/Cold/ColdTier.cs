@@ -251,7 +251,7 @@ public sealed class ColdReadSet
         byte[]? record = null;
         try
         {
-            record = await tier.Log.ReadAsync(address, length).ConfigureAwait(false);
+            record = await tier.Log.ReadAsync(address, length, inlineContinuation: true).ConfigureAwait(false);
             tier.CountRead(record.Length);
         }
         catch (Exception)

@@ -249,11 +249,13 @@ public sealed class ValueLog : IDisposable
 
     /// <summary>
     /// Reads the record at <paramref name="address"/> of <paramref name="length"/> bytes (as returned by
-    /// <see cref="Append"/>) with one device read and returns exactly its bytes, checked. The continuation runs on the
-    /// thread pool, never on a device I/O thread.
+    /// <see cref="Append"/>) with one device read and returns exactly its bytes, checked. With
+    /// <paramref name="inlineContinuation"/> the caller's continuation runs on the device I/O thread that completed the
+    /// read, saving a thread hop (measured 35.6 -> 22.9 us of CPU per read at 64 in flight): only for continuations
+    /// that are short and never block (the cold tier's read set). Otherwise it runs on the thread pool.
     /// </summary>
     /// <exception cref="ColdReadException">Not committed, truncated, device error, or not a valid record of that length.</exception>
-    public unsafe ValueTask<byte[]> ReadAsync(long address, int length)
+    public unsafe ValueTask<byte[]> ReadAsync(long address, int length, bool inlineContinuation = false)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (length < LogRecord.Overhead || length > MaxRecordSize)
@@ -267,7 +269,8 @@ public sealed class ValueLog : IDisposable
         }
         long start = address & ~(long)(sectorSize - 1);
         long end = (address + EntryHeaderSize + length + sectorSize - 1) & ~(long)(sectorSize - 1);
-        var read = new PendingRead(this, address, length, (int)(address - start), slot, (int)(end - start), sectorSize);
+        var read = new PendingRead(this, address, length, (int)(address - start), slot, (int)(end - start), sectorSize,
+            inlineContinuation ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
             device.ReadAsync((ulong)start, read.Buffer, (uint)(end - start), ReadCompleted, read);
@@ -435,8 +438,9 @@ public sealed class ValueLog : IDisposable
     /// <summary>One device read in flight: its sector-aligned native buffer and the task the caller awaits.</summary>
     private sealed unsafe class PendingRead : TaskCompletionSource<byte[]>
     {
-        public PendingRead(ValueLog log, long address, int length, int offset, int slot, int bufferLength, uint alignment)
-            : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        public PendingRead(ValueLog log, long address, int length, int offset, int slot, int bufferLength, uint alignment,
+            TaskCreationOptions options)
+            : base(options)
         {
             Log = log;
             Address = address;

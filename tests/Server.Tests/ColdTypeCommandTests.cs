@@ -209,4 +209,32 @@ public sealed class ColdTypeCommandTests
         WaitAllCold(info, "XPENDING");
         b.Roundtrip("*4\r\n:1\r\n" + Replies.Bulk("2-0") + Replies.Bulk("2-0") + "*1\r\n*2\r\n" + Replies.Bulk("c") + Replies.Bulk("1"), "XPENDING", "s", "g");
     }
+
+    [Fact]
+    public async Task BlockingPopsServeColdListsAndSortedSetsAndWakeOnColdKeys()
+    {
+        await using var s = new ColdServer(1);
+        using RawClient a = s.Server.Raw();
+        using RawClient b = s.Server.Raw();
+        using RawClient info = s.Server.Raw();
+        a.Roundtrip(":2\r\n", "RPUSH", "l", "x", "y");
+        a.Roundtrip(":1\r\n", "ZADD", "z", "1", "m");
+        WaitAllCold(info, "BLPOP on a cold list");
+        a.Roundtrip(Replies.Arr("l", "x"), "BLPOP", "l", "1");
+        WaitAllCold(info, "BZPOPMIN on a cold sorted set");
+        a.Roundtrip("*3\r\n" + Replies.Bulk("z") + Replies.Bulk("m") + Replies.Bulk("1"), "BZPOPMIN", "z", "1");
+        WaitAllCold(info, "BRPOP on a cold list");
+        a.Roundtrip(Replies.Arr("l", "y"), "BRPOP", "l", "1");   // the list is now empty and gone; BLPOP below waits
+        a.Command("BLPOP", "l2", "10");
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            lock (s.Server.Server.Store.Lock)
+                if (s.Server.Server.Blocking.BlockedClients == 1) break;
+            Assert.True(sw.ElapsedMilliseconds < 5000, "BLPOP did not block");
+            Thread.Sleep(5);
+        }
+        b.Roundtrip(":1\r\n", "RPUSH", "l2", "v");
+        a.Expect(Replies.Arr("l2", "v"));
+    }
 }

@@ -130,35 +130,3 @@ static void FormatKey(Span<byte> dest, int i)
     "key:"u8.CopyTo(dest);
     for (int d = 15, v = i; d >= 4; d--, v /= 10) dest[d] = (byte)('0' + v % 10);
 }
-
-/// <summary>Forwards to the real device and counts device reads, to show one read per lookup.</summary>
-internal sealed class CountingDevice(IDevice inner) : StorageDeviceBase("counting", inner.SectorSize, inner.Capacity)
-{
-    private long reads;
-
-    public long Reads => Interlocked.Read(ref reads);
-
-    public void ResetCount() => Interlocked.Exchange(ref reads, 0);
-
-    public override void Initialize(long segmentSize, LightEpoch? epoch = null, bool omitSegmentIdFromFilename = false)
-    {
-        inner.Initialize(segmentSize, epoch, omitSegmentIdFromFilename);
-        base.Initialize(segmentSize, epoch, omitSegmentIdFromFilename);
-    }
-
-    public override void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength,
-        DeviceIOCompletionCallback callback, object context)
-    {
-        Interlocked.Increment(ref reads);
-        inner.ReadAsync(segmentId, sourceAddress, destinationAddress, readLength, callback, context);
-    }
-
-    public override void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite,
-        DeviceIOCompletionCallback callback, object context)
-        => inner.WriteAsync(sourceAddress, segmentId, destinationAddress, numBytesToWrite, callback, context);
-
-    public override void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result)
-        => inner.RemoveSegmentAsync(segment, callback, result);
-
-    public override void Dispose() => inner.Dispose();
-}

@@ -195,7 +195,8 @@ public static class InfoBuilder
         Line(sb, "loading", s.Loading ? 1 : 0);
         Line(sb, "async_loading", 0);
         if (s.Loading) Line(sb, "loading_start_time", s.LoadingStartedMs / 1000);
-        Line(sb, "rdb_changes_since_last_save", j is null ? writes : Math.Max(0, j.AppendedUntil - j.CommittedUntil) > 0 ? 1 : 0);
+        // With the log, "unsaved" is "appended but not yet committed": 1 when some write is not durable yet, else 0.
+        Line(sb, "rdb_changes_since_last_save", j is null ? writes : j.AppendedUntil > j.CommittedUntil ? 1 : 0);
         Line(sb, "rdb_bgsave_in_progress", 0);
         Line(sb, "rdb_last_save_time", lastSave);
         Line(sb, "rdb_last_bgsave_status", "ok");

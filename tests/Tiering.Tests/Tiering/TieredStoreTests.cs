@@ -14,6 +14,14 @@ public class TieredStoreTests
         return v;
     }
 
+    [Fact]
+    public void AnSsdTierWithoutABudgetGetsTheDefaultBudget()
+    {
+        using var t = new TieredStore(maxMemory: 0);
+        Assert.Equal(EngineOptions.DefaultTieredBudget(), t.Store.Options.MaxMemory);
+        Assert.True(t.Store.Options.MaxMemory >= 64L << 20);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

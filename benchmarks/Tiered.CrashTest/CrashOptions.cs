@@ -35,6 +35,9 @@ public sealed class CrashOptions
     public List<string> ExtraServerArgs { get; } = [];
     /// <summary>Throughput subcommand: how long each setting is loaded.</summary>
     public TimeSpan Seconds { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>throughput: one blocking thread per client (the crash run's writers) instead of async connections.</summary>
+    public bool BlockingClients { get; set; }
     /// <summary>Where the server's stdout/stderr go; null = next to the data directory.</summary>
     public string? ServerLog { get; set; }
 
@@ -73,6 +76,7 @@ public sealed class CrashOptions
           Options as for crash (--server-exe, --dir, --ssd-path, --maxmemory, --keys, --value-size, --clients, --load, --clean,
           --no-persistence-args, --server-arg), plus
           --seconds T              load time per setting (default 10s)
+          --blocking-clients       one blocking thread per client (as crash does) instead of async connections
         Exit code 0 if the ratio is >= 0.5, 1 otherwise.
         """;
 
@@ -121,6 +125,7 @@ public sealed class CrashOptions
                 case "--server-arg": o.ExtraServerArgs.Add(Next()); break;
                 case "--server-log": o.ServerLog = Next(); break;
                 case "--seconds": o.Seconds = ParseDuration(a, Next()); break;
+                case "--blocking-clients": o.BlockingClients = true; break;
                 default: throw new UsageException($"unknown option '{a}'");
             }
         }

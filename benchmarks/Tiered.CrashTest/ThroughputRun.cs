@@ -17,7 +17,7 @@ public static class ThroughputRun
         bool tempDir = o.Dir is null;
         string root = Path.GetFullPath(o.Dir ?? Directory.CreateTempSubdirectory("tiered-tput-").FullName);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"throughput: {o.Keys} keys x {o.ValueSize} B, {o.Clients} clients, {o.DelPercent}% DEL, {o.Seconds.TotalSeconds:0} s per setting"));
+            $"throughput: {o.Keys} keys x {o.ValueSize} B, {o.Clients} {(o.BlockingClients ? "blocking-thread" : "async")} clients, {o.DelPercent}% DEL, {o.Seconds.TotalSeconds:0} s per setting"));
         if (o.NoPersistenceArgs)
             output.WriteLine("note: --no-persistence-args: both servers run without persistence, the ratio says nothing about group commit");
         var opsPerSec = new Dictionary<string, double>();
@@ -41,7 +41,7 @@ public static class ThroughputRun
                 new WriteLoad(mo, null, seqs).Preload(server.Port);
             var load = new WriteLoad(mo, null, seqs);
             long t0 = Stopwatch.GetTimestamp();
-            Task writers = load.RunAsync(server.Port, o.Seed);
+            Task writers = o.BlockingClients ? load.RunAsync(server.Port, o.Seed) : load.RunAsyncClientsAsync(server.Port, o.Seed);
             await Task.Delay(o.Seconds, ct);
             long acked = load.Acked;
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
@@ -66,6 +66,7 @@ public static class ThroughputRun
             ServerDll = o.ServerDll, ServerExe = o.ServerExe, Dir = o.Dir, SsdPath = o.SsdPath, MaxMemory = o.MaxMemory, AppendFsync = mode,
             Keys = o.Keys, ValueSize = o.ValueSize, Clients = o.Clients, Load = o.Load, DelPercent = o.DelPercent,
             Seed = o.Seed, StartTimeout = o.StartTimeout, NoPersistenceArgs = o.NoPersistenceArgs, Seconds = o.Seconds,
+            BlockingClients = o.BlockingClients,
         };
         c.ExtraServerArgs.AddRange(o.ExtraServerArgs);
         return c;

@@ -217,6 +217,9 @@ public static class InfoBuilder
         Line(sb, "log_appended_until", j.AppendedUntil);
         Line(sb, "log_committed_until", j.CommittedUntil);
         Line(sb, "log_records_written", j.Records);
+        Line(sb, "log_commits", j.Commits);
+        Line(sb, "log_commit_usec", j.CommitMicros);
+        Line(sb, "log_commit_usec_per_call", j.Commits == 0 ? "0.00" : (j.CommitMicros / (double)j.Commits).ToString("F2", CultureInfo.InvariantCulture));
         Line(sb, "log_unlogged_writes", j.UnloggedWrites);
         Line(sb, "recovery_records", s.LastRecovery.Records);
         Line(sb, "recovery_bytes", s.LastRecovery.Bytes);

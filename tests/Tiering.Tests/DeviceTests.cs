@@ -45,6 +45,7 @@ public sealed class DeviceTests : IDisposable
         [
             (0, 512), (512, 4096), (3 * 4096, 65536), ((ulong)seg - 4096, 4096), // segment 0, up to its last block
             ((ulong)seg, 512), ((ulong)(2 * seg + 8192), 128 * 1024),               // segments 1 and 2
+            ((ulong)(3 * seg + 4096), 700 * 1024),                                    // read back in three 256 KB steps
         ];
         for (int i = 0; i < cases.Length; i++)
         {
@@ -173,6 +174,7 @@ public sealed class DeviceTests : IDisposable
         Assert.True(fd >= 0);
         Assert.Equal(supported, device.DirectIo);
         Assert.Equal(supported, (FdFlags(fd) & LinuxFile.ODirect) != 0);
+        Assert.NotEqual(0, FdFlags(fd) & LinuxFile.ODsync);   // a completed write is on stable storage
         Assert.True(device.SectorSize >= 512 && (device.SectorSize & (device.SectorSize - 1)) == 0);
     }
 
@@ -194,6 +196,7 @@ public sealed class DeviceTests : IDisposable
         Assert.Equal(0u, (await Io.Read(device, 0, back)).Error);
         Assert.True(buf.Span.SequenceEqual(back.Span));
         Assert.Equal(0, FdFlags(device.FileDescriptorOf(0)) & LinuxFile.ODirect);
+        Assert.NotEqual(0, FdFlags(device.FileDescriptorOf(0)) & LinuxFile.ODsync);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Tiered.Tiering.Cold;
 /// </summary>
 public sealed class DeviceOptions
 {
-    /// <summary>Threads that run the blocking pread/pwrite/fdatasync calls; at most this many I/Os are in flight on the disk.</summary>
+    /// <summary>Threads that run the blocking pread/pwrite calls; at most this many I/Os are in flight on the disk.</summary>
     public int IoThreads { get; set; } = 64;
 
     /// <summary>Open segment files with O_DIRECT (bypass the kernel page cache). "no" is only for comparisons.</summary>

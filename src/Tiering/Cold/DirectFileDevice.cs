@@ -23,8 +23,10 @@
 // aligned is not sent to the kernel: it completes with EINVAL through the callback.
 //
 // Durability. FASTER treats a write as durable when its callback fires (its commit protocol builds on this),
-// so every write is followed by fdatasync before the callback. O_DIRECT alone does not empty the disk's
-// volatile write cache nor persist a grown file size.
+// so segment files are opened with O_DSYNC as well: each pwrite returns only once its data (and a grown file
+// size) is on stable storage, as a write followed by fdatasync would, in one syscall and with a FUA write
+// where the disk supports it (fio here, 48 KB appends: 2,072 writes/s with O_DSYNC, 1,759 with fdatasync).
+// O_DIRECT alone does not empty the disk's volatile write cache nor persist a grown file size.
 //
 // If the filesystem refuses O_DIRECT (open fails with EINVAL), the device opens files without it, reports
 // the fact through the optional log callback and DirectIo == false, unless DeviceOptions.RequireDirectIo is
@@ -60,6 +62,15 @@ namespace Tiered.Tiering.Cold;
 public sealed class DirectFileDevice : StorageDeviceBase
 {
     private const uint ErrCanceled = 125; // ECANCELED: submitted after Dispose.
+
+    /// <summary>
+    /// Large reads (a compaction or recovery scan reads whole 4 MB pages) are issued as sequential preads of this size.
+    /// One 4 MB O_DIRECT read is one request to the disk, and the kernel's default scheduler (mq-deadline) serves reads
+    /// before writes: a commit's write queued behind a page read waited for all of it. In 256 KB steps, a commit waits
+    /// for at most one step (measured, appendfsync always, 50 clients, compaction running: a commit's device write took
+    /// 1.8 ms on average with whole-page reads, 1.3 ms in steps).
+    /// </summary>
+    private const nuint ReadChunk = 256 * 1024;
 
     private readonly Action<string>? log;
     private readonly Func<string, int, int> open;
@@ -111,7 +122,7 @@ public sealed class DirectFileDevice : StorageDeviceBase
         this.log = log;
         this.open = open;
         DirectIo = probe.Direct;
-        openFlags = LinuxFile.ORdwr | LinuxFile.OCreat | LinuxFile.OCloexec | (probe.Direct ? LinuxFile.ODirect : 0);
+        openFlags = LinuxFile.ORdwr | LinuxFile.OCreat | LinuxFile.OCloexec | LinuxFile.ODsync | (probe.Direct ? LinuxFile.ODirect : 0);
         FindExistingSegments();
 
         threads = new Thread[Math.Max(1, options.IoThreads)];
@@ -321,7 +332,7 @@ public sealed class DirectFileDevice : StorageDeviceBase
             while (done < length)
             {
                 nint n = r.Kind == IoKind.Read
-                    ? LinuxFile.PRead(file.Fd, buffer + done, length - done, offset + (long)done)
+                    ? LinuxFile.PRead(file.Fd, buffer + done, Math.Min(length - done, ReadChunk), offset + (long)done)
                     : LinuxFile.PWrite(file.Fd, buffer + done, length - done, offset + (long)done);
                 if (n < 0)
                 {
@@ -340,13 +351,8 @@ public sealed class DirectFileDevice : StorageDeviceBase
                 if (done < length) NativeMemory.Clear(buffer + done, length - done);
                 return (0, (uint)done);
             }
-            if (done < length) return (LinuxFile.EIO, (uint)done);
-            while (LinuxFile.FDataSync(file.Fd) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno != LinuxFile.EINTR) return ((uint)errno, 0);
-            }
-            return (0, (uint)done);
+            // O_DSYNC: the data is on stable storage once pwrite has returned.
+            return done < length ? (LinuxFile.EIO, (uint)done) : (0, (uint)done);
         }
         finally
         {
@@ -482,6 +488,9 @@ internal static unsafe partial class LinuxFile
 {
     public const int ORdwr = 0x2, OCreat = 0x40, OCloexec = 0x80000;
 
+    /// <summary>O_DSYNC (010000 on x86-64 and arm64): each write returns once its data is on stable storage.</summary>
+    public const int ODsync = 0x1000;
+
     /// <summary>O_DIRECT: 040000 on x86-64, 0200000 on arm/arm64.</summary>
     public static readonly int ODirect =
         RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
@@ -520,9 +529,6 @@ internal static unsafe partial class LinuxFile
 
     [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
     public static partial nint PWrite(int fd, void* buf, nuint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-    public static partial int FDataSync(int fd);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int CloseNative(int fd);

@@ -104,7 +104,10 @@ public sealed class Compactor : IDisposable
                 }
             }
             if (to <= from) return false;
-            ScanResult scan = log.Scan(from, to, CopyIfLive);
+            // The scan reads a whole segment with blocking device reads: on its own thread, not a pool thread that
+            // client connections need (2 cores give the pool 2 threads to start with).
+            ScanResult scan = await Task.Factory.StartNew(() => log.Scan(from, to, CopyIfLive), ct,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             if (scan.EndAddress <= from) return false;
             if (_moved.Count > 0) await _store.CommitLogAsync(ct).ConfigureAwait(false);
             lock (_store.Lock)

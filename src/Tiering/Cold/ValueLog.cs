@@ -44,6 +44,12 @@
 // record. ReadAsync, Read and Scan may run on any thread concurrently with them and with each other (FasterLog's
 // epoch protection keeps segments alive while a read is in flight). TruncateUntil blocks for one commit, so the
 // compactor should call it on its own thread, outside the store lock.
+//
+// Commits. FasterLog runs in fast-commit mode: a commit is a small record inside the log, flushed with the tail in
+// one device write (O_DSYNC, see DirectFileDevice), and recovery scans forward from the last commit metadata file
+// to the last commit record. So the metadata file (log-commits/) is rewritten only every CommitFileEvery commits,
+// and whenever truncation moves the begin address. BeginCommit(onDurable) calls back on the I/O thread that
+// completed the write, before FasterLog's own commit task completes.
 
 using System.Buffers.Binary;
 using System.Reflection;

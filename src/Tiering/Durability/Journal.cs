@@ -207,14 +207,23 @@ public sealed class Journal : IDisposable
     private void CommitLoop()
     {
         CancellationToken ct = _stop.Token;
-        int interval = Policy switch { FsyncPolicy.Always => Timeout.Infinite, FsyncPolicy.No => 30_000, _ => 1000 };
+        // always: kicked by every waiter, and also woken every 100 ms as a safety net (see below).
+        int interval = Policy switch { FsyncPolicy.Always => 100, FsyncPolicy.No => 30_000, _ => 1000 };
         while (!ct.IsCancellationRequested)
         {
             try
             {
                 _kick.Wait(interval, ct);
                 WaitForSlot(ct);
-                StartCommit();
+                long target = StartCommit(out bool begun);
+                if (!begun)
+                {
+                    // Nothing new for us to commit: a commit someone else started (demotion, compaction, SAVE) covers
+                    // the tail, and it does not call us back. Wait for it and release the clients it covers, or they
+                    // would wait for a kick that no new write may ever send.
+                    if (target > _log.CommittedUntil) _log.WaitForCommitAsync(target, ct).AsTask().GetAwaiter().GetResult();
+                    ReleaseDurable();
+                }
             }
             catch (OperationCanceledException) { break; }
             catch (ObjectDisposedException) { break; }
@@ -247,16 +256,17 @@ public sealed class Journal : IDisposable
     }
 
     /// <summary>Starts a commit of everything appended so far, at a command boundary (under the store lock). Returns its end.</summary>
-    private long StartCommit()
+    private long StartCommit(out bool begun)
     {
+        begun = false;
         lock (_store.Lock)
         {
             long target = AppendedUntil;
             if (target <= _log.CommittedUntil) return target;
             lock (_slots) _inFlight++;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (!_log.BeginCommit(() => OnCommitDurable(started)))
-                lock (_slots) _inFlight = Math.Max(0, _inFlight - 1);   // an earlier commit already covers the tail
+            begun = _log.BeginCommit(() => OnCommitDurable(started));
+            if (!begun) lock (_slots) _inFlight = Math.Max(0, _inFlight - 1);   // an earlier commit already covers the tail
             return target;
         }
     }
@@ -279,7 +289,7 @@ public sealed class Journal : IDisposable
     /// <summary>One group commit, waited for (SAVE-like callers, shutdown and tests). Any thread but the committer's.</summary>
     public async Task CommitOnceAsync(CancellationToken ct = default)
     {
-        long target = StartCommit();
+        long target = StartCommit(out _);
         await _log.WaitForCommitAsync(target, ct).ConfigureAwait(false);
         ReleaseDurable();
     }

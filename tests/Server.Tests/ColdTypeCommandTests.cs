@@ -195,14 +195,7 @@ public sealed class ColdTypeCommandTests
         a.Roundtrip(Replies.Ok, "XGROUP", "CREATE", "s", "g", "$");
         WaitAllCold(info, "XREADGROUP");
         a.Command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "10000", "STREAMS", "s", ">");
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            lock (s.Server.Server.Store.Lock)
-                if (s.Server.Server.Blocking.BlockedClients == 1) break;
-            Assert.True(sw.ElapsedMilliseconds < 5000, "XREADGROUP did not block");
-            Thread.Sleep(5);
-        }
+        await s.Server.WaitBlocked(1);
         WaitAllCold(info, "XADD");
         b.Roundtrip(Replies.Bulk("2-0"), "XADD", "s", "2-0", "f", "w");
         a.Expect("*1\r\n*2\r\n" + Replies.Bulk("s") + "*1\r\n*2\r\n" + Replies.Bulk("2-0") + Replies.Arr("f", "w"));
@@ -226,14 +219,7 @@ public sealed class ColdTypeCommandTests
         WaitAllCold(info, "BRPOP on a cold list");
         a.Roundtrip(Replies.Arr("l", "y"), "BRPOP", "l", "1");   // the list is now empty and gone; BLPOP below waits
         a.Command("BLPOP", "l2", "10");
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            lock (s.Server.Server.Store.Lock)
-                if (s.Server.Server.Blocking.BlockedClients == 1) break;
-            Assert.True(sw.ElapsedMilliseconds < 5000, "BLPOP did not block");
-            Thread.Sleep(5);
-        }
+        await s.Server.WaitBlocked(1);
         b.Roundtrip(":1\r\n", "RPUSH", "l2", "v");
         a.Expect(Replies.Arr("l2", "v"));
     }

@@ -207,8 +207,7 @@ public sealed class Journal : IDisposable
     private void CommitLoop()
     {
         CancellationToken ct = _stop.Token;
-        // always: kicked by every waiter, and also woken every 100 ms as a safety net (see below).
-        int interval = Policy switch { FsyncPolicy.Always => 100, FsyncPolicy.No => 30_000, _ => 1000 };
+        int interval = Policy switch { FsyncPolicy.Always => Timeout.Infinite, FsyncPolicy.No => 30_000, _ => 1000 };
         while (!ct.IsCancellationRequested)
         {
             try

@@ -19,15 +19,6 @@ public abstract class ServerTestBase : IAsyncLifetime
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
-    /// <summary>Waits (bounded, 5 s) until <paramref name="n"/> clients are blocked; reads the count under the store lock.</summary>
-    protected async Task WaitBlocked(int n)
-    {
-        for (int i = 0; i < 500; i++)
-        {
-            lock (Server.Server.Store.Lock)
-                if (Server.Server.Blocking.BlockedClients == n) return;
-            await Task.Delay(10);
-        }
-        Assert.Fail($"expected {n} blocked clients, have {Server.Server.Blocking.BlockedClients}");
-    }
+    /// <summary>Waits (bounded, 5 s) until <paramref name="n"/> clients are blocked (<see cref="TestServer.WaitBlocked"/>).</summary>
+    protected Task WaitBlocked(int n) => Server.WaitBlocked(n);
 }

@@ -24,6 +24,18 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     public TieredServer Server { get; }
+
+    /// <summary>Waits (bounded, 5 s) until <paramref name="n"/> clients are blocked; reads the count under the store lock.</summary>
+    public async Task WaitBlocked(int n)
+    {
+        for (int i = 0; i < 500; i++)
+        {
+            lock (Server.Store.Lock)
+                if (Server.Blocking.BlockedClients == n) return;
+            await Task.Delay(10);
+        }
+        Assert.Fail($"expected {n} blocked clients, have {Server.Blocking.BlockedClients}");
+    }
     public int Port { get; }
     public bool ShutdownRequested { get; private set; }
     public EndPoint EndPoint => new IPEndPoint(IPAddress.Loopback, Port);

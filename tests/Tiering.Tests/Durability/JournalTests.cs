@@ -62,6 +62,27 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
+    public async Task AlwaysReleasesAWriterWhoseRecordAnotherCommitCovers()
+    {
+        // A commit started elsewhere (demotion, compaction) covers the journal's tail, so the committer has nothing
+        // to commit and gets no completion callback; the waiting writer must still be released.
+        var o = new EngineOptions { MaxMemoryPolicy = "allkeys-lfu" };
+        o.Durability.Dir = _dir;
+        o.Durability.AppendFsync = "always";
+        using var s = new Store(o);
+        s.Recover();
+        s.Start();
+        for (int i = 0; i < 50; i++)
+        {
+            Run(s, db => StringOps.Set(db, B("k" + i), B("v" + i)));
+            Task foreign = s.CommitLogAsync();
+            Task durable = s.Journal!.WhenDurable(s.Journal.AppendedUntil);
+            await foreign.WaitAsync(TimeSpan.FromSeconds(10));
+            await durable.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Fact]
     public async Task FlushAndSwapDbReplayInOrder()
     {
         using (Store s = Open(tiered: false))

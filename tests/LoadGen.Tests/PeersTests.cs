@@ -123,9 +123,10 @@ public class PeersTests
         Assert.Contains("--appendonly yes --appendfsync everysec", string.Join(' ', redis.ServerArgs(1, tieredAof, "/t")));
         Assert.Contains("--maxmemory 100mb --ssd-path /t", string.Join(' ', tiered.ServerArgs(1, tieredAof, "/t")));
         string g = string.Join(' ', garnet.ServerArgs(1, tieredAof, "/t"));
-        Assert.Contains("--storage-tier --device-type RandomAccess -m 100m -i 32m --logdir /t -p 4m", g);   // 4 MB pages: see ServerArgs
+        Assert.Contains("--storage-tier --device-type RandomAccess -m 100m -i 32m --logdir /t -p 4m --minthreads 64", g);   // pages and thread floor: see ServerArgs
         Assert.Contains("--aof", g);
         Assert.DoesNotContain("--logdir", string.Join(' ', garnet.ServerArgs(1, plain, "/t")));
+        Assert.DoesNotContain("--minthreads", string.Join(' ', garnet.ServerArgs(1, plain, "/t")));
     }
 
     [Fact]

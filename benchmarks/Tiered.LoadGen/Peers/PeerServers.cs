@@ -60,14 +60,15 @@ public sealed class PeerServer
                 if (config.Aof)
                     a.AddRange(["--aof", "--aof-commit-freq", "1000"]);
                 if (config.MemoryBudget is { } gb)
-                    {
+                {
                     a.AddRange(["--storage-tier", "--device-type", "RandomAccess", "-m", $"{Megabytes(gb)}m", "-i", "32m", "--logdir", scratch]);
-                    // 4 MB pages, as Tiered's log. With Garnet's default pages and its log memory rounded down to 64 MB,
-                    // loading zipf-10x stalled (0 bytes ever flushed to hlog, 160-190 % CPU, for 1 to 15 minutes, three
-                    // times on 2026-11-26). With 4 MB pages, Tiered.LoadGen run --load put 1,000,000 keys into it in
-                    // about 20 s, but the peers load still stalled once, after 497 MB. Scaled-down runs (--scale) keep
-                    // at least two pages in memory.
+                    // 4 MB pages, as Tiered's log; scaled-down runs (--scale) keep at least two pages in memory.
                     a.AddRange(["-p", $"{(Megabytes(gb) < 32 ? Math.Max(1, Megabytes(gb) / 4) : 4)}m"]);
+                    // A thread-pool floor. Without it, loading zipf-10x (50 clients, 64 SETs in flight each) stalls for good
+                    // on this 2-core machine: the log stops growing (253 MB, then nothing for 150 s, at 150-165 % CPU) while
+                    // every pool thread spins waiting for log memory, and the page-flush completions that would free it
+                    // queue behind them. With --minthreads 64 the same load took 11.9 s and 14.7 s (2026-11-26).
+                    a.AddRange(["--minthreads", "64"]);
                 }
                 break;
         }

@@ -23,6 +23,12 @@ public sealed class DeviceOptions
     /// <summary>Fail to open the device when the filesystem refuses O_DIRECT, instead of falling back to buffered I/O.</summary>
     public bool RequireDirectIo { get; set; }
 
+    /// <summary>
+    /// Bytes the segment files are kept written with zeros past the log's highest write, so a log write changes no
+    /// filesystem metadata (see Prewriter). 0 turns it off. Costs up to this much disk beyond the log.
+    /// </summary>
+    public long PrewriteBytes { get; set; } = 32L << 20;
+
     /// <summary>The settings above in Redis's spelling.</summary>
     public IEnumerable<Setting> Settings()
     {
@@ -32,5 +38,7 @@ public sealed class DeviceOptions
             () => SettingParse.Bool(DirectIo), SettingParse.BoolSetter(v => DirectIo = v), Mutable: false);
         yield return new("ssd-require-direct-io", "Refuse to start when the filesystem does not support O_DIRECT.",
             () => SettingParse.Bool(RequireDirectIo), SettingParse.BoolSetter(v => RequireDirectIo = v), Mutable: false);
+        yield return new("ssd-prewrite", "Bytes kept written with zeros ahead of the SSD log's tail, so appends change no file metadata (0: off).",
+            () => SettingParse.Int(PrewriteBytes), SettingParse.SizeSetter(v => PrewriteBytes = v), Mutable: false);
     }
 }

@@ -78,6 +78,8 @@ public sealed class DirectFileDevice : StorageDeviceBase
     private readonly ConcurrentDictionary<int, SegmentFile> segments = new();
     private readonly object tableLock = new();
     private readonly object gate = new();
+    private readonly long prewriteBytes;
+    private Prewriter? prewriter;                    // set in Initialize, before the first write
     private readonly Queue<IoRequest> queue = new(); // guarded by gate
     private int idleThreads;                         // I/O threads in Monitor.Wait; guarded by gate
     private readonly Thread[] threads;
@@ -88,6 +90,12 @@ public sealed class DirectFileDevice : StorageDeviceBase
     private LightEpoch? ownedEpoch;
 
     [ThreadStatic] private static DirectFileDevice? ioThreadOwner;
+
+    /// <summary>
+    /// Called on the I/O thread after each write's callback has returned (FASTER has then recorded the write, e.g.
+    /// moved its FlushedUntilAddress). Set once, before the first write; must be short and must not block.
+    /// </summary>
+    public Action? WriteCompleted { get; set; }
 
     /// <summary>Whether segment files are opened with O_DIRECT (false after a fallback or with ssd-direct-io no).</summary>
     public bool DirectIo { get; }
@@ -122,6 +130,7 @@ public sealed class DirectFileDevice : StorageDeviceBase
         this.log = log;
         this.open = open;
         DirectIo = probe.Direct;
+        prewriteBytes = options.PrewriteBytes;
         openFlags = LinuxFile.ORdwr | LinuxFile.OCreat | LinuxFile.OCloexec | LinuxFile.ODsync | (probe.Direct ? LinuxFile.ODirect : 0);
         FindExistingSegments();
 
@@ -139,6 +148,8 @@ public sealed class DirectFileDevice : StorageDeviceBase
         // Standalone use (tests, tools) passes no epoch; truncation in the base class needs one.
         epoch ??= ownedEpoch ??= new LightEpoch();
         base.Initialize(segmentSize, epoch, omitSegmentIdFromFilename);
+        if (prewriteBytes > 0 && segmentSize > 0)
+            prewriter ??= new Prewriter(prewriteBytes, segmentSize, WriteZeros, log);
     }
 
     /// <inheritdoc/>
@@ -152,6 +163,11 @@ public sealed class DirectFileDevice : StorageDeviceBase
     {
         HandleCapacity(segmentId);
         Utility.MonotonicUpdate(ref endSegment, segmentId, out _);
+        if (prewriter is { } p)
+        {
+            long start = segmentId * segmentSize + (long)destinationAddress;
+            p.Submitted(start, start + numBytesToWrite);
+        }
         Submit(new IoRequest(IoKind.Write, segmentId, destinationAddress, sourceAddress, numBytesToWrite, callback, context));
     }
 
@@ -229,6 +245,7 @@ public sealed class DirectFileDevice : StorageDeviceBase
 
     private void Shutdown()
     {
+        prewriter?.Dispose();   // after its current chunk, which releases any log write waiting for it
         var wait = new SpinWait();
         while (Volatile.Read(ref pending) > 0) wait.SpinOnce(sleep1Threshold: 20);
         lock (gate)
@@ -296,8 +313,14 @@ public sealed class DirectFileDevice : StorageDeviceBase
                     r.RemoveCallback!(r.RemoveResult!);
                     break;
                 default:
+                    if (r.Kind == IoKind.Write && prewriter is { } p)
+                    {
+                        long start = r.Segment * segmentSize + (long)r.Offset;
+                        p.BeforeWrite(start, start + r.Length);
+                    }
                     var (error, bytes) = Transfer(in r);
                     r.Callback!(error, bytes, r.Context!);
+                    if (r.Kind == IoKind.Write && error == 0) WriteCompleted?.Invoke();
                     break;
             }
         }
@@ -359,6 +382,10 @@ public sealed class DirectFileDevice : StorageDeviceBase
             file.Release();
         }
     }
+
+    /// <summary>The prewriter's zero writes: a blocking write on the calling thread, through the segment's fd.</summary>
+    private uint WriteZeros(int segment, long offset, int length, IntPtr zeros)
+        => Transfer(new IoRequest(IoKind.Write, segment, (ulong)offset, zeros, (uint)length, null, null)).Error;
 
     private (SegmentFile? File, uint Error) AcquireSegment(int segment)
     {

@@ -48,8 +48,10 @@
 // Commits. FasterLog runs in fast-commit mode: a commit is a small record inside the log, flushed with the tail in
 // one device write (O_DSYNC, see DirectFileDevice), and recovery scans forward from the last commit metadata file
 // to the last commit record. So the metadata file (log-commits/) is rewritten only every CommitFileEvery commits,
-// and whenever truncation moves the begin address. BeginCommit(onDurable) calls back on the I/O thread that
-// completed the write, before FasterLog's own commit task completes.
+// and whenever truncation moves the begin address. A commit is durable once FlushedUntil has passed the end of its
+// commit record (BeginCommit's commitEnd): with a DirectFileDevice, Flushed says so on the I/O thread that completed
+// the write. FasterLog's own completion (BeginCommit's onDurable, CommittedUntil) comes later, from a thread-pool
+// task it starts for each flush.
 
 using System.Buffers.Binary;
 using System.Reflection;
@@ -137,6 +139,7 @@ public sealed class ValueLog : IDisposable
         Directory = options.Directory;
         ownsDevice = device is null;
         this.device = device ?? new DirectFileDevice(Path.Combine(options.Directory, "values.log"), options.Device, options.Log);
+        if (this.device is DirectFileDevice direct) direct.WriteCompleted = () => Flushed?.Invoke();
         commits = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(),
             new DefaultCheckpointNamingScheme(options.Directory), removeOutdated: true, fastCommitThrottleFreq: CommitFileEvery);
         try
@@ -183,6 +186,19 @@ public sealed class ValueLog : IDisposable
 
     /// <summary>Records below this address are durable and readable.</summary>
     public long CommittedUntil => log.CommittedUntilAddress;
+
+    /// <summary>
+    /// The log is on stable storage below this address (device writes are synchronous, O_DSYNC). A commit is durable
+    /// once this passes its commit record's end; <see cref="CommittedUntil"/> follows later.
+    /// </summary>
+    public long FlushedUntil => log.FlushedUntilAddress;
+
+    /// <summary>
+    /// Raised on the I/O thread after each device write FASTER has recorded (<see cref="FlushedUntil"/> may have
+    /// moved), before FasterLog's commit callbacks. Only with a <see cref="DirectFileDevice"/>; with other devices it
+    /// never fires, and <see cref="BeginCommit(Action, out long)"/>'s callback is the only signal. Handlers must be short.
+    /// </summary>
+    public event Action? Flushed;
 
     /// <summary>Address the next record will get.</summary>
     public long TailAddress => log.TailAddress;
@@ -248,15 +264,16 @@ public sealed class ValueLog : IDisposable
     }
 
     /// <summary>
-    /// <see cref="BeginCommit()"/> that calls <paramref name="onDurable"/> as soon as the commit is on disk, on the thread
-    /// that completed the device write (before FasterLog's own commit task completes). The callback must be short and
-    /// must not take locks held around this call. Returns false if there was nothing to commit (no callback then).
-    /// A failed commit never calls it; <see cref="WaitForCommitAsync"/> throws instead.
+    /// <see cref="BeginCommit()"/> that calls <paramref name="onDurable"/> once the commit is on disk, from FasterLog's
+    /// commit task on the thread pool; the commit is already durable as soon as <see cref="FlushedUntil"/> reaches
+    /// <paramref name="commitEnd"/> (see <see cref="Flushed"/>). The callback must be short and must not take locks held
+    /// around this call. Returns false if there was nothing to commit (no callback then). A failed commit never calls
+    /// it; <see cref="WaitForCommitAsync"/> throws instead.
     /// </summary>
-    public bool BeginCommit(Action onDurable)
+    public bool BeginCommit(Action onDurable, out long commitEnd)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return log.CommitStrongly(out _, out _, spinWait: false, cookie: null, proposedCommitNum: -1, callback: onDurable);
+        return log.CommitStrongly(out commitEnd, out _, spinWait: false, cookie: null, proposedCommitNum: -1, callback: onDurable);
     }
 
     /// <summary>Completes when the log is durable at least up to <paramref name="address"/>.</summary>

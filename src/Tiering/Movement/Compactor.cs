@@ -17,13 +17,22 @@
 //      append live ones (same key, value and the entry's current expiry) to the tail
 //   2. commit the copies
 //   3. (store lock) repoint every entry that still points at the old address; one changed meanwhile keeps its new
-//      state (the copy is garbage); then truncate the log before the chunk's end
+//      state (the copy is garbage); then (lock released) truncate the log before the chunk's end
 //
 // Nothing points below the new head after step 3: new pointers only ever go to the tail, and every entry that
 // pointed into the chunk was live at its scan and is repointed or has moved on by itself.
 //
 // Trigger: the log is larger than tier-compact-start (150%) of the bytes of live records and larger than
-// CompactMinBytes. Each pass handles one segment, so the log stays within about 2x its live data.
+// CompactMinBytes. Passes run until it is not.
+//
+// Why a pass cleans only the oldest eighth of the log (at most a segment). Copying is the cost: every live record in
+// the chunk is written again. The oldest records are the likeliest to have been overwritten since, so the oldest
+// slice of the log holds the least live data; cleaning the whole log at once copies the log's average live share
+// (2/3 at the 150% trigger) instead. Measured, 50 clients overwriting 100,000 keys of 1 KB for 20 s with appendfsync
+// always (Tiered.LoadGen run --reads 0): passes of a whole segment (here the whole log) copied 215,544 records in 3
+// passes for 200,015 client writes (108 %); passes of an eighth copied 82,929 in 13 passes for 236,157 (35 %).
+// Truncation (one commit) runs after the store lock is released: nothing points into the chunk by then, and reads
+// already on their way to it are waited for by ValueLog.TruncateUntil.
 
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Hot;
@@ -71,7 +80,7 @@ public sealed class Compactor : IDisposable
             try
             {
                 await Task.Delay(200, ct).ConfigureAwait(false);
-                while (!ct.IsCancellationRequested && Needed() && await CompactOnceAsync(ct).ConfigureAwait(false)) { }
+                while (!ct.IsCancellationRequested && Needed() && await CompactOnceAsync(ct, PassBytes(_log.SizeBytes)).ConfigureAwait(false)) { }
             }
             catch (OperationCanceledException) { break; }
             catch (IOException)
@@ -80,6 +89,9 @@ public sealed class Compactor : IDisposable
             }
         }
     }
+
+    /// <summary>Bytes a background pass cleans for a log of <paramref name="logBytes"/>: its oldest eighth, 4 MB to one segment.</summary>
+    internal long PassBytes(long logBytes) => Math.Clamp(logBytes / 8, 4L << 20, 1L << _options.Log.SegmentSizeBits);
 
     /// <summary>One pass over the oldest segment (at most <paramref name="maxBytes"/>; 0: one segment). True when the head moved.</summary>
     public async Task<bool> CompactOnceAsync(CancellationToken ct = default, long maxBytes = 0)
@@ -113,10 +125,10 @@ public sealed class Compactor : IDisposable
             lock (_store.Lock)
             {
                 Repoint();
-                log.TruncateUntil(scan.EndAddress);
                 _store.TierStats.Compactions++;
                 _store.TierStats.CompactedBytes += scan.EndAddress - from;
             }
+            log.TruncateUntil(scan.EndAddress);   // blocks for a commit: not under the store lock
             return true;
         }
         finally

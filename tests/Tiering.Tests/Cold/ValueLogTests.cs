@@ -271,6 +271,49 @@ public sealed class ValueLogTests : IDisposable
     }
 
     [Fact]
+    public async Task AnImageTakenWhenTheFlushPassesACommitsEndRecoversItsRecords()
+    {
+        // The journal releases appendfsync-always clients as soon as FlushedUntil passes the commit record's end,
+        // before FasterLog's own commit callback: what the disk holds at that instant must recover the record.
+        var log = Open("file");
+        for (int i = 0; i < 10; i++)
+        {
+            log.Append(RecordType.Put, 0, 0, 0, Key(i), Value(i), out _);
+            log.Commit();
+        }
+        string image = dir + "-flushed";
+        long end = long.MaxValue;
+        int copied = 0;
+        var taken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void TakeImageOnce()
+        {
+            if (log.FlushedUntil < Volatile.Read(ref end) || Interlocked.Exchange(ref copied, 1) != 0) return;
+            CopyDirectory(dir, image);
+            taken.SetResult();
+        }
+        log.Flushed += TakeImageOnce;
+        long address = log.Append(RecordType.Put, 0, 0, 0, Key(77), Value(77), out int length);
+        Assert.True(log.BeginCommit(() => { }, out long commitEnd));
+        Assert.True(commitEnd >= address + length);
+        Volatile.Write(ref end, commitEnd);
+        TakeImageOnce();   // the write may have completed before the end was known
+        await taken.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            var options = Options();
+            options.Directory = image;
+            using var recovered = new ValueLog(options);
+            Assert.True(recovered.CommittedUntil >= address + length, $"recovered up to {recovered.CommittedUntil}, record ends at {address + length}");
+            Assert.True(LogRecord.TryRead(await recovered.ReadAsync(address, length), out var view));
+            Assert.True(view.Key.SequenceEqual(Key(77)));
+        }
+        finally
+        {
+            Directory.Delete(image, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AnImageOfTheFilesTakenAfterManyCommitsRecoversEveryCommittedRecord()
     {
         // The commit metadata file is rewritten only every CommitFileEvery commits; the commits after it live only as
@@ -284,7 +327,7 @@ public sealed class ValueLogTests : IDisposable
             byte[] key = Key(i), value = Value(i % 1000 == 7 ? 8 : i);
             addresses[i] = log.Append(RecordType.Put, 0, 0, 0, key, value, out lengths[i]);
             var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Assert.True(log.BeginCommit(() => durable.TrySetResult()));
+            Assert.True(log.BeginCommit(() => durable.TrySetResult(), out _));
             await durable.Task.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.True(log.CommittedUntil >= addresses[i] + lengths[i]);
         }

@@ -119,20 +119,37 @@ public sealed class JournalTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task ATruncatedLogTailIsCutWithAWarningAndLaterWritesSurviveTheNextRestart()
+    [Theory]
+    [InlineData("file cut short")]           // segment files end where the log ends
+    [InlineData("zeros where the tail was")]  // the default: segment files written with zeros ahead of the log
+    public async Task ATruncatedLogTailIsCutWithAWarningAndLaterWritesSurviveTheNextRestart(string loss)
     {
-        using (Store s = Open(tiered: false))
+        bool cut = loss == "file cut short";
+        long end;
+        using (Store s = OpenReporting(null, prewrite: !cut))
         {
             for (int i = 0; i < 2000; i++) Run(s, db => StringOps.Set(db, B("k" + i), B(new string('v', 500) + i)));
             await s.Journal!.CommitOnceAsync();
+            end = s.Journal.CommittedUntil;   // a log address is its byte offset in the first segment file
         }
-        // Power loss mid-write: the last 3000 bytes of the segment never reached the disk.
+        // Power loss mid-write: the last 3000 bytes of the log never reached the disk.
         string segment = Path.Combine(_dir, "values", "values.log.0");
-        long committedBytes = new FileInfo(segment).Length;
-        using (var f = new FileStream(segment, FileMode.Open, FileAccess.Write)) f.SetLength(committedBytes - 3000);
+        using (var f = new FileStream(segment, FileMode.Open, FileAccess.Write))
+        {
+            if (cut)
+            {
+                Assert.InRange(f.Length, end, end + 4096);   // the last write ends on a sector boundary
+                f.SetLength(f.Length - 3000);
+            }
+            else
+            {
+                Assert.True(f.Length > end, $"no zeros ahead of the log: file {f.Length} bytes, log ends at {end}");
+                f.Position = end - 3000;
+                f.Write(new byte[3000]);
+            }
+        }
         var warnings = new List<string>();
-        using (Store s = OpenReporting(warnings))
+        using (Store s = OpenReporting(warnings, prewrite: !cut))
         {
             Assert.Contains(warnings, w => w.Contains("WARNING", StringComparison.Ordinal));
             long loaded = Run(s, db => (long)db.Count);
@@ -141,19 +158,20 @@ public sealed class JournalTests : IDisposable
             Run(s, db => StringOps.Set(db, B("after"), B("the cut")));
             await s.Journal!.CommitOnceAsync();
         }
-        using (Store s = OpenReporting(warnings))
+        using (Store s = OpenReporting(warnings, prewrite: !cut))
         {
             Assert.Equal("the cut", Get(s, "after"));
             Assert.Equal("k0", Run(s, db => StringOps.Get(db, B("k0"), out _) == Status.Ok ? "k0" : null));
         }
     }
 
-    private Store OpenReporting(List<string> messages)
+    private Store OpenReporting(List<string>? messages, bool prewrite = true)
     {
         var o = new EngineOptions();
         o.Durability.Dir = _dir;
+        if (!prewrite) o.Tier.Log.Device.PrewriteBytes = 0;
         var store = new Store(o);
-        store.Recover(messages.Add);
+        store.Recover(messages is null ? null : messages.Add);
         return store;
     }
 

@@ -26,7 +26,9 @@
 // so segment files are opened with O_DSYNC as well: each pwrite returns only once its data (and a grown file
 // size) is on stable storage, as a write followed by fdatasync would, in one syscall and with a FUA write
 // where the disk supports it (fio here, 48 KB appends: 2,072 writes/s with O_DSYNC, 1,759 with fdatasync).
-// O_DIRECT alone does not empty the disk's volatile write cache nor persist a grown file size.
+// O_DIRECT alone does not empty the disk's volatile write cache nor persist a grown file size. Growing the file
+// in each such write would also cost a filesystem journal commit, so the Prewriter keeps the segment files written
+// with zeros ahead of the log (DeviceOptions.PrewriteBytes; see Prewriter.cs).
 //
 // If the filesystem refuses O_DIRECT (open fails with EINVAL), the device opens files without it, reports
 // the fact through the optional log callback and DirectIo == false, unless DeviceOptions.RequireDirectIo is

@@ -10,7 +10,7 @@
 // from 1,196-1,218 us to 664-678 us.
 //
 // How. One thread keeps the segment files written with zeros up to AheadBytes past the end of the highest write
-// submitted, in 1 MB writes through the device's own fds (O_DSYNC, so the blocks and the file size are on disk before
+// submitted (it starts again when less than half of that is left), in 1 MB writes through the device's own fds (O_DSYNC, so the blocks and the file size are on disk before
 // the log writes there). A zero write must never land on log data:
 //
 //   device bytes -> [ log, written or in flight ][ zeros ...................... ][ chunk ][ untouched

@@ -6,8 +6,8 @@
 // Measured on this machine kind (ext4 on a virtio disk with a volatile write cache), 32 KB O_DSYNC|O_DIRECT writes:
 // appending 470 us, overwriting written blocks 300 us, writing into fallocate'd blocks 421-481 us (unwritten extents
 // are converted at the write: a journal commit again). With both cores busy: 709-880 us against 509-626 us. In the
-// server (appendfsync always, 50 clients writing 1 KB values, files zero-filled beforehand) the average commit went
-// from 1,196-1,218 us to 664-678 us.
+// server (appendfsync always, 50 clients writing 1 KB values for 20 s) the average commit went from 1,196-1,218 us to
+// 817-840 us with this prewriter running, and to 664-678 us with the files zero-filled before the run.
 //
 // How. One thread keeps the segment files written with zeros up to AheadBytes past the end of the highest write
 // submitted (it starts again when less than half of that is left), in 1 MB writes through the device's own fds (O_DSYNC, so the blocks and the file size are on disk before
@@ -69,7 +69,7 @@ internal sealed unsafe class Prewriter : IDisposable
         _log = log;
     }
 
-    /// <summary>Bytes of zeros written so far (for tests and INFO-like reporting).</summary>
+    /// <summary>Bytes of zeros written so far (tests).</summary>
     public long ZeroedBytes { get; private set; }
 
     /// <summary>A write of device bytes [start, end) is being submitted. Any thread; short.</summary>

@@ -93,7 +93,7 @@ public sealed class Compactor : IDisposable
     /// <summary>Bytes a background pass cleans for a log of <paramref name="logBytes"/>: its oldest eighth, 4 MB to one segment.</summary>
     internal long PassBytes(long logBytes) => Math.Clamp(logBytes / 8, 4L << 20, 1L << _options.Log.SegmentSizeBits);
 
-    /// <summary>One pass over the oldest segment (at most <paramref name="maxBytes"/>; 0: one segment). True when the head moved.</summary>
+    /// <summary>One pass over the log's oldest <paramref name="maxBytes"/> (0: one segment). True when the head moved.</summary>
     public async Task<bool> CompactOnceAsync(CancellationToken ct = default, long maxBytes = 0)
     {
         await _store.LogGate.WaitAsync(ct).ConfigureAwait(false);
@@ -116,7 +116,7 @@ public sealed class Compactor : IDisposable
                 }
             }
             if (to <= from) return false;
-            // The scan reads a whole segment with blocking device reads: on its own thread, not a pool thread that
+            // The scan reads the chunk with blocking device reads: on its own thread, not a pool thread that
             // client connections need (2 cores give the pool 2 threads to start with).
             ScanResult scan = await Task.Factory.StartNew(() => log.Scan(from, to, CopyIfLive), ct,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);

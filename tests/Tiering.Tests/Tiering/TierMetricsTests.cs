@@ -1,5 +1,6 @@
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;
+using Tiered.Tiering.Movement;
 
 namespace Tiered.Tiering.Tests.Tiering;
 
@@ -97,6 +98,16 @@ public class TierMetricsTests
         t.Demote();
         Assert.Equal(TieredStoreTests.Value(1), t.Get("again"));
         AssertGaugesAddUp(t.Store);
+    }
+
+    [Fact]
+    public void ABackgroundCompactionPassCleansTheLogsOldestEighthWithinFourMegabytesAndOneSegment()
+    {
+        using var t = new TieredStore(maxMemory: 64 << 10, o => o.Tier.Log.SegmentSizeBits = 28);
+        Compactor c = t.Store.Compactor!;
+        Assert.Equal(64L << 20, c.PassBytes(512L << 20));   // an eighth, not the 256 MB segment
+        Assert.Equal(4L << 20, c.PassBytes(10L << 20));     // small logs: 4 MB at least
+        Assert.Equal(256L << 20, c.PassBytes(10L << 30));   // large ones: one segment at most
     }
 
     [Fact]

@@ -41,6 +41,15 @@ public sealed class CrashOptions
     /// <summary>Where the server's stdout/stderr go; null = next to the data directory.</summary>
     public string? ServerLog { get; set; }
 
+    /// <summary>Collection writer connections, in addition to the string writers (0 = none, the string-only run).</summary>
+    public int Collections { get; set; }
+    /// <summary>Keys each collection writer owns per type (list, set, zset, hash, stream).</summary>
+    public int CollectionKeys { get; set; } = 4;
+    /// <summary>Bytes of each collection element (list element, member, hash value, stream value).</summary>
+    public int ElementSize { get; set; } = 32;
+    /// <summary>Harness self-check: before each collection check, change one key per type behind its writer's back.</summary>
+    public bool TamperCollections { get; set; }
+
     public bool Always => AppendFsync == "always";
 
     public const string CrashUsage = """
@@ -65,8 +74,14 @@ public sealed class CrashOptions
           --no-persistence-args    do not pass --appendonly/--appendfsync/--dir (servers before issue 4 refuse them)
           --server-arg ARG         extra server argument (repeatable)
           --server-log FILE        server stdout/stderr (default: DIR.server.log)
+          --collections N          add N collection writer connections (lists, sets, sorted sets, hashes, streams;
+                                   each owns its keys crashc:<writer>:<type>:<k>); default 0
+          --collection-keys K      keys per type per collection writer (default 4)
+          --element-size B         collection element bytes, >= 16 (default 32)
+          --tamper-collections     harness self-check: before each check change one collection key per type behind
+                                   its writer's back; the run must then report them (and fail)
         Exit code 0 only if nothing acknowledged was lost and nothing wrong was read (everysec: nothing older than the
-        loss window lost); 1 otherwise; 2 usage; 3 could not run.
+        loss window lost), strings and collections alike, and no collection reply contradicted its model; 1 otherwise; 2 usage; 3 could not run.
         """;
 
     public const string ThroughputUsage = """
@@ -126,6 +141,10 @@ public sealed class CrashOptions
                 case "--server-log": o.ServerLog = Next(); break;
                 case "--seconds": o.Seconds = ParseDuration(a, Next()); break;
                 case "--blocking-clients": o.BlockingClients = true; break;
+                case "--collections": o.Collections = (int)ParseLong(a, Next(), 0); break;
+                case "--collection-keys": o.CollectionKeys = (int)ParseLong(a, Next(), 1); break;
+                case "--element-size": o.ElementSize = (int)ParseLong(a, Next(), 16); break;
+                case "--tamper-collections": o.TamperCollections = true; break;
                 default: throw new UsageException($"unknown option '{a}'");
             }
         }

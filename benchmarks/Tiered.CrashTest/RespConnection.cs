@@ -8,6 +8,9 @@ namespace Tiered.CrashTest;
 /// <summary>The server answered with an error reply (the text after '-').</summary>
 public sealed class RespErrorException(string message) : Exception(message);
 
+/// <summary>An error reply as a value (<see cref="RespConnection.ReadReply"/>): the text after '-'.</summary>
+public sealed record RespError(string Message);
+
 /// <summary>
 /// A blocking RESP2 connection with its own receive buffer: enough for the harness's SET/DEL/GET/PING/INFO/FLUSHALL.
 /// Any socket failure surfaces as <see cref="IOException"/> or <see cref="SocketException"/>, which writers read as
@@ -105,6 +108,68 @@ public sealed class RespConnection : IDisposable
         int keep = Math.Min(n, dst.Length);
         ReadExactly(dst[..keep]);
         Skip(n - keep + 2);
+        return n;
+    }
+
+    /// <summary>
+    /// Reads any reply: simple and bulk strings as string, integers as long, nil as null, arrays as object?[] (RESP3
+    /// sets and pushes likewise, maps as flat key/value arrays, doubles as their text), errors as <see cref="RespError"/>
+    /// (returned, not thrown). Used by the collection writers and their checker.
+    /// </summary>
+    public object? ReadReply()
+    {
+        ReadOnlySpan<byte> line = ReadLine();
+        byte type = line[0];
+        ReadOnlySpan<byte> body = line[1..];
+        switch (type)
+        {
+            case (byte)'+':
+            case (byte)',':
+                return Encoding.UTF8.GetString(body);
+            case (byte)'-':
+                return new RespError(Encoding.UTF8.GetString(body));
+            case (byte)':':
+                if (!Utf8Parser.TryParse(body, out long v, out int used) || used != body.Length)
+                    throw new IOException($"bad integer reply '{Encoding.UTF8.GetString(line)}'");
+                return v;
+            case (byte)'_':
+                return null;
+            case (byte)'#':
+                return body.Length > 0 && body[0] == (byte)'t' ? 1L : 0L;
+            case (byte)'$':
+            {
+                int n = ParseLength(line);
+                if (n < 0)
+                    return null;
+                byte[] data = new byte[n];
+                ReadExactly(data);
+                Skip(2);
+                return Encoding.UTF8.GetString(data);
+            }
+            case (byte)'*':
+            case (byte)'~':
+            case (byte)'>':
+            case (byte)'%':
+            {
+                int n = ParseLength(line);
+                if (n < 0)
+                    return null;
+                if (type == (byte)'%')
+                    n *= 2;
+                var items = new object?[n];
+                for (int i = 0; i < n; i++)
+                    items[i] = ReadReply();
+                return items;
+            }
+            default:
+                throw new IOException($"unexpected reply type '{(char)type}'");
+        }
+    }
+
+    private static int ParseLength(ReadOnlySpan<byte> line)
+    {
+        if (!Utf8Parser.TryParse(line[1..], out int n, out int used) || used != line.Length - 1)
+            throw new IOException($"bad length in reply '{Encoding.UTF8.GetString(line)}'");
         return n;
     }
 

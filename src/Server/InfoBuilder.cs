@@ -217,6 +217,8 @@ public static class InfoBuilder
         Line(sb, "log_appended_until", j.AppendedUntil);
         Line(sb, "log_committed_until", j.CommittedUntil);
         Line(sb, "log_records_written", j.Records);
+        Line(sb, "log_op_records", j.OpRecords);
+        Line(sb, "log_bytes_written", j.BytesWritten);
         Line(sb, "log_commits", j.Commits);
         Line(sb, "log_commit_usec", j.CommitMicros);
         Line(sb, "log_commit_usec_per_call", j.Commits == 0 ? "0.00" : (j.CommitMicros / (double)j.Commits).ToString("F2", CultureInfo.InvariantCulture));
@@ -349,6 +351,8 @@ public static class InfoBuilder
         Line(sb, "tier_rejected_promotions", t.RejectedPromotions);
         Line(sb, "tier_demotions", t.Demotions);
         Line(sb, "tier_demotion_stalls", t.DemotionStalls);
+        Line(sb, "tier_folded_chains", t.FoldedChains);
+        Line(sb, "tier_compaction_blocked", t.CompactionBlocked);
         Line(sb, "tier_ssd_read_items", Interlocked.Read(ref t.SsdReadItems));
         Line(sb, "tier_ssd_read_bytes", Interlocked.Read(ref t.SsdReadBytes));
         Line(sb, "tier_sync_reads", t.SyncReads);

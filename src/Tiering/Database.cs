@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Tiered.Tiering.Durability;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Values;
 
@@ -111,14 +113,59 @@ public sealed class Database
         Index.HotOf(i).AccessSec = Store.Clock.Seconds;
     }
 
-    /// <summary>The hot entry's value is about to change: its log record (if any) stops being its copy.</summary>
+    /// <summary>
+    /// The hot entry's value is about to change in a way the journal logs as its resulting state: its log record (if
+    /// any) stops being its copy, and a chain of operation records it had ends (the coming PUT replaces it).
+    /// </summary>
     private void MarkDirty(int i)
     {
         ref HotItem h = ref Index.HotOf(i);
         Store.Journal?.Touch(this, h.Key!);
+        EndChain(Store, h.Value);
         if (h.Record == 0) return;
         if (h.Record > 0) Store.TierStats.DropRecord(Index.EntryAt(i).Stored);
         h.Record = 0;
+    }
+
+    /// <summary>
+    /// The hot collection at entry <paramref name="i"/> is about to change by a write that logs its effect as OP
+    /// records: true when the log holds a state to apply them to (a PUT of it, or a chain that already starts from
+    /// one), which the entry then keeps as its chain's base; false when it does not (no journal, or DRAM holds the
+    /// only copy), and the caller must log the resulting state instead (<see cref="MarkDirty"/>).
+    /// </summary>
+    /// <remarks>
+    /// The entry becomes dirty (Record 0): no single record holds its value. A demotion in flight (Record -1) sees that
+    /// and leaves it hot; its snapshot, already in the log before these operations, is a valid (unused) state.
+    /// </remarks>
+    private bool StartChain(int i, ValueObject obj)
+    {
+        ref HotItem h = ref Index.HotOf(i);
+        if (obj.LogBase > 0)
+        {
+            h.Record = 0;
+            return true;
+        }
+        if (h.Record <= 0) return false;
+        obj.LogBase = h.Record;
+        obj.ChainBytes = Index.EntryAt(i).Stored;   // stays in the log's live bytes: the chain needs it
+        h.Record = 0;
+        return true;
+    }
+
+    /// <summary>Ends <paramref name="value"/>'s chain of operation records, if it has one (a newer state replaces it).</summary>
+    internal static void EndChain(Store store, object? value)
+    {
+        if (value is not ValueObject { LogBase: > 0 } o) return;
+        store.TierStats.DropRecord(o.ChainBytes);
+        o.LogBase = 0;
+        o.ChainBytes = 0;
+    }
+
+    /// <summary>An operation record of <paramref name="obj"/>'s chain was logged: its bytes count as live.</summary>
+    internal void ChainGrew(ValueObject obj, int bytes)
+    {
+        obj.ChainBytes += bytes;
+        Store.TierStats.KeepRecord(bytes);
     }
 
     /// <summary>Adds a key known to be absent. The key bytes are copied.</summary>
@@ -139,6 +186,7 @@ public sealed class Database
         h.AccessSec = Store.Clock.Seconds;
         if (expireAt != 0) VolatileCount++;
         Store.UsedMemory += MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
+        EndChain(Store, value);   // a value moved from another key (RENAME): its chain was that key's
         Store.Journal?.Touch(this, key);
         return i;
     }
@@ -204,6 +252,7 @@ public sealed class Database
         }
         ref HotItem h = ref Index.HotOf(i);
         if (h.Record > 0) Store.TierStats.DropRecord(e.Stored);
+        EndChain(Store, h.Value);
         Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
         if (touch) Store.Journal?.Touch(this, h.Key!);
     }
@@ -243,6 +292,7 @@ public sealed class Database
         ref HotItem h = ref Index.HotOf(i);
         Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
         if (h.Record > 0) Store.TierStats.DropRecord(Index.EntryAt(i).Stored);
+        EndChain(Store, h.Value);   // the demotion's snapshot holds the chain's result
         Index.MakeCold(i, address, stored, logical);
         Store.TierStats.ColdAdded(stored, logical);
     }
@@ -319,7 +369,41 @@ public sealed class Database
     }
 
     /// <summary>
-    /// Call after changing a collection found with <see cref="WriteObject{T}"/>: charges the size change to the memory
+    /// Like <see cref="WriteObject{T}(ReadOnlySpan{byte}, ValueKind, Func{T}?, out T?, out bool)"/>, for a write that
+    /// logs its effect as operation records (Durability/OpRecord.cs): when <paramref name="log"/> is active the caller
+    /// must describe every change it makes to <paramref name="obj"/> through it, and the key's state is not logged
+    /// again; when inactive (no journal, a key created now, or DRAM holds the only copy) the journal logs the key's
+    /// resulting state after the command, as for any write.
+    /// </summary>
+    public Status WriteObject<T>(ReadOnlySpan<byte> key, ValueKind kind, Func<T>? create, out T? obj, out bool created, out OpLog log)
+        where T : ValueObject
+    {
+        log = default;
+        if (Store.Journal is not { } journal) return WriteObject(key, kind, create, out obj, out created);
+        obj = null;
+        created = false;
+        ulong hash = KeyIndex.Hash(key);
+        int i = Lookup(key, hash, out _);
+        if (i >= 0)
+        {
+            TouchEntry(i);
+            Slot e = Index.At(i);
+            if (e.Kind != kind) return Status.WrongType;
+            obj = (T)e.Value!;
+            if (StartChain(i, obj)) log = new OpLog(journal, this, e.Key!, obj);
+            else MarkDirty(i);
+            return Status.Ok;
+        }
+        if (create is null) return Status.NotFound;
+        obj = create();
+        obj.AccountedBytes = obj.SizeBytes;
+        Add(key, hash, kind, obj, 0);
+        created = true;
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// Call after changing a collection found with <see cref="WriteObject{T}(ReadOnlySpan{byte}, ValueKind, Func{T}?, out T?, out bool)"/>: charges the size change to the memory
     /// budget and deletes the key if the collection is now empty. Returns true if the key was deleted.
     /// </summary>
     public bool Updated(ReadOnlySpan<byte> key, ValueObject obj)
@@ -344,6 +428,59 @@ public sealed class Database
         Store.Stats.KeyspaceHits++;
         if (wasCold) Store.TierStats.ColdHits++; else Store.TierStats.HotHits++;
         return i;
+    }
+}
+
+/// <summary>
+/// Where a write that logs its effect describes it: one OP record per <see cref="Begin"/> ... <see cref="End"/>, its
+/// arguments in between (layouts in Durability/OpRecord.cs). Inactive (<see cref="Active"/> false) when the journal
+/// logs the key's resulting state instead; then nothing may be called on it. Used under the store lock, within one
+/// command.
+/// </summary>
+public readonly struct OpLog
+{
+    private readonly Journal? _journal;
+    private readonly Database? _db;
+    private readonly byte[]? _key;
+    private readonly ValueObject? _obj;
+
+    internal OpLog(Journal journal, Database db, byte[] key, ValueObject obj)
+    {
+        _journal = journal;
+        _db = db;
+        _key = key;
+        _obj = obj;
+    }
+
+    /// <summary>True when the change must be described here.</summary>
+    public bool Active => _journal is not null;
+
+    /// <summary>Starts an OP record.</summary>
+    public void Begin(OpCode op) => _journal!.BeginOp(_db!, _key!, _obj!.Kind, op);
+
+    /// <summary>A string argument.</summary>
+    public void Arg(ReadOnlySpan<byte> arg) => _journal!.OpArg(arg);
+
+    /// <summary>An integer argument (8 bytes).</summary>
+    public void Arg(long value)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(b, value);
+        _journal!.OpArg(b);
+    }
+
+    /// <summary>A score argument (8 bytes, exact).</summary>
+    public void Arg(double value) => Arg(BitConverter.DoubleToInt64Bits(value));
+
+    /// <summary>Ends the OP record.</summary>
+    public void End() => _db!.ChainGrew(_obj!, _journal!.EndOp());
+
+    /// <summary>One OP record with one argument.</summary>
+    public void Write(OpCode op, ReadOnlySpan<byte> arg)
+    {
+        Begin(op);
+        Arg(arg);
+        End();
     }
 }
 

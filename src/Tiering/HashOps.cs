@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using Tiered.Tiering.Durability;
 using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering;
@@ -28,10 +29,19 @@ public static class HashOps
     public static Status Set<T>(Database db, ReadOnlySpan<byte> key, in T pairs, out long added) where T : IKeyValuePairs
     {
         added = 0;
-        Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _);
+        Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _, out OpLog log);
         if (s != Status.Ok) return s;
+        if (log.Active) log.Begin(OpCode.HashSet);
         for (int i = 0; i < pairs.PairCount; i++)
+        {
             if (hash!.Set(pairs.Key(i), pairs.Value(i))) added++;
+            if (log.Active)
+            {
+                log.Arg(pairs.Key(i));
+                log.Arg(pairs.Value(i));
+            }
+        }
+        if (log.Active) log.End();
         db.Updated(key, hash!);
         return Status.Ok;
     }
@@ -39,10 +49,11 @@ public static class HashOps
     /// <summary>HSETNX: sets the field only if absent. Ok when set, ConditionNotMet when it existed, or WrongType.</summary>
     public static Status SetNx(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {
-        Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _);
+        Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _, out OpLog log);
         if (s != Status.Ok) return s;
         if (hash!.Contains(field)) return Status.ConditionNotMet;
         hash.Set(field, value);
+        LogSet(log, field, value);
         db.Updated(key, hash);
         return Status.Ok;
     }
@@ -60,10 +71,16 @@ public static class HashOps
     public static Status Delete<T>(Database db, ReadOnlySpan<byte> key, in T fields, out long removed) where T : IByteStrings
     {
         removed = 0;
-        Status s = db.WriteObject<HashValue>(key, ValueKind.Hash, null, out HashValue? hash, out _);
+        Status s = db.WriteObject<HashValue>(key, ValueKind.Hash, null, out HashValue? hash, out _, out OpLog log);
         if (s != Status.Ok) return s;
         for (int i = 0; i < fields.Count && hash!.Count > 0; i++)
-            if (hash.Remove(fields.Get(i))) removed++;
+        {
+            if (!hash.Remove(fields.Get(i))) continue;
+            if (log.Active && removed == 0) log.Begin(OpCode.HashDelete);
+            if (log.Active) log.Arg(fields.Get(i));
+            removed++;
+        }
+        if (log.Active && removed > 0) log.End();
         db.Updated(key, hash!);
         return Status.Ok;
     }
@@ -99,7 +116,7 @@ public static class HashOps
     public static Status IncrBy(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, long delta, out long result)
     {
         result = 0;
-        Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _);
+        Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _, out OpLog log);
         if (s != Status.Ok) return s;
         long cur = 0;
         if (hash!.TryGet(field, out ReadOnlySpan<byte> stored))
@@ -111,6 +128,7 @@ public static class HashOps
         Span<byte> text = stackalloc byte[20];
         Utf8Formatter.TryFormat(result, text, out int n);
         hash.Set(field, text[..n]);
+        LogSet(log, field, text[..n]);
         db.Updated(key, hash);
         return Status.Ok;
     }
@@ -124,7 +142,7 @@ public static class HashOps
         ReadOnlySpan<byte> incrementText, double increment, out ReadOnlySpan<byte> result)
     {
         result = default;
-        Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _);
+        Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _, out OpLog log);
         if (s != Status.Ok) return s;
         if (!hash!.TryGet(field, out ReadOnlySpan<byte> stored)) stored = "0"u8;
         if (!StringOps.ParseFloat(stored, out double cur)) return Status.NotFloat;
@@ -133,9 +151,35 @@ public static class HashOps
         Span<byte> text = stackalloc byte[400];
         int n = StringOps.FormatSum(stored, incrementText, sum, text);
         hash.Set(field, text[..n]);
+        LogSet(log, field, text[..n]);   // the result, not the increment: replay does no float arithmetic
         db.Updated(key, hash);
         hash.TryGet(field, out result);
         return Status.Ok;
+    }
+
+    private static void LogSet(in OpLog log, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
+    {
+        if (!log.Active) return;
+        log.Begin(OpCode.HashSet);
+        log.Arg(field);
+        log.Arg(value);
+        log.End();
+    }
+
+    /// <summary>Replays one operation record on <paramref name="hash"/> (recovery). False when it does not fit.</summary>
+    internal static bool Apply(HashValue hash, OpArgs op)
+    {
+        switch (op.Code)
+        {
+            case OpCode.HashSet when op.Count % 2 == 0:
+                for (int i = 0; i < op.Count; i += 2) hash.Set(op.Get(i), op.Get(i + 1));
+                return true;
+            case OpCode.HashDelete:
+                for (int i = 0; i < op.Count; i++) hash.Remove(op.Get(i));
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>HRANDFIELD without count: a random entry. Ok, NotFound or WrongType.</summary>

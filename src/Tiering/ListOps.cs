@@ -1,3 +1,4 @@
+using Tiered.Tiering.Durability;
 using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering;
@@ -56,14 +57,17 @@ public static class ListOps
         where T : IListElements
     {
         length = 0;
-        Status s = db.WriteObject(key, ValueKind.List, onlyIfExists ? null : s_create, out ListValue? list, out _);
+        Status s = db.WriteObject(key, ValueKind.List, onlyIfExists ? null : s_create, out ListValue? list, out _, out OpLog log);
         if (s != Status.Ok) return s;
         int n = elements.Count;
+        if (log.Active) log.Begin(left ? OpCode.ListPushLeft : OpCode.ListPushRight);
         for (int i = 0; i < n; i++)
         {
             if (left) list!.PushLeft(elements[i]);
             else list!.PushRight(elements[i]);
+            if (log.Active) log.Arg(elements[i]);
         }
+        if (log.Active) log.End();
         length = list!.Count;
         db.Updated(key, list);
         return Status.Ok;
@@ -79,7 +83,7 @@ public static class ListOps
 
     /// <summary>Whether <paramref name="key"/> holds a list, without counting a keyspace hit or miss: Ok, NotFound or WrongType.</summary>
     public static Status Check(Database db, ReadOnlySpan<byte> key)
-        => db.WriteObject<ListValue>(key, ValueKind.List, null, out _, out _);
+        => db.WriteObject<ListValue>(key, ValueKind.List, null, out _, out _, out _);   // no change: nothing to log
 
     /// <summary>
     /// LPOP / RPOP without a count: removes and returns the head (<paramref name="left"/>) or tail element.
@@ -88,9 +92,10 @@ public static class ListOps
     public static Status TryPop(Database db, ReadOnlySpan<byte> key, bool left, out byte[]? element)
     {
         element = null;
-        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _);
+        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _, out OpLog log);
         if (s != Status.Ok) return s;
         element = list!.Pop(left);
+        LogPop(log, left, 1);
         db.Updated(key, list);
         return Status.Ok;
     }
@@ -101,9 +106,9 @@ public static class ListOps
     /// </summary>
     public static Status TryPop(Database db, ReadOnlySpan<byte> key, bool left, long count, List<byte[]> into)
     {
-        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _);
+        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _, out OpLog log);
         if (s != Status.Ok || count == 0) return s;
-        PopInto(list!, left, count, into);
+        LogPop(log, left, PopInto(list!, left, count, into));
         db.Updated(key, list!);
         return Status.Ok;
     }
@@ -120,11 +125,11 @@ public static class ListOps
         for (int k = 0; k < n; k++)
         {
             ReadOnlySpan<byte> key = keys[k];
-            Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _);
+            Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _, out OpLog log);
             if (s == Status.NotFound) continue;
             keyIndex = k;
             if (s != Status.Ok) return s;
-            PopInto(list!, left, count, into);
+            LogPop(log, left, PopInto(list!, left, count, into));
             db.Updated(key, list!);
             return Status.Ok;
         }
@@ -142,19 +147,30 @@ public static class ListOps
         bool fromLeft, bool toLeft, out byte[]? element)
     {
         element = null;
-        Status s = db.WriteObject(source, ValueKind.List, null, out ListValue? src, out _);
+        Status s = db.WriteObject(source, ValueKind.List, null, out ListValue? src, out _, out OpLog srcLog);
         if (s != Status.Ok) return s;
         if (source.SequenceEqual(destination))
         {
             element = src![fromLeft ? 0 : src.Length - 1];
-            if (fromLeft != toLeft) src.Rotate(fromLeft);
+            if (fromLeft != toLeft)
+            {
+                src.Rotate(fromLeft);
+                if (srcLog.Active)
+                {
+                    srcLog.Begin(OpCode.ListRotate);
+                    srcLog.Arg(fromLeft ? 1 : 0);
+                    srcLog.End();
+                }
+            }
             return Status.Ok;
         }
-        s = db.WriteObject(destination, ValueKind.List, s_create, out ListValue? dst, out _);
+        s = db.WriteObject(destination, ValueKind.List, s_create, out ListValue? dst, out _, out OpLog dstLog);
         if (s != Status.Ok) return s;
         element = src!.Pop(fromLeft)!;
+        LogPop(srcLog, fromLeft, 1);
         if (toLeft) dst!.PushLeftOwned(element);
         else dst!.PushRightOwned(element);
+        if (dstLog.Active) dstLog.Write(toLeft ? OpCode.ListPushLeft : OpCode.ListPushRight, element);
         db.Updated(source, src);
         db.Updated(destination, dst);
         return Status.Ok;
@@ -190,10 +206,11 @@ public static class ListOps
     /// </summary>
     public static Status Set(Database db, ReadOnlySpan<byte> key, long index, ReadOnlySpan<byte> element)
     {
-        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _);
+        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _, out OpLog log);
         if (s != Status.Ok) return s;
         if (!Resolve(list!.Length, index, out int i)) return Status.ConditionNotMet;
         list.SetOwned(i, element.ToArray());
+        LogIndexed(log, OpCode.ListSet, i, element);
         db.Updated(key, list);
         return Status.Ok;
     }
@@ -207,11 +224,12 @@ public static class ListOps
         ReadOnlySpan<byte> element, out long length)
     {
         length = 0;
-        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _);
+        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _, out OpLog log);
         if (s != Status.Ok) return s;
         int at = list!.IndexOf(pivot);
         if (at < 0) { length = -1; return Status.Ok; }
         list.InsertOwned(before ? at : at + 1, element.ToArray());
+        LogIndexed(log, OpCode.ListInsert, before ? at : at + 1, element);
         length = list.Count;
         db.Updated(key, list);
         return Status.Ok;
@@ -224,9 +242,10 @@ public static class ListOps
     public static Status Remove(Database db, ReadOnlySpan<byte> key, long count, ReadOnlySpan<byte> element, out long removed)
     {
         removed = 0;
-        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _);
+        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _, out OpLog log);
         if (s != Status.Ok) return s;
         removed = list!.RemoveMatches(element, count);
+        if (removed > 0) LogIndexed(log, OpCode.ListRemove, count, element);
         if (removed > 0) db.Updated(key, list);
         return Status.Ok;
     }
@@ -237,10 +256,17 @@ public static class ListOps
     /// </summary>
     public static Status Trim(Database db, ReadOnlySpan<byte> key, long start, long end)
     {
-        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _);
+        Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _, out OpLog log);
         if (s != Status.Ok) return s;
-        if (ClampRange(list!.Length, start, end, out int from, out int to)) list.Keep(from, to);
-        else list.Clear();
+        if (!ClampRange(list!.Length, start, end, out int from, out int to)) (from, to) = (1, 0);
+        ApplyKeep(list, from, to);
+        if (log.Active)
+        {
+            log.Begin(OpCode.ListKeep);
+            log.Arg(from);
+            log.Arg(to);
+            log.End();
+        }
         db.Updated(key, list);
         return Status.Ok;
     }
@@ -272,10 +298,75 @@ public static class ListOps
         return Status.Ok;
     }
 
-    private static void PopInto(ListValue list, bool left, long count, List<byte[]> into)
+    private static long PopInto(ListValue list, bool left, long count, List<byte[]> into)
     {
         long n = Math.Min(count, list.Count);
         for (long i = 0; i < n; i++) into.Add(list.Pop(left)!);
+        return n;
+    }
+
+    private static void LogPop(in OpLog log, bool left, long count)
+    {
+        if (!log.Active || count <= 0) return;
+        log.Begin(OpCode.ListPop);
+        log.Arg(left ? 1 : 0);
+        log.Arg(count);
+        log.End();
+    }
+
+    private static void LogIndexed(in OpLog log, OpCode op, long index, ReadOnlySpan<byte> element)
+    {
+        if (!log.Active) return;
+        log.Begin(op);
+        log.Arg(index);
+        log.Arg(element);
+        log.End();
+    }
+
+    /// <summary>LTRIM's change once its range is clamped: keeps from..to, or empties the list when from &gt; to.</summary>
+    private static void ApplyKeep(ListValue list, int from, int to)
+    {
+        if (from <= to) list.Keep(from, to);
+        else list.Clear();
+    }
+
+    /// <summary>
+    /// Replays one operation record on <paramref name="list"/> (recovery): the same change the logging operation made.
+    /// False when the record does not fit the list (a damaged or foreign record; nothing is changed).
+    /// </summary>
+    internal static bool Apply(ListValue list, OpArgs op)
+    {
+        switch (op.Code)
+        {
+            case OpCode.ListPushLeft:
+                for (int i = 0; i < op.Count; i++) list.PushLeft(op.Get(i));
+                return true;
+            case OpCode.ListPushRight:
+                for (int i = 0; i < op.Count; i++) list.PushRight(op.Get(i));
+                return true;
+            case OpCode.ListPop when op.Count == 2:
+                for (long n = op.Int(1); n > 0 && list.Count > 0; n--) list.Pop(op.Int(0) != 0);
+                return true;
+            case OpCode.ListSet when op.Count == 2 && op.Int(0) >= 0 && op.Int(0) < list.Length:
+                list.SetOwned((int)op.Int(0), op.Get(1).ToArray());
+                return true;
+            case OpCode.ListInsert when op.Count == 2 && op.Int(0) >= 0 && op.Int(0) <= list.Length:
+                list.InsertOwned((int)op.Int(0), op.Get(1).ToArray());
+                return true;
+            case OpCode.ListRemove when op.Count == 2:
+                list.RemoveMatches(op.Get(1), op.Int(0));
+                return true;
+            case OpCode.ListKeep when op.Count == 2:
+                long from = op.Int(0), to = op.Int(1);
+                if (from <= to && (from < 0 || to >= list.Length)) return false;
+                ApplyKeep(list, (int)from, (int)to);
+                return true;
+            case OpCode.ListRotate when op.Count == 1 && list.Length > 0:
+                list.Rotate(op.Int(0) != 0);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Redis's LRANGE/LTRIM range rule; false when the range is empty.</summary>

@@ -1,3 +1,4 @@
+using Tiered.Tiering.Durability;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Values;
 
@@ -38,10 +39,16 @@ public static class SetOps
     public static Status Add<T>(Database db, ReadOnlySpan<byte> key, in T members, out long added) where T : IByteStrings
     {
         added = 0;
-        Status s = db.WriteObject(key, ValueKind.Set, NewSet, out SetValue? set, out _);
+        Status s = db.WriteObject(key, ValueKind.Set, NewSet, out SetValue? set, out _, out OpLog log);
         if (s != Status.Ok) return s;
         for (int i = 0; i < members.Count; i++)
-            if (set!.Add(members.Get(i))) added++;
+        {
+            if (!set!.Add(members.Get(i))) continue;
+            if (log.Active && added == 0) log.Begin(OpCode.SetAdd);
+            if (log.Active) log.Arg(members.Get(i));
+            added++;
+        }
+        if (log.Active && added > 0) log.End();
         db.Updated(key, set!);
         return Status.Ok;
     }
@@ -50,10 +57,16 @@ public static class SetOps
     public static Status Remove<T>(Database db, ReadOnlySpan<byte> key, in T members, out long removed) where T : IByteStrings
     {
         removed = 0;
-        Status s = db.WriteObject<SetValue>(key, ValueKind.Set, null, out SetValue? set, out _);
+        Status s = db.WriteObject<SetValue>(key, ValueKind.Set, null, out SetValue? set, out _, out OpLog log);
         if (s != Status.Ok) return s;
         for (int i = 0; i < members.Count && set!.Count > 0; i++)
-            if (set.Remove(members.Get(i))) removed++;
+        {
+            if (!set.Remove(members.Get(i))) continue;
+            if (log.Active && removed == 0) log.Begin(OpCode.SetRemove);
+            if (log.Active) log.Arg(members.Get(i));
+            removed++;
+        }
+        if (log.Active && removed > 0) log.End();
         db.Updated(key, set!);
         return Status.Ok;
     }
@@ -80,7 +93,7 @@ public static class SetOps
     /// </summary>
     public static Status Pop(Database db, ReadOnlySpan<byte> key, long count, List<byte[]> into)
     {
-        Status s = db.WriteObject<SetValue>(key, ValueKind.Set, null, out SetValue? set, out _);
+        Status s = db.WriteObject<SetValue>(key, ValueKind.Set, null, out SetValue? set, out _, out OpLog log);
         if (s != Status.Ok || count <= 0) return s;
         MemberTable t = set!.Table;
         int first = into.Count;
@@ -96,6 +109,13 @@ public static class SetOps
         }
         // Remove by member: removals may compact the table and move slots.
         for (int i = first; i < into.Count; i++) t.Remove(into[i]);
+        if (log.Active && into.Count > first)
+        {
+            // The members the random choice took: replay removes exactly these.
+            log.Begin(OpCode.SetRemove);
+            for (int i = first; i < into.Count; i++) log.Arg(into[i]);
+            log.End();
+        }
         db.Updated(key, set);
         return Status.Ok;
     }
@@ -131,6 +151,22 @@ public static class SetOps
         return Status.Ok;
     }
 
+    /// <summary>Replays one operation record on <paramref name="set"/> (recovery). False when it does not fit.</summary>
+    internal static bool Apply(SetValue set, OpArgs op)
+    {
+        switch (op.Code)
+        {
+            case OpCode.SetAdd:
+                for (int i = 0; i < op.Count; i++) set.Add(op.Get(i));
+                return true;
+            case OpCode.SetRemove:
+                for (int i = 0; i < op.Count; i++) set.Remove(op.Get(i));
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /// <summary>
     /// SMOVE: moves <paramref name="member"/> from <paramref name="source"/> to <paramref name="destination"/>
     /// (created if needed). Ok when moved (or, for the same key, when the member is there), NotFound when the source
@@ -138,15 +174,16 @@ public static class SetOps
     /// </summary>
     public static Status Move(Database db, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, ReadOnlySpan<byte> member)
     {
-        Status s = db.WriteObject<SetValue>(source, ValueKind.Set, null, out SetValue? src, out _);
+        Status s = db.WriteObject<SetValue>(source, ValueKind.Set, null, out SetValue? src, out _, out OpLog srcLog);
         if (s != Status.Ok) return s;
-        Status d = db.WriteObject<SetValue>(destination, ValueKind.Set, null, out SetValue? dst, out _);
+        Status d = db.WriteObject<SetValue>(destination, ValueKind.Set, null, out SetValue? dst, out _, out OpLog dstLog);
         if (d == Status.WrongType) return d;
         if (ReferenceEquals(src, dst)) return src!.Contains(member) ? Status.Ok : Status.NotFound;
         if (!src!.Remove(member)) return Status.NotFound;
+        if (srcLog.Active) srcLog.Write(OpCode.SetRemove, member);
         db.Updated(source, src);
         if (dst is null) db.WriteObject(destination, ValueKind.Set, NewSet, out dst, out _);
-        dst!.Add(member);
+        if (dst!.Add(member) && dstLog.Active) dstLog.Write(OpCode.SetAdd, member);
         db.Updated(destination, dst);
         return Status.Ok;
     }

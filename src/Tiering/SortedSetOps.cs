@@ -1,3 +1,4 @@
+using Tiered.Tiering.Durability;
 using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering;
@@ -77,7 +78,7 @@ public static class SortedSetOps
     {
         added = changed = 0;
         Func<SortedSetValue>? create = (flags & ZAddFlags.Xx) != 0 ? null : NewSet;
-        Status s = db.WriteObject(key, ValueKind.ZSet, create, out SortedSetValue? z, out _);
+        Status s = db.WriteObject(key, ValueKind.ZSet, create, out SortedSetValue? z, out _, out OpLog log);
         if (s == Status.NotFound) return Status.Ok;
         if (s != Status.Ok) return s;
         for (int i = 0; i < members.Count; i++)
@@ -90,17 +91,55 @@ public static class SortedSetOps
                 if ((flags & ZAddFlags.Xx) != 0) continue;
                 z.Insert(m, score);
                 added++;
-                changed++;
             }
             else
             {
                 if ((flags & ZAddFlags.Nx) != 0 || !Allowed(flags, node.Score, score) || node.Score == score) continue;
                 z.SetScore(node, score);
-                changed++;
             }
+            if (log.Active && changed == 0) log.Begin(OpCode.ZSetAdd);
+            if (log.Active)
+            {
+                log.Arg(score);
+                log.Arg(m);
+            }
+            changed++;
         }
+        if (log.Active && changed > 0) log.End();
         db.Updated(key, z!);
         return Status.Ok;
+    }
+
+    private static void LogScore(in OpLog log, double score, ReadOnlySpan<byte> member)
+    {
+        if (!log.Active) return;
+        log.Begin(OpCode.ZSetAdd);
+        log.Arg(score);
+        log.Arg(member);
+        log.End();
+    }
+
+    /// <summary>Replays one operation record on <paramref name="z"/> (recovery). False when it does not fit.</summary>
+    internal static bool Apply(SortedSetValue z, OpArgs op)
+    {
+        switch (op.Code)
+        {
+            case OpCode.ZSetAdd when op.Count % 2 == 0:
+                for (int i = 0; i < op.Count; i += 2)
+                {
+                    double score = op.Double(i);
+                    ReadOnlySpan<byte> member = op.Get(i + 1);
+                    SkipListNode? node = z.Find(member);
+                    if (node is null) z.Insert(member, score);
+                    else if (node.Score != score) z.SetScore(node, score);
+                }
+                return true;
+            case OpCode.ZSetRemove:
+                for (int i = 0; i < op.Count; i++) z.Remove(op.Get(i));
+                return true;
+            default:
+                return false;
+        }
     }
 
     private static bool Allowed(ZAddFlags flags, double current, double proposed)
@@ -116,7 +155,7 @@ public static class SortedSetOps
     {
         score = 0;
         Func<SortedSetValue>? create = (flags & ZAddFlags.Xx) != 0 ? null : NewSet;
-        Status s = db.WriteObject(key, ValueKind.ZSet, create, out SortedSetValue? z, out _);
+        Status s = db.WriteObject(key, ValueKind.ZSet, create, out SortedSetValue? z, out _, out OpLog log);
         if (s == Status.NotFound) return Status.ConditionNotMet;
         if (s != Status.Ok) return s;
         SkipListNode? node = z!.Find(member);
@@ -135,6 +174,7 @@ public static class SortedSetOps
             else if (!Allowed(flags, node.Score, sum)) result = Status.ConditionNotMet;
             else z.SetScore(node, score = sum);
         }
+        if (result == Status.Ok) LogScore(log, score, member);   // the resulting score, not the increment
         db.Updated(key, z); // deletes a set created above and left empty by a refused increment
         return result;
     }
@@ -143,10 +183,16 @@ public static class SortedSetOps
     public static Status Remove<T>(Database db, ReadOnlySpan<byte> key, T members, out long removed) where T : IMemberList
     {
         removed = 0;
-        Status s = db.WriteObject<SortedSetValue>(key, ValueKind.ZSet, null, out SortedSetValue? z, out _);
+        Status s = db.WriteObject<SortedSetValue>(key, ValueKind.ZSet, null, out SortedSetValue? z, out _, out OpLog log);
         if (s != Status.Ok) return s;
         for (int i = 0; i < members.Count && z!.Count > 0; i++)
-            if (z.Remove(members.Member(i))) removed++;
+        {
+            if (!z.Remove(members.Member(i))) continue;
+            if (log.Active && removed == 0) log.Begin(OpCode.ZSetRemove);
+            if (log.Active) log.Arg(members.Member(i));
+            removed++;
+        }
+        if (log.Active && removed > 0) log.End();
         db.Updated(key, z!);
         return Status.Ok;
     }
@@ -231,15 +277,19 @@ public static class SortedSetOps
     /// </summary>
     public static Status Pop(Database db, ReadOnlySpan<byte> key, bool max, long count, List<ScoredMember> into)
     {
-        Status s = db.WriteObject<SortedSetValue>(key, ValueKind.ZSet, null, out SortedSetValue? z, out _);
+        Status s = db.WriteObject<SortedSetValue>(key, ValueKind.ZSet, null, out SortedSetValue? z, out _, out OpLog log);
         if (s == Status.NotFound) return Status.Ok;
         if (s != Status.Ok) return s;
-        for (long i = 0; i < count && z!.Count > 0; i++)
+        long popped = 0;
+        for (; popped < count && z!.Count > 0; popped++)
         {
             SkipListNode node = max ? z.List.Last! : z.List.First!;
             into.Add(new ScoredMember(node.Member, node.Score));
+            if (log.Active && popped == 0) log.Begin(OpCode.ZSetRemove);
+            if (log.Active) log.Arg(node.Member);
             z.RemoveNode(node);
         }
+        if (log.Active && popped > 0) log.End();
         db.Updated(key, z!);
         return Status.Ok;
     }

@@ -1,3 +1,4 @@
+using Tiered.Tiering.Durability;
 using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering;
@@ -53,7 +54,7 @@ public static class StreamOps
         StreamTrim trim, out StreamId id) where T : IByteStrings
     {
         id = default;
-        Status s = db.WriteObject(key, ValueKind.Stream, noMkStream ? null : NewStream, out StreamValue? stream, out _);
+        Status s = db.WriteObject(key, ValueKind.Stream, noMkStream ? null : NewStream, out StreamValue? stream, out _, out OpLog log);
         if (s != Status.Ok) return s;
         StreamId last = stream!.LastId;
         if (last == StreamId.Max) s = Status.Overflow;
@@ -77,7 +78,15 @@ public static class StreamOps
         // A stream created just now has last ID 0-0, which every accepted ID exceeds: failure never leaves a new key.
         if (s != Status.Ok) return s;
         stream.Append(id, fieldsAndValues);
-        Trim(stream, trim);
+        if (log.Active)
+        {
+            // The ID chosen (from the clock for *), so replay appends the same entry.
+            log.Begin(OpCode.StreamAdd);
+            LogId(log, id);
+            for (int i = 0; i < fieldsAndValues.Count; i++) log.Arg(fieldsAndValues.Get(i));
+            log.End();
+        }
+        Trim(stream, trim, log);
         db.Updated(key, stream);
         return Status.Ok;
     }
@@ -94,10 +103,16 @@ public static class StreamOps
     public static Status Delete(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<StreamId> ids, out long deleted)
     {
         deleted = 0;
-        Status s = db.WriteObject<StreamValue>(key, ValueKind.Stream, null, out StreamValue? stream, out _);
+        Status s = db.WriteObject<StreamValue>(key, ValueKind.Stream, null, out StreamValue? stream, out _, out OpLog log);
         if (s != Status.Ok) return s;
         foreach (StreamId id in ids)
-            if (stream!.Delete(id)) deleted++;
+        {
+            if (!stream!.Delete(id)) continue;
+            if (log.Active && deleted == 0) log.Begin(OpCode.StreamDelete);
+            if (log.Active) LogId(log, id);
+            deleted++;
+        }
+        if (log.Active && deleted > 0) log.End();
         db.Updated(key, stream!);
         return Status.Ok;
     }
@@ -106,9 +121,9 @@ public static class StreamOps
     public static Status Trim(Database db, ReadOnlySpan<byte> key, StreamTrim trim, out long removed)
     {
         removed = 0;
-        Status s = db.WriteObject<StreamValue>(key, ValueKind.Stream, null, out StreamValue? stream, out _);
+        Status s = db.WriteObject<StreamValue>(key, ValueKind.Stream, null, out StreamValue? stream, out _, out OpLog log);
         if (s != Status.Ok) return s;
-        removed = Trim(stream!, trim);
+        removed = Trim(stream!, trim, log);
         db.Updated(key, stream!);
         return Status.Ok;
     }
@@ -379,7 +394,7 @@ public static class StreamOps
     }
 
     /// <summary>Applies a trim to a stream; returns the entries removed.</summary>
-    internal static long Trim(StreamValue stream, StreamTrim trim)
+    internal static long Trim(StreamValue stream, StreamTrim trim, in OpLog log = default)
     {
         long excess = trim.Kind switch
         {
@@ -388,6 +403,63 @@ public static class StreamOps
             _ => 0,
         };
         if (excess <= 0) return 0;
-        return stream.TrimHead(excess, trim.Approx, trim.Limit);
+        long removed = stream.TrimHead(excess, trim.Approx, trim.Limit);
+        if (log.Active && removed > 0)
+        {
+            // TrimHead's own arguments: given the same stream it removes the same entries (an approximate trim
+            // removes whole nodes, which a count of entries alone would not reproduce).
+            log.Begin(OpCode.StreamTrim);
+            log.Arg(excess);
+            log.Arg(trim.Approx ? 1 : 0);
+            log.Arg(trim.Limit);
+            log.End();
+        }
+        return removed;
+    }
+
+    private static void LogId(in OpLog log, StreamId id)
+    {
+        Span<byte> b = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(b, id.Ms);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(b[8..], id.Seq);
+        log.Arg(b);
+    }
+
+    private static bool TryId(ReadOnlySpan<byte> b, out StreamId id)
+    {
+        id = default;
+        if (b.Length != 16) return false;
+        id = new StreamId(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(b),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(b[8..]));
+        return true;
+    }
+
+    /// <summary>Replays one operation record on <paramref name="stream"/> (recovery). False when it does not fit.</summary>
+    internal static bool Apply(StreamValue stream, OpArgs op)
+    {
+        switch (op.Code)
+        {
+            case OpCode.StreamAdd when op.Count >= 1 && op.Count % 2 == 1:
+                if (!TryId(op.Get(0), out StreamId id) || id <= stream.LastId) return false;
+                stream.Append(id, new ArgsAfterFirst(op));
+                return true;
+            case OpCode.StreamDelete:
+                for (int i = 0; i < op.Count; i++)
+                    if (TryId(op.Get(i), out StreamId d)) stream.Delete(d);
+                return true;
+            case OpCode.StreamTrim when op.Count == 3:
+                if (op.Int(0) > 0) stream.TrimHead(op.Int(0), op.Int(1) != 0, op.Int(2));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>An operation's arguments after the first (a stream entry's fields and values after its ID).</summary>
+    private readonly struct ArgsAfterFirst(OpArgs op) : IByteStrings
+    {
+        public int Count => op.Count - 1;
+
+        public ReadOnlySpan<byte> Get(int i) => op.Get(i + 1);
     }
 }

@@ -13,6 +13,7 @@
 //   +-------+------+-------+------+-----------+--------+--------+-----------+-----------+--------+
 //   0       1      2       3      5           13       17       21                      Size - 4
 //   all integers little endian; expire at is Unix time in ms, 0 = no expiry; db is 0..65535.
+//   flags: bits 0-3 the value's kind (PUT, OP), 0x40 internal (demotion, compaction), 0x80 last record of a command.
 //
 // Why the CRC covers everything. A torn tail (power loss mid-write) or a flipped bit anywhere, header included,
 // fails it; recovery cuts the log there. It is CRC-32 (IEEE, System.IO.Hashing, as ValueFormat uses), not CRC-32C:
@@ -36,7 +37,7 @@ public enum RecordType : byte
     Del = 2,
     /// <summary>The key's expiry changed to ExpireAt (0: persisted).</summary>
     Expire = 3,
-    /// <summary>A write to an object: the command's arguments.</summary>
+    /// <summary>A write to a collection: its effect (Durability/OpRecord.cs), applied to the key's newest PUT before it.</summary>
     Op = 4,
     /// <summary>The database (or all of them) was emptied.</summary>
     Flush = 5,
@@ -62,6 +63,21 @@ public static class LogRecord
 
     /// <summary>Size of a record with an empty key and value.</summary>
     public const int Overhead = HeaderSize + TrailerSize;
+
+    /// <summary>Flags bits 0-3 of PUT and OP records: the value's kind (ValueKind).</summary>
+    public const byte KindMask = 0x0F;
+
+    /// <summary>
+    /// Flags bit: written by the engine itself (a demotion's snapshot, a compaction's copy, a folded chain), not by a
+    /// client's write. Recovery replays it like any record; a replication stream skips it.
+    /// </summary>
+    public const byte FlagInternal = 0x40;
+
+    /// <summary>
+    /// Flags bit: the last record of one command (or of one EXEC): a reader that applies whole commands, like a
+    /// replica, applies the records up to and including this one together. Internal records carry it too.
+    /// </summary>
+    public const byte FlagEnd = 0x80;
 
     private const int TypeOffset = 1, FlagsOffset = 2, DbOffset = 3, ExpireOffset = 5, KeyLenOffset = 13, ValLenOffset = 17;
 

@@ -1,12 +1,18 @@
 // The journal: every acknowledged write becomes a record in the same log that holds the cold values.
 //
-// Why state records and not commands. Redis's AOF logs commands and must rewrite the non-deterministic ones (SPOP,
-// EXPIRE with relative times, INCRBYFLOAT, XADD *, blocking pops...) before logging them. Here, after each command,
-// every key it wrote is logged by its resulting state: a PUT of its whole value (kind in the flags byte, absolute
-// expiry in the header) or a DEL when it is gone. Replay is then trivially deterministic and idempotent, and the PUT
-// is at once the key's copy in the value log: the hot entry becomes clean (HotItem.Record = the PUT's address), so
-// demoting it later costs no I/O. The price is a full value per write, which is what a string SET costs anyway and is
-// more than a delta for a large collection (a delta record, OP, is the planned refinement).
+// Why state records for strings and effects for collections. Redis's AOF logs commands and must rewrite the
+// non-deterministic ones (SPOP, EXPIRE with relative times, INCRBYFLOAT, XADD *, blocking pops...). Here a string
+// write is logged as the key's resulting state: a PUT of its value (kind in the flags byte, absolute expiry in the
+// header), or a DEL when it is gone; the PUT is at once the key's copy in the value log, so the hot entry becomes
+// clean (HotItem.Record = the PUT's address) and demoting it later costs no I/O. A write to a collection that
+// already has a PUT in the log is logged as its effect instead, an OP record (OpRecord.cs) of the size of the
+// command's arguments, normalized so replay decides nothing (the ID XADD chose, the members SPOP took, the score
+// ZINCRBY reached); the collection keeps its chain (the PUT plus its OPs: ValueObject.LogBase) until a newer PUT
+// replaces it (a write with no OP form, a demotion's snapshot, a compaction's fold).
+//
+// A command's records are gathered while it runs and appended together at its end, in the order they happened,
+// the last one marked LogRecord.FlagEnd (a replica applies whole commands); the db number of each is taken when it
+// is made, so a SWAPDB inside an EXEC orders correctly with the records around it.
 //
 //   command (under the store lock)        EndCommand (same lock hold)                     commit policy
 //   SET k v / HSET h f v / DEL x   --->   PUT k v' | PUT h {..} | DEL x appended  --->   always: the reply waits
@@ -30,6 +36,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering.Durability;
 
@@ -47,6 +54,9 @@ public sealed class Journal : IDisposable
     private readonly ValueLog _log;
     private readonly DurabilityOptions _options;
     private readonly List<(Database Db, byte[] Key)> _touched = [];
+    private readonly List<Pending> _pending = [];
+    private byte[] _cmd = ArrayPool<byte>.Shared.Rent(4096);
+    private int _cmdUsed;
     private readonly List<(long Address, TaskCompletionSource Done)> _waiters = [];
     private readonly SemaphoreSlim _kick = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -75,6 +85,12 @@ public sealed class Journal : IDisposable
 
     /// <summary>Records appended since start.</summary>
     public long Records { get; private set; }
+
+    /// <summary>Of those, operation records (a collection write logged as its effect; INFO log_op_records).</summary>
+    public long OpRecords { get; private set; }
+
+    /// <summary>Log bytes of the records appended since start (INFO log_bytes_written): what client writes cost the log.</summary>
+    public long BytesWritten { get; private set; }
 
     /// <summary>Group commits completed (each one device flush; INFO log_commits).</summary>
     public long Commits => Volatile.Read(ref _commits);
@@ -111,7 +127,7 @@ public sealed class Journal : IDisposable
         _loop.Start();
     }
 
-    /// <summary>A command is changing <paramref name="key"/> of <paramref name="db"/> (under the lock).</summary>
+    /// <summary>A command is changing <paramref name="key"/> of <paramref name="db"/> (under the lock): its resulting state is logged at the command's end.</summary>
     internal void Touch(Database db, byte[] key)
     {
         foreach ((Database d, byte[] k) in _touched)
@@ -120,15 +136,39 @@ public sealed class Journal : IDisposable
     }
 
     /// <summary>
-    /// After a command (or a whole EXEC), under the lock: appends the resulting state of every key it touched.
-    /// Returns true if anything was appended (the caller's reply must then wait for durability under <c>always</c>).
+    /// After a command (or a whole EXEC), under the lock: appends the command's records in the order they happened
+    /// (its operations, FLUSH and SWAPDB records), then the resulting state of every key it touched, and marks the last
+    /// record <see cref="LogRecord.FlagEnd"/>. Returns true if anything was appended (the caller's reply must then wait
+    /// for durability under <c>always</c>).
     /// </summary>
     public bool EndCommand()
     {
-        if (_touched.Count == 0) return false;
+        if (_touched.Count == 0 && _pending.Count == 0) return false;
         foreach ((Database db, byte[] key) in _touched) LogKey(db, key);
         _touched.Clear();
-        return true;
+        int n = _pending.Count;
+        for (int k = 0; k < n; k++)
+        {
+            Pending p = _pending[k];
+            byte flags = k == n - 1 ? (byte)(p.Flags | LogRecord.FlagEnd) : p.Flags;
+            long address = Append(p.Type, flags, p.DbId, p.ExpireAt, _cmd.AsSpan(p.KeyOffset, p.KeyLength),
+                _cmd.AsSpan(p.ValueOffset, p.ValueLength), out int stored);
+            if (p.Type == RecordType.Op) OpRecords++;
+            if (p.Db is { } db && db.Index.IsLive(p.Entry) && !db.Index.IsCold(p.Entry))
+            {
+                // The key's PUT: the hot entry is clean, its record is this one.
+                ref HotItem h = ref db.Index.HotOf(p.Entry);
+                Database.EndChain(_store, h.Value);
+                h.Record = address;
+                ref Entry e = ref db.Index.EntryAt(p.Entry);
+                e.Stored = stored;
+                e.Logical = p.Logical;
+                _store.TierStats.KeepRecord(stored);
+            }
+        }
+        _pending.Clear();
+        _cmdUsed = 0;
+        return n > 0;
     }
 
     private void LogKey(Database db, byte[] key)
@@ -139,7 +179,7 @@ public sealed class Journal : IDisposable
         while (i >= 0 && index.IsCold(i)) i = index.FindAfter(i, key, hash);   // cold: another key with this hash
         if (i < 0)
         {
-            Append(RecordType.Del, 0, db.Id, 0, key, default, out _);
+            AddPending(RecordType.Del, 0, db.Id, 0, key, default);
             return;
         }
         ref HotItem h = ref index.HotOf(i);
@@ -151,21 +191,76 @@ public sealed class Journal : IDisposable
             UnloggedWrites++;
             return;
         }
-        h.Record = Append(RecordType.Put, (byte)e.Kind, db.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), out int stored);
-        e.Stored = stored;
-        e.Logical = logical;
-        _store.TierStats.KeepRecord(stored);
+        AddPending(RecordType.Put, (byte)e.Kind, db.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), db, i, logical);
     }
 
     /// <summary>FLUSHDB (<paramref name="db"/>) or FLUSHALL (-1), under the lock.</summary>
-    internal void Flush(int db) => Append(RecordType.Flush, 0, db < 0 ? ushort.MaxValue : db, 0, default, default, out _);
+    internal void Flush(int db) => AddPending(RecordType.Flush, 0, db < 0 ? ushort.MaxValue : db, 0, default, default);
 
     /// <summary>SWAPDB a b, under the lock.</summary>
     internal void SwapDb(int a, int b)
     {
         Span<byte> other = stackalloc byte[2];
         BinaryPrimitives.WriteUInt16LittleEndian(other, (ushort)b);
-        Append(RecordType.SwapDb, 0, a, 0, default, other, out _);
+        AddPending(RecordType.SwapDb, 0, a, 0, default, other);
+    }
+
+    // ---- operation records (see OpRecord.cs), built in the command buffer while the command runs ----
+
+    private int _opKeyOffset, _opKeyLength, _opValueOffset, _opDb;
+    private byte _opKind;
+
+    /// <summary>Starts an OP record of <paramref name="key"/> (a hot collection of <paramref name="kind"/>); under the lock.</summary>
+    internal void BeginOp(Database db, byte[] key, ValueKind kind, OpCode op)
+    {
+        EnsureCommandRoom(key.Length + 1);
+        _opKeyOffset = _cmdUsed;
+        _opKeyLength = key.Length;
+        key.CopyTo(_cmd.AsSpan(_cmdUsed));
+        _cmdUsed += key.Length;
+        _opValueOffset = _cmdUsed;
+        _cmd[_cmdUsed++] = (byte)op;
+        _opDb = db.Id;
+        _opKind = (byte)kind;
+    }
+
+    /// <summary>One argument of the OP record begun last.</summary>
+    internal void OpArg(ReadOnlySpan<byte> arg)
+    {
+        EnsureCommandRoom(arg.Length + Varint.MaxLength);
+        _cmdUsed += Varint.Write(_cmd.AsSpan(_cmdUsed), (ulong)arg.Length);
+        arg.CopyTo(_cmd.AsSpan(_cmdUsed));
+        _cmdUsed += arg.Length;
+    }
+
+    /// <summary>Ends the OP record begun last; returns its size in the log.</summary>
+    internal int EndOp()
+    {
+        int valueLength = _cmdUsed - _opValueOffset;
+        _pending.Add(new Pending(RecordType.Op, _opKind, _opDb, 0, _opKeyOffset, _opKeyLength, _opValueOffset, valueLength, null, -1, 0));
+        return LogRecord.Size(_opKeyLength, valueLength);
+    }
+
+    private void AddPending(RecordType type, byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
+        Database? owner = null, int entry = -1, int logical = 0)
+    {
+        EnsureCommandRoom(key.Length + value.Length);
+        int keyOffset = _cmdUsed;
+        key.CopyTo(_cmd.AsSpan(_cmdUsed));
+        _cmdUsed += key.Length;
+        int valueOffset = _cmdUsed;
+        value.CopyTo(_cmd.AsSpan(_cmdUsed));
+        _cmdUsed += value.Length;
+        _pending.Add(new Pending(type, flags, db, expireAt, keyOffset, key.Length, valueOffset, value.Length, owner, entry, logical));
+    }
+
+    private void EnsureCommandRoom(int bytes)
+    {
+        if (_cmdUsed + bytes <= _cmd.Length) return;
+        byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(_cmd.Length * 2, _cmdUsed + bytes));
+        _cmd.AsSpan(0, _cmdUsed).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(_cmd);
+        _cmd = grown;
     }
 
     private long Append(RecordType type, byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out int length)
@@ -173,10 +268,19 @@ public sealed class Journal : IDisposable
         long address = _log.Append(type, flags, db, expireAt, key, value, out length);
         AppendedUntil = address + length;
         Records++;
+        BytesWritten += length;
         _store.TierStats.SsdWriteItems++;
         _store.TierStats.SsdWriteBytes += length;
         return address;
     }
+
+    /// <summary>
+    /// A record of the command in progress, its key and value in <c>_cmd</c>. <see cref="Db"/> and <see cref="Entry"/>
+    /// name the hot entry a PUT is the copy of (null and -1 for other records); the db number is taken when the record
+    /// is made, so a SWAPDB later in the same EXEC does not change where an earlier record applies.
+    /// </summary>
+    private readonly record struct Pending(RecordType Type, byte Flags, int DbId, long ExpireAt, int KeyOffset, int KeyLength,
+        int ValueOffset, int ValueLength, Database? Db, int Entry, int Logical);
 
     /// <summary>
     /// Completes when the log is durable up to <paramref name="address"/> (appendfsync always: a reply waits on it).
@@ -437,5 +541,6 @@ public sealed class Journal : IDisposable
         _stop.Dispose();
         _kick.Dispose();
         ArrayPool<byte>.Shared.Return(_buffer);
+        ArrayPool<byte>.Shared.Return(_cmd);
     }
 }

@@ -1,7 +1,8 @@
 // Recovery: rebuilding the index from the log at start.
 //
 // Why the log alone is enough. The journal logs every write as the key's resulting state (PUT with kind, absolute
-// expiry and value; DEL; FLUSH; SWAPDB), and compaction keeps the log within about twice its live data by copying
+// expiry and value; DEL; FLUSH; SWAPDB) or, for a collection, as its effect (OP, applied to the key's value as the
+// records before it left it: its newest PUT and the operations since), and compaction keeps the log within about twice its live data by copying
 // live records forward (at the tail, after every older record of their key) and dropping the rest. So the committed
 // log, replayed in order, is exactly the newest state, and its length is bounded by the data, not by history: the
 // compacted log is the checkpoint. Replay is one sequential scan; values are not decompressed except for keys loaded
@@ -23,6 +24,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering.Durability;
 
@@ -43,6 +45,8 @@ internal sealed class Recovery
     private readonly uint[][] _second;
     private readonly long _hotLimit;
     private long _records;
+    private long _skippedOps;
+    private readonly OpArgs _args = new();
     private long _done;
     private long _total;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -87,6 +91,8 @@ internal sealed class Recovery
         }
         lock (_store.Lock) _store.LogSkips = skips;
         double secs = _clock.Elapsed.TotalSeconds;
+        if (_skippedOps > 0)
+            _report?.Invoke($"Log: {_skippedOps:N0} operation records skipped (their key had expired or did not hold their type)");
         _report?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"Log loaded: {_records:N0} records, {_done / 1048576.0:F1} MB in {secs:F2} s; {_store.TotalKeys():N0} keys ({_store.HotKeys():N0} hot)"));
         return new RecoveryResult(_records, _done, secs, invalid);
@@ -110,6 +116,7 @@ internal sealed class Recovery
             switch (record.Type)
             {
                 case RecordType.Put: Put(address, length, record); break;
+                case RecordType.Op: Op(length, record); break;
                 case RecordType.Del: Del(record); break;
                 case RecordType.Flush: Flush(record.Db); break;
                 case RecordType.SwapDb: Swap(record.Db, record.Value.Length >= 2 ? record.Value[0] | record.Value[1] << 8 : record.Db); break;
@@ -136,7 +143,7 @@ internal sealed class Recovery
         int existing = Find(db, hash, r.Key, second);
         if (existing >= 0) db.Delete(existing);
         if (r.ExpireAt != 0 && r.ExpireAt <= _store.Clock.NowMs) return;   // expired while the server was down
-        var kind = (ValueKind)r.Flags;
+        var kind = (ValueKind)(r.Flags & LogRecord.KindMask);
         int logical = StoredValue.LogicalLength(r.Value);
         if (_store.UsedMemory + logical < _hotLimit)
         {
@@ -155,6 +162,69 @@ internal sealed class Recovery
             if (s.Length <= i) Array.Resize(ref s, Math.Max(i + 1, s.Length * 2));
             s[i] = second;
         }
+    }
+
+    /// <summary>
+    /// An operation record: applied to its key's value as it stands after every earlier record (its chain's PUT and
+    /// the operations between). A cold key is read in first (synchronously: recovery is sequential anyway) and stays
+    /// hot, dirty, with its chain, as it was in the running server. An operation whose key is gone (it expired while
+    /// the server was down, or a later-dropped state) or that does not fit its value is skipped and counted.
+    /// </summary>
+    private void Op(int length, LogRecord.RecordView r)
+    {
+        if ((uint)r.Db >= (uint)_store.Databases.Length) return;
+        Database db = _store.Databases[r.Db];
+        ulong hash = KeyIndex.Hash(r.Key);
+        int i = Find(db, hash, r.Key, Second(r.Key));
+        if (i < 0)
+        {
+            _skippedOps++;
+            return;
+        }
+        KeyIndex index = db.Index;
+        if (index.IsCold(i) && !LoadHot(db, i, r.Key))
+        {
+            _skippedOps++;
+            return;
+        }
+        ref HotItem h = ref index.HotOf(i);
+        if (h.Value is not ValueObject obj || (byte)obj.Kind != (r.Flags & LogRecord.KindMask) || !_args.TryParse(r.Value)
+            || !ApplyOp(obj, _args))
+        {
+            _skippedOps++;
+            return;
+        }
+        if (h.Record > 0)
+        {
+            obj.LogBase = h.Record;
+            obj.ChainBytes = index.EntryAt(i).Stored;
+            h.Record = 0;
+        }
+        obj.ChainBytes += length;
+        _store.TierStats.KeepRecord(length);
+        db.Updated(r.Key, obj);
+    }
+
+    private static bool ApplyOp(ValueObject obj, OpArgs op) => obj switch
+    {
+        ListValue list => ListOps.Apply(list, op),
+        HashValue hash => HashOps.Apply(hash, op),
+        SetValue set => SetOps.Apply(set, op),
+        SortedSetValue z => SortedSetOps.Apply(z, op),
+        StreamValue stream => StreamOps.Apply(stream, op),
+        _ => false,
+    };
+
+    /// <summary>Reads cold entry <paramref name="i"/>'s record and makes it hot (its record stays its clean copy).</summary>
+    private bool LoadHot(Database db, int i, ReadOnlySpan<byte> key)
+    {
+        ref Entry e = ref db.Index.EntryAt(i);
+        long address = e.Location;
+        byte[] record = _log.Read(address, e.Stored);
+        if (!LogRecord.TryRead(record, out LogRecord.RecordView view) || view.Type != RecordType.Put || !view.Key.SequenceEqual(key))
+            return false;
+        db.Promote(i, key.ToArray(), StoredValue.Decode(view.Value, e.Kind, address));
+        return true;
     }
 
     private void Del(LogRecord.RecordView r)

@@ -53,6 +53,10 @@ public sealed class TierStats
     public long CompactedBytes;
     /// <summary>Writes that waited for a demotion round because DRAM was over its hard limit.</summary>
     public long DemotionStalls;
+    /// <summary>Chains of operation records that compaction wrote again as one PUT (tier_folded_chains).</summary>
+    public long FoldedChains;
+    /// <summary>Compaction passes that could not move the head: a chain there is larger than a record (tier_compaction_blocked).</summary>
+    public long CompactionBlocked;
 
     /// <summary>Hot hits over all lookups that found their key (0 when there were none).</summary>
     public double HotHitRatio
@@ -82,10 +86,10 @@ public sealed class TierStats
     }
 
     /// <summary>A hot key keeps (or gets) a record as its clean copy.</summary>
-    internal void KeepRecord(int stored) => LiveRecordBytes += stored;
+    internal void KeepRecord(long stored) => LiveRecordBytes += stored;
 
     /// <summary>A hot key's record stopped being its copy (written, or deleted).</summary>
-    internal void DropRecord(int stored) => LiveRecordBytes -= stored;
+    internal void DropRecord(long stored) => LiveRecordBytes -= stored;
 
     /// <summary>CONFIG RESETSTAT: zeroes the counters; the gauges stay.</summary>
     public void Reset()
@@ -95,6 +99,6 @@ public sealed class TierStats
         Interlocked.Exchange(ref SsdReadItems, 0);
         Interlocked.Exchange(ref SsdReadBytes, 0);
         SyncReads = SsdWriteItems = SsdWriteBytes = 0;
-        Compactions = CompactedRecords = CompactedBytes = DemotionStalls = 0;
+        Compactions = CompactedRecords = CompactedBytes = DemotionStalls = FoldedChains = CompactionBlocked = 0;
     }
 }

@@ -22,6 +22,13 @@
 // Nothing points below the new head after step 3: new pointers only ever go to the tail, and every entry that
 // pointed into the chunk was live at its scan and is repointed or has moved on by itself.
 //
+// Chains of operation records (Durability/OpRecord.cs). A hot collection written through OP records is its newest
+// PUT plus the OPs after it; neither may be dropped while the chain lasts, and copying them would put the PUT after
+// its own OPs. So a record in the chunk whose key is such a collection, with its chain starting in the chunk, folds
+// the chain instead: the collection's current value is appended as one new PUT (under the lock, like a copy) and the
+// chain's records become garbage. A value larger than one record cannot be folded; the pass then stops before it
+// (tier_compaction_blocked counts it) and the log keeps everything from that chain on.
+//
 // Trigger: the log is larger than tier-compact-start (150%) of the bytes of live records and larger than
 // CompactMinBytes. Passes run until it is not.
 //
@@ -36,6 +43,7 @@
 
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering.Movement;
 
@@ -51,6 +59,10 @@ public sealed class Compactor : IDisposable
     private readonly TierOptions _options;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Moved> _moved = [];
+    private byte[] _buffer = new byte[4096];
+    private long _chunkEnd;   // the pass's chunk is [BeginAddress, _chunkEnd)
+    private long _stopAt;     // a chain too large to fold starts here: the pass truncates before it
+    private int _folded;
     private Task? _loop;
 
     internal Compactor(Store store, ValueLog log)
@@ -118,43 +130,95 @@ public sealed class Compactor : IDisposable
             if (to <= from) return false;
             // The scan reads the chunk with blocking device reads: on its own thread, not a pool thread that
             // client connections need (2 cores give the pool 2 threads to start with).
+            _chunkEnd = to;
+            _stopAt = long.MaxValue;
             ScanResult scan = await Task.Factory.StartNew(() => log.Scan(from, to, CopyIfLive), ct,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-            if (scan.EndAddress <= from) return false;
-            if (_moved.Count > 0) await _store.CommitLogAsync(ct).ConfigureAwait(false);
+            long end = Math.Min(scan.EndAddress, _stopAt);
+            if (_moved.Count > 0 || _folded > 0) await _store.CommitLogAsync(ct).ConfigureAwait(false);
             lock (_store.Lock)
             {
                 Repoint();
-                _store.TierStats.Compactions++;
-                _store.TierStats.CompactedBytes += scan.EndAddress - from;
+                if (end > from)
+                {
+                    _store.TierStats.Compactions++;
+                    _store.TierStats.CompactedBytes += end - from;
+                }
+                else if (_stopAt != long.MaxValue) _store.TierStats.CompactionBlocked++;
             }
-            log.TruncateUntil(scan.EndAddress);   // blocks for a commit: not under the store lock
+            if (end <= from) return false;
+            log.TruncateUntil(end);   // blocks for a commit: not under the store lock
             return true;
         }
         finally
         {
             _moved.Clear();
+            _folded = 0;
             _store.LogGate.Release();
         }
     }
 
     private bool CopyIfLive(long address, int length, LogRecord.RecordView record)
     {
-        if (record.Type != RecordType.Put) return true;   // DEL/OP/...: only recovery after a checkpoint reads them
+        if (record.Type is not (RecordType.Put or RecordType.Op)) return true;   // DEL/FLUSH/SWAPDB: nothing older is left
         ulong hash = KeyIndex.Hash(record.Key);
         // The liveness check and the copy's append happen under one lock hold: a journal record of this key written
         // after the check is appended after the copy, so replaying the log in order never ends on the older value.
         lock (_store.Lock)
         {
-            if (!Find(hash, address, out Database? db, out int i)) return true;
+            switch (FoldChain(hash, record.Key))
+            {
+                case Fold.Done: return true;
+                case Fold.TooLarge:
+                    _stopAt = address;   // the chain must stay: the pass ends before its record
+                    return false;
+            }
+            if (record.Type != RecordType.Put || !Find(hash, address, out Database? db, out int i)) return true;
             long expireAt = db!.Index.EntryAt(i).ExpireAt;
-            long copy = _log.Append(RecordType.Put, record.Flags, db.Id, expireAt, record.Key, record.Value, out int stored);
+            byte flags = (byte)((record.Flags & LogRecord.KindMask) | LogRecord.FlagInternal | LogRecord.FlagEnd);
+            long copy = _log.Append(RecordType.Put, flags, db.Id, expireAt, record.Key, record.Value, out int stored);
             _store.TierStats.SsdWriteItems++;
             _store.TierStats.SsdWriteBytes += stored;
             _moved.Add(new Moved(hash, address, copy, stored));
         }
         return true;
     }
+
+    /// <summary>
+    /// Under the lock: if <paramref name="key"/> is a hot collection whose chain of operation records starts inside the
+    /// chunk being cleaned, writes its current value as a new PUT at the tail (so truncating the chunk loses nothing of
+    /// it) and makes that PUT its clean copy. The chain's older records are then garbage like any overwritten record.
+    /// </summary>
+    private Fold FoldChain(ulong hash, ReadOnlySpan<byte> key)
+    {
+        foreach (Database d in _store.Databases)
+        {
+            KeyIndex index = d.Index;
+            int i = index.Find(key, hash);
+            while (i >= 0 && index.IsCold(i)) i = index.FindAfter(i, key, hash);
+            if (i < 0) continue;
+            ref HotItem h = ref index.HotOf(i);
+            if (h.Value is not ValueObject { LogBase: > 0 } obj || obj.LogBase >= _chunkEnd) continue;
+            ref Entry e = ref index.EntryAt(i);
+            int n = StoredValue.Encode(e.Kind, obj, ref _buffer, out int logical);
+            if (LogRecord.Overhead + key.Length + n > _log.MaxRecordSize) return Fold.TooLarge;
+            byte flags = (byte)((byte)e.Kind | LogRecord.FlagInternal | LogRecord.FlagEnd);
+            long address = _log.Append(RecordType.Put, flags, d.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), out int stored);
+            _store.TierStats.SsdWriteItems++;
+            _store.TierStats.SsdWriteBytes += stored;
+            Database.EndChain(_store, obj);
+            h.Record = address;
+            e.Stored = stored;
+            e.Logical = logical;
+            _store.TierStats.KeepRecord(stored);
+            _store.TierStats.FoldedChains++;
+            _folded++;
+            return Fold.Done;
+        }
+        return Fold.None;
+    }
+
+    private enum Fold { None, Done, TooLarge }
 
     /// <summary>Under the lock: entries that still point at a moved record's old address point at its copy.</summary>
     private void Repoint()

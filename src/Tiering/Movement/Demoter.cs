@@ -9,7 +9,9 @@
 //
 //   lock   pick victims with the eviction pool (lowest LFU, or LRU for the *-lru policies)
 //          clean victim (its record in the log is its value) -> cold at once, no I/O
-//          dirty victim -> serialize (ValueFormat) + LZ4 (ValueCodec) + append a PUT record; Record = -1 (in flight)
+//          dirty victim -> copied; Record = -1 (in flight)
+//   unlock serialize (ValueFormat) + LZ4 (ValueCodec) + append a PUT record (without a journal)
+//   lock   a collection with a chain of journal operation records: append its PUT now, if Record is still -1
 //   unlock await the log commit (durable and readable)
 //   lock   each in-flight victim still holding the same key with Record == -1 -> cold at the new address;
 //          one written meanwhile (Record reset to 0 by the write) stays hot: its new record is garbage for compaction
@@ -40,6 +42,7 @@ public sealed class Demoter : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly VictimRef[] _victims = new VictimRef[VictimsPerPick];
     private readonly List<InFlight> _batch = [];
+    private int _chained;
     private TaskCompletionSource _round = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
 
@@ -114,6 +117,8 @@ public sealed class Demoter : IDisposable
             if (_batch.Count > 0)
             {
                 AppendBatch();
+                if (_chained > 0)
+                    lock (_store.Lock) AppendChained();
                 await _store.CommitLogAsync(ct).ConfigureAwait(false);
                 lock (_store.Lock) Install();
             }
@@ -121,7 +126,10 @@ public sealed class Demoter : IDisposable
         }
         finally
         {
+            foreach (InFlight f in _batch)
+                if (f.Encoded is { } b) ArrayPool<byte>.Shared.Return(b);
             _batch.Clear();
+            _chained = 0;
             _store.LogGate.Release();
         }
     }
@@ -170,7 +178,15 @@ public sealed class Demoter : IDisposable
                     now++;
                     continue;
                 }
-                if (_store.Journal != null) continue;   // dirty despite the journal: too large for a record, stays hot
+                if (_store.Journal != null)
+                {
+                    // Dirty despite the journal: a collection written through operation records (a snapshot is
+                    // written for it, under the lock: see AppendChained), or a value too large for a record (stays hot).
+                    if (h.Value is not ValueObject { LogBase: > 0 } chained) continue;
+                    h.Record = -1;
+                    _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, chained.DeepCopy(), e.ExpireAt, db.Id) { Chained = true });
+                    continue;
+                }
                 // Objects are copied here, under the lock (a writer could change them while they are walked); strings
                 // are encoded outside it.
                 object value = e.Kind == ValueKind.String ? h.Value! : ((ValueObject)h.Value!).DeepCopy();
@@ -196,6 +212,15 @@ public sealed class Demoter : IDisposable
             {
                 InFlight f = _batch[k];
                 if (f.Journaled) continue;
+                if (f.Chained)
+                {
+                    // Encoded here, appended under the lock by AppendChained.
+                    byte[] own = ArrayPool<byte>.Shared.Rent(4096);
+                    int length = StoredValue.Encode(f.Kind, f.Value, ref own, out int chainedLogical);
+                    _batch[k] = f with { Encoded = own, EncodedLength = length, Logical = chainedLogical };
+                    _chained++;
+                    continue;
+                }
                 int n = StoredValue.Encode(f.Kind, f.Value, ref buffer, out int logical);
                 if (n > MaxValue(f.Key.Length)) continue;   // larger than a log page: stays hot (see TierOptions)
                 long address = _tier.Log.Append(RecordType.Put, (byte)f.Kind, f.DbId, f.ExpireAt, f.Key, buffer.AsSpan(0, n), out int stored);
@@ -207,6 +232,29 @@ public sealed class Demoter : IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: appends the snapshots of the chained collections in the batch whose entries are still as they
+    /// were copied. Under the lock, because the journal appends a collection's operation records under it too: the
+    /// snapshot then stands in the log after every operation it contains and before every later one, so replay in
+    /// log order applies each operation exactly once on the right state. One changed since it was copied is skipped
+    /// (it stays hot, its chain intact).
+    /// </summary>
+    private void AppendChained()
+    {
+        for (int k = 0; k < _batch.Count; k++)
+        {
+            InFlight f = _batch[k];
+            if (!f.Chained || f.Encoded is null || f.EncodedLength > MaxValue(f.Key.Length)) continue;
+            if (!EvictionPool.IsSameHotKey(f.Db.Index, f.Slot, f.Key) || f.Db.Index.HotOf(f.Slot).Record != -1) continue;
+            byte flags = (byte)((byte)f.Kind | LogRecord.FlagInternal | LogRecord.FlagEnd);
+            long address = _tier.Log.Append(RecordType.Put, flags, f.Db.Id, f.ExpireAt, f.Key,
+                f.Encoded.AsSpan(0, f.EncodedLength), out int stored);
+            _batch[k] = f with { Address = address, Stored = stored };
+            _store.TierStats.SsdWriteItems++;
+            _store.TierStats.SsdWriteBytes += stored;
         }
     }
 
@@ -283,5 +331,13 @@ public sealed class Demoter : IDisposable
 
         /// <summary>The journal wrote its record already; the round only waits for the commit.</summary>
         public bool Journaled { get; init; }
+
+        /// <summary>A collection with a chain of operation records: its snapshot is appended under the lock.</summary>
+        public bool Chained { get; init; }
+
+        /// <summary>A chained snapshot's encoded value (pooled) and its length.</summary>
+        public byte[]? Encoded { get; init; }
+
+        public int EncodedLength { get; init; }
     }
 }

@@ -348,16 +348,5 @@ public sealed class ListValue : ValueObject
         output.Advance(n);
     }
 
-    private static bool ReadVarint(ReadOnlySpan<byte> data, ref int pos, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (pos >= data.Length) return false;
-            byte b = data[pos++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return true;
-        }
-        return false;
-    }
+    private static bool ReadVarint(ReadOnlySpan<byte> data, ref int pos, out ulong value) => Varint.TryRead(data, ref pos, out value);
 }

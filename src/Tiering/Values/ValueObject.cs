@@ -40,4 +40,14 @@ public abstract class ValueObject : ISizedValue, ICopyableValue, IEncodedValue
 
     /// <summary>The bytes last charged to the memory budget for this object (maintained by <see cref="Database"/>).</summary>
     internal long AccountedBytes;
+
+    /// <summary>
+    /// With a journal: 0, or the log address of the PUT that this object's chain of operation records starts from
+    /// (the object is the PUT with every OP record of its key after it applied). Set and cleared by
+    /// <see cref="Database"/> under the store lock; a copy (<see cref="DeepCopy"/>) starts without a chain.
+    /// </summary>
+    internal long LogBase;
+
+    /// <summary>Log bytes of the chain (the PUT and its OP records), counted in the log's live bytes while it lasts.</summary>
+    internal long ChainBytes;
 }

@@ -360,12 +360,7 @@ public sealed class Database
             obj = (T)e.Value!;
             return Status.Ok;
         }
-        if (create is null) return Status.NotFound;
-        obj = create();
-        obj.AccountedBytes = obj.SizeBytes;
-        Add(key, hash, kind, obj, 0);
-        created = true;
-        return Status.Ok;
+        return Create(key, hash, kind, create, out obj, out created);
     }
 
     /// <summary>
@@ -394,6 +389,15 @@ public sealed class Database
             else MarkDirty(i);
             return Status.Ok;
         }
+        return Create(key, hash, kind, create, out obj, out created);
+    }
+
+    /// <summary>The absent key's collection, made by <paramref name="create"/> (NotFound when it is null).</summary>
+    private Status Create<T>(ReadOnlySpan<byte> key, ulong hash, ValueKind kind, Func<T>? create, out T? obj, out bool created)
+        where T : ValueObject
+    {
+        obj = null;
+        created = false;
         if (create is null) return Status.NotFound;
         obj = create();
         obj.AccountedBytes = obj.SizeBytes;

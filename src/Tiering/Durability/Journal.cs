@@ -54,7 +54,7 @@ public sealed class Journal : IDisposable
     private readonly ValueLog _log;
     private readonly DurabilityOptions _options;
     private readonly List<(Database Db, byte[] Key)> _touched = [];
-    private readonly List<Pending> _pending = [];
+    private readonly List<CommandRecord> _records = [];
     private byte[] _cmd = ArrayPool<byte>.Shared.Rent(4096);
     private int _cmdUsed;
     private readonly List<(long Address, TaskCompletionSource Done)> _waiters = [];
@@ -143,13 +143,13 @@ public sealed class Journal : IDisposable
     /// </summary>
     public bool EndCommand()
     {
-        if (_touched.Count == 0 && _pending.Count == 0) return false;
+        if (_touched.Count == 0 && _records.Count == 0) return false;
         foreach ((Database db, byte[] key) in _touched) LogKey(db, key);
         _touched.Clear();
-        int n = _pending.Count;
+        int n = _records.Count;
         for (int k = 0; k < n; k++)
         {
-            Pending p = _pending[k];
+            CommandRecord p = _records[k];
             byte flags = k == n - 1 ? (byte)(p.Flags | LogRecord.FlagEnd) : p.Flags;
             long address = Append(p.Type, flags, p.DbId, p.ExpireAt, _cmd.AsSpan(p.KeyOffset, p.KeyLength),
                 _cmd.AsSpan(p.ValueOffset, p.ValueLength), out int stored);
@@ -166,7 +166,7 @@ public sealed class Journal : IDisposable
                 _store.TierStats.KeepRecord(stored);
             }
         }
-        _pending.Clear();
+        _records.Clear();
         _cmdUsed = 0;
         return n > 0;
     }
@@ -179,7 +179,7 @@ public sealed class Journal : IDisposable
         while (i >= 0 && index.IsCold(i)) i = index.FindAfter(i, key, hash);   // cold: another key with this hash
         if (i < 0)
         {
-            AddPending(RecordType.Del, 0, db.Id, 0, key, default);
+            AddRecord(RecordType.Del, 0, db.Id, 0, key, default);
             return;
         }
         ref HotItem h = ref index.HotOf(i);
@@ -191,18 +191,18 @@ public sealed class Journal : IDisposable
             UnloggedWrites++;
             return;
         }
-        AddPending(RecordType.Put, (byte)e.Kind, db.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), db, i, logical);
+        AddRecord(RecordType.Put, (byte)e.Kind, db.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), db, i, logical);
     }
 
     /// <summary>FLUSHDB (<paramref name="db"/>) or FLUSHALL (-1), under the lock.</summary>
-    internal void Flush(int db) => AddPending(RecordType.Flush, 0, db < 0 ? ushort.MaxValue : db, 0, default, default);
+    internal void Flush(int db) => AddRecord(RecordType.Flush, 0, db < 0 ? ushort.MaxValue : db, 0, default, default);
 
     /// <summary>SWAPDB a b, under the lock.</summary>
     internal void SwapDb(int a, int b)
     {
         Span<byte> other = stackalloc byte[2];
         BinaryPrimitives.WriteUInt16LittleEndian(other, (ushort)b);
-        AddPending(RecordType.SwapDb, 0, a, 0, default, other);
+        AddRecord(RecordType.SwapDb, 0, a, 0, default, other);
     }
 
     // ---- operation records (see OpRecord.cs), built in the command buffer while the command runs ----
@@ -237,11 +237,11 @@ public sealed class Journal : IDisposable
     internal int EndOp()
     {
         int valueLength = _cmdUsed - _opValueOffset;
-        _pending.Add(new Pending(RecordType.Op, _opKind, _opDb, 0, _opKeyOffset, _opKeyLength, _opValueOffset, valueLength, null, -1, 0));
+        _records.Add(new CommandRecord(RecordType.Op, _opKind, _opDb, 0, _opKeyOffset, _opKeyLength, _opValueOffset, valueLength, null, -1, 0));
         return LogRecord.Size(_opKeyLength, valueLength);
     }
 
-    private void AddPending(RecordType type, byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
+    private void AddRecord(RecordType type, byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
         Database? owner = null, int entry = -1, int logical = 0)
     {
         EnsureCommandRoom(key.Length + value.Length);
@@ -251,7 +251,7 @@ public sealed class Journal : IDisposable
         int valueOffset = _cmdUsed;
         value.CopyTo(_cmd.AsSpan(_cmdUsed));
         _cmdUsed += value.Length;
-        _pending.Add(new Pending(type, flags, db, expireAt, keyOffset, key.Length, valueOffset, value.Length, owner, entry, logical));
+        _records.Add(new CommandRecord(type, flags, db, expireAt, keyOffset, key.Length, valueOffset, value.Length, owner, entry, logical));
     }
 
     private void EnsureCommandRoom(int bytes)
@@ -279,7 +279,7 @@ public sealed class Journal : IDisposable
     /// name the hot entry a PUT is the copy of (null and -1 for other records); the db number is taken when the record
     /// is made, so a SWAPDB later in the same EXEC does not change where an earlier record applies.
     /// </summary>
-    private readonly record struct Pending(RecordType Type, byte Flags, int DbId, long ExpireAt, int KeyOffset, int KeyLength,
+    private readonly record struct CommandRecord(RecordType Type, byte Flags, int DbId, long ExpireAt, int KeyOffset, int KeyLength,
         int ValueOffset, int ValueLength, Database? Db, int Entry, int Logical);
 
     /// <summary>

@@ -4,7 +4,11 @@
 #   benchmarks/redis-benchmark-vs-redis.sh [rounds] [pipeline...]
 #   e.g. benchmarks/redis-benchmark-vs-redis.sh 5 16 1
 #
-# Both servers run with persistence off (redis: --save '' --appendonly no). Needs redis-server and redis-benchmark
+#   AOF=everysec benchmarks/redis-benchmark-vs-redis.sh 5 16 1   (both servers log writes, fsync every second)
+#
+# Like with like: AOF=no (default) runs both servers with persistence off (Tiered --appendonly no; redis --save ''
+# --appendonly no); AOF=everysec or AOF=always runs both with the log on and that fsync policy (Tiered's log in a temp
+# dir, Redis's AOF in another). Needs redis-server and redis-benchmark
 # (Debian packages redis-server, redis-tools) and a Release build (dotnet build -c Release).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,9 +19,14 @@ TPORT=${TPORT:-16379}; RPORT=${RPORT:-16380}
 DLL=src/Server/bin/Release/net10.0/tiered-server.dll
 [ -f "$DLL" ] || dotnet build src/Server -c Release >/dev/null
 
-dotnet "$DLL" --port "$TPORT" >/tmp/tiered-bench.log 2>&1 & TPID=$!
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/tmp/redis-bench.log 2>&1 & RPID=$!
-cleanup() { kill "$TPID" "$RPID" 2>/dev/null || true; wait 2>/dev/null || true; }
+AOF=${AOF:-no}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/redis-benchmark-vs-redis.XXXXXX"); mkdir -p "$TMP/tiered" "$TMP/redis"
+if [ "$AOF" = no ]; then TLOG=(--appendonly no); RLOG=(--appendonly no)
+else TLOG=(--appendonly yes --appendfsync "$AOF" --dir "$TMP/tiered"); RLOG=(--appendonly yes --appendfsync "$AOF"); fi
+dotnet "$DLL" --port "$TPORT" --bind 127.0.0.1 "${TLOG[@]}" >/tmp/tiered-bench.log 2>&1 & TPID=$!
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' "${RLOG[@]}" --dir "$TMP/redis" --daemonize no \
+  >/tmp/redis-bench.log 2>&1 & RPID=$!
+cleanup() { kill "$TPID" "$RPID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT
 for p in "$TPORT" "$RPORT"; do
   for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.2; done
@@ -29,7 +38,7 @@ bench() { # port pipeline n -> "SET GET" requests/s
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-echo "redis-benchmark -t set,get -r 1000000 -d 100 -c 50; $ROUNDS rounds, alternating; $(nproc) cores; $(redis-server --version | cut -d' ' -f3)"
+echo "redis-benchmark -t set,get -r 1000000 -d 100 -c 50; appendfsync $AOF; $ROUNDS rounds, alternating; $(nproc) cores; $(redis-server --version | cut -d' ' -f3)"
 for P in "${PIPES[@]}"; do
   N=$([ "$P" = 1 ] && echo "$N1" || echo "$N16")
   bench "$TPORT" "$P" 100000 >/dev/null; bench "$RPORT" "$P" 100000 >/dev/null   # warm-up (JIT, key space)

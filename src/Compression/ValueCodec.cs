@@ -44,7 +44,8 @@ namespace Tiered.Compression;
 
 /// <summary>
 /// Encodes a value compressed (LZ4 block) or raw behind a small self-describing header, and decodes it back, on spans
-/// without allocating. See the top of this file for the layout and the reasons. Thread-safe (no state).
+/// without allocating. See the top of this file for the layout and the reasons. Thread-safe (no shared state; the
+/// fast level's encoder keeps one match table per thread, Lz4Block.cs).
 /// </summary>
 public static class ValueCodec
 {
@@ -92,7 +93,8 @@ public static class ValueCodec
             {
                 // LZ4 with a destination of exactly the largest acceptable size: it gives up (returns <= 0) as soon as
                 // the output would not fit, so an incompressible value costs a partial attempt, not a full one.
-                int compressed = LZ4Codec.Encode(value, dest.Slice(header, limit), options.Level);
+                Span<byte> block = dest.Slice(header, limit);
+                int compressed = options.Level == LZ4Level.L00_FAST ? Lz4Block.Encode(value, block) : LZ4Codec.Encode(value, block, options.Level);
                 if (compressed > 0)
                 {
                     dest[0] = Lz4Id;

@@ -162,24 +162,28 @@ public sealed class Compactor : IDisposable
     {
         if (record.Type is not (RecordType.Put or RecordType.Op)) return true;   // DEL/FLUSH/SWAPDB: nothing older is left
         ulong hash = KeyIndex.Hash(record.Key);
+        // Only collections are written through OP records; a string's record (most of a cache's log) never starts a
+        // chain, so it skips the chain lookup (measured: 14% of the server's CPU under SET -P 16 when every record
+        // asked every database).
+        bool mayChain = (ValueKind)(record.Flags & LogRecord.KindMask) is not (ValueKind.String or ValueKind.None);
         // The liveness check and the copy's append happen under one lock hold: a journal record of this key written
         // after the check is appended after the copy, so replaying the log in order never ends on the older value.
         lock (_store.Lock)
         {
-            switch (FoldChain(hash, record.Key))
+            switch (mayChain ? FoldChain(hash, record.Key, record.Db) : Fold.None)
             {
                 case Fold.Done: return true;
                 case Fold.TooLarge:
                     _stopAt = address;   // the chain must stay: the pass ends before its record
                     return false;
             }
-            if (record.Type != RecordType.Put || !Find(hash, address, out Database? db, out int i)) return true;
+            if (record.Type != RecordType.Put || !Find(hash, address, record.Db, out Database? db, out int i)) return true;
             long expireAt = db!.Index.EntryAt(i).ExpireAt;
             byte flags = (byte)((record.Flags & LogRecord.KindMask) | LogRecord.FlagInternal | LogRecord.FlagEnd);
             long copy = _log.Append(RecordType.Put, flags, db.Id, expireAt, record.Key, record.Value, out int stored);
             _store.TierStats.SsdWriteItems++;
             _store.TierStats.SsdWriteBytes += stored;
-            _moved.Add(new Moved(hash, address, copy, stored));
+            _moved.Add(new Moved(hash, address, copy, stored, db.Id));
         }
         return true;
     }
@@ -189,10 +193,12 @@ public sealed class Compactor : IDisposable
     /// chunk being cleaned, writes its current value as a new PUT at the tail (so truncating the chunk loses nothing of
     /// it) and makes that PUT its clean copy. The chain's older records are then garbage like any overwritten record.
     /// </summary>
-    private Fold FoldChain(ulong hash, ReadOnlySpan<byte> key)
+    private Fold FoldChain(ulong hash, ReadOnlySpan<byte> key, int recordDb)
     {
-        foreach (Database d in _store.Databases)
+        Database[] dbs = _store.Databases;
+        for (int probe = 0; probe < dbs.Length; probe++)
         {
+            Database d = dbs[Probe(probe, recordDb, dbs.Length)];
             KeyIndex index = d.Index;
             int i = index.Find(key, hash);
             while (i >= 0 && index.IsCold(i)) i = index.FindAfter(i, key, hash);
@@ -225,7 +231,7 @@ public sealed class Compactor : IDisposable
     {
         foreach (Moved m in _moved)
         {
-            if (!Find(m.Hash, m.From, out Database? db, out int i)) continue;
+            if (!Find(m.Hash, m.From, m.Db, out Database? db, out int i)) continue;
             ref Entry e = ref db!.Index.EntryAt(i);
             if (e.Location > 0) e.Location = m.To;
             else db.Index.HotOf(i).Record = m.To;
@@ -238,10 +244,12 @@ public sealed class Compactor : IDisposable
     /// The entry whose record is at <paramref name="address"/>, in any database (a record's db number may be stale
     /// after SWAPDB; addresses are unique). Under the lock.
     /// </summary>
-    private bool Find(ulong hash, long address, out Database? db, out int index)
+    private bool Find(ulong hash, long address, int recordDb, out Database? db, out int index)
     {
-        foreach (Database d in _store.Databases)
+        Database[] dbs = _store.Databases;
+        for (int n = 0; n < dbs.Length; n++)
         {
+            Database d = dbs[Probe(n, recordDb, dbs.Length)];
             int i = d.Index.FindByRecord(hash, address);
             if (i >= 0)
             {
@@ -255,6 +263,16 @@ public sealed class Compactor : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// The n-th database to search for a record written in <paramref name="recordDb"/>: that one first (where the key
+    /// almost always still is), then the others in order (a SWAPDB since may have moved it).
+    /// </summary>
+    private static int Probe(int n, int recordDb, int count)
+    {
+        if ((uint)recordDb >= (uint)count) return n;
+        return n == 0 ? recordDb : n <= recordDb ? n - 1 : n;
+    }
+
     public void Dispose()
     {
         _stop.Cancel();
@@ -262,5 +280,5 @@ public sealed class Compactor : IDisposable
         _stop.Dispose();
     }
 
-    private readonly record struct Moved(ulong Hash, long From, long To, int Stored);
+    private readonly record struct Moved(ulong Hash, long From, long To, int Stored, int Db);
 }

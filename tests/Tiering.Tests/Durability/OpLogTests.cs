@@ -176,6 +176,43 @@ public sealed class OpLogTests : IDisposable
     }
 
     [Fact]
+    public async Task CompactionFindsKeysThatASwapdbMovedAwayFromTheDatabaseTheirRecordsName()
+    {
+        string before;
+        using (Store s = Open(tiered: true, maxMemory: 64L << 20))
+        {
+            // Written in db 1, so every record says db 1; after SWAPDB 0 1 the keys live in db 0.
+            lock (s.Lock)
+            {
+                Database db1 = s.Databases[1];
+                for (int i = 0; i < 200; i++)
+                {
+                    s.BeginBatch();
+                    try
+                    {
+                        ListOps.Push(db1, B("l"), new Strings("e" + i), false, false, out _);
+                        if (i < 50) StringOps.Set(db1, B("k" + i), B("v" + i));
+                    }
+                    finally { s.EndCommand(); }
+                }
+                s.BeginBatch();
+                try { Assert.True(KeyOps.SwapDb(s, 0, 1)); }
+                finally { s.EndCommand(); }
+            }
+            await s.Journal!.CommitOnceAsync();
+            long compacted = s.TierStats.CompactedRecords;
+            Assert.True(await s.Compactor!.CompactOnceAsync(default, 1L << 30));
+            Assert.Equal(1, s.TierStats.FoldedChains);                 // the list's chain, found in db 0
+            Assert.Equal(50, s.TierStats.CompactedRecords - compacted); // every string's PUT copied and repointed
+            before = Dump(s);
+            Assert.Contains("k49 String", before);
+            await s.Journal.CommitOnceAsync();
+        }
+        using (Store s = Open(tiered: true, maxMemory: 64L << 20))
+            Assert.Equal(before, Dump(s));
+    }
+
+    [Fact]
     public async Task AChainedCollectionIsDemotedWithASnapshotAndComesBackExact()
     {
         string before;

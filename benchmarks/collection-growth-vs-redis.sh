@@ -16,11 +16,15 @@
 #
 # How the key is kept at the measured size. Both servers get the same key built the same way: DEL, then filled with
 # multi-element commands through redis-cli --pipe, FILL_BATCH elements a command (RPUSH/HSET/SADD/ZADD with 1000
-# elements; a stream has no multi-entry XADD, so MULTI + 1000 XADDs + EXEC). A measurement runs in chunks of
-# max(CHUNK_MIN, size * DRIFT / 100) requests; before every chunk the key is cut back to exactly the size (LTRIM,
-# HRANDFIELD + HDEL, SPOP count, ZPOPMAX count, XTRIM MAXLEN =), so a chunk starts at the size and grows it by at most
-# DRIFT% (or CHUNK_MIN elements at the small size). The sizes printed are the size before the first chunk and the
-# size after the last one.
+# elements; a stream has no multi-entry XADD, so MULTI + 1000 XADDs + EXEC). A measurement runs in chunks; before
+# every chunk the key is cut back to exactly the size (LTRIM, HRANDFIELD + HDEL, SPOP count, ZPOPMAX count, XTRIM
+# MAXLEN =), so a chunk starts at the size and grows it by at most one chunk. The sizes printed are the size before
+# the first chunk and the size after the last one.
+#
+# Chunks of one client are CHUNK1 requests at both sizes (default max(CHUNK_MIN, SIZE_SMALL * DRIFT / 100)): the
+# pauses between chunks are not timed, and a server's periodic work (the once-a-second fsync of everysec, a log
+# rewrite) that falls into a pause is not counted, so both sizes must be cut into the same pieces for their ratio to
+# measure the size alone. At -c 50 -P 16 chunks are max(CHUNK_MIN, size * DRIFT / 100).
 #
 # Bounded time. A measurement stops once its chunks have run for TMAX seconds (cutting the key back between chunks
 # is not counted): the client is killed, and with one client at most one request is in flight then. Its req/s are
@@ -41,7 +45,7 @@
 # "arg B/op" is the bytes of the command's arguments (name included, RESP framing not), for comparison.
 #
 # Environment (defaults): CMDS, SIZE_SMALL=1000, SIZE_BIG=1000000, ROUNDS=3, N1=20000, N16=100000, TMAX=8, MIN16=800,
-# DRIFT=10, CHUNK_MIN=500, WARM=5000 (requests at the small size on each server before the rounds), RANDR=1000000000,
+# DRIFT=10, CHUNK_MIN=500, CHUNK1 (above), WARM=5000 (requests at the small size on each server before the rounds), RANDR=1000000000,
 # XMAXLEN=1000000, FILL_BATCH=1000, FILL_TIMEOUT=900, TPORT=16381, RPORT=16382, TARGS (extra Tiered arguments),
 # RARGS (extra redis-server arguments), DLL (default the Release build, built if missing), KEEP=1 keeps the temp dir.
 # Needs redis-server, redis-cli and redis-benchmark 7 (Debian packages redis-server, redis-tools), awk, timeout.
@@ -51,6 +55,7 @@ CMDS=${CMDS:-rpush lpush hset sadd zadd xadd}
 SIZE_SMALL=${SIZE_SMALL:-1000}; SIZE_BIG=${SIZE_BIG:-1000000}; ROUNDS=${ROUNDS:-3}
 N1=${N1:-20000}; N16=${N16:-100000}; TMAX=${TMAX:-8}; MIN16=${MIN16:-800}
 DRIFT=${DRIFT:-10}; CHUNK_MIN=${CHUNK_MIN:-500}; WARM=${WARM:-5000}; RANDR=${RANDR:-1000000000}
+CHUNK1=${CHUNK1:-$((SIZE_SMALL * DRIFT / 100 > CHUNK_MIN ? SIZE_SMALL * DRIFT / 100 : CHUNK_MIN))}
 XMAXLEN=${XMAXLEN:-1000000}; FILL_BATCH=${FILL_BATCH:-1000}; FILL_TIMEOUT=${FILL_TIMEOUT:-900}
 TPORT=${TPORT:-16381}; RPORT=${RPORT:-16382}; TARGS=${TARGS:-}; RARGS=${RARGS:-}
 DLL=${DLL:-src/Server/bin/Release/net10.0/tiered-server.dll}
@@ -184,7 +189,8 @@ measure() {
   port=$(port_of "$who")
   sizefield=1   # the field is a file size, which a rewrite/compaction shrinks
   [ "$who" = tiered ] && [ "$LOG_FIELD" != aof_current_size ] && sizefield=0
-  chunk=$((size * DRIFT / 100)); [ "$chunk" -ge "$CHUNK_MIN" ] || chunk=$CHUNK_MIN
+  if [ "$c" = 1 ]; then chunk=$CHUNK1
+  else chunk=$((size * DRIFT / 100)); [ "$chunk" -ge "$CHUNK_MIN" ] || chunk=$CHUNK_MIN; fi
   chunk=$(( (chunk + p - 1) / p * p )); [ "$chunk" -le "$n" ] || chunk=$n
   M_OPS=0; M_EXEC=0; M_SECS=0; M_LOGB=0; M_LOGOPS=0; M_LOGSKIP=0; M_S0=""; M_S1=""; M_CHUNKS=0; M_CUT=0
   local spent=0   # seconds inside the chunks (client start to the INFO after it): what TLIMIT bounds
@@ -272,7 +278,8 @@ n16() { awk -v r="$1" -v t="$TMAX" -v max="$N16" -v min="$MIN16" 'BEGIN {
 t16() { awk -v r="$1" -v n="$2" -v t="$TMAX" 'BEGIN { l = r > 0 ? 3 * n / r : 600; if (l < t) l = t; if (l > 600) l = 600; printf "%.0f", l }'; }
 
 echo "collection growth: Tiered ($DLL${TARGS:+ $TARGS}) vs $(redis-server --version | cut -d' ' -f3), appendonly yes, appendfsync everysec"
-echo "sizes $SIZE_SMALL and $SIZE_BIG, $ROUNDS rounds alternating, N1=$N1 N16=$N16 TMAX=${TMAX}s, chunks of max($CHUNK_MIN, size*$DRIFT%)," \
+echo "sizes $SIZE_SMALL and $SIZE_BIG, $ROUNDS rounds alternating, N1=$N1 N16=$N16 TMAX=${TMAX}s, chunks of $CHUNK1 (1 client)" \
+  "and max($CHUNK_MIN, size*$DRIFT%) (50 clients)," \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), tiered log field $LOG_FIELD"
 T_START=$(now)
 for CMD in $CMDS; do

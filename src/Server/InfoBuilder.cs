@@ -352,7 +352,6 @@ public static class InfoBuilder
         Line(sb, "tier_demotions", t.Demotions);
         Line(sb, "tier_demotion_stalls", t.DemotionStalls);
         Line(sb, "tier_folded_chains", t.FoldedChains);
-        Line(sb, "tier_compaction_blocked", t.CompactionBlocked);
         Line(sb, "tier_ssd_read_items", Interlocked.Read(ref t.SsdReadItems));
         Line(sb, "tier_ssd_read_bytes", Interlocked.Read(ref t.SsdReadBytes));
         Line(sb, "tier_sync_reads", t.SyncReads);

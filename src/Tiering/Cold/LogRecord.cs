@@ -13,7 +13,18 @@
 //   +-------+------+-------+------+-----------+--------+--------+-----------+-----------+--------+
 //   0       1      2       3      5           13       17       21                      Size - 4
 //   all integers little endian; expire at is Unix time in ms, 0 = no expiry; db is 0..65535.
-//   flags: bits 0-3 the value's kind (PUT, OP), 0x40 internal (demotion, compaction), 0x80 last record of a command.
+//   flags: bits 0-3 the value's kind (PUT, OP), 0x10 more parts follow, 0x20 continues the part before,
+//          0x40 internal (demotion, compaction), 0x80 last record of a command.
+//
+// A PUT larger than one record (a log page) is split over consecutive records with the same type, db, expiry and
+// key, each carrying a slice of the value (ValueLog.AppendPut):
+//
+//   | PUT more        | PUT more|continued | ... | PUT continued (end) |
+//     value[0..n)       value[n..2n)               value[..len)
+//
+// The parts are contiguous (every appender holds the store lock), the first part's address names the value, and a
+// reader concatenates the slices before decoding. A continued part without its first (the head of the log was
+// truncated between parts) is garbage.
 //
 // Why the CRC covers everything. A torn tail (power loss mid-write) or a flipped bit anywhere, header included,
 // fails it; recovery cuts the log there. It is CRC-32 (IEEE, System.IO.Hashing, as ValueFormat uses), not CRC-32C:
@@ -66,6 +77,15 @@ public static class LogRecord
 
     /// <summary>Flags bits 0-3 of PUT and OP records: the value's kind (ValueKind).</summary>
     public const byte KindMask = 0x0F;
+
+    /// <summary>Flags bit of a PUT part: another part of the same value follows (see the layout above).</summary>
+    public const byte FlagMore = 0x10;
+
+    /// <summary>Flags bit of a PUT part: it continues the value of the part before it.</summary>
+    public const byte FlagContinued = 0x20;
+
+    /// <summary>Both part bits: a record with either is one part of a value split over several records.</summary>
+    public const byte PartMask = FlagMore | FlagContinued;
 
     /// <summary>
     /// Flags bit: written by the engine itself (a demotion's snapshot, a compaction's copy, a folded chain), not by a

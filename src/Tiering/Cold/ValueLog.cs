@@ -245,6 +245,40 @@ public sealed class ValueLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Appends a PUT of <paramref name="value"/>, split over as many records as it needs (one when it fits; see
+    /// LogRecord.cs for the parts) and returns the first record's address; <paramref name="stored"/> is the log bytes
+    /// of all of them. A value of more than one record can only be read back by a scan (recovery, compaction), never by
+    /// <see cref="ReadAsync"/>: such a value stays hot. The parts follow one another in the log: no other append can
+    /// come between them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The key alone does not fit in a record, or <paramref name="flags"/> has a part bit.</exception>
+    public long AppendPut(byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out int stored)
+    {
+        if ((flags & LogRecord.PartMask) != 0) throw new ArgumentException("Part bits are set by AppendPut.", nameof(flags));
+        int room = MaxRecordSize - LogRecord.Overhead - key.Length;
+        if (value.Length <= room) return Append(RecordType.Put, flags, db, expireAt, key, value, out stored);
+        if (room < 1024) throw new ArgumentException($"A key of {key.Length} bytes leaves no room for a value in a log page.", nameof(key));
+        byte end = (byte)(flags & LogRecord.FlagEnd), common = (byte)(flags & ~LogRecord.FlagEnd);
+        long first = 0, total = 0;
+        // Held across the parts (Append takes it again for each): an appender outside the store lock (demotion's
+        // batch) cannot put a record between them.
+        lock (pending)
+        {
+            for (int offset = 0; offset < value.Length; offset += room)
+            {
+                int n = Math.Min(room, value.Length - offset);
+                bool last = offset + n == value.Length;
+                byte f = (byte)(common | (offset > 0 ? LogRecord.FlagContinued : 0) | (last ? end : LogRecord.FlagMore));
+                long address = Append(RecordType.Put, f, db, expireAt, key, value.Slice(offset, n), out int length);
+                if (offset == 0) first = address;
+                total += length;
+            }
+        }
+        stored = checked((int)total);
+        return first;
+    }
+
     /// <summary>Makes every record appended so far durable and readable; completes when the commit is on disk.</summary>
     public ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {

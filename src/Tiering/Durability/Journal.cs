@@ -80,7 +80,7 @@ public sealed class Journal : IDisposable
     /// </summary>
     public long CommittedUntil => Math.Max(Volatile.Read(ref _durableUntil), _log.CommittedUntil);
 
-    /// <summary>Writes that could not be logged (a value larger than a log page); they are lost on a crash.</summary>
+    /// <summary>Writes that could not be logged (a key nearly as large as a log page); they are lost on a crash.</summary>
     public long UnloggedWrites { get; private set; }
 
     /// <summary>Records appended since start.</summary>
@@ -186,9 +186,9 @@ public sealed class Journal : IDisposable
         if (h.Record != 0) return;   // unchanged (a write command that changed nothing)
         ref Entry e = ref index.EntryAt(i);
         int n = StoredValue.Encode(e.Kind, h.Value!, ref _buffer, out int logical);
-        if (LogRecord.Overhead + key.Length + n > _log.MaxRecordSize)
+        if (LogRecord.Overhead + key.Length + 1024 > _log.MaxRecordSize)
         {
-            UnloggedWrites++;
+            UnloggedWrites++;   // a key of megabytes: no record can hold it (a larger value is split into parts)
             return;
         }
         AddRecord(RecordType.Put, (byte)e.Kind, db.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), db, i, logical);
@@ -265,8 +265,11 @@ public sealed class Journal : IDisposable
 
     private long Append(RecordType type, byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out int length)
     {
-        long address = _log.Append(type, flags, db, expireAt, key, value, out length);
-        AppendedUntil = address + length;
+        long address = type == RecordType.Put
+            ? _log.AppendPut(flags, db, expireAt, key, value, out length)
+            : _log.Append(type, flags, db, expireAt, key, value, out length);
+        // A value split into parts ends where the log's tail now is (its parts fill whole pages, not length bytes).
+        AppendedUntil = length > _log.MaxRecordSize ? _log.TailAddress : address + length;
         Records++;
         BytesWritten += length;
         _store.TierStats.SsdWriteItems++;

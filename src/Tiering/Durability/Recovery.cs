@@ -18,7 +18,13 @@
 // scan there with a warning; the range from it to the tail at that start is written to `recovery-skips`, so later
 // appends (after the tail) are replayed on the next start instead of being hidden behind the damage. Keys whose TTL
 // passed while the server was down are not loaded.
+//
+// Values in parts. A PUT larger than one record comes as consecutive parts (LogRecord.cs); recovery gathers them and
+// replays the value when its last part arrives, hot whatever the budget (it can never be read cold). Parts that do
+// not follow one another, or a continued part without its first (the log's head was truncated between parts by
+// compaction, which had already written the value again later), are dropped and counted.
 
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Hashing;
@@ -46,6 +52,8 @@ internal sealed class Recovery
     private readonly long _hotLimit;
     private long _records;
     private long _skippedOps;
+    private long _droppedParts;
+    private readonly PartsOfPut _parts = new();
     private readonly OpArgs _args = new();
     private long _done;
     private long _total;
@@ -93,6 +101,10 @@ internal sealed class Recovery
         double secs = _clock.Elapsed.TotalSeconds;
         if (_skippedOps > 0)
             _report?.Invoke($"Log: {_skippedOps:N0} operation records skipped (their key had expired or did not hold their type)");
+        if (_parts.Pending) _droppedParts += _parts.Drop();
+        if (_droppedParts > 0)
+            _report?.Invoke($"Log: {_droppedParts:N0} parts of values split over records dropped (without their first part or their last)");
+        _parts.Dispose();
         _report?.Invoke(string.Create(CultureInfo.InvariantCulture,
             $"Log loaded: {_records:N0} records, {_done / 1048576.0:F1} MB in {secs:F2} s; {_store.TotalKeys():N0} keys ({_store.HotKeys():N0} hot)"));
         return new RecoveryResult(_records, _done, secs, invalid);
@@ -113,13 +125,11 @@ internal sealed class Recovery
         lock (_store.Lock)
         {
             _store.Clock.Refresh();
-            switch (record.Type)
+            if ((record.Flags & LogRecord.PartMask) != 0 && record.Type == RecordType.Put) Part(address, length, record);
+            else
             {
-                case RecordType.Put: Put(address, length, record); break;
-                case RecordType.Op: Op(length, record); break;
-                case RecordType.Del: Del(record); break;
-                case RecordType.Flush: Flush(record.Db); break;
-                case RecordType.SwapDb: Swap(record.Db, record.Value.Length >= 2 ? record.Value[0] | record.Value[1] << 8 : record.Db); break;
+                if (_parts.Pending) _droppedParts += _parts.Drop();
+                Replay(address, length, record);
             }
         }
         _records++;
@@ -134,21 +144,59 @@ internal sealed class Recovery
         return true;
     }
 
-    private void Put(long address, int length, LogRecord.RecordView r)
+    private void Replay(long address, int length, LogRecord.RecordView record)
     {
-        if ((uint)r.Db >= (uint)_store.Databases.Length) return;
-        Database db = _store.Databases[r.Db];
-        ulong hash = KeyIndex.Hash(r.Key);
-        uint second = Second(r.Key);
-        int existing = Find(db, hash, r.Key, second);
-        if (existing >= 0) db.Delete(existing);
-        if (r.ExpireAt != 0 && r.ExpireAt <= _store.Clock.NowMs) return;   // expired while the server was down
-        var kind = (ValueKind)(r.Flags & LogRecord.KindMask);
-        int logical = StoredValue.LogicalLength(r.Value);
-        if (_store.UsedMemory + logical < _hotLimit)
+        switch (record.Type)
         {
-            object value = StoredValue.Decode(r.Value, kind, address);
-            int i = db.AddOwned(r.Key.ToArray(), hash, kind, value, r.ExpireAt);
+            case RecordType.Put: Put(address, length, record.Db, record.Flags, record.ExpireAt, record.Key, record.Value, forceHot: false); break;
+            case RecordType.Op: Op(length, record); break;
+            case RecordType.Del: Del(record); break;
+            case RecordType.Flush: Flush(record.Db); break;
+            case RecordType.SwapDb: Swap(record.Db, record.Value.Length >= 2 ? record.Value[0] | record.Value[1] << 8 : record.Db); break;
+        }
+    }
+
+    /// <summary>One part of a PUT split over records (under the lock): gathered; the last one replays the value.</summary>
+    private void Part(long address, int length, LogRecord.RecordView r)
+    {
+        bool continued = (r.Flags & LogRecord.FlagContinued) != 0;
+        if (!continued || !_parts.Continues(r))
+        {
+            if (_parts.Pending) _droppedParts += _parts.Drop();
+            if (continued)
+            {
+                _droppedParts++;   // its first part is not in the log (or not right before it)
+                return;
+            }
+            _parts.Start(address, r);
+        }
+        _parts.Add(length, r.Value);
+        if ((r.Flags & LogRecord.FlagMore) != 0) return;
+        byte flags = (byte)(r.Flags & ~LogRecord.PartMask);
+        Put(_parts.First, _parts.Stored, r.Db, flags, r.ExpireAt, r.Key, _parts.Value, forceHot: true);
+        _parts.Drop();
+    }
+
+    /// <summary>
+    /// A key's whole value: the record at <paramref name="address"/> (<paramref name="length"/> log bytes, all its parts),
+    /// loaded hot while the budget allows or when <paramref name="forceHot"/>, else indexed cold.
+    /// </summary>
+    private void Put(long address, int length, int dbId, byte flags, long expireAt, ReadOnlySpan<byte> key,
+        ReadOnlySpan<byte> stored, bool forceHot)
+    {
+        if ((uint)dbId >= (uint)_store.Databases.Length) return;
+        Database db = _store.Databases[dbId];
+        ulong hash = KeyIndex.Hash(key);
+        uint second = Second(key);
+        int existing = Find(db, hash, key, second);
+        if (existing >= 0) db.Delete(existing);
+        if (expireAt != 0 && expireAt <= _store.Clock.NowMs) return;   // expired while the server was down
+        var kind = (ValueKind)(flags & LogRecord.KindMask);
+        int logical = StoredValue.LogicalLength(stored);
+        if (forceHot || _store.UsedMemory + logical < _hotLimit)
+        {
+            object value = StoredValue.Decode(stored, kind, address);
+            int i = db.AddOwned(key.ToArray(), hash, kind, value, expireAt);
             db.Index.HotOf(i).Record = address;
             ref Entry e = ref db.Index.EntryAt(i);
             e.Stored = length;
@@ -157,8 +205,8 @@ internal sealed class Recovery
         }
         else
         {
-            int i = db.AddCold(hash, address, kind, r.ExpireAt, length, logical);
-            ref uint[] s = ref _second[r.Db];
+            int i = db.AddCold(hash, address, kind, expireAt, length, logical);
+            ref uint[] s = ref _second[dbId];
             if (s.Length <= i) Array.Resize(ref s, Math.Max(i + 1, s.Length * 2));
             s[i] = second;
         }
@@ -289,5 +337,66 @@ internal sealed class Recovery
             f.Flush(flushToDisk: true);
         }
         File.Move(tmp, _skipsPath, overwrite: true);
+    }
+
+    /// <summary>The parts of one PUT gathered so far (recovery's thread only), in a pooled buffer.</summary>
+    private sealed class PartsOfPut : IDisposable
+    {
+        private byte[] _value = [];
+        private int _used, _count, _db;
+        private byte[] _key = [];
+        private byte _flags;
+        private long _expireAt;
+
+        public bool Pending => _count > 0;
+        public long First { get; private set; }
+        public int Stored { get; private set; }
+        public ReadOnlySpan<byte> Value => _value.AsSpan(0, _used);
+
+        public void Start(long address, LogRecord.RecordView r)
+        {
+            First = address;
+            Stored = 0;
+            _used = 0;
+            _db = r.Db;
+            _flags = (byte)(r.Flags & ~LogRecord.PartMask & ~LogRecord.FlagEnd);
+            _expireAt = r.ExpireAt;
+            _key = r.Key.ToArray();
+        }
+
+        /// <summary>Whether <paramref name="r"/> is the next part of the value being gathered.</summary>
+        public bool Continues(LogRecord.RecordView r) =>
+            _count > 0 && r.Db == _db && r.ExpireAt == _expireAt && (byte)(r.Flags & ~LogRecord.PartMask & ~LogRecord.FlagEnd) == _flags
+            && r.Key.SequenceEqual(_key);
+
+        public void Add(int length, ReadOnlySpan<byte> slice)
+        {
+            if (_used + slice.Length > _value.Length)
+            {
+                byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(_used + slice.Length, _value.Length * 2));
+                _value.AsSpan(0, _used).CopyTo(grown);
+                if (_value.Length > 0) ArrayPool<byte>.Shared.Return(_value);
+                _value = grown;
+            }
+            slice.CopyTo(_value.AsSpan(_used));
+            _used += slice.Length;
+            Stored += length;
+            _count++;
+        }
+
+        /// <summary>Forgets the parts gathered; returns how many there were.</summary>
+        public int Drop()
+        {
+            int n = _count;
+            _count = 0;
+            _used = 0;
+            return n;
+        }
+
+        public void Dispose()
+        {
+            if (_value.Length > 0) ArrayPool<byte>.Shared.Return(_value);
+            _value = [];
+        }
     }
 }

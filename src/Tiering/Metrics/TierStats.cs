@@ -55,8 +55,6 @@ public sealed class TierStats
     public long DemotionStalls;
     /// <summary>Chains of operation records that compaction wrote again as one PUT (tier_folded_chains).</summary>
     public long FoldedChains;
-    /// <summary>Compaction passes that could not move the head: a chain there is larger than a record (tier_compaction_blocked).</summary>
-    public long CompactionBlocked;
 
     /// <summary>Hot hits over all lookups that found their key (0 when there were none).</summary>
     public double HotHitRatio
@@ -99,6 +97,6 @@ public sealed class TierStats
         Interlocked.Exchange(ref SsdReadItems, 0);
         Interlocked.Exchange(ref SsdReadBytes, 0);
         SyncReads = SsdWriteItems = SsdWriteBytes = 0;
-        Compactions = CompactedRecords = CompactedBytes = DemotionStalls = FoldedChains = CompactionBlocked = 0;
+        Compactions = CompactedRecords = CompactedBytes = DemotionStalls = FoldedChains = 0;
     }
 }

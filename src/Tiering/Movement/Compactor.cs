@@ -26,8 +26,9 @@
 // PUT plus the OPs after it; neither may be dropped while the chain lasts, and copying them would put the PUT after
 // its own OPs. So a record in the chunk whose key is such a collection, with its chain starting in the chunk, folds
 // the chain instead: the collection's current value is appended as one new PUT (under the lock, like a copy) and the
-// chain's records become garbage. A value larger than one record cannot be folded; the pass then stops before it
-// (tier_compaction_blocked counts it) and the log keeps everything from that chain on.
+// chain's records become garbage. A value larger than one record is written as consecutive parts (LogRecord.cs); it
+// is always hot, so a live one (its first part's address is its entry's record) is re-encoded from DRAM and
+// appended whole, like a fold, and its old parts are garbage.
 //
 // Trigger: the log is larger than tier-compact-start (150%) of the bytes of live records and larger than
 // CompactMinBytes. Passes run until it is not.
@@ -61,7 +62,6 @@ public sealed class Compactor : IDisposable
     private readonly List<Moved> _moved = [];
     private byte[] _buffer = new byte[4096];
     private long _chunkEnd;   // the pass's chunk is [BeginAddress, _chunkEnd)
-    private long _stopAt;     // a chain too large to fold starts here: the pass truncates before it
     private int _folded;
     private Task? _loop;
 
@@ -131,10 +131,9 @@ public sealed class Compactor : IDisposable
             // The scan reads the chunk with blocking device reads: on its own thread, not a pool thread that
             // client connections need (2 cores give the pool 2 threads to start with).
             _chunkEnd = to;
-            _stopAt = long.MaxValue;
             ScanResult scan = await Task.Factory.StartNew(() => log.Scan(from, to, CopyIfLive), ct,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-            long end = Math.Min(scan.EndAddress, _stopAt);
+            long end = scan.EndAddress;
             if (_moved.Count > 0 || _folded > 0) await _store.CommitLogAsync(ct).ConfigureAwait(false);
             lock (_store.Lock)
             {
@@ -144,7 +143,6 @@ public sealed class Compactor : IDisposable
                     _store.TierStats.Compactions++;
                     _store.TierStats.CompactedBytes += end - from;
                 }
-                else if (_stopAt != long.MaxValue) _store.TierStats.CompactionBlocked++;
             }
             if (end <= from) return false;
             log.TruncateUntil(end);   // blocks for a commit: not under the store lock
@@ -170,14 +168,17 @@ public sealed class Compactor : IDisposable
         // after the check is appended after the copy, so replaying the log in order never ends on the older value.
         lock (_store.Lock)
         {
-            switch (mayChain ? FoldChain(hash, record.Key, record.Db) : Fold.None)
-            {
-                case Fold.Done: return true;
-                case Fold.TooLarge:
-                    _stopAt = address;   // the chain must stay: the pass ends before its record
-                    return false;
-            }
+            if (mayChain && FoldChain(hash, record.Key, record.Db)) return true;
             if (record.Type != RecordType.Put || !Find(hash, address, record.Db, out Database? db, out int i)) return true;
+            if ((record.Flags & LogRecord.FlagMore) != 0)
+            {
+                // The first part of a value split over records: always hot (never demoted), so DRAM has it whole.
+                System.Diagnostics.Debug.Assert(!db!.Index.IsCold(i));
+                _store.TierStats.DropRecord(db!.Index.EntryAt(i).Stored);
+                Snapshot(db, i, record.Key);
+                _store.TierStats.CompactedRecords++;
+                return true;
+            }
             long expireAt = db!.Index.EntryAt(i).ExpireAt;
             byte flags = (byte)((record.Flags & LogRecord.KindMask) | LogRecord.FlagInternal | LogRecord.FlagEnd);
             long copy = _log.Append(RecordType.Put, flags, db.Id, expireAt, record.Key, record.Value, out int stored);
@@ -193,7 +194,7 @@ public sealed class Compactor : IDisposable
     /// chunk being cleaned, writes its current value as a new PUT at the tail (so truncating the chunk loses nothing of
     /// it) and makes that PUT its clean copy. The chain's older records are then garbage like any overwritten record.
     /// </summary>
-    private Fold FoldChain(ulong hash, ReadOnlySpan<byte> key, int recordDb)
+    private bool FoldChain(ulong hash, ReadOnlySpan<byte> key, int recordDb)
     {
         Database[] dbs = _store.Databases;
         for (int probe = 0; probe < dbs.Length; probe++)
@@ -205,26 +206,33 @@ public sealed class Compactor : IDisposable
             if (i < 0) continue;
             ref HotItem h = ref index.HotOf(i);
             if (h.Value is not ValueObject { LogBase: > 0 } obj || obj.LogBase >= _chunkEnd) continue;
-            ref Entry e = ref index.EntryAt(i);
-            int n = StoredValue.Encode(e.Kind, obj, ref _buffer, out int logical);
-            if (LogRecord.Overhead + key.Length + n > _log.MaxRecordSize) return Fold.TooLarge;
-            byte flags = (byte)((byte)e.Kind | LogRecord.FlagInternal | LogRecord.FlagEnd);
-            long address = _log.Append(RecordType.Put, flags, d.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), out int stored);
-            _store.TierStats.SsdWriteItems++;
-            _store.TierStats.SsdWriteBytes += stored;
             Database.EndChain(_store, obj);
-            h.Record = address;
-            e.Stored = stored;
-            e.Logical = logical;
-            _store.TierStats.KeepRecord(stored);
+            Snapshot(d, i, key);
             _store.TierStats.FoldedChains++;
-            _folded++;
-            return Fold.Done;
+            return true;
         }
-        return Fold.None;
+        return false;
     }
 
-    private enum Fold { None, Done, TooLarge }
+    /// <summary>
+    /// Under the lock: appends hot entry <paramref name="i"/>'s current value as one PUT (in parts if it is larger than
+    /// a record) and makes it the entry's clean copy. The caller has released the entry's old record or chain.
+    /// </summary>
+    private void Snapshot(Database d, int i, ReadOnlySpan<byte> key)
+    {
+        ref HotItem h = ref d.Index.HotOf(i);
+        ref Entry e = ref d.Index.EntryAt(i);
+        int n = StoredValue.Encode(e.Kind, h.Value!, ref _buffer, out int logical);
+        byte flags = (byte)((byte)e.Kind | LogRecord.FlagInternal | LogRecord.FlagEnd);
+        long address = _log.AppendPut(flags, d.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), out int stored);
+        _store.TierStats.SsdWriteItems++;
+        _store.TierStats.SsdWriteBytes += stored;
+        h.Record = address;
+        e.Stored = stored;
+        e.Logical = logical;
+        _store.TierStats.KeepRecord(stored);
+        _folded++;
+    }
 
     /// <summary>Under the lock: entries that still point at a moved record's old address point at its copy.</summary>
     private void Repoint()

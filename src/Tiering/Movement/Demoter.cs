@@ -162,6 +162,7 @@ public sealed class Demoter : IDisposable
                 ref HotItem h = ref db.Index.HotOf(v.Slot);
                 if (h.Record < 0) continue;   // already in this batch
                 ref Entry e = ref db.Index.EntryAt(v.Slot);
+                if (h.Record > 0 && !FitsOneRecord(e.Stored)) continue;
                 freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
                 if (h.Record > 0)
                 {
@@ -258,6 +259,12 @@ public sealed class Demoter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether a clean value whose record is <paramref name="stored"/> bytes may go cold: not when it was logged in parts
+    /// (larger than one record, LogRecord.cs), because a cold read is one device read of one record. It stays hot.
+    /// </summary>
+    private bool FitsOneRecord(int stored) => stored <= _tier.Log.MaxRecordSize;
+
     /// <summary>Largest encoded value a record with a key of <paramref name="keyLength"/> bytes may carry (one log page).</summary>
     private int MaxValue(int keyLength) => _tier.Log.MaxRecordSize - LogRecord.Overhead - keyLength;
 
@@ -297,8 +304,9 @@ public sealed class Demoter : IDisposable
                 if (!v.IsCurrent) continue;
                 ref HotItem h = ref v.Database.Index.HotOf(v.Slot);
                 if (h.Record <= 0 || h.Record >= _tier.Log.CommittedUntil) continue;   // dirty, or not yet readable
-                freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
                 ref Entry e = ref v.Database.Index.EntryAt(v.Slot);
+                if (!FitsOneRecord(e.Stored)) continue;
+                freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
                 v.Database.Demote(v.Slot, h.Record, e.Stored, e.Logical);
                 _store.TierStats.Demotions++;
             }

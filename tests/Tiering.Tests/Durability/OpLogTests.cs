@@ -451,6 +451,125 @@ public sealed class OpLogTests : IDisposable
         });
     }
 
+    // ---- values larger than one record (a log page; 4 KB pages here) ----
+
+    private static void SmallPages(EngineOptions o) => o.Tier.Log.PageSizeBits = 12;
+
+    private static byte[] Noise(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);   // incompressible: the stored value stays about this large
+        return bytes;
+    }
+
+    /// <summary>The records of <paramref name="key"/> in the committed log: (part bits, type) in log order.</summary>
+    private static List<(RecordType Type, int Parts)> RecordsOf(Store s, string key)
+    {
+        var found = new List<(RecordType, int)>();
+        byte[] k = B(key);
+        s.Log!.Scan(s.Log.BeginAddress, s.Log.CommittedUntil, (_, _, r) =>
+        {
+            if (r.Key.SequenceEqual(k)) found.Add((r.Type, r.Flags & LogRecord.PartMask));
+            return true;
+        });
+        return found;
+    }
+
+    /// <summary>
+    /// Opens a store with 4 KB log pages, runs <paramref name="write"/>, and checks that a reopened store holds exactly
+    /// what it left (the dump is taken before the last commit, so the write's own records must carry it).
+    /// </summary>
+    private async Task AssertSmallPageStoreSurvivesRestart(bool tiered, Func<Store, Task> write)
+    {
+        long maxMemory = tiered ? 64L << 20 : 0;
+        string before;
+        using (Store s = Open(tiered, maxMemory, SmallPages))
+        {
+            await write(s);
+            before = Dump(s);
+            await s.Journal!.CommitOnceAsync();
+        }
+        using (Store s = Open(tiered, maxMemory, SmallPages))
+            Assert.Equal(before, Dump(s));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task AValueLargerThanALogPageIsLoggedInPartsAndSurvivesARestart(bool tiered) => AssertSmallPageStoreSurvivesRestart(tiered, async s =>
+    {
+        Run(s, db => StringOps.Set(db, B("big"), Noise(20_000, 1)));
+        var elements = new string[300];
+        for (int i = 0; i < elements.Length; i++) elements[i] = Convert.ToBase64String(Noise(45, 100 + i));
+        Run(s, db => ListOps.Push(db, B("list"), new Strings(elements), false, false, out _));
+        Run(s, db => StringOps.Set(db, B("small"), B("v")));
+        await s.Journal!.CommitOnceAsync();
+        Assert.Equal(0, s.Journal.UnloggedWrites);
+        List<(RecordType Type, int Parts)> big = RecordsOf(s, "big");
+        // 20,000 bytes in 4 KB records: five or six parts, the first "more", the middle both, the last "continued".
+        Assert.InRange(big.Count, 5, 6);
+        Assert.Equal(LogRecord.FlagMore, big[0].Parts);
+        for (int i = 1; i < big.Count - 1; i++) Assert.Equal(LogRecord.PartMask, big[i].Parts);
+        Assert.Equal(LogRecord.FlagContinued, big[^1].Parts);
+        Assert.True(RecordsOf(s, "list").Count > 1);
+        Assert.Equal([(RecordType.Put, 0)], RecordsOf(s, "small"));
+    });
+
+    [Fact]
+    public Task CompactionRewritesALiveValueInPartsAndFoldsAChainLargerThanAPage() => AssertSmallPageStoreSurvivesRestart(true, async s =>
+    {
+        Run(s, db => StringOps.Set(db, B("big"), Noise(20_000, 2)));
+        // A chain (PUT + OPs) whose value grows past a page: before parts, compaction could not fold it and stopped.
+        for (int i = 0; i < 400; i++) Run(s, db => ListOps.Push(db, B("list"), new Strings(Convert.ToBase64String(Noise(30, 500 + i))), false, false, out _));
+        for (int i = 0; i < 50; i++) Run(s, db => StringOps.Set(db, B("k" + i), Noise(200, 1000 + i)));
+        for (int i = 0; i < 50; i++) Run(s, db => StringOps.Set(db, B("k" + i), Noise(200, 2000 + i)));   // the first 50 are garbage
+        await s.Journal!.CommitOnceAsync();
+        long size = s.Log!.SizeBytes, compacted = s.TierStats.CompactedRecords;
+        Assert.True(await s.Compactor!.CompactOnceAsync(default, 1L << 30));
+        Assert.Equal(1, s.TierStats.FoldedChains);
+        // The live value in parts, written again whole, and the 50 strings' newest records; not their first ones.
+        Assert.Equal(51, s.TierStats.CompactedRecords - compacted);
+        Assert.True(s.Log.SizeBytes < size, $"log {s.Log.SizeBytes} bytes after compaction, {size} before");
+        List<(RecordType Type, int Parts)> big = RecordsOf(s, "big");
+        Assert.Equal(LogRecord.FlagMore, big[0].Parts);
+        Assert.Equal(LogRecord.FlagContinued, big[^1].Parts);
+        Assert.Equal(RecordType.Put, Assert.Single(RecordsOf(s, "list"), r => r.Parts == LogRecord.FlagMore).Type);
+        Run(s, db => ListOps.Push(db, B("list"), new Strings("after-fold"), false, false, out _));
+    });
+
+    [Fact]
+    public Task ATruncationBetweenThePartsOfAValueLeavesPartsThatRecoveryDrops() => AssertSmallPageStoreSurvivesRestart(true, async s =>
+    {
+        Run(s, db => StringOps.Set(db, B("big"), Noise(40_000, 3)));   // ten parts, from the log's first page
+        Run(s, db => StringOps.Set(db, B("after"), B("v")));
+        await s.Journal!.CommitOnceAsync();
+        // A pass over the first three pages only: the value's first part is live, so the value is written again at
+        // the tail and the head is cut between its old parts.
+        Assert.True(await s.Compactor!.CompactOnceAsync(default, 3 * 4096));
+        List<(RecordType Type, int Parts)> left = RecordsOf(s, "big");
+        Assert.Equal(LogRecord.PartMask, left[0].Parts);   // an orphan: continued, its first part truncated away
+    });
+
+    [Fact]
+    public async Task AValueInPartsIsNeverDemoted()
+    {
+        using Store s = Open(tiered: true, maxMemory: 1L << 20, o =>
+        {
+            SmallPages(o);
+            o.MaxMemoryPolicy = "allkeys-lru";   // the big value, written first and never read, is the first victim
+        });
+        Run(s, db => StringOps.Set(db, B("big"), Noise(20_000, 4)));
+        Run(s, db => StringOps.Set(db, B("one-record"), Noise(2_000, 5)));
+        await s.Journal!.CommitOnceAsync();
+        for (int i = 0; i < 3000; i++) Run(s, db => StringOps.Set(db, B("s" + i), new byte[500]));
+        await s.Journal.CommitOnceAsync();
+        while (await s.Cold!.Demoter.RoundAsync()) { }
+        Assert.True(s.TierStats.Demotions > 1000, $"{s.TierStats.Demotions} demotions");
+        Assert.True(Run(s, db => db.Index.IsCold(db.Index.Find(B("one-record"), KeyIndex.Hash(B("one-record"))))));
+        Assert.False(Run(s, db => db.Index.IsCold(db.Index.Find(B("big"), KeyIndex.Hash(B("big"))))));
+        Assert.Equal(Noise(20_000, 4), Run(s, db => { StringOps.Get(db, B("big"), out ReadOnlySpan<byte> v); return v.ToArray(); }));
+    }
+
     /// <summary>Every key of database 0 with its type, TTL and content in a canonical text form.</summary>
     private static string Dump(Store s)
     {

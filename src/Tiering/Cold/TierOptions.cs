@@ -32,8 +32,13 @@ public sealed class TierOptions
     /// </summary>
     public bool Admission { get; set; } = true;
 
-    /// <summary>Compaction starts when the log exceeds this many times the bytes of its live records, in percent.</summary>
-    public int CompactStartPercent { get; set; } = 150;
+    /// <summary>
+    /// Compaction starts when the log exceeds this many times the bytes of its live records, in percent. Lower keeps the
+    /// SSD log smaller and costs more copying: with 1,000,000 keys of 100 B overwritten at random (SET -P 16, 6,000,000
+    /// writes) 150 copied 3,193,686 records and 200 copied 1,115,554, and the last rounds ran at 250-280K against
+    /// 310-330K SET/s. 200 is also what Redis allows its AOF (auto-aof-rewrite-percentage 100: a rewrite at twice the size).
+    /// </summary>
+    public int CompactStartPercent { get; set; } = 200;
 
     /// <summary>The log is not compacted below this size in bytes (small logs are not worth the I/O).</summary>
     public long CompactMinBytes { get; set; } = 64L * 1024 * 1024;

@@ -169,13 +169,16 @@ internal sealed class KeyIndex
     public int FindByRecord(ulong hash, long address)
     {
         for (int i = _buckets[(int)hash & _mask]; i >= 0; i = _entries[i].Next)
-        {
-            ref Entry e = ref _entries[i];
-            if (e.Hash != hash) continue;
-            if (e.Location == address || e.Location < 0 && _hot[(int)~e.Location].Record == address) return i;
-        }
+            if (HoldsRecord(ref _entries[i], hash, address)) return i;
         return -1;
     }
+
+    /// <summary>Whether entry <paramref name="i"/> is still the one <see cref="FindByRecord"/> found for this hash and record.</summary>
+    public bool PointsAt(int i, ulong hash, long address) =>
+        (uint)i < (uint)_used && _entries[i].Kind != ValueKind.None && HoldsRecord(ref _entries[i], hash, address);
+
+    private bool HoldsRecord(ref Entry e, ulong hash, long address) =>
+        e.Hash == hash && (e.Location == address || e.Location < 0 && _hot[(int)~e.Location].Record == address);
 
     /// <summary>Adds a hot key that is known to be absent and returns its entry index. All else is zero.</summary>
     public int Insert(byte[] key, ulong hash)

@@ -16,8 +16,9 @@
 //   1. (log gate held, no store lock) scan the chunk; for each record take the store lock briefly to ask "live?";
 //      append live ones (same key, value and the entry's current expiry) to the tail
 //   2. commit the copies
-//   3. (store lock) repoint every entry that still points at the old address; one changed meanwhile keeps its new
-//      state (the copy is garbage); then (lock released) truncate the log before the chunk's end
+//   3. (store lock) repoint every cold entry that still points at the old address (a clean hot entry took its copy
+//      in step 1: nothing reads a hot entry's record before its commit); one changed meanwhile keeps its new state
+//      (the copy is garbage); then (lock released) truncate the log before the chunk's end
 //
 // Nothing points below the new head after step 3: new pointers only ever go to the tail, and every entry that
 // pointed into the chunk was live at its scan and is repointed or has moved on by itself.
@@ -30,13 +31,13 @@
 // is always hot, so a live one (its first part's address is its entry's record) is re-encoded from DRAM and
 // appended whole, like a fold, and its old parts are garbage.
 //
-// Trigger: the log is larger than tier-compact-start (150%) of the bytes of live records and larger than
+// Trigger: the log is larger than tier-compact-start (200%) of the bytes of live records and larger than
 // CompactMinBytes. Passes run until it is not.
 //
 // Why a pass cleans only the oldest eighth of the log (at most a segment). Copying is the cost: every live record in
 // the chunk is written again. The oldest records are the likeliest to have been overwritten since, so the oldest
 // slice of the log holds the least live data; cleaning the whole log at once copies the log's average live share
-// (2/3 at the 150% trigger) instead. Measured, 50 clients overwriting 100,000 keys of 1 KB for 20 s with appendfsync
+// (2/3 at a 150% trigger, half at 200%) instead. Measured, 50 clients overwriting 100,000 keys of 1 KB for 20 s with appendfsync
 // always (Tiered.LoadGen run --reads 0): passes of a whole segment (here the whole log) copied 215,544 records in 3
 // passes for 200,015 client writes (108 %); passes of an eighth copied 82,929 in 13 passes for 236,157 (35 %).
 // Truncation (one commit) runs after the store lock is released: nothing points into the chunk by then, and reads
@@ -62,7 +63,7 @@ public sealed class Compactor : IDisposable
     private readonly List<Moved> _moved = [];
     private byte[] _buffer = new byte[4096];
     private long _chunkEnd;   // the pass's chunk is [BeginAddress, _chunkEnd)
-    private int _folded;
+    private int _written;   // records this pass appended for entries it already repointed (folds, hot copies): they need its commit
     private Task? _loop;
 
     internal Compactor(Store store, ValueLog log)
@@ -134,7 +135,7 @@ public sealed class Compactor : IDisposable
             ScanResult scan = await Task.Factory.StartNew(() => log.Scan(from, to, CopyIfLive), ct,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             long end = scan.EndAddress;
-            if (_moved.Count > 0 || _folded > 0) await _store.CommitLogAsync(ct).ConfigureAwait(false);
+            if (_moved.Count > 0 || _written > 0) await _store.CommitLogAsync(ct).ConfigureAwait(false);
             lock (_store.Lock)
             {
                 Repoint();
@@ -151,7 +152,7 @@ public sealed class Compactor : IDisposable
         finally
         {
             _moved.Clear();
-            _folded = 0;
+            _written = 0;
             _store.LogGate.Release();
         }
     }
@@ -179,12 +180,21 @@ public sealed class Compactor : IDisposable
                 _store.TierStats.CompactedRecords++;
                 return true;
             }
-            long expireAt = db!.Index.EntryAt(i).ExpireAt;
+            ref Entry e = ref db!.Index.EntryAt(i);
             byte flags = (byte)((record.Flags & LogRecord.KindMask) | LogRecord.FlagInternal | LogRecord.FlagEnd);
-            long copy = _log.Append(RecordType.Put, flags, db.Id, expireAt, record.Key, record.Value, out int stored);
+            long copy = _log.Append(RecordType.Put, flags, db.Id, e.ExpireAt, record.Key, record.Value, out int stored);
             _store.TierStats.SsdWriteItems++;
             _store.TierStats.SsdWriteBytes += stored;
-            _moved.Add(new Moved(hash, address, copy, stored, db.Id));
+            if (e.Location < 0)
+            {
+                // A clean hot entry takes its copy at once: nothing reads a hot entry's record before the commit (the
+                // demoter waits for a record's commit before making it cold), and the old one stays until truncation.
+                db.Index.HotOf(i).Record = copy;
+                e.Stored = stored;
+                _store.TierStats.CompactedRecords++;
+                _written++;
+            }
+            else _moved.Add(new Moved(db, i, hash, address, copy, stored));
         }
         return true;
     }
@@ -231,18 +241,23 @@ public sealed class Compactor : IDisposable
         e.Stored = stored;
         e.Logical = logical;
         _store.TierStats.KeepRecord(stored);
-        _folded++;
+        _written++;
     }
 
-    /// <summary>Under the lock: entries that still point at a moved record's old address point at its copy.</summary>
+    /// <summary>
+    /// Under the lock, after the copies' commit: cold entries that still point at a moved record's old address point
+    /// at its copy (a promotion meanwhile made one hot: its clean copy moves too). The entry is checked in its slot:
+    /// slots do not move, a Database keeps its keys through SWAPDB, and a slot reused by another key fails the check.
+    /// </summary>
     private void Repoint()
     {
         foreach (Moved m in _moved)
         {
-            if (!Find(m.Hash, m.From, m.Db, out Database? db, out int i)) continue;
-            ref Entry e = ref db!.Index.EntryAt(i);
+            KeyIndex index = m.Db.Index;
+            if (!index.PointsAt(m.Slot, m.Hash, m.From)) continue;
+            ref Entry e = ref index.EntryAt(m.Slot);
             if (e.Location > 0) e.Location = m.To;
-            else db.Index.HotOf(i).Record = m.To;
+            else index.HotOf(m.Slot).Record = m.To;
             e.Stored = m.Stored;
             _store.TierStats.CompactedRecords++;
         }
@@ -288,5 +303,5 @@ public sealed class Compactor : IDisposable
         _stop.Dispose();
     }
 
-    private readonly record struct Moved(ulong Hash, long From, long To, int Stored, int Db);
+    private readonly record struct Moved(Database Db, int Slot, ulong Hash, long From, long To, int Stored);
 }

@@ -4,7 +4,7 @@ using static Tiered.Server.Tests.Infrastructure.Replies;
 
 namespace Tiered.Server.Tests;
 
-/// <summary>BZPOPMIN BZPOPMAX BZMPOP: immediate service, wake-up by ZADD, timeouts, RESP3 scores, errors.</summary>
+/// <summary>BZPOPMIN BZPOPMAX BZMPOP (and ZMPOP): immediate service, wake-up by ZADD, timeouts, RESP3 scores, errors.</summary>
 public sealed class BlockingSortedSetCommandTests : ServerTestBase
 {
     [Fact]
@@ -16,6 +16,27 @@ public sealed class BlockingSortedSetCommandTests : ServerTestBase
         c.Roundtrip(Arr("z", "c", "3.5"), "BZPOPMAX", "z", "0");
         c.Roundtrip(Arr("z", "b", "2"), "BZPOPMAX", "z", "0");
         c.Roundtrip(":0\r\n", "EXISTS", "z");
+    }
+
+    [Fact]
+    public void ZMPopPopsLikeBZMPopButNeverBlocksWithRedisRepliesAndErrors()
+    {
+        // Every reply below is redis-server 7.0.15's for the same commands, byte for byte.
+        using var c = Server.Raw();
+        c.Roundtrip(Int(3), "ZADD", "z", "1", "a", "2", "b", "3", "c");
+        c.Roundtrip(Ok, "SET", "str", "x");
+        c.Roundtrip("*2\r\n" + Bulk("z") + "*2\r\n" + Arr("c", "3") + Arr("b", "2"), "ZMPOP", "2", "y", "z", "MAX", "COUNT", "2");
+        c.Roundtrip("*2\r\n" + Bulk("z") + "*1\r\n" + Arr("a", "1"), "ZMPOP", "1", "z", "MIN", "COUNT", "9");
+        c.Roundtrip(NilArray, "ZMPOP", "1", "z", "MIN");
+        c.Roundtrip("-ERR numkeys should be greater than 0\r\n", "ZMPOP", "0", "z", "MIN");
+        c.Roundtrip("-ERR numkeys should be greater than 0\r\n", "ZMPOP", "x", "z", "MIN");
+        c.Roundtrip(Arity("zmpop"), "ZMPOP", "1", "z");
+        c.Roundtrip(Arity("zmpop"), "ZMPOP", "2", "z");
+        c.Roundtrip("-ERR count should be greater than 0\r\n", "ZMPOP", "1", "z", "MIN", "COUNT", "0");
+        c.Roundtrip(WrongType, "ZMPOP", "1", "str", "MIN");
+        c.Roundtrip(Int(1), "ZADD", "z", "1", "a");
+        c.Roundtrip(Syntax, "ZMPOP", "1", "z", "MIN", "COUNT", "1", "COUNT", "2");
+        c.Roundtrip(Syntax, "ZMPOP", "1", "z", "MIDDLE");
     }
 
     [Fact]

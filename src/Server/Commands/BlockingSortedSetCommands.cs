@@ -16,9 +16,10 @@ namespace Tiered.Server.Commands;
 // SortedSetOps.Pop answers Ok with nothing popped for a missing key (Redis never keeps an empty sorted set), so "no
 // member popped" is the blocking condition here. A key of another type met before a sorted set is WRONGTYPE, as in
 // Redis. Replies follow Redis 7.0: BZPOPMIN/BZPOPMAX [key, member, score] (score a RESP3 double), BZMPOP
-// [key, [[member, score], ...]], and a null array (RESP3 null) at the timeout.
+// [key, [[member, score], ...]], and a null array (RESP3 null) at the timeout. ZMPOP is BZMPOP without the timeout
+// argument and without blocking, so it lives here too.
 
-/// <summary>Blocking sorted set commands: BZPOPMIN BZPOPMAX BZMPOP. See the comment at the top of this file.</summary>
+/// <summary>Blocking sorted set commands: BZPOPMIN BZPOPMAX BZMPOP, and ZMPOP. See the comment at the top of this file.</summary>
 public static class BlockingSortedSetCommands
 {
     private const string Group = "sorted-set";
@@ -34,6 +35,8 @@ public static class BlockingSortedSetCommands
         // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
         t.Add(new("bzmpop", -5, wb, 0, 0, 0, Group, "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0",
             "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", BZMPop));
+        t.Add(new("zmpop", -4, CommandFlags.Write, 0, 0, 0, Group, "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0",
+            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", c => MPop(c, 1, -1)));
     }
 
     private static void BZPop(CommandContext c, bool max)
@@ -61,14 +64,23 @@ public static class BlockingSortedSetCommands
 
     private static void BZMPop(CommandContext c)
     {
-        if (!c.BlockTimeout(1, out long ms)) return;
-        if (!c.TryLong(2, out long numKeys) || numKeys < 1)
+        if (c.BlockTimeout(1, out long ms)) MPop(c, 2, ms);
+    }
+
+    /// <summary>
+    /// ZMPOP (numkeys at 1, <paramref name="blockMs"/> -1: never blocks) and BZMPOP (numkeys at 2, after the timeout):
+    /// pops from the first of the keys that is not empty.
+    /// </summary>
+    private static void MPop(CommandContext c, int numKeysArg, long blockMs)
+    {
+        if (!c.TryLong(numKeysArg, out long numKeys) || numKeys < 1)
         {
             c.Writer.Error("ERR numkeys should be greater than 0"u8);
             return;
         }
-        if (numKeys > c.Count - 4) { c.SyntaxError(); return; }
-        int whereArg = 3 + (int)numKeys;
+        int firstKey = numKeysArg + 1;
+        if (numKeys > c.Count - firstKey - 1) { c.SyntaxError(); return; }
+        int whereArg = firstKey + (int)numKeys;
         bool max = c.Is(whereArg, "MAX"u8);
         if (!max && !c.Is(whereArg, "MIN"u8)) { c.SyntaxError(); return; }
         long count = -1;
@@ -86,7 +98,7 @@ public static class BlockingSortedSetCommands
         }
         if (count == -1) count = 1;
         List<ScoredMember> items = SortedSetCommands.RentItems();
-        for (int i = 3; i < whereArg; i++)
+        for (int i = firstKey; i < whereArg; i++)
         {
             Status s = SortedSetOps.Pop(c.Db, c[i], max, count, items);
             if (s != Status.Ok) { SortedSetCommands.ReturnItems(items); c.Error(s); return; }
@@ -100,7 +112,7 @@ public static class BlockingSortedSetCommands
             return;
         }
         SortedSetCommands.ReturnItems(items);
-        if (c.TimedOut) c.Writer.NullArray();
-        else c.BlockOn(3, whereArg - 1, ms);
+        if (blockMs < 0 || c.TimedOut) c.Writer.NullArray();
+        else c.BlockOn(firstKey, whereArg - 1, blockMs);
     }
 }

@@ -40,6 +40,12 @@ public sealed class Database
     public int Expires => VolatileCount;
 
     /// <summary>
+    /// Prefetches the index lines for the keys in <paramref name="batch"/> (the keys of commands about to run on this
+    /// database; see Hot/KeyPrefetch.cs) and empties it. Changes nothing. Call holding the store lock.
+    /// </summary>
+    public void Prefetch(KeyPrefetch batch) => batch.Run(Index);
+
+    /// <summary>
     /// Finds a live key for a read: expired keys are deleted on the way (lazy expiry), the access time and LFU
     /// counter are updated, and keyspace and tier hits/misses are counted. Returns the (hot) entry index or -1.
     /// </summary>

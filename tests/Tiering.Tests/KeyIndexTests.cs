@@ -108,3 +108,50 @@ public sealed class KeyIndexTests
         Assert.Equal(0, Add(index, "again"));
     }
 }
+
+public sealed class KeyPrefetchTests
+{
+    private static byte[] K(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    [Fact]
+    public void PrefetchOfHotColdAbsentAndFreedKeysChangesNoEntryAndNoLookup()
+    {
+        var index = new KeyIndex();
+        var keys = new List<byte[]>();
+        for (int i = 0; i < 200; i++)
+        {
+            byte[] k = K($"key:{i}");
+            keys.Add(k);
+            int slot = index.Insert(k, KeyIndex.Hash(k));
+            index.At(slot).Value = new byte[] { (byte)i };
+            index.At(slot).Lfu = (byte)(i % 7);
+        }
+        for (int i = 0; i < 200; i += 3) index.MakeCold(index.Find(keys[i], KeyIndex.Hash(keys[i])), 4096 + i, 64, 10);
+        for (int i = 1; i < 200; i += 10) index.RemoveAt(index.Find(keys[i], KeyIndex.Hash(keys[i])));
+        var before = Snapshot(index, keys);
+
+        var batch = new KeyPrefetch();
+        for (int round = 0; round < 20; round++)
+        {
+            for (int k = 0; k < KeyPrefetch.Capacity + 4; k++) batch.Add(keys[(round * 11 + k) % keys.Count]);
+            batch.Add(K("absent"));
+            Assert.Equal(KeyPrefetch.Capacity, batch.Count);   // keys beyond the capacity are not taken
+            batch.Run(index);
+            Assert.Equal(0, batch.Count);
+        }
+
+        Assert.Equal(before, Snapshot(index, keys));
+    }
+
+    // Every key's slot, kind of tier, LFU counter and location, and the index's counts.
+    private static List<(int Slot, bool Cold, byte Lfu, long Location)> Snapshot(KeyIndex index, List<byte[]> keys)
+    {
+        var list = new List<(int, bool, byte, long)> { (index.Count, false, 0, index.HotCount) };
+        foreach (byte[] k in keys)
+        {
+            int slot = index.Find(k, KeyIndex.Hash(k));
+            list.Add(slot < 0 ? (slot, false, 0, 0) : (slot, index.IsCold(slot), index.EntryAt(slot).Lfu, index.EntryAt(slot).Location));
+        }
+        return list;
+    }
+}

@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Tiered.Server.Commands;
 using Tiered.Server.Protocol;
+using Tiered.Tiering.Hot;
 
 namespace Tiered.Server.Network;
 
@@ -51,6 +52,7 @@ public sealed class Connection
     private readonly TieredServer _server;
     private readonly Pipe _input;
     private readonly ArgList _args = new();
+    private readonly KeyPrefetch _prefetch = new();
     private readonly RespWriter _writer = new();
     private readonly CommandContext _ctx;
     private readonly CommandDispatcher _dispatcher;
@@ -244,6 +246,7 @@ public sealed class Connection
                 int off = seg.Offset;
                 int len = seg.Count;
                 int pos = 0;
+                int prefetchedTo = 0;   // the commands before this position of the segment had their keys prefetched
                 bool straddle = false;
                 while (pos < len)
                 {
@@ -263,6 +266,7 @@ public sealed class Connection
                     pos += used;
                     if (st == ParseStatus.Empty) continue;
                     if (!locked) { store.Lock.Enter(); locked = true; store.BeginBatch(); }
+                    if (pos - used >= prefetchedTo) prefetchedTo = PrefetchKeys(array, off + pos - used, off + len) - off;
                     _dispatcher.Execute(_ctx);
                     if (Session.PendingIo != null) return buffer.GetPosition(consumedTotal + pos - used);   // run again after the wait
                     if (Session.BlockState != BlockState.None)
@@ -301,6 +305,23 @@ public sealed class Connection
             if (locked) store.Lock.Exit();
             Session.LastInteractionMs = store.Clock.NowMs;
         }
+    }
+
+    /// <summary>
+    /// When more than one whole command waits at <paramref name="from"/>, has the engine prefetch their keys
+    /// (Tiering/Hot/KeyPrefetch.cs) before the first of them runs. Returns the offset up to which it looked.
+    /// Called holding the store lock.
+    /// </summary>
+    private int PrefetchKeys(byte[] array, int from, int end)
+    {
+        if (!KeyPrefetch.Supported) return end;
+        Span<int> starts = stackalloc int[KeyPrefetch.Capacity];
+        Span<int> lengths = stackalloc int[KeyPrefetch.Capacity];
+        int to = RespParser.SkimKeys(array, from, end, starts, lengths, out int n);
+        if (n < 2) return to;
+        for (int k = 0; k < n; k++) _prefetch.Add(new ReadOnlySpan<byte>(array, starts[k], lengths[k]));
+        _ctx.Db.Prefetch(_prefetch);
+        return to;
     }
 
     private bool ParseStraddling(ReadOnlySequence<byte> rest, out int used, ref bool locked)

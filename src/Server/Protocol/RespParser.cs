@@ -232,4 +232,54 @@ public static class RespParser
     /// <summary>Strict decimal parse of a header number (optional '-' sign, digits only, like string2ll).</summary>
     public static bool TryParseLong(ReadOnlySpan<byte> s, out long value)
         => Utf8Parser.TryParse(s, out value, out int used) && used == s.Length && s.Length > 0 && s[0] != '+';
+
+    /// <summary>
+    /// Looks ahead over the whole multibulk commands in <c>array[start..end)</c>, up to <paramref name="keyStart"/>'s
+    /// length of them, and records where each one's second argument lies (for most commands, the first key), so the
+    /// engine can prefetch those keys before the batch runs. Validates nothing beyond the framing and changes no
+    /// state: it stops at the first inline command, incomplete command or malformed header, which
+    /// <see cref="Parse"/> then deals with as usual. Returns the offset after the last command looked at; commands of
+    /// one argument are passed over without a key.
+    /// </summary>
+    public static int SkimKeys(byte[] array, int start, int end, Span<int> keyStart, Span<int> keyLength, out int count)
+    {
+        count = 0;
+        int last = start;
+        int p = start;
+        while (count < keyStart.Length && p < end && array[p] == (byte)'*')
+        {
+            p++;
+            if (!SkimNumber(array, ref p, end, out int n) || n < 1) break;
+            int k = 0;
+            for (; k < n; k++)
+            {
+                if (p >= end || array[p] != (byte)'$') break;
+                p++;
+                if (!SkimNumber(array, ref p, end, out int len) || len < 0 || len > end - p - 2) break;
+                if (k == 1) { keyStart[count] = p; keyLength[count] = len; }
+                p += len + 2;
+            }
+            if (k < n) break;
+            if (n >= 2) count++;
+            last = p;
+        }
+        return last;
+    }
+
+    // Decimal digits ending in CRLF, at most 9 of them, from p; p moves past the CRLF.
+    private static bool SkimNumber(byte[] array, ref int p, int end, out int value)
+    {
+        value = 0;
+        int digits = 0;
+        while (p < end && array[p] != (byte)'\r')
+        {
+            int d = array[p] - '0';
+            if ((uint)d > 9 || ++digits > 9) return false;
+            value = value * 10 + d;
+            p++;
+        }
+        if (digits == 0 || p + 1 >= end || array[p + 1] != (byte)'\n') return false;
+        p += 2;
+        return true;
+    }
 }

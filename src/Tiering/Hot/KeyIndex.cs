@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tiered.Tiering.Hot;
 
@@ -141,6 +143,51 @@ internal sealed class KeyIndex
             i = e.Next;
         }
         return -1;
+    }
+
+    /// <summary>
+    /// Issues cache prefetches for the lookups of <paramref name="hashes"/>, stage by stage (see <see cref="KeyPrefetch"/>);
+    /// <paramref name="at"/> is scratch of at least as many ints. Reads the index, changes nothing.
+    /// </summary>
+    public unsafe void Prefetch(ReadOnlySpan<ulong> hashes, Span<int> at)
+    {
+        int[] buckets = _buckets;
+        Entry[] entries = _entries;
+        HotItem[] hot = _hot;
+        int mask = _mask;
+        int n = hashes.Length;
+        for (int k = 0; k < n; k++)
+            Sse.Prefetch0(Unsafe.AsPointer(ref buckets[(int)hashes[k] & mask]));
+        for (int k = 0; k < n; k++)
+        {
+            int i = buckets[(int)hashes[k] & mask];
+            at[k] = i;
+            if ((uint)i < (uint)entries.Length) Sse.Prefetch0(Unsafe.AsPointer(ref entries[i]));
+        }
+        for (int k = 0; k < n; k++)
+        {
+            int i = at[k];
+            int h = -1;
+            if ((uint)i < (uint)entries.Length)
+            {
+                ref Entry e = ref entries[i];
+                if (e.Hash == hashes[k] && e.Location < 0 && (uint)~e.Location < (uint)hot.Length)
+                {
+                    h = (int)~e.Location;
+                    Sse.Prefetch0(Unsafe.AsPointer(ref hot[h]));
+                }
+            }
+            at[k] = h;
+        }
+        for (int k = 0; k < n; k++)
+        {
+            if (at[k] < 0) continue;
+            ref HotItem item = ref hot[at[k]];
+            byte[]? key = item.Key;
+            if (key != null) Sse.Prefetch0(Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(key)));
+            object? value = item.Value;
+            if (value != null) Sse.Prefetch0((void*)Unsafe.As<object, nint>(ref value));
+        }
     }
 
     /// <summary>

@@ -4,11 +4,6 @@ using Microsoft.Extensions.Logging;
 using Tiered.Server;
 using Tiered.Tiering;
 
-// Continuations of socket operations run on the epoll thread instead of hopping to the thread pool: one
-// dispatch less per request. Must be set before the first socket is created.
-if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
-    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-
 var serverOptions = new ServerOptions();
 var engineOptions = new EngineOptions();
 var errors = ConfigLoader.Load(args, Environment.GetEnvironmentVariables(), new ConfigRegistry(serverOptions, engineOptions));
@@ -19,6 +14,15 @@ if (errors.Count > 0)
     foreach (string e in errors) Console.Error.WriteLine(e);
     return 1;
 }
+
+// The socket layer reads these when the first socket is created, so they are set before: continuations of socket
+// operations run on the epoll thread instead of hopping to the thread pool (one dispatch less per request), and
+// there are io-threads epoll threads. Variables already set in the environment win.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT") is null)
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT",
+        serverOptions.IoThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
 // The write log lives with the SSD tier, else in --dir, else ./data (the engine alone logs only where it is told).
 if (engineOptions.Durability.AppendOnly && engineOptions.Durability.Dir.Length == 0)

@@ -97,6 +97,23 @@ public sealed class ConfigCommandTests : ServerTestBase
     }
 
     [Fact]
+    public void IoThreadsIsReadAtStartAndBoundedToOneThrough128()
+    {
+        using var c = Server.Raw();
+        c.Roundtrip("*2\r\n$10\r\nio-threads\r\n$1\r\n1\r\n", "CONFIG", "GET", "io-threads");
+        c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'io-threads') - can't set immutable config\r\n", "CONFIG", "SET", "io-threads", "4");
+
+        var options = new ServerOptions();
+        var errors = new List<string>();
+        ConfigLoader.LoadText("io-threads 4\n", new ConfigRegistry(options, new EngineOptions()), errors);
+        Assert.Empty(errors);
+        Assert.Equal(4, options.IoThreads);
+        ConfigLoader.LoadText("io-threads 0\n", new ConfigRegistry(options, new EngineOptions()), errors);
+        Assert.Single(errors);
+        Assert.Equal(4, options.IoThreads);
+    }
+
+    [Fact]
     public void SetWithABadValueChangesNothing()
     {
         using var c = Server.Raw();

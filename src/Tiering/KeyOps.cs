@@ -137,7 +137,7 @@ public static class KeyOps
         if (i < 0) return Status.NotFound;
         if (condition != ExpireCondition.None)
         {
-            long current = db.At(i).ExpireAt; // 0: no TTL, which GT/LT treat as infinite
+            long current = db.Index.ExpireAt(i); // 0: no TTL, which GT/LT treat as infinite
             if ((condition & ExpireCondition.Nx) != 0 && current != 0) return Status.ConditionNotMet;
             if ((condition & ExpireCondition.Xx) != 0 && current == 0) return Status.ConditionNotMet;
             if ((condition & ExpireCondition.Gt) != 0 && (current == 0 || whenMs <= current)) return Status.ConditionNotMet;
@@ -158,7 +158,7 @@ public static class KeyOps
     {
         int i = db.LookupReadNoTouch(key);
         if (i < 0) return -2;
-        long exp = db.At(i).ExpireAt;
+        long exp = db.Index.ExpireAt(i);
         if (exp == 0) return -1;
         bool absolute = form is TtlForm.UnixSeconds or TtlForm.UnixMilliseconds;
         long v = absolute ? exp : exp - db.Store.Clock.NowMs;
@@ -170,7 +170,7 @@ public static class KeyOps
     public static bool Persist(Database db, ReadOnlySpan<byte> key)
     {
         int i = db.LookupWrite(key, KeyIndex.Hash(key));
-        if (i < 0 || db.At(i).ExpireAt == 0) return false;
+        if (i < 0 || db.Index.ExpireAt(i) == 0) return false;
         db.SetExpire(i, 0);
         return true;
     }
@@ -193,7 +193,7 @@ public static class KeyOps
             db.Delete(j); // entries never move, so i stays valid
         }
         Slot moved = db.At(i);
-        (ValueKind kind, object value, long expireAt) = (moved.Kind, moved.Value!, moved.ExpireAt);
+        (ValueKind kind, object value, long expireAt) = (moved.Kind, moved.Value!, db.Index.ExpireAt(i));
         (byte lfu, ushort stamp, uint access) = (moved.Lfu, moved.LfuStamp, moved.AccessSec);
         db.Delete(i);
         int k = db.Add(dst, dstHash, kind, value, expireAt);
@@ -223,7 +223,7 @@ public static class KeyOps
         };
         if (copy is null) return Status.WrongType;
         ValueKind kind = e.Kind;
-        long expireAt = e.ExpireAt;
+        long expireAt = src.Index.ExpireAt(i);
         ulong hash = KeyIndex.Hash(dstKey);
         int j = dst.LookupWrite(dstKey, hash);
         if (j >= 0)
@@ -244,7 +244,7 @@ public static class KeyOps
         int hw = index.HighWater;
         for (int i = 0; i < hw; i++)
         {
-            if (!index.IsLive(i) || IsExpired(ref index.EntryAt(i), now)) continue;
+            if (!index.IsLive(i) || IsExpired(index, i, now)) continue;
             byte[] key = db.KeyOf(i);
             if (all || Glob.Match(pattern, key)) into.Add(key);
         }
@@ -272,7 +272,7 @@ public static class KeyOps
             if (!index.IsLive(i)) continue;
             ref Entry e = ref index.EntryAt(i);
             examined++;
-            if (IsExpired(ref e, now)) continue;
+            if (IsExpired(index, i, now)) continue;
             if (filterType && e.Kind != typeFilter) continue;
             byte[] key = db.KeyOf(i);
             if (all || Glob.Match(pattern, key)) into.Add(key);
@@ -313,7 +313,7 @@ public static class KeyOps
                 }
             }
             if (i < 0) return null;
-            if (!IsExpired(ref index.EntryAt(i), db.Store.Clock.NowMs)) return db.KeyOf(i);
+            if (!IsExpired(index, i, db.Store.Clock.NowMs)) return db.KeyOf(i);
             db.Delete(i);
             db.Store.Stats.ExpiredKeys++;
         }
@@ -394,7 +394,11 @@ public static class KeyOps
         return refCount == 1;
     }
 
-    private static bool IsExpired(ref Entry e, long now) => e.ExpireAt != 0 && e.ExpireAt <= now;
+    private static bool IsExpired(KeyIndex index, int i, long now)
+    {
+        long at = index.ExpireAt(i);
+        return at != 0 && at <= now;
+    }
 
     /// <summary>True if <paramref name="s"/> is the canonical decimal form of a 64-bit integer (Redis's string2ll).</summary>
     private static bool IsCanonicalInt64(ReadOnlySpan<byte> s)

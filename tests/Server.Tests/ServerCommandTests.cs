@@ -29,6 +29,28 @@ public sealed class ServerCommandTests : ServerTestBase
     }
 
     [Fact]
+    public void MemoryPurgeRunsAFullCollectionAndRepliesOk()
+    {
+        using var c = Server.Raw();
+        long before = Gen2Collections(c);
+        c.Roundtrip("+OK\r\n", "MEMORY", "PURGE");
+        Assert.True(Gen2Collections(c) > before);
+    }
+
+    private static long Gen2Collections(RawClient c) =>
+        long.Parse(Replies.Fields(Replies.Info(c, "memory"))["dotnet_gc_gen2_collections"]);
+
+    [Fact]
+    public void MemoryHelpListsPurgeAndOtherSubcommandsAreUnknown()
+    {
+        using var c = Server.Raw();
+        c.Roundtrip("*5\r\n+MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+PURGE\r\n"
+            + "+    Attempt to purge dirty pages for reclamation by the allocator.\r\n+HELP\r\n+    Print this help.\r\n", "MEMORY", "HELP");
+        c.Roundtrip("-ERR unknown subcommand 'usage'. Try MEMORY HELP.\r\n", "MEMORY", "usage", "k");
+        c.Roundtrip("-ERR wrong number of arguments for 'memory|purge' command\r\n", "MEMORY", "PURGE", "x");
+    }
+
+    [Fact]
     public void RoleIsAMasterWithoutReplicas()
     {
         using var c = Server.Raw();

@@ -40,7 +40,7 @@ public sealed class BitmapOpsTests
         long before = _store.UsedMemory;
         BitmapOps.SetBit(Db, B("k"), 8 * 99, 1, out _);
         Assert.Equal(before + 99, _store.UsedMemory);
-        Assert.NotEqual(0, Db.At(Db.Lookup(B("k"), KeyIndex.Hash(B("k")))).ExpireAt);
+        Assert.NotEqual(0, Db.Index.ExpireAt(Db.Lookup(B("k"), KeyIndex.Hash(B("k")))));
     }
 
     [Fact]

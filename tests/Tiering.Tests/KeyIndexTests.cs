@@ -13,7 +13,68 @@ public sealed class KeyIndexTests
     private static int Find(KeyIndex index, string key) { byte[] k = K(key); return index.Find(k, KeyIndex.Hash(k)); }
 
     [Fact]
-    public void EntryIsFortyBytes() => Assert.Equal(40, Unsafe.SizeOf<Entry>());
+    public void EntryIsThirtyTwoBytes() => Assert.Equal(32, Unsafe.SizeOf<Entry>());
+
+    [Fact]
+    public void OnlyKeysWithATtlAreInTheExpiryTable()
+    {
+        var index = new KeyIndex();
+        int[] ids = new int[100];
+        for (int n = 0; n < ids.Length; n++) ids[n] = Add(index, "k" + n);
+        for (int n = 0; n < ids.Length; n += 10) index.SetExpireAt(ids[n], 1_000 + n);
+        Assert.Equal(10, index.VolatileCount);
+        Assert.Equal(1_050, index.ExpireAt(ids[50]));
+        Assert.Equal(0, index.ExpireAt(ids[51]));
+        Assert.True(index.EntryAt(ids[50]).HasExpiry);
+        Assert.False(index.EntryAt(ids[51]).HasExpiry);
+
+        index.SetExpireAt(ids[50], 0);   // PERSIST
+        Assert.Equal(9, index.VolatileCount);
+        Assert.Equal(0, index.ExpireAt(ids[50]));
+        Assert.False(index.EntryAt(ids[50]).HasExpiry);
+    }
+
+    [Fact]
+    public void TheExpiryFlagLeavesTheLogicalLengthIntact()
+    {
+        var index = new KeyIndex();
+        int i = Add(index, "k");
+        index.EntryAt(i).Logical = int.MaxValue;
+        index.SetExpireAt(i, 5);
+        Assert.Equal(int.MaxValue, index.EntryAt(i).Logical);
+        index.EntryAt(i).Logical = 7;
+        Assert.True(index.EntryAt(i).HasExpiry);
+        Assert.Equal(5, index.ExpireAt(i));
+        index.SetExpireAt(i, 0);
+        Assert.Equal(7, index.EntryAt(i).Logical);
+    }
+
+    [Fact]
+    public void ARemovedKeyTakesItsTtlAlongAndItsReusedSlotHasNone()
+    {
+        var index = new KeyIndex();
+        int a = Add(index, "a");
+        int b = Add(index, "b");
+        int c = Add(index, "c");
+        index.SetExpireAt(a, 10);
+        index.SetExpireAt(b, 20);
+        index.SetExpireAt(c, 30);
+        index.RemoveAt(a);
+        Assert.Equal(2, index.VolatileCount);
+        int reused = Add(index, "d");
+        Assert.Equal(a, reused);
+        Assert.Equal(0, index.ExpireAt(reused));
+        Assert.Equal(20, index.ExpireAt(b));
+        Assert.Equal(30, index.ExpireAt(c));
+
+        // The dense walk the active sweep uses names every key with a TTL exactly once.
+        var seen = new Dictionary<int, long>();
+        for (int p = 0; p < index.VolatileCount; p++) { int owner = index.VolatileAt(p, out long at); seen.Add(owner, at); }
+        Assert.Equal(new Dictionary<int, long> { [b] = 20, [c] = 30 }, seen);
+
+        index.Clear();
+        Assert.Equal(0, index.VolatileCount);
+    }
 
     [Fact]
     public void HotItemIsThirtyTwoBytes() => Assert.Equal(32, Unsafe.SizeOf<HotItem>());

@@ -441,4 +441,21 @@ public sealed class KeyOpsTests
         Assert.Equal(100, Db.Count);
         Assert.Equal(0, Db.Expires);
     }
+
+    [Fact]
+    public void ActiveExpiryInSmallStepsReclaimsEveryExpiredKeyAndKeepsTheRest()
+    {
+        for (int i = 0; i < 300; i++) Set($"k{i}", "v", expireAt: i % 3 == 0 ? Now + 10 : Now + 60_000);
+        for (int i = 0; i < 5_000; i++) Set($"plain{i}", "v");
+        Advance(10);
+        int deleted = 0;
+        // 7 keys with a TTL examined per step: 43 steps make 301 examinations, one pass over the 300 (a deleted key's
+        // place is taken by another key with a TTL, examined next, so a pass costs one examination per key).
+        for (int step = 0; step < 43; step++) deleted += _store.ActiveExpireCycle(7);
+        Assert.Equal(100, deleted);
+        Assert.Equal(200, Db.Expires);
+        Assert.Equal(5_200, Db.Count);
+        for (int i = 0; i < 300; i++)
+            Assert.Equal(i % 3 == 0 ? -2 : 60, KeyOps.Ttl(Db, K($"k{i}"), TtlForm.Seconds));
+    }
 }

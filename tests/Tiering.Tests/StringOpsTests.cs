@@ -15,7 +15,7 @@ public sealed class StringOpsTests
 
     private int IndexOf(string key) => Db.Lookup(B(key), KeyIndex.Hash(B(key)));
 
-    private long Ttl(string key) => Db.At(IndexOf(key)).ExpireAt;
+    private long Ttl(string key) => Db.Index.ExpireAt(IndexOf(key));
 
     private void AddList(string key) => Db.Add(B(key), KeyIndex.Hash(B(key)), ValueKind.List, new object(), 0);
 

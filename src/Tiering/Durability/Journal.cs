@@ -191,7 +191,7 @@ public sealed class Journal : IDisposable
             UnloggedWrites++;   // a key of megabytes: no record can hold it (a larger value is split into parts)
             return;
         }
-        AddRecord(RecordType.Put, (byte)e.Kind, db.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), db, i, logical);
+        AddRecord(RecordType.Put, (byte)e.Kind, db.Id, index.ExpireAt(i), key, _buffer.AsSpan(0, n), db, i, logical);
     }
 
     /// <summary>FLUSHDB (<paramref name="db"/>) or FLUSHALL (-1), under the lock.</summary>

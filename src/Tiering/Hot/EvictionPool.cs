@@ -95,7 +95,7 @@ internal sealed class EvictionPool
         for (int i = 0; i < n; i++)
         {
             Slot e = index.At(picked[i]);
-            Insert(Score(e, ctx), db, picked[i], e.Key!);
+            Insert(Score(index, picked[i], ctx), db, picked[i], e.Key!);
         }
         return n;
     }
@@ -114,8 +114,8 @@ internal sealed class EvictionPool
             KeyIndex index = db.Index;
             if (!IsSameHotKey(index, top.Slot, top.Key!)) continue;
             Slot e = index.At(top.Slot);
-            if (ctx.VolatileOnly && e.ExpireAt == 0) continue;
-            ulong fresh = Score(e, ctx);
+            if (ctx.VolatileOnly && !e.Entry.HasExpiry) continue;
+            ulong fresh = Score(index, top.Slot, ctx);
             if (fresh != top.Score && _count > 0 && fresh < _slots[_count - 1].Score)
             {
                 Insert(fresh, db, top.Slot, top.Key!);
@@ -151,8 +151,9 @@ internal sealed class EvictionPool
 
     /// <summary>The eviction score of an entry under the context's policy: higher means evict sooner.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Score(Slot e, in ScoreContext ctx)
+    public static ulong Score(KeyIndex index, int i, in ScoreContext ctx)
     {
+        Slot e = index.At(i);
         switch (ctx.Policy)
         {
             case EvictionPolicy.AllKeysLfu:
@@ -162,7 +163,7 @@ internal sealed class EvictionPool
             case EvictionPolicy.VolatileLru:
                 return ctx.NowSeconds >= e.AccessSec ? ctx.NowSeconds - e.AccessSec : 0;
             case EvictionPolicy.VolatileTtl:
-                return ulong.MaxValue - (ulong)e.ExpireAt;
+                return ulong.MaxValue - (ulong)index.ExpireAt(i);
             default:
                 return 0;
         }
@@ -229,7 +230,7 @@ internal sealed class EvictionPool
     {
         ref HotItem item = ref index.HotItemAt(h);
         if (item.Key is null) return -1;
-        if (volatileOnly && index.EntryAt(item.Owner).ExpireAt == 0) return -1;
+        if (volatileOnly && !index.EntryAt(item.Owner).HasExpiry) return -1;
         return item.Owner;
     }
 

@@ -19,11 +19,12 @@ namespace Tiered.Tiering.Hot;
 ///
 ///   buckets:  [ 3 ][ -1 ][ 0 ][ -1 ] ...      power of two; entry index of the chain head, -1 when empty
 ///                |          |
-///   entries:  [0: hash | loc=~1 (hot) | expire | next=-1 | stored logical | lfu stamp kind ]   40 B, every key
+///   entries:  [0: hash | loc=~1 (hot) | next=-1 | stored | logical+ttl bit | lfu stamp kind ]   32 B, every key
 ///             [1: free (kind None), next = next free ]
 ///             [3: hash | loc=address (cold) | expire | next=0 | stored logical | lfu stamp kind ]
 ///                        |
 ///   hot:      [0: free ][1: key[] | value | record | access sec | owner=0 ]                   32 B, hot keys only
+///   expiry:   ExpiryTable: entry -> unix ms, only for entries whose ttl bit is set               keys with a TTL only
 ///
 ///   Entry.Location:  < 0  hot: ~Location is the HotItem index
 ///                    > 0  cold: the log address of the record holding key and value (Stored bytes long)
@@ -50,6 +51,7 @@ internal sealed class KeyIndex
     private int _hotCount;
     private int _hotUsed;
     private int _hotFree = -1;
+    private readonly ExpiryTable _expiry = new();
 
     public KeyIndex(int initialCapacity = 16)
     {
@@ -68,7 +70,7 @@ internal sealed class KeyIndex
     /// <summary>Number of hot keys (key and value in DRAM).</summary>
     public int HotCount => _hotCount;
 
-    /// <summary>Number of cold keys (only the 40-byte entry in DRAM).</summary>
+    /// <summary>Number of cold keys (only the 32-byte entry in DRAM, and an expiry if they have one).</summary>
     public int ColdCount => _count - _hotCount;
 
     /// <summary>Entries below this index may be live; SCAN and sampling stay below it.</summary>
@@ -79,7 +81,29 @@ internal sealed class KeyIndex
 
     /// <summary>DRAM bytes of the index arrays (INFO tier_index_bytes).</summary>
     public long ArrayBytes => (long)_buckets.Length * 4 + (long)_entries.Length * Unsafe.SizeOf<Entry>()
-        + (long)_hot.Length * Unsafe.SizeOf<HotItem>();
+        + (long)_hot.Length * Unsafe.SizeOf<HotItem>() + _expiry.Bytes;
+
+    /// <summary>Number of keys with an expiry (INFO keyspace expires=).</summary>
+    public int VolatileCount => _expiry.Count;
+
+    /// <summary>The absolute expiry (unix ms) of live entry <paramref name="index"/>; 0 when it has none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long ExpireAt(int index) => _entries[index].HasExpiry ? _expiry.Get(index) : 0;
+
+    /// <summary>Sets the absolute expiry of live entry <paramref name="index"/>; 0 removes it.</summary>
+    public void SetExpireAt(int index, long at)
+    {
+        ref Entry e = ref _entries[index];
+        if (at != 0) _expiry.Set(index, at);
+        else if (e.HasExpiry) _expiry.Remove(index);
+        e.HasExpiry = at != 0;
+    }
+
+    /// <summary>
+    /// The entry with an expiry at position <paramref name="p"/> (0 to <see cref="VolatileCount"/> - 1) and its expiry:
+    /// the active expiry sweep walks these. Removing that entry moves another one to position <paramref name="p"/>.
+    /// </summary>
+    public int VolatileAt(int p, out long at) => _expiry.At(p, out at);
 
     /// <summary>The 64-bit hash every key is indexed by.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -304,6 +328,7 @@ internal sealed class KeyIndex
         }
         link = target.Next;
         if (target.Location < 0) FreeHot((int)~target.Location);
+        if (target.HasExpiry) _expiry.Remove(index);
         target = default;
         target.Next = _freeList;
         _freeList = index;
@@ -325,6 +350,7 @@ internal sealed class KeyIndex
         _hotCount = 0;
         _hotUsed = 0;
         _hotFree = -1;
+        _expiry.Clear();
     }
 
     private int AllocHot(int owner, byte[] key)
@@ -376,7 +402,8 @@ internal sealed class KeyIndex
 }
 
 /// <summary>
-/// One key's slot in the index, hot or cold. 40 bytes (a size test holds it there). A free slot has
+/// One key's slot in the index, hot or cold. 32 bytes (a size test holds it there); the expiry of a key that has one
+/// is in the index's <see cref="ExpiryTable"/>, flagged by <see cref="HasExpiry"/>. A free slot has
 /// <see cref="Kind"/> None and uses <see cref="Next"/> as the free-list link.
 /// </summary>
 internal struct Entry
@@ -385,14 +412,26 @@ internal struct Entry
     public ulong Hash;
     /// <summary>Hot: ~(hot item index), negative. Cold: the log address of the key's record, positive.</summary>
     public long Location;
-    /// <summary>Absolute expiry in unix milliseconds; 0 when the key has no TTL.</summary>
-    public long ExpireAt;
     /// <summary>Next entry in the bucket chain (or the free list); -1 ends it.</summary>
     public int Next;
     /// <summary>Length in the log of the record holding the value (cold, or hot and clean): one exact read.</summary>
     public int Stored;
-    /// <summary>Uncompressed bytes of the value in that record (INFO tier_cold_logical_bytes).</summary>
-    public int Logical;
+    // Bits 0-30: the uncompressed bytes of the value in that record; bit 31: HasExpiry.
+    private uint _logicalAndTtl;
+
+    /// <summary>Uncompressed bytes of the value in that record (INFO tier_cold_logical_bytes); below 2^31.</summary>
+    public int Logical
+    {
+        readonly get => (int)(_logicalAndTtl & 0x7FFF_FFFFu);
+        set => _logicalAndTtl = (_logicalAndTtl & 0x8000_0000u) | ((uint)value & 0x7FFF_FFFFu);
+    }
+
+    /// <summary>The key has an expiry, in the index's expiry table (set only through <see cref="KeyIndex.SetExpireAt"/>).</summary>
+    public bool HasExpiry
+    {
+        readonly get => (int)_logicalAndTtl < 0;
+        set => _logicalAndTtl = value ? _logicalAndTtl | 0x8000_0000u : _logicalAndTtl & 0x7FFF_FFFFu;
+    }
     /// <summary>Minute stamp of the last LFU decrement.</summary>
     public ushort LfuStamp;
     /// <summary>Logarithmic access counter (see <see cref="Lfu"/>), kept for hot and cold keys alike.</summary>
@@ -435,7 +474,6 @@ internal readonly ref struct Slot
     public ref HotItem Hot => ref _h;
     public byte[]? Key => _h.Key;
     public ref object? Value => ref _h.Value;
-    public ref long ExpireAt => ref _e.ExpireAt;
     public ref ValueKind Kind => ref _e.Kind;
     public ref byte Lfu => ref _e.Lfu;
     public ref ushort LfuStamp => ref _e.LfuStamp;

@@ -182,7 +182,7 @@ public sealed class Compactor : IDisposable
             }
             ref Entry e = ref db!.Index.EntryAt(i);
             byte flags = (byte)((record.Flags & LogRecord.KindMask) | LogRecord.FlagInternal | LogRecord.FlagEnd);
-            long copy = _log.Append(RecordType.Put, flags, db.Id, e.ExpireAt, record.Key, record.Value, out int stored);
+            long copy = _log.Append(RecordType.Put, flags, db.Id, db.Index.ExpireAt(i), record.Key, record.Value, out int stored);
             _store.TierStats.SsdWriteItems++;
             _store.TierStats.SsdWriteBytes += stored;
             if (e.Location < 0)
@@ -234,7 +234,7 @@ public sealed class Compactor : IDisposable
         ref Entry e = ref d.Index.EntryAt(i);
         int n = StoredValue.Encode(e.Kind, h.Value!, ref _buffer, out int logical);
         byte flags = (byte)((byte)e.Kind | LogRecord.FlagInternal | LogRecord.FlagEnd);
-        long address = _log.AppendPut(flags, d.Id, e.ExpireAt, key, _buffer.AsSpan(0, n), out int stored);
+        long address = _log.AppendPut(flags, d.Id, d.Index.ExpireAt(i), key, _buffer.AsSpan(0, n), out int stored);
         _store.TierStats.SsdWriteItems++;
         _store.TierStats.SsdWriteBytes += stored;
         h.Record = address;

@@ -170,7 +170,7 @@ public sealed class Demoter : IDisposable
                     {
                         // Journaled but not yet committed (readable only after the commit): goes cold after this
                         // round's commit, if it is still that record's value then.
-                        _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, h.Value!, e.ExpireAt, db.Id)
+                        _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, h.Value!, db.Index.ExpireAt(v.Slot), db.Id)
                             { Address = h.Record, Stored = e.Stored, Logical = e.Logical, Journaled = true });
                         continue;
                     }
@@ -185,14 +185,14 @@ public sealed class Demoter : IDisposable
                     // written for it, under the lock: see AppendChained), or a value too large for a record (stays hot).
                     if (h.Value is not ValueObject { LogBase: > 0 } chained) continue;
                     h.Record = -1;
-                    _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, chained.DeepCopy(), e.ExpireAt, db.Id) { Chained = true });
+                    _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, chained.DeepCopy(), db.Index.ExpireAt(v.Slot), db.Id) { Chained = true });
                     continue;
                 }
                 // Objects are copied here, under the lock (a writer could change them while they are walked); strings
                 // are encoded outside it.
                 object value = e.Kind == ValueKind.String ? h.Value! : ((ValueObject)h.Value!).DeepCopy();
                 h.Record = -1;
-                _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, value, e.ExpireAt, db.Id));
+                _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, value, db.Index.ExpireAt(v.Slot), db.Id));
             }
         }
         Array.Clear(_victims);

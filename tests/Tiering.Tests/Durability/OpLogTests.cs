@@ -587,7 +587,7 @@ public sealed class OpLogTests : IDisposable
                 {
                     int i = db.Lookup(key, KeyIndex.Hash(key));
                     ref Entry e = ref db.Index.EntryAt(i);
-                    sb.Append(Encoding.UTF8.GetString(key)).Append(' ').Append(e.Kind).Append(" ttl=").Append(e.ExpireAt != 0).Append(": ");
+                    sb.Append(Encoding.UTF8.GetString(key)).Append(' ').Append(e.Kind).Append(" ttl=").Append(db.Index.ExpireAt(i) != 0).Append(": ");
                     sb.Append(Content(db.Index.HotOf(i).Value!)).Append('\n');
                 }
                 return sb.ToString();

@@ -82,7 +82,7 @@ public class SsdFullTests
             present++;
         }
         Assert.Equal(n - evicted, present);
-        Assert.True(t.Keys().Cold > 100, "the cold keys should still be there");
+        Assert.True(t.Keys().Cold > 100, $"the cold keys should still be there: {t.Keys().Cold} cold, {t.Keys().Hot} hot, {evicted} evicted");
         TierMetricsTests.AssertGaugesAddUp(t.Store);
     }
 }

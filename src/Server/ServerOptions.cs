@@ -43,6 +43,14 @@ public sealed class ServerOptions
     /// </summary>
     public int IoThreads { get; set; } = 1;
 
+    /// <summary>
+    /// True (the default): on Linux x86-64 client sockets run on Tiered's own epoll loops, which read a socket only
+    /// after the kernel said bytes arrived (one read per request; Network/Transport/EpollClientSocket.cs). False, or
+    /// on other platforms: .NET's socket operations, which try each read first. Not a config setting; tests use it
+    /// to run the same traffic through both transports.
+    /// </summary>
+    public bool NativeSockets { get; set; } = true;
+
     /// <summary>TCP keepalive interval in seconds; 0 disables it.</summary>
     public int TcpKeepAlive { get; set; } = 300;
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tiered.Server.Commands;
 using Tiered.Server.Network;
+using Tiered.Server.Network.Transport;
 using Tiered.Tiering;
 
 namespace Tiered.Server;
@@ -71,12 +72,16 @@ public sealed class TieredServer : IAsyncDisposable
     /// <summary>True while the dataset is loading: commands without the loading flag get -LOADING.</summary>
     public volatile bool Loading;
 
+    /// <summary>The transport of client sockets (our epoll loops, or .NET's sockets); made by <see cref="Start"/>.</summary>
+    public SocketEngine? Sockets { get; private set; }
+
     /// <summary>The port actually bound (differs from the option when it was 0 in tests).</summary>
     public int BoundPort { get; private set; }
 
     /// <summary>Binds the listeners and starts accepting clients.</summary>
     public void Start()
     {
+        Sockets = new SocketEngine(Options.IoThreads, Options.NativeSockets);
         StartRecovery();
         foreach (string addr in Options.Bind)
         {
@@ -126,7 +131,7 @@ public sealed class TieredServer : IAsyncDisposable
                 s.Dispose();
                 continue;
             }
-            var conn = new Connection(s, this, Interlocked.Increment(ref _nextClientId));
+            var conn = new Connection(s, Sockets!.Wrap(s), this, Interlocked.Increment(ref _nextClientId));
             Clients.Add(conn);
             _ = Task.Run(conn.RunAsync);
         }
@@ -213,6 +218,7 @@ public sealed class TieredServer : IAsyncDisposable
         foreach (Socket l in _listeners) l.Dispose();
         Clients.KillAll();
         if (_cron != null) await _cron.ConfigureAwait(false);
+        Sockets?.Dispose();
         try { await Ready.ConfigureAwait(false); } catch (Exception) { }
         Store.Dispose();
     }

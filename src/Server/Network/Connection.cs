@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Tiered.Server.Commands;
+using Tiered.Server.Network.Transport;
 using Tiered.Server.Protocol;
 using Tiered.Tiering.Hot;
 
@@ -48,7 +49,7 @@ public sealed class Connection
     private const int ReceiveSize = 16 * 1024;
     private const int MaxBatchReplyBytes = 1 << 20;
 
-    private readonly Socket _socket;
+    private readonly ClientSocket _socket;
     private readonly TieredServer _server;
     private readonly Pipe _input;
     private readonly ArgList _args = new();
@@ -74,11 +75,11 @@ public sealed class Connection
     // Blocking: a receive started while blocked that the next loop iteration must complete.
     private Task<int>? _pendingReceive;
 
-    public Connection(Socket socket, TieredServer server, long id)
+    public Connection(Socket socket, ClientSocket transport, TieredServer server, long id)
     {
-        _socket = socket;
+        _socket = transport;
         _server = server;
-        Fd = (long)socket.Handle;
+        Fd = transport.Fd;
         _input = new Pipe(new PipeOptions(
             pool: MemoryPool<byte>.Shared,
             readerScheduler: PipeScheduler.Inline,
@@ -105,8 +106,7 @@ public sealed class Connection
     public void Kill()
     {
         if (Interlocked.Exchange(ref _killed, 1) != 0) return;
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        _socket.Dispose();
+        _socket.Shutdown();
     }
 
     /// <summary>Runs the connection until the client leaves, is killed or breaks the protocol.</summary>
@@ -130,7 +130,7 @@ public sealed class Connection
                     else
                     {
                         Memory<byte> mem = inWriter.GetMemory(ReceiveSize);
-                        n = await _socket.ReceiveAsync(mem, SocketFlags.None).ConfigureAwait(false);
+                        n = await _socket.ReceiveAsync(mem).ConfigureAwait(false);
                     }
                     if (n == 0) break;
                     inWriter.Advance(n);
@@ -192,7 +192,8 @@ public sealed class Connection
         }
         finally
         {
-            Kill();   // first: a receive still pending from a blocked wait must end before the pipe's memory goes back
+            Kill();
+            _socket.Close();   // before the pipe's memory goes back: a receive still pending from a blocked wait ends here
             await inWriter.CompleteAsync().ConfigureAwait(false);
             await inReader.CompleteAsync().ConfigureAwait(false);
             ForgetConnectionState();
@@ -215,7 +216,7 @@ public sealed class Connection
         _server.Stats.AddOutputBytes(pending.Length);
         while (!pending.IsEmpty)
         {
-            int sent = await _socket.SendAsync(pending, SocketFlags.None).ConfigureAwait(false);
+            int sent = await _socket.SendAsync(pending).ConfigureAwait(false);
             pending = pending[sent..];
         }
         _writer.Clear();
@@ -452,7 +453,7 @@ public sealed class Connection
                 _server.Stats.AddOutputBytes(pending.Length);
                 while (!pending.IsEmpty)
                 {
-                    int sent = await _socket.SendAsync(pending, SocketFlags.None).ConfigureAwait(false);
+                    int sent = await _socket.SendAsync(pending).ConfigureAwait(false);
                     pending = pending[sent..];
                 }
                 sending.Clear();
@@ -482,7 +483,7 @@ public sealed class Connection
         {
             while (true)
             {
-                _pendingReceive ??= _socket.ReceiveAsync(inWriter.GetMemory(ReceiveSize), SocketFlags.None).AsTask();
+                _pendingReceive ??= _socket.ReceiveAsync(inWriter.GetMemory(ReceiveSize)).AsTask();
                 Task done = await Task.WhenAny(_pendingReceive, wait.Signal.Task, timer).ConfigureAwait(false);
                 if (done != _pendingReceive)
                 {

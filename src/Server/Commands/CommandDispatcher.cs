@@ -117,7 +117,7 @@ public sealed class CommandDispatcher
     private bool ColdKeysPending(CommandContext c, ColdTier cold)
     {
         ClientSession client = c.Client;
-        ColdReadSet set = client.ColdReads ??= new ColdReadSet();
+        ColdReadSet set = client.ColdReads ??= new ColdReadSet(c.Connection?.InlineIoCompletions ?? false);
         Database db = c.Db;
         bool started = false;
         if (c.Command == _exec && client.Multi is { } multi)

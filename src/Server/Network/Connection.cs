@@ -99,6 +99,9 @@ public sealed class Connection
 
     public ClientSession Session { get; }
 
+    /// <summary>True when this connection's cold reads may complete inline on the device's I/O thread (see ClientSocket).</summary>
+    internal bool InlineIoCompletions => _socket.ResumesOnItsOwnThread;
+
     /// <summary>The socket's file descriptor, as CLIENT LIST shows it (read once; stable for the connection's life).</summary>
     public long Fd { get; }
 
@@ -171,7 +174,7 @@ public sealed class Connection
                     // bytes come back at once, and run it again when the wait is over. The lock is not held here.
                     inReader.AdvanceTo(buffer.Start);
                     Session.PendingIo = null;
-                    await io.ConfigureAwait(false);
+                    await _socket.ResumeAfter(io).ConfigureAwait(false);
                     resume = true;
                 }
                 else if (Session.BlockState == BlockState.Blocked)

@@ -215,8 +215,17 @@ public sealed class ColdTier : IDisposable
 public sealed class ColdReadSet
 {
     private readonly List<(long Address, byte[]? Record)> _records = [];
+    private readonly TaskCreationOptions _completion;
     private int _inFlight;
     private TaskCompletionSource? _done;
+
+    /// <param name="inlineCompletions">
+    /// False (the default): <see cref="WhenDone"/>'s continuations run on the thread pool. True: they run synchronously
+    /// on the device I/O thread that finished the last read, for a waiter that only hands the work on from there (the
+    /// server posts the connection back to its network thread) and never runs a command or waits on that thread.
+    /// </param>
+    public ColdReadSet(bool inlineCompletions = false)
+        => _completion = inlineCompletions ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
 
     /// <summary>True when a read of <paramref name="address"/> is done or under way.</summary>
     internal bool Holds(long address)
@@ -241,7 +250,7 @@ public sealed class ColdReadSet
         lock (this)
         {
             _records.Add((address, null));
-            if (_inFlight++ == 0) _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inFlight++ == 0) _done = new TaskCompletionSource(_completion);
         }
         _ = ReadAsync(tier, address, length);
     }
@@ -269,7 +278,7 @@ public sealed class ColdReadSet
         done?.TrySetResult();
     }
 
-    /// <summary>Completes when every read started so far has finished.</summary>
+    /// <summary>Completes when every read started so far has finished (where its continuations run: see the constructor).</summary>
     public Task WhenDone()
     {
         lock (this) return _inFlight == 0 ? Task.CompletedTask : _done!.Task;

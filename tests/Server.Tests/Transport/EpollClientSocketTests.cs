@@ -191,6 +191,35 @@ public sealed class EpollClientSocketTests : IDisposable
     }
 
     [EpollFact]
+    public async Task WorkFinishedOnAnotherThreadResumesTheConnectionOnItsLoopThread()
+    {
+        var (_, s) = Wrapped();
+        var io = new TaskCompletionSource();   // completes inline, as a cold read set does on the I/O thread
+        ValueTask resumed = s.ResumeAfter(io.Task);
+        Assert.False(resumed.IsCompleted);
+        string? resumedOn = null;
+        using var seen = new ManualResetEventSlim();
+        // Directly on the awaiter, no scheduling context: the continuation runs wherever the socket completes it.
+        resumed.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
+        {
+            resumedOn = Thread.CurrentThread.Name;
+            seen.Set();
+        });
+        var completer = new Thread(() => io.SetResult()) { Name = "fake-ssd-io" };
+        completer.Start();
+        Assert.True(seen.Wait(Patience), "never resumed");
+        Assert.Equal("test-io", resumedOn);
+        completer.Join();
+        resumed.GetAwaiter().GetResult();
+
+        var failing = new TaskCompletionSource();
+        ValueTask second = s.ResumeAfter(failing.Task);   // the same socket serves the next wait
+        failing.SetException(new InvalidOperationException("device failed"));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => second.AsTask().WaitAsync(Patience));
+        Assert.Equal("device failed", ex.Message);
+    }
+
+    [EpollFact]
     public async Task ASlotReusedByANewSocketDoesNotGetTheOldOnesEvents()
     {
         var (_, first) = Wrapped();

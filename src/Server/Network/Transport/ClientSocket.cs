@@ -33,6 +33,18 @@ public abstract class ClientSocket
     /// <summary>Sends some of <paramref name="data"/>: the byte count sent (at least 1).</summary>
     public abstract ValueTask<int> SendAsync(ReadOnlyMemory<byte> data);
 
+    /// <summary>
+    /// True when <see cref="ResumeAfter"/> may be given a task whose continuations run inline on the thread that
+    /// completes it (a device I/O thread): it only posts the connection to its own thread from there.
+    /// </summary>
+    public virtual bool ResumesOnItsOwnThread => false;
+
+    /// <summary>
+    /// Completes after <paramref name="task"/> (a cold read, a demotion round). Here: wherever the task's continuations
+    /// run, which must then be a thread fit to run the connection (tasks that complete asynchronously).
+    /// </summary>
+    public virtual ValueTask ResumeAfter(Task task) => new(task);
+
     /// <summary>Ends both directions: a pending receive sees the end of the stream. Safe from any thread, more than once.</summary>
     public virtual void Shutdown()
     {

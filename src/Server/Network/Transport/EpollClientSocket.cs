@@ -47,6 +47,9 @@ public sealed unsafe class EpollClientSocket : ClientSocket
     private readonly int _fd;
     private readonly Completion _rx = new();
     private readonly Completion _tx = new();
+    private readonly Completion _resume = new();
+    private readonly Action _postResume;
+    private Task? _awaited;   // the task ResumeAfter waits for (the connection's loop sets it; RunPosted reads it after)
 
     private readonly object _gate = new();
     private bool _ready = true;          // read without waiting (see the header); true at first: bytes may predate the registration
@@ -61,6 +64,7 @@ public sealed unsafe class EpollClientSocket : ClientSocket
     {
         _loop = loop;
         _fd = (int)Fd;
+        _postResume = () => _loop.Post(this);
         socket.Blocking = false;
         if ((Native.fcntl(_fd, Native.F_GETFL, 0) & Native.O_NONBLOCK) == 0)
             throw new InvalidOperationException("the socket did not become non-blocking");
@@ -107,6 +111,29 @@ public sealed unsafe class EpollClientSocket : ClientSocket
             _txParked = true;
             return new ValueTask<int>(_tx, _tx.Version);
         }
+    }
+
+    /// <summary>
+    /// Completes after <paramref name="task"/>, on this socket's epoll thread: the task's completion (on an I/O thread,
+    /// for a cold read) only posts the socket to its loop. No thread-pool hop, and the connection's command runs on
+    /// the thread that runs its other commands. Allocates nothing when the task completes without other continuations.
+    /// </summary>
+    public override bool ResumesOnItsOwnThread => true;
+
+    public override ValueTask ResumeAfter(Task task)
+    {
+        if (task.IsCompleted) return new ValueTask(task);
+        _awaited = task;
+        task.GetAwaiter().UnsafeOnCompleted(_postResume);
+        return new ValueTask(_resume, _resume.Version);
+    }
+
+    /// <summary>The loop's thread, after <see cref="EpollLoop.Post"/>: resumes what <see cref="ResumeAfter"/> waits for.</summary>
+    internal void RunPosted()
+    {
+        Task task = _awaited!;
+        _awaited = null;
+        _resume.Complete(0, task.IsFaulted ? task.Exception!.InnerException : task.IsCanceled ? new TaskCanceledException(task) : null);
     }
 
     /// <summary>What epoll reported for this socket; on the epoll thread.</summary>
@@ -211,7 +238,7 @@ public sealed unsafe class EpollClientSocket : ClientSocket
     }));
 
     /// <summary>One pending operation's completion: reset when its result is taken, so it serves the next one.</summary>
-    private sealed class Completion : IValueTaskSource<int>
+    private sealed class Completion : IValueTaskSource<int>, IValueTaskSource
     {
         private ManualResetValueTaskSourceCore<int> _core = new() { RunContinuationsAsynchronously = false };
 
@@ -228,6 +255,8 @@ public sealed unsafe class EpollClientSocket : ClientSocket
             try { return _core.GetResult(token); }
             finally { _core.Reset(); }
         }
+
+        void IValueTaskSource.GetResult(short token) => GetResult(token);
 
         public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 

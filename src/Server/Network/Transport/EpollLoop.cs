@@ -29,6 +29,12 @@ internal sealed unsafe class EpollLoop : IDisposable
     private int _used;
     private volatile bool _stopping;
 
+    // Resumptions posted from other threads (Post): any thread enqueues, only the loop's thread dequeues. _wakePosted
+    // is 1 from the eventfd write that a post made until the loop, about to drain the queue, sets it back to 0; a post
+    // that finds it 1 needs no write of its own, because the drain that follows will see its entry.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<EpollClientSocket> _posted = new();
+    private int _wakePosted;
+
     public EpollLoop(string name)
     {
         _epfd = Native.epoll_create1(Native.EPOLL_CLOEXEC);
@@ -88,6 +94,29 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="socket"/>'s <see cref="EpollClientSocket.RunPosted"/> on the loop's thread soon (any
+    /// thread): how work that finished elsewhere (a cold read on an I/O thread) resumes the connection on the thread
+    /// that runs its other commands, instead of on a pool thread that would contend with it for the store lock.
+    /// </summary>
+    public void Post(EpollClientSocket socket)
+    {
+        _posted.Enqueue(socket);
+        if (Interlocked.Exchange(ref _wakePosted, 1) == 0)
+        {
+            ulong one = 1;
+            Native.write(_wakeFd, (byte*)&one, sizeof(ulong));
+        }
+    }
+
+    private void RunPosted()
+    {
+        ulong count;
+        Native.read(_wakeFd, (byte*)&count, sizeof(ulong));   // clears the eventfd (level-triggered); EAGAIN if already 0
+        Volatile.Write(ref _wakePosted, 0);
+        while (_posted.TryDequeue(out EpollClientSocket? s)) s.RunPosted();
+    }
+
     /// <summary>Unregisters a socket before its descriptor is closed.</summary>
     public void Remove(EpollClientSocket socket)
     {
@@ -125,7 +154,11 @@ internal sealed unsafe class EpollLoop : IDisposable
                 for (int i = 0; i < n && !_stopping; i++)
                 {
                     ulong token = events[i].Data;
-                    if (token == WakeToken) continue;
+                    if (token == WakeToken)
+                    {
+                        if (!_stopping) RunPosted();
+                        continue;
+                    }
                     EpollClientSocket?[] slots = Volatile.Read(ref _slots);
                     int slot = (int)(uint)token;
                     EpollClientSocket? s = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;

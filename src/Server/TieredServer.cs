@@ -131,7 +131,7 @@ public sealed class TieredServer : IAsyncDisposable
                 s.Dispose();
                 continue;
             }
-            var conn = new Connection(s, Sockets!.Wrap(s), this, Interlocked.Increment(ref _nextClientId));
+            var conn = new Connection(Sockets!.Wrap(s), this, Interlocked.Increment(ref _nextClientId));
             Clients.Add(conn);
             _ = Task.Run(conn.RunAsync);
         }

@@ -168,6 +168,10 @@ public sealed class ClientCommandTests : ServerTestBase
         using var a = Server.Raw();
         using var b = Server.Raw();
         using var c = Server.Raw();
+        // A connect returns once the kernel accepted it, before the server's accept loop registers the client: a
+        // reply to each proves both are registered before the KILL counts them.
+        b.Roundtrip("+PONG\r\n", "PING");
+        c.Roundtrip("+PONG\r\n", "PING");
         a.Roundtrip(":2\r\n", "CLIENT", "KILL", "LADDR", $"127.0.0.1:{Server.Port}");
         Replies.AssertClosed(b);
         Replies.AssertClosed(c);

@@ -75,8 +75,9 @@ public sealed class Connection
     // Blocking: a receive started while blocked that the next loop iteration must complete.
     private Task<int>? _pendingReceive;
 
-    public Connection(Socket socket, ClientSocket transport, TieredServer server, long id)
+    public Connection(ClientSocket transport, TieredServer server, long id)
     {
+        Socket socket = transport.Socket;
         _socket = transport;
         _server = server;
         Fd = transport.Fd;

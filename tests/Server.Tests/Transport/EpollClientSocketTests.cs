@@ -180,6 +180,17 @@ public sealed class EpollClientSocketTests : IDisposable
     }
 
     [EpollFact]
+    public async Task WorkThatFinishesAfterTheLoopStoppedStillResumesTheConnection()
+    {
+        var (_, s) = Wrapped();
+        var io = new TaskCompletionSource();
+        ValueTask resumed = s.ResumeAfter(io.Task);
+        _loop!.Dispose();        // server shutdown while a cold read is in flight
+        io.SetResult();          // the read finishes: nothing runs on the loop's thread any more
+        await resumed.AsTask().WaitAsync(Patience);
+    }
+
+    [EpollFact]
     public async Task APeerResetFailsTheWaitingReceive()
     {
         var (peer, s) = Wrapped();

@@ -22,7 +22,7 @@ public abstract class ClientSocket
     }
 
     /// <summary>The accepted socket (addresses, options, shutdown and the final close).</summary>
-    protected Socket Socket { get; }
+    public Socket Socket { get; }
 
     /// <summary>The file descriptor, as CLIENT LIST shows it.</summary>
     public long Fd { get; }
@@ -51,7 +51,7 @@ public abstract class ClientSocket
         try { Socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Releases the socket; a receive still pending completes with 0. Called once, by the owner.</summary>
+    /// <summary>Releases the socket; a receive still pending ends (with 0, or .NET's disposed-socket error). Called once, by the owner.</summary>
     public virtual void Close() => Socket.Dispose();
 }
 

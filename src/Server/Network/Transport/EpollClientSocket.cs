@@ -113,13 +113,13 @@ public sealed unsafe class EpollClientSocket : ClientSocket
         }
     }
 
+    public override bool ResumesOnItsOwnThread => true;
+
     /// <summary>
     /// Completes after <paramref name="task"/>, on this socket's epoll thread: the task's completion (on an I/O thread,
     /// for a cold read) only posts the socket to its loop. No thread-pool hop, and the connection's command runs on
     /// the thread that runs its other commands. Allocates nothing when the task completes without other continuations.
     /// </summary>
-    public override bool ResumesOnItsOwnThread => true;
-
     public override ValueTask ResumeAfter(Task task)
     {
         if (task.IsCompleted) return new ValueTask(task);

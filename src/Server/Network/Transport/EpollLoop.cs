@@ -52,7 +52,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Sockets registered now (for tests and INFO).</summary>
+    /// <summary>Sockets registered now (tests check that closed connections let go of theirs).</summary>
     public int Count
     {
         get { lock (_slotLock) return _used - _free.Count; }
@@ -102,6 +102,13 @@ internal sealed unsafe class EpollLoop : IDisposable
     public void Post(EpollClientSocket socket)
     {
         _posted.Enqueue(socket);
+        if (_stopping)
+        {
+            // The loop's thread is gone or going (Dispose drains once it has stopped): resume here, so the connection
+            // sees its socket closed and ends. TryDequeue hands each entry to one drainer only.
+            DrainPosted();
+            return;
+        }
         if (Interlocked.Exchange(ref _wakePosted, 1) == 0)
         {
             ulong one = 1;
@@ -114,6 +121,11 @@ internal sealed unsafe class EpollLoop : IDisposable
         ulong count;
         Native.read(_wakeFd, (byte*)&count, sizeof(ulong));   // clears the eventfd (level-triggered); EAGAIN if already 0
         Volatile.Write(ref _wakePosted, 0);
+        DrainPosted();
+    }
+
+    private void DrainPosted()
+    {
         while (_posted.TryDequeue(out EpollClientSocket? s)) s.RunPosted();
     }
 
@@ -185,6 +197,7 @@ internal sealed unsafe class EpollLoop : IDisposable
             foreach (EpollClientSocket? s in _slots)
                 if (s is not null) live.Add(s);
         foreach (EpollClientSocket s in live) s.Abort();
+        DrainPosted();   // resumptions posted before _stopping was seen, which the thread did not get to
         Native.close(_wakeFd);
         Native.close(_epfd);
     }

@@ -62,9 +62,6 @@ internal static unsafe class Native
     public static extern nint write(int fd, byte* buf, nint count);
 
     [DllImport("libc", SetLastError = true)]
-    public static extern nint recv(int fd, byte* buf, nint len, int flags);
-
-    [DllImport("libc", SetLastError = true)]
     public static extern nint send(int fd, byte* buf, nint len, int flags);
 
     [DllImport("libc", SetLastError = true)]

@@ -355,6 +355,9 @@ public static class InfoBuilder
         Line(sb, "tier_ssd_read_items", Interlocked.Read(ref t.SsdReadItems));
         Line(sb, "tier_ssd_read_bytes", Interlocked.Read(ref t.SsdReadBytes));
         Line(sb, "tier_sync_reads", t.SyncReads);
+        (long aioReads, long aioSubmits) = cold?.AsyncReadStats ?? (0, 0);
+        Line(sb, "tier_ssd_aio_reads", aioReads);
+        Line(sb, "tier_ssd_aio_submits", aioSubmits);
         Line(sb, "tier_ssd_write_items", t.SsdWriteItems);
         Line(sb, "tier_ssd_write_bytes", t.SsdWriteBytes);
         Line(sb, "tier_ssd_log_bytes", cold?.LogBytes ?? 0);

@@ -81,7 +81,7 @@ public sealed class TieredServer : IAsyncDisposable
     /// <summary>Binds the listeners and starts accepting clients.</summary>
     public void Start()
     {
-        Sockets = new SocketEngine(Options.IoThreads, Options.NativeSockets);
+        Sockets = new SocketEngine(Options.IoThreads, Options.NativeSockets, new ColdReadBatch());
         StartRecovery();
         foreach (string addr in Options.Bind)
         {
@@ -227,4 +227,12 @@ public sealed class TieredServer : IAsyncDisposable
     public long UptimeSeconds => (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds;
 
     public static long Micros(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
+}
+
+/// <summary>Gathers the SSD reads a network round starts into one device submission (DeviceReadBatch).</summary>
+internal sealed class ColdReadBatch : Tiered.Server.Network.Transport.IEventBatch
+{
+    public void Begin() => Tiered.Tiering.Cold.DeviceReadBatch.Begin();
+
+    public void End() => Tiered.Tiering.Cold.DeviceReadBatch.End();
 }

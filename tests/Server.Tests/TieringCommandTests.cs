@@ -210,6 +210,38 @@ public sealed class TieringCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void APipelineOfColdGetsIsReadThroughAioInFewerSubmissionsThanReads()
+    {
+        using var c = _cold.Raw();
+        for (int i = 0; i < 40; i++) c.Roundtrip("+OK\r\n", "SET", "k" + i, new string((char)('a' + i % 26), 700));
+        WaitAllCold();
+        Dictionary<string, string> before = Info(c, "tiering");
+        var pipeline = new System.Text.StringBuilder();
+        for (int i = 0; i < 40; i++) pipeline.Append($"*2\r\n$3\r\nGET\r\n${("k" + i).Length}\r\nk{i}\r\n");
+        c.Send(pipeline.ToString());   // one write: the server finds the forty keys cold in one round
+        for (int i = 0; i < 40; i++) c.Expect("$700\r\n" + new string((char)('a' + i % 26), 700) + "\r\n");
+        Dictionary<string, string> after = Info(c, "tiering");
+        long reads = long.Parse(after["tier_ssd_aio_reads"]) - long.Parse(before["tier_ssd_aio_reads"]);
+        long submits = long.Parse(after["tier_ssd_aio_submits"]) - long.Parse(before["tier_ssd_aio_submits"]);
+        Assert.True(reads >= 40, $"{reads} AIO reads for 40 cold GETs");
+        Assert.True(submits < reads, $"{submits} io_submit calls carried {reads} reads: no batching");
+    }
+
+    [Fact]
+    public void ColdKeysReadAheadForAPipelineGiveWayToWritesEarlierInThatPipeline()
+    {
+        using var c = _cold.Raw();
+        foreach (string k in new[] { "a", "b", "c", "d" }) c.Roundtrip("+OK\r\n", "SET", k, "old-" + k);
+        WaitAllCold();
+        // GET a waits for its read; b, c and d are read ahead, then the SET, DEL and RENAME before their GETs change them.
+        c.Send("*2\r\n$3\r\nGET\r\n$1\r\na\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$3\r\nnew\r\n*2\r\n$3\r\nGET\r\n$1\r\nb\r\n"
+            + "*2\r\n$3\r\nDEL\r\n$1\r\nc\r\n*2\r\n$3\r\nGET\r\n$1\r\nc\r\n"
+            + "*3\r\n$6\r\nRENAME\r\n$1\r\na\r\n$1\r\nd\r\n*2\r\n$3\r\nGET\r\n$1\r\nd\r\n");
+        c.Expect("$5\r\nold-a\r\n+OK\r\n$3\r\nnew\r\n:1\r\n$-1\r\n+OK\r\n$5\r\nold-a\r\n");
+        c.Roundtrip("$-1\r\n", "GET", "a");
+    }
+
+    [Fact]
     public void ConfigResetStatZeroesTierCounters()
     {
         using var c = _cold.Raw();

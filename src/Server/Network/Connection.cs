@@ -273,7 +273,11 @@ public sealed class Connection
                     if (!locked) { store.Lock.Enter(); locked = true; store.BeginBatch(); }
                     if (pos - used >= prefetchedTo) prefetchedTo = PrefetchKeys(array, off + pos - used, off + len) - off;
                     _dispatcher.Execute(_ctx);
-                    if (Session.PendingIo != null) return buffer.GetPosition(consumedTotal + pos - used);   // run again after the wait
+                    if (Session.PendingIo != null)
+                    {
+                        ReadAhead(array, off + pos, off + len);
+                        return buffer.GetPosition(consumedTotal + pos - used);   // run again after the wait
+                    }
                     if (Session.BlockState != BlockState.None)
                     {
                         // Blocked: leave the command unconsumed, to be run again. Otherwise it was a re-run: done.
@@ -306,6 +310,7 @@ public sealed class Connection
         }
         finally
         {
+            if (Session.PendingIo is null) Session.ColdReads?.ForgetAll();   // ran all it had: read-aheads unused are dropped
             if (_pushMode) _loopFlush |= MoveRepliesToOutbox();
             if (locked) store.Lock.Exit();
             Session.LastInteractionMs = store.Clock.NowMs;
@@ -327,6 +332,21 @@ public sealed class Connection
         for (int k = 0; k < n; k++) _prefetch.Add(new ReadOnlySpan<byte>(array, starts[k], lengths[k]));
         _ctx.Db.Prefetch(_prefetch);
         return to;
+    }
+
+    /// <summary>
+    /// A command is waiting for cold reads: starts the reads of the cold keys of the pipelined commands after it too
+    /// (up to <see cref="KeyPrefetch.Capacity"/> of them, the first key of each), into the same read set, so a pipeline
+    /// of cold GETs costs one round of device reads (submitted together by the network loop's batch), not one round
+    /// per command. Called holding the store lock; a key read ahead that turns out hot or unused is only a wasted read.
+    /// </summary>
+    private void ReadAhead(byte[] array, int from, int end)
+    {
+        if (_server.Store.Cold is not { } cold || Session.ColdReads is not { } set) return;
+        Span<int> starts = stackalloc int[KeyPrefetch.Capacity];
+        Span<int> lengths = stackalloc int[KeyPrefetch.Capacity];
+        RespParser.SkimKeys(array, from, end, starts, lengths, out int n);
+        for (int k = 0; k < n; k++) cold.Prefetch(_ctx.Db, new ReadOnlySpan<byte>(array, starts[k], lengths[k]), set);
     }
 
     private bool ParseStraddling(ReadOnlySequence<byte> rest, out int used, ref bool locked)

@@ -6,9 +6,12 @@
 //
 //   1. the server, before running a command, asks Prefetch for every key the command names (under the lock):
 //      each cold candidate of the key's hash whose record is not yet in the connection's ColdReadSet gets an
-//      async device read (many in flight, DirectFileDevice's I/O threads). If any read started, the server
-//      releases the lock, awaits them, and runs the command again from the same bytes;
-//   2. on that second run Load finds the record in the set (BeginCommand handed it over): no I/O under the lock;
+//      async device read (native AIO, LinuxAio.cs: the reads a network round starts go in one io_submit). If any
+//      read started, the server also starts the reads of the cold keys of the commands pipelined after it (into the
+//      same set), releases the lock, awaits them all, and runs the command again from the same bytes;
+//   2. on that second run Load finds the record in the set (BeginCommand handed it over): no I/O under the lock.
+//      A record used is dropped at the command's end; one read ahead waits for its command, and what is left when
+//      the connection has run everything it received is dropped then (ColdReadSet.ForgetAll);
 //   3. a key the command did not declare (SCAN, KEYS, a key computed by the command) is read synchronously, under
 //      the lock (counted in tier_sync_reads): correct, only slower.
 //
@@ -60,6 +63,9 @@ public sealed class ColdTier : IDisposable
     /// <summary>The store's log (cold values and the journal's records).</summary>
     internal ValueLog Log { get; }
 
+    /// <summary>Cold reads sent through native AIO, and the io_submit calls that carried them (INFO tier_ssd_aio_*).</summary>
+    public (long Reads, long SubmitCalls) AsyncReadStats => Log.AsyncReadStats;
+
     internal TierOptions Options { get; }
 
     /// <summary>Moves hot values to the log when DRAM is over budget.</summary>
@@ -97,7 +103,11 @@ public sealed class ColdTier : IDisposable
         for (int k = 0; k < n; k++)
         {
             ref Entry e = ref index.EntryAt(candidates[k]);
-            if (set.Holds(e.Location)) continue;
+            if (set.Holds(e.Location, out bool inFlight))
+            {
+                started |= inFlight;   // read ahead for this command and not back yet: wait for it rather than read again
+                continue;
+            }
             set.Start(this, e.Location, e.Stored);
             started = true;
         }
@@ -214,7 +224,9 @@ public sealed class ColdTier : IDisposable
 /// </remarks>
 public sealed class ColdReadSet
 {
-    private readonly List<(long Address, byte[]? Record)> _records = [];
+    // Each record read, and whether a command has used it: a used one is dropped when that command ends; an unused one
+    // (read ahead for a later command of the pipeline, or a hash-sharing key's) stays until ForgetAll.
+    private readonly List<(long Address, byte[]? Record, bool Used)> _records = [];
     private readonly TaskCreationOptions _completion;
     private int _inFlight;
     private TaskCompletionSource? _done;
@@ -227,12 +239,18 @@ public sealed class ColdReadSet
     public ColdReadSet(bool inlineCompletions = false)
         => _completion = inlineCompletions ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
 
-    /// <summary>True when a read of <paramref name="address"/> is done or under way.</summary>
-    internal bool Holds(long address)
+    /// <summary>True when a read of <paramref name="address"/> is done or under way (<paramref name="inFlight"/>: under way).</summary>
+    internal bool Holds(long address, out bool inFlight)
     {
+        inFlight = false;
         lock (this)
-            foreach ((long a, _) in _records)
-                if (a == address) return true;
+            foreach ((long a, byte[]? r, _) in _records)
+                if (a == address)
+                {
+                    // A failed read also has no record; it is not in flight once _inFlight is 0.
+                    inFlight = r is null && _inFlight > 0;
+                    return true;
+                }
         return false;
     }
 
@@ -240,8 +258,13 @@ public sealed class ColdReadSet
     internal byte[]? Take(long address)
     {
         lock (this)
-            foreach ((long a, byte[]? r) in _records)
-                if (a == address) return r;
+            for (int k = 0; k < _records.Count; k++)
+                if (_records[k].Address == address)
+                {
+                    byte[]? r = _records[k].Record;
+                    if (r is not null) _records[k] = (address, r, true);
+                    return r;
+                }
         return null;
     }
 
@@ -249,7 +272,7 @@ public sealed class ColdReadSet
     {
         lock (this)
         {
-            _records.Add((address, null));
+            _records.Add((address, null, false));
             if (_inFlight++ == 0) _done = new TaskCompletionSource(_completion);
         }
         _ = ReadAsync(tier, address, length);
@@ -272,7 +295,7 @@ public sealed class ColdReadSet
         lock (this)
         {
             for (int k = 0; k < _records.Count; k++)
-                if (_records[k].Address == address && _records[k].Record is null) { _records[k] = (address, record); break; }
+                if (_records[k].Address == address && _records[k].Record is null) { _records[k] = (address, record, false); break; }
             if (--_inFlight == 0) done = _done;
         }
         done?.TrySetResult();
@@ -284,8 +307,23 @@ public sealed class ColdReadSet
         lock (this) return _inFlight == 0 ? Task.CompletedTask : _done!.Task;
     }
 
-    /// <summary>Forgets the records (after the command ran). Reads still in flight finish into the next round.</summary>
+    /// <summary>Records held (read, or being read).</summary>
+    public int Count
+    {
+        get { lock (this) return _records.Count; }
+    }
+
+    /// <summary>Forgets the records the command that just ran used (under the store lock, after it).</summary>
     internal void Clear()
+    {
+        lock (this) _records.RemoveAll(static r => r.Used);
+    }
+
+    /// <summary>
+    /// Forgets every record read, used or not (the server calls it when a connection has run all it received, so
+    /// records read ahead for commands that never came do not stay). Reads still in flight finish into the next round.
+    /// </summary>
+    public void ForgetAll()
     {
         lock (this)
         {

@@ -17,6 +17,19 @@ public sealed class DeviceOptions
     /// <summary>Threads that run the blocking pread/pwrite calls; at most this many I/Os are in flight on the disk.</summary>
     public int IoThreads { get; set; } = 64;
 
+    /// <summary>
+    /// Send reads of a record to Linux native AIO (many per system call, one reaper thread) instead of the threads,
+    /// when the files are O_DIRECT and the kernel allows it. The threads then serve writes and scans only, and there
+    /// are at most <see cref="ThreadsBesideAio"/> of them. "no" is for comparisons.
+    /// </summary>
+    public bool AsyncReads { get; set; } = true;
+
+    /// <summary>With <see cref="AsyncReads"/>: the most reads in flight through AIO; more wait for the threads.</summary>
+    public int AsyncReadDepth { get; set; } = 256;
+
+    /// <summary>I/O threads kept when reads go to AIO: writes (one commit at a time) and scans need few.</summary>
+    public const int ThreadsBesideAio = 8;
+
     /// <summary>Open segment files with O_DIRECT (bypass the kernel page cache). "no" is only for comparisons.</summary>
     public bool DirectIo { get; set; } = true;
 
@@ -34,6 +47,10 @@ public sealed class DeviceOptions
     {
         yield return new("ssd-io-threads", "Threads doing blocking SSD reads and writes (the most I/Os in flight).",
             () => SettingParse.Int(IoThreads), SettingParse.IntSetter(v => IoThreads = (int)v, 1, 1024), Mutable: false);
+        yield return new("ssd-async-reads", "Read cold records through Linux native AIO, many per system call, instead of blocking I/O threads.",
+            () => SettingParse.Bool(AsyncReads), SettingParse.BoolSetter(v => AsyncReads = v), Mutable: false);
+        yield return new("ssd-async-read-depth", "The most cold reads in flight through native AIO.",
+            () => SettingParse.Int(AsyncReadDepth), SettingParse.IntSetter(v => AsyncReadDepth = (int)v, 1, 65536), Mutable: false);
         yield return new("ssd-direct-io", "Open SSD segment files with O_DIRECT, bypassing the page cache.",
             () => SettingParse.Bool(DirectIo), SettingParse.BoolSetter(v => DirectIo = v), Mutable: false);
         yield return new("ssd-require-direct-io", "Refuse to start when the filesystem does not support O_DIRECT.",

@@ -209,6 +209,9 @@ public sealed class ValueLog : IDisposable
     /// <summary>Logical size of the log: <see cref="TailAddress"/> - <see cref="BeginAddress"/>.</summary>
     public long SizeBytes => TailAddress - BeginAddress;
 
+    /// <summary>Reads sent through native AIO and the io_submit calls that carried them; (0, 0) when reads use threads.</summary>
+    public (long Reads, long SubmitCalls) AsyncReadStats => device is DirectFileDevice d ? d.AsyncReadStats : (0, 0);
+
     /// <summary>
     /// Appends one record (not yet durable nor readable: see <see cref="CommitAsync"/>) and returns its address;
     /// <paramref name="length"/> is its exact size, what <see cref="ReadAsync"/> needs to fetch it in one device read.
@@ -404,6 +407,7 @@ public sealed class ValueLog : IDisposable
     public byte[] Read(long address, int length)
     {
         var task = ReadAsync(address, length);
+        DeviceReadBatch.Flush();   // a read gathered in this thread's batch would otherwise never be submitted
         return task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
     }
 

@@ -29,6 +29,8 @@ public sealed class TierMeter : IDisposable
         Counter("tier.ssd_read_bytes", () => Volatile.Read(ref t.SsdReadBytes), "Bytes read from the SSD log.", "By");
         Counter("tier.ssd_write_items", () => Volatile.Read(ref t.SsdWriteItems), "Records appended to the SSD log.");
         Counter("tier.ssd_write_bytes", () => Volatile.Read(ref t.SsdWriteBytes), "Bytes appended to the SSD log.", "By");
+        Counter("tier.ssd_aio_reads", () => store.Cold?.AsyncReadStats.Reads ?? 0, "Cold reads submitted through native AIO.");
+        Counter("tier.ssd_aio_submits", () => store.Cold?.AsyncReadStats.SubmitCalls ?? 0, "io_submit calls carrying cold reads (reads per call: the batch).");
         Counter("tier.compactions", () => t.Compactions, "Compaction passes completed.");
         Gauge("tier.cold_logical_bytes", () => t.ColdLogicalBytes, "Uncompressed bytes of the cold values.", "By");
         Gauge("tier.cold_stored_bytes", () => t.ColdStoredBytes, "Bytes of the log records holding cold values.", "By");

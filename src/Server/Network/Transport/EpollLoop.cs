@@ -35,8 +35,13 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<EpollClientSocket> _posted = new();
     private int _wakePosted;
 
-    public EpollLoop(string name)
+    private readonly IEventBatch? _batch;
+
+    /// <param name="name">The thread's name.</param>
+    /// <param name="batch">Begun before the loop runs what one epoll_wait reported and ended after (may be null).</param>
+    public EpollLoop(string name, IEventBatch? batch = null)
     {
+        _batch = batch;
         _epfd = Native.epoll_create1(Native.EPOLL_CLOEXEC);
         if (_epfd < 0) throw new InvalidOperationException($"epoll_create1 failed: errno {Native.Errno}");
         _wakeFd = Native.eventfd(0, Native.EFD_CLOEXEC | Native.EFD_NONBLOCK);
@@ -163,18 +168,14 @@ internal sealed unsafe class EpollLoop : IDisposable
                     if (Native.Errno == Native.EINTR) continue;
                     throw new InvalidOperationException($"epoll_wait failed: errno {Native.Errno}");
                 }
-                for (int i = 0; i < n && !_stopping; i++)
+                _batch?.Begin();
+                try
                 {
-                    ulong token = events[i].Data;
-                    if (token == WakeToken)
-                    {
-                        if (!_stopping) RunPosted();
-                        continue;
-                    }
-                    EpollClientSocket?[] slots = Volatile.Read(ref _slots);
-                    int slot = (int)(uint)token;
-                    EpollClientSocket? s = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
-                    if (s is not null && s.Token == token) s.OnEvents(events[i].Events);
+                    RunEvents(events, n);
+                }
+                finally
+                {
+                    _batch?.End();
                 }
             }
         }
@@ -182,6 +183,24 @@ internal sealed unsafe class EpollLoop : IDisposable
         {
             NativeMemory.Free(events);
         }
+    }
+
+    /// <summary>Runs the sockets (and posted resumptions) one epoll_wait reported, inside the loop's batch.</summary>
+    private void RunEvents(Native.EpollEvent* events, int n)
+    {
+        for (int i = 0; i < n && !_stopping; i++)
+        {
+            ulong token = events[i].Data;
+            if (token == WakeToken)
+            {
+                if (!_stopping) RunPosted();
+                continue;
+            }
+                    EpollClientSocket?[] slots = Volatile.Read(ref _slots);
+                    int slot = (int)(uint)token;
+                    EpollClientSocket? s = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
+                    if (s is not null && s.Token == token) s.OnEvents(events[i].Events);
+                }
     }
 
     /// <summary>Stops the thread, then ends every socket's parked operation (nothing would ever complete it).</summary>
@@ -201,4 +220,15 @@ internal sealed unsafe class EpollLoop : IDisposable
         Native.close(_wakeFd);
         Native.close(_epfd);
     }
+}
+
+/// <summary>
+/// Work an epoll loop brackets around each round of ready sockets, so what their commands start in that round can be
+/// sent on together (the server gathers the round's SSD reads into one submission). Runs on the loop's thread.
+/// </summary>
+public interface IEventBatch
+{
+    void Begin();
+
+    void End();
 }

@@ -13,11 +13,12 @@ public sealed class SocketEngine : IDisposable
     private readonly EpollLoop[] _loops;
     private int _next;
 
-    public SocketEngine(int ioThreads, bool native)
+    /// <param name="batch">Bracket each loop's rounds of ready sockets (EpollLoop); null for none.</param>
+    public SocketEngine(int ioThreads, bool native, IEventBatch? batch = null)
     {
         Native = native && Transport.Native.Supported;
         _loops = new EpollLoop[Native ? Math.Max(1, ioThreads) : 0];
-        for (int i = 0; i < _loops.Length; i++) _loops[i] = new EpollLoop($"tiered-io-{i}");
+        for (int i = 0; i < _loops.Length; i++) _loops[i] = new EpollLoop($"tiered-io-{i}", batch);
     }
 
     /// <summary>True when sockets run on our epoll loops.</summary>

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Uniform cold GETs through the server against the raw disk, in one run, alternating round by round:
+#   fio      4 KB random reads, O_DIRECT, libaio, iodepth 64, in the same directory
+#   tiered   1,000,000 keys of 1 KB against --maxmemory 64mb (about 94 % of the keys cold), 64 clients, pipeline 1,
+#            100 % GET, uniform over every key (Tiered.LoadGen run --dist uniform --reads 1.0)
+#   tiered-threads  the same with --ssd-async-reads no (cold reads on blocking I/O threads)
+#
+#   benchmarks/uniform-cold-get-vs-fio.sh [rounds] [config...]     e.g. benchmarks/uniform-cold-get-vs-fio.sh 2 fio tiered
+# Environment: KEYS (1000000), DURATION (20s), WARMUP (5s), PORT (7004), DIR (/tmp/uniform-bench). Needs fio, jq.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROUNDS=${1:-2}; shift || true
+CONFIGS=("${@:-fio tiered tiered-threads}"); CONFIGS=(${CONFIGS[@]})
+KEYS=${KEYS:-1000000}; DURATION=${DURATION:-20s}; WARMUP=${WARMUP:-5s}; PORT=${PORT:-7004}; DIR=${DIR:-/tmp/uniform-bench}
+DLL=src/Server/bin/Release/net10.0/tiered-server.dll
+GEN=benchmarks/Tiered.LoadGen/bin/Release/net10.0/Tiered.LoadGen.dll
+command -v fio >/dev/null || { echo "fio missing: apt-get install -y fio" >&2; exit 1; }
+[ -f "$DLL" ] || dotnet build src/Server -c Release >/dev/null
+[ -f "$GEN" ] || dotnet build benchmarks/Tiered.LoadGen -c Release >/dev/null
+SPID=
+cleanup() { [ -n "$SPID" ] && kill "$SPID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$DIR"; }
+trap cleanup EXIT
+mkdir -p "$DIR"
+echo "uniform GET, 64 clients, pipeline 1, $KEYS keys of 1 KB, --maxmemory 64mb, warmup $WARMUP, measured $DURATION; fio 4 KB randread iodepth 64; $(nproc) cores; load: $(uptime | sed 's/.*load average: //')"
+for r in $(seq "$ROUNDS"); do
+  for c in "${CONFIGS[@]}"; do
+    if [ "$c" = fio ]; then
+      fio --name=randread --filename="$DIR/fio.dat" --size=1G --rw=randread --bs=4k --direct=1 --ioengine=libaio \
+        --iodepth=64 --runtime="${DURATION%s}" --time_based --output-format=json >"$DIR/fio.json" 2>/dev/null
+      jq -r '.jobs[0] | "round '"$r"' fio: \(.read.iops | floor) reads/s, p50 \(.read.clat_ns.percentile["50.000000"] / 1000 | floor) us, p99 \(.read.clat_ns.percentile["99.000000"] / 1000 | floor) us, CPU usr \(.usr_cpu | floor) % sys \(.sys_cpu | floor) %"' "$DIR/fio.json"
+      continue
+    fi
+    rm -rf "$DIR/ssd"
+    extra=(); [ "$c" = tiered-threads ] && extra=(--ssd-async-reads no)
+    dotnet "$DLL" --port "$PORT" --bind 127.0.0.1 --ssd-path "$DIR/ssd" --maxmemory 64mb "${extra[@]}" >/tmp/uniform-server.log 2>&1 & SPID=$!
+    for _ in $(seq 100); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+    dotnet "$GEN" run --port "$PORT" --keys "$KEYS" --value-size 1024 --load --requests 1 --clients 16 --pipeline 32 >/dev/null 2>&1
+    sleep 5   # demotion settles
+    t0=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
+    res=$(dotnet "$GEN" run --port "$PORT" --keys "$KEYS" --value-size 1024 --dist uniform --reads 1.0 --clients 64 \
+      --warmup "$WARMUP" --duration "$DURATION" 2>&1)
+    t1=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
+    line=$(echo "$res" | awk '/^GET / && !/misses/ {print}'); hot=$(echo "$res" | awk '/hot hit ratio/ {print $4}')
+    n=$(echo "$line" | awk '{gsub(",", "", $2); print $2}')
+    echo "round $r $c: $line | hot hit ratio: $hot % | server CPU over warmup+run $(( (t1 - t0) * 10 )) ms"
+    kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=
+  done
+done

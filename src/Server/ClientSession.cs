@@ -95,7 +95,7 @@ public sealed class ClientSession
     /// for demotion): the connection leaves the command unconsumed, awaits this task outside the store lock, clears
     /// it and runs the command again. Only the connection's own loop reads and clears it.
     /// </summary>
-    internal Task? PendingIo { get; set; }
+    internal ValueTask? PendingIo { get; set; }
 
     /// <summary>
     /// appendfsync always: the log address this client's last write reached; its replies are sent only once the log

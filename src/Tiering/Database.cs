@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Values;
@@ -52,6 +53,49 @@ public sealed class Database
     internal int LookupRead(ReadOnlySpan<byte> key)
     {
         int i = Lookup(key, KeyIndex.Hash(key), out bool wasCold);
+        return CountRead(i, wasCold);
+    }
+
+    /// <summary>What <see cref="LookupReadString"/> returns when it served a cold string from its record.</summary>
+    internal const int ServedCold = -2;
+
+    /// <summary>
+    /// <see cref="LookupRead"/> for a command that only reads a string and replies with it at once (GET, MGET): a cold
+    /// string that admission would not keep in DRAM is served from its record without being promoted (see
+    /// ColdTier.TryServeString): then <see cref="ServedCold"/> is returned and <paramref name="coldValue"/>, valid until
+    /// the next engine call, holds the value. Otherwise as <see cref="LookupRead"/>.
+    /// </summary>
+    internal int LookupReadString(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> coldValue)
+    {
+        coldValue = default;
+        ulong hash = KeyIndex.Hash(key);
+        KeyIndex index = Index;
+        int i = index.Find(key, hash);
+        while (i >= 0 && index.IsCold(i))
+        {
+            ref Entry e = ref index.EntryAt(i);
+            byte lfu = e.Lfu;
+            ushort stamp = e.LfuStamp;
+            EngineOptions o = Store.Options;
+            Lfu.Touch(ref lfu, ref stamp, Store.Clock.Minutes16, o.LfuLogFactor, o.LfuDecayTime);   // this access, if served
+            ColdServe served = Store.Cold!.TryServeString(this, i, key, lfu, out coldValue);
+            if (served == ColdServe.NotServed) break;
+            if (served == ColdServe.Served)
+            {
+                e.Lfu = lfu;
+                e.LfuStamp = stamp;
+                Store.Stats.KeyspaceHits++;
+                Store.TierStats.ColdHits++;
+                return ServedCold;
+            }
+            i = index.FindAfter(i, key, hash);
+        }
+        i = Resolve(key, hash, i, out bool wasCold);   // a hot entry, none, or a cold one to load as usual
+        return CountRead(i, wasCold);
+    }
+
+    private int CountRead(int i, bool wasCold)
+    {
         if (i < 0) { Store.Stats.KeyspaceMisses++; Store.TierStats.Misses++; return -1; }
         Store.Stats.KeyspaceHits++;
         if (wasCold) Store.TierStats.ColdHits++; else Store.TierStats.HotHits++;
@@ -81,11 +125,13 @@ public sealed class Database
     /// Finds a live key and makes it hot: a cold candidate (same hash) is read from the log, from the records the
     /// caller prefetched or else synchronously, and checked against the key. Expired keys are deleted.
     /// </summary>
-    private int Lookup(ReadOnlySpan<byte> key, ulong hash, out bool wasCold)
+    private int Lookup(ReadOnlySpan<byte> key, ulong hash, out bool wasCold) => Resolve(key, hash, Index.Find(key, hash), out wasCold);
+
+    /// <summary><see cref="Lookup(ReadOnlySpan{byte}, ulong, out bool)"/> from entry <paramref name="i"/> of the key's chain on.</summary>
+    private int Resolve(ReadOnlySpan<byte> key, ulong hash, int i, out bool wasCold)
     {
         wasCold = false;
         KeyIndex index = Index;
-        int i = index.Find(key, hash);
         while (i >= 0 && index.IsCold(i))
         {
             if (Store.Cold!.Load(this, i, key)) { wasCold = true; break; }

@@ -83,6 +83,22 @@ public static class StringOps
     }
 
     /// <summary>
+    /// GET for a reply: like <see cref="Get"/>, but a cold value that would not stay in DRAM is served from its log
+    /// record without being promoted (no allocation), so <paramref name="value"/> is valid only until the next engine
+    /// call: copy it out (into the reply) at once.
+    /// </summary>
+    public static Status GetTransient(Database db, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        int i = db.LookupReadString(key, out value);
+        if (i == Database.ServedCold) return Status.Ok;
+        if (i < 0) return Status.NotFound;
+        Slot e = db.At(i);
+        if (e.Kind != ValueKind.String) return Status.WrongType;
+        value = (byte[])e.Value!;
+        return Status.Ok;
+    }
+
+    /// <summary>
     /// SET: stores <paramref name="value"/> under <paramref name="key"/> if <paramref name="condition"/> holds.
     /// <paramref name="expireAt"/> is absolute unix ms (0: none); <paramref name="keepTtl"/> keeps the old TTL instead.
     /// Returns Ok, or ConditionNotMet when NX/XX prevented the write.

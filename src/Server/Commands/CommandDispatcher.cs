@@ -101,7 +101,7 @@ public sealed class CommandDispatcher
         {
             if (c.Client.InExec) return true;   // a transaction runs whole; the next command outside waits instead
             _server.Stats.CommandsProcessed--;
-            c.Client.PendingIo = (cold ?? c.Store.Cold)!.Demoter.WhenRoundDone();
+            c.Client.PendingIo = new ValueTask((cold ?? c.Store.Cold)!.Demoter.WhenRoundDone());
             return false;
         }
         c.Command!.RejectedCalls++;

@@ -45,7 +45,7 @@ public static class StringCommands
 
     private static void Get(CommandContext c)
     {
-        Status s = StringOps.Get(c.Db, c[1], out ReadOnlySpan<byte> value);
+        Status s = StringOps.GetTransient(c.Db, c[1], out ReadOnlySpan<byte> value);
         if (s == Status.Ok) c.Writer.Bulk(value);
         else if (s == Status.NotFound) c.Writer.Null();
         else c.Error(s);
@@ -126,7 +126,7 @@ public static class StringCommands
         for (int i = 1; i < c.Count; i++)
         {
             // A key of another type reads as nil, not as an error.
-            if (StringOps.Get(c.Db, c[i], out ReadOnlySpan<byte> value) == Status.Ok) c.Writer.Bulk(value);
+            if (StringOps.GetTransient(c.Db, c[i], out ReadOnlySpan<byte> value) == Status.Ok) c.Writer.Bulk(value);
             else c.Writer.Null();
         }
     }

@@ -24,12 +24,24 @@
 // one pass over every key (a backup job, SCAN + GET) reads each key once, which does not raise its counter above
 // the hot set's, so the hot set survives it.
 //
+// A cold GET that would not be admitted is not promoted at all. GET and MGET only read a string and reply at once,
+// so they ask TryServeString first: with the record in the set and admission saying no up front (the same rule,
+// on the LFU counter this access gives the entry), the value is decompressed into a scratch buffer, copied into the
+// reply, and the entry stays as it was. The whole read then allocates nothing: the record came into a pooled,
+// pinned RecordRead, the wait for it is the set's reusable IValueTaskSource, and no key or value object is made.
+//
+//     GET k ──> Prefetch ──> io_submit ─ ─ ─> reaper: set done ──> connection posted to its epoll thread
+//                                                                     │
+//     re-run: record in set ── admit? ─ no ──> decode into scratch ──> reply        (entry stays cold)
+//                                 └──── yes ─> Load: promote ───────> reply        (entry now hot)
+//
 // One authoritative place. A key's index entry says where its value is: in DRAM (hot) or in one log record
 // (cold). Records are immutable; a write makes the hot entry dirty (HotItem.Record = 0); demotion and compaction
 // install their result under the lock only if the entry still is what they read (see Demoter and Compactor), so a
 // write racing them is never lost. A re-run after an async read sees the newest state.
 
 using System.Buffers;
+using System.Threading.Tasks.Sources;
 using Tiered.Compression;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Movement;
@@ -48,8 +60,13 @@ namespace Tiered.Tiering.Cold;
 public sealed class ColdTier : IDisposable
 {
     private readonly Store _store;
+    /// <summary>The largest string served cold without promotion (<see cref="TryServeString"/>): its scratch buffer is kept.</summary>
+    private const int MaxServedBytes = 1 << 20;
+
     private readonly List<Promoted> _promoted = [];
+    private readonly List<long> _admitted = [];   // records TryServeString admitted in this command
     private ColdReadSet? _prefetched;
+    private byte[] _scratch = [];   // the value TryServeString hands out, until its next call
     private bool _ssdFull;
 
     internal ColdTier(Store store, ValueLog log)
@@ -124,6 +141,7 @@ public sealed class ColdTier : IDisposable
     public void EndCommand()
     {
         if (_promoted.Count > 0) DecideAdmissions();
+        else _admitted.Clear();
         if (_prefetched is { } set)
         {
             set.Clear();
@@ -139,8 +157,7 @@ public sealed class ColdTier : IDisposable
     {
         ref Entry e = ref db.Index.EntryAt(i);
         long address = e.Location;
-        byte[] record = _prefetched?.Take(address) ?? ReadSync(address, e.Stored);
-        LogRecord.RecordView view = Parse(record, address);
+        LogRecord.RecordView view = Parse(RecordOf(address, e.Stored), address);
         if (!view.Key.SequenceEqual(key)) return false;
         object value = StoredValue.Decode(view.Value, e.Kind, address);
         db.Promote(i, view.Key.ToArray(), value);
@@ -148,13 +165,46 @@ public sealed class ColdTier : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// A read-only command's way to cold string entry <paramref name="i"/> (GET, MGET): when the entry's record is
+    /// among the records read for this command, holds <paramref name="key"/>, has not expired, and admission would
+    /// not keep the key in DRAM with the LFU counter <paramref name="lfu"/> (the entry's, touched for this access),
+    /// the value is decoded into a scratch buffer and handed out without promoting the key: nothing is allocated, and
+    /// the entry stays cold with its record. <paramref name="value"/> is valid until the next call.
+    /// </summary>
+    internal ColdServe TryServeString(Database db, int i, ReadOnlySpan<byte> key, byte lfu, out ReadOnlySpan<byte> value)
+    {
+        value = default;
+        KeyIndex index = db.Index;
+        ref Entry e = ref index.EntryAt(i);
+        if (e.Kind != ValueKind.String || e.Logical > MaxServedBytes
+            || _prefetched is not { } set || !set.TryTake(e.Location, out ReadOnlySpan<byte> record))
+            return ColdServe.NotServed;
+        LogRecord.RecordView view = Parse(record, e.Location);
+        if (!view.Key.SequenceEqual(key)) return ColdServe.OtherKey;
+        long exp = index.ExpireAt(i);
+        int coldestHotLfu = -1;
+        if (exp != 0 && exp <= _store.Clock.NowMs) return ColdServe.NotServed;
+        if (Admits(db, lfu, ref coldestHotLfu))
+        {
+            _admitted.Add(e.Location);   // decided: the load that follows promotes it for good (the sample is not redrawn)
+            return ColdServe.NotServed;
+        }
+        value = StoredValue.DecodeString(view.Value, ref _scratch, e.Location);
+        _store.TierStats.RejectedPromotions++;
+        return ColdServe.Served;
+    }
+
     /// <summary>The key of cold entry <paramref name="i"/>, read from its record (synchronously; the entry stays cold).</summary>
     internal byte[] ReadKey(Database db, int i)
     {
         ref Entry e = ref db.Index.EntryAt(i);
-        byte[] record = _prefetched?.Take(e.Location) ?? ReadSync(e.Location, e.Stored);
-        return Parse(record, e.Location).Key.ToArray();
+        return Parse(RecordOf(e.Location, e.Stored), e.Location).Key.ToArray();
     }
+
+    /// <summary>The record at <paramref name="address"/>: from the records read for this command, or read now (synchronously).</summary>
+    private ReadOnlySpan<byte> RecordOf(long address, int length)
+        => _prefetched is { } set && set.TryTake(address, out ReadOnlySpan<byte> record) ? record : ReadSync(address, length);
 
     private byte[] ReadSync(long address, int length)
     {
@@ -170,7 +220,7 @@ public sealed class ColdTier : IDisposable
         Interlocked.Add(ref _store.TierStats.SsdReadBytes, bytes);
     }
 
-    private static LogRecord.RecordView Parse(byte[] record, long address)
+    private static LogRecord.RecordView Parse(ReadOnlySpan<byte> record, long address)
     {
         if (!LogRecord.TryRead(record, out LogRecord.RecordView view) || view.Type != RecordType.Put)
             throw new ColdReadException(address, ColdReadFailure.Corrupt, $"the log record at address {address} is damaged");
@@ -181,35 +231,43 @@ public sealed class ColdTier : IDisposable
 
     private void DecideAdmissions()
     {
-        long max = _store.Options.MaxMemory;
-        // "Room" is DRAM below where a demotion round leaves it (target minus one round's minimum), not below where
-        // rounds start: the demoter keeps hot bytes under the start level, so a key admitted "because there is room"
-        // there always pushes another one out, and a scan would get past the filter entirely.
-        long room = max / 100 * Options.DemoteTargetPercent - Math.Min(Options.DemoteBatchBytes, max / 8);
         int coldestHotLfu = -1;
         foreach (Promoted p in _promoted)
         {
             KeyIndex index = p.Db.Index;
             if (!EvictionPool.IsSameHotKey(index, p.Slot, p.Key)) continue;   // deleted or renamed meanwhile
-            if (index.HotOf(p.Slot).Record != p.Address
-                || !Options.Admission || max <= 0
-                || _store.UsedMemory <= room)
-            {
-                _store.TierStats.Promotions++;   // written (DRAM holds its only copy), or there is room
-                continue;
-            }
-            if (coldestHotLfu < 0) coldestHotLfu = _store.Evictor.ColdestHotLfu(p.Db);
             ref Entry e = ref index.EntryAt(p.Slot);
-            if (e.Lfu > coldestHotLfu)
+            // Written: DRAM holds its only copy.
+            if (index.HotOf(p.Slot).Record != p.Address || _admitted.Contains(p.Address) || Admits(p.Db, e.Lfu, ref coldestHotLfu))
             {
                 _store.TierStats.Promotions++;
-                Demoter.Kick();
                 continue;
             }
             p.Db.Demote(p.Slot, p.Address, e.Stored, e.Logical);
             _store.TierStats.RejectedPromotions++;
         }
         _promoted.Clear();
+        _admitted.Clear();
+    }
+
+    /// <summary>
+    /// Whether a clean key just read from the log, with LFU counter <paramref name="lfu"/>, stays in DRAM: there is
+    /// room, or it beats the coldest sampled hot key of <paramref name="db"/> (sampled once per
+    /// <paramref name="coldestHotLfu"/>, -1 until then; the demoter is then kicked, DRAM being over its room).
+    /// </summary>
+    private bool Admits(Database db, byte lfu, ref int coldestHotLfu)
+    {
+        long max = _store.Options.MaxMemory;
+        if (!Options.Admission || max <= 0) return true;
+        // "Room" is DRAM below where a demotion round leaves it (target minus one round's minimum), not below where
+        // rounds start: the demoter keeps hot bytes under the start level, so a key admitted "because there is room"
+        // there always pushes another one out, and a scan would get past the filter entirely.
+        long room = max / 100 * Options.DemoteTargetPercent - Math.Min(Options.DemoteBatchBytes, max / 8);
+        if (_store.UsedMemory <= room) return true;
+        if (coldestHotLfu < 0) coldestHotLfu = _store.Evictor.ColdestHotLfu(db);
+        if (lfu <= coldestHotLfu) return false;
+        Demoter.Kick();
+        return true;
     }
 
     public void Dispose() => Demoter.Dispose();
@@ -217,94 +275,137 @@ public sealed class ColdTier : IDisposable
     private readonly record struct Promoted(Database Db, int Slot, byte[] Key, long Address);
 }
 
+/// <summary>What <see cref="ColdTier.TryServeString"/> did.</summary>
+internal enum ColdServe : byte
+{
+    /// <summary>Not served from the record: the lookup loads (promotes) the key as usual.</summary>
+    NotServed,
+    /// <summary>The record holds another key with the same hash: the lookup walks on.</summary>
+    OtherKey,
+    /// <summary>Served from the record; the key stays cold.</summary>
+    Served,
+}
+
 /// <summary>The records one connection's command needs, read asynchronously before the command runs again.</summary>
 /// <remarks>
-/// Shared state rule: <see cref="Start"/>, <see cref="Holds"/>, <see cref="Take"/> and <see cref="Clear"/> run under the
-/// store lock; read completions (any thread) add under this object's own monitor.
+/// Nothing here allocates once warm: the reads are <see cref="RecordRead"/>s kept in a pool of this set's own, and
+/// <see cref="WhenDone"/> is a reusable wait (this object as its <see cref="IValueTaskSource"/>). It is armed (reset)
+/// by WhenDone, not by a read's start: reads started after a wait was handed out (read-aheads) may find it already
+/// completed, and a reset then would change the version under the waiter's token. A wait handed out is consumed
+/// before its connection asks for the next one, so arming in WhenDone never resets under a waiter.
+/// Shared state rule: <see cref="Start"/>, <see cref="Holds"/>, <see cref="TryTake"/>, <see cref="Clear"/> and
+/// <see cref="ForgetAll"/> run under the store lock; read completions (any thread) change the list under this
+/// object's own monitor. A record handed out by <see cref="TryTake"/> stays valid until <see cref="Clear"/>.
 /// </remarks>
-public sealed class ColdReadSet
+public sealed class ColdReadSet : IRecordReadOwner, IValueTaskSource
 {
+    private enum State : byte { InFlight, Read, Failed }
+
     // Each record read, and whether a command has used it: a used one is dropped when that command ends; an unused one
     // (read ahead for a later command of the pipeline, or a hash-sharing key's) stays until ForgetAll.
-    private readonly List<(long Address, byte[]? Record, bool Used)> _records = [];
-    private readonly TaskCreationOptions _completion;
+    private struct Held
+    {
+        public RecordRead Read;
+        public State State;
+        public bool Used;
+    }
+
+    private readonly List<Held> _records = [];
+    private readonly Stack<RecordRead> _free = new();
+    private ManualResetValueTaskSourceCore<bool> _done;
+    private bool _armed;   // a wait handed out by WhenDone is not completed yet
     private int _inFlight;
-    private TaskCompletionSource? _done;
+    private ColdTier? _tier;
 
     /// <param name="inlineCompletions">
     /// False (the default): <see cref="WhenDone"/>'s continuations run on the thread pool. True: they run synchronously
-    /// on the device I/O thread that finished the last read, for a waiter that only hands the work on from there (the
-    /// server posts the connection back to its network thread) and never runs a command or waits on that thread.
+    /// on the thread that finished the last read, for a waiter that only hands the work on from there (the server
+    /// posts the connection back to its network thread) and never runs a command or waits on that thread.
     /// </param>
     public ColdReadSet(bool inlineCompletions = false)
-        => _completion = inlineCompletions ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
+    {
+        _done.RunContinuationsAsynchronously = !inlineCompletions;
+    }
 
     /// <summary>True when a read of <paramref name="address"/> is done or under way (<paramref name="inFlight"/>: under way).</summary>
     internal bool Holds(long address, out bool inFlight)
     {
-        inFlight = false;
         lock (this)
-            foreach ((long a, byte[]? r, _) in _records)
-                if (a == address)
-                {
-                    // A failed read also has no record; it is not in flight once _inFlight is 0.
-                    inFlight = r is null && _inFlight > 0;
-                    return true;
-                }
-        return false;
+        {
+            int k = IndexOf(address);
+            inFlight = k >= 0 && _records[k].State == State.InFlight;
+            return k >= 0;
+        }
     }
 
-    /// <summary>The record read from <paramref name="address"/>, or null (not read, or the read failed).</summary>
-    internal byte[]? Take(long address)
+    /// <summary>The record read from <paramref name="address"/> (valid until <see cref="Clear"/>); false when not read, or the read failed.</summary>
+    internal bool TryTake(long address, out ReadOnlySpan<byte> record)
     {
         lock (this)
-            for (int k = 0; k < _records.Count; k++)
-                if (_records[k].Address == address)
-                {
-                    byte[]? r = _records[k].Record;
-                    if (r is not null) _records[k] = (address, r, true);
-                    return r;
-                }
-        return null;
+        {
+            int k = IndexOf(address);
+            if (k >= 0 && _records[k].State == State.Read)
+            {
+                Held h = _records[k];
+                h.Used = true;
+                _records[k] = h;
+                record = h.Read.Record;
+                return true;
+            }
+        }
+        record = default;
+        return false;
     }
 
     internal void Start(ColdTier tier, long address, int length)
     {
+        RecordRead read;
         lock (this)
         {
-            _records.Add((address, null, false));
-            if (_inFlight++ == 0) _done = new TaskCompletionSource(_completion);
+            _tier = tier;
+            read = _free.Count > 0 ? _free.Pop() : new RecordRead(this);
+            read.Begin(address, length);   // its address is what Holds and TryTake match, from now on
+            _records.Add(new Held { Read = read, State = State.InFlight });
+            _inFlight++;
         }
-        _ = ReadAsync(tier, address, length);
+        tier.Log.StartRead(read, address, length);
     }
 
-    private async Task ReadAsync(ColdTier tier, long address, int length)
+    void IRecordReadOwner.OnRecordRead(RecordRead read)
     {
-        byte[]? record = null;
-        try
-        {
-            record = await tier.Log.ReadAsync(address, length, inlineContinuation: true).ConfigureAwait(false);
-            tier.CountRead(record.Length);
-        }
-        catch (Exception)
-        {
-            // Compaction moved the record and freed its segment, or the device failed: the re-run finds the entry's
-            // new address and reads again, or reads synchronously and reports the error to the client.
-        }
-        TaskCompletionSource? done = null;
+        // A failed read (compaction moved the record and freed its segment, or the device failed): the re-run finds
+        // the entry's new address and reads again, or reads synchronously and reports the error to the client.
+        if (read.Error is null) _tier!.CountRead(read.Length);
+        bool last;
         lock (this)
         {
             for (int k = 0; k < _records.Count; k++)
-                if (_records[k].Address == address && _records[k].Record is null) { _records[k] = (address, record, false); break; }
-            if (--_inFlight == 0) done = _done;
+                if (ReferenceEquals(_records[k].Read, read))
+                {
+                    Held h = _records[k];
+                    h.State = read.Error is null ? State.Read : State.Failed;
+                    _records[k] = h;
+                    break;
+                }
+            last = --_inFlight == 0 && _armed;
+            if (last) _armed = false;
         }
-        done?.TrySetResult();
+        if (last) _done.SetResult(true);
     }
 
     /// <summary>Completes when every read started so far has finished (where its continuations run: see the constructor).</summary>
-    public Task WhenDone()
+    public ValueTask WhenDone()
     {
-        lock (this) return _inFlight == 0 ? Task.CompletedTask : _done!.Task;
+        lock (this)
+        {
+            if (_inFlight == 0) return ValueTask.CompletedTask;
+            if (!_armed)
+            {
+                _done.Reset();
+                _armed = true;
+            }
+            return new ValueTask(this, _done.Version);
+        }
     }
 
     /// <summary>Records held (read, or being read).</summary>
@@ -314,21 +415,40 @@ public sealed class ColdReadSet
     }
 
     /// <summary>Forgets the records the command that just ran used (under the store lock, after it).</summary>
-    internal void Clear()
-    {
-        lock (this) _records.RemoveAll(static r => r.Used);
-    }
+    internal void Clear() => Drop(usedOnly: true);
 
     /// <summary>
     /// Forgets every record read, used or not (the server calls it when a connection has run all it received, so
     /// records read ahead for commands that never came do not stay). Reads still in flight finish into the next round.
     /// </summary>
-    public void ForgetAll()
+    public void ForgetAll() => Drop(usedOnly: false);
+
+    private void Drop(bool usedOnly)
     {
         lock (this)
         {
-            if (_inFlight == 0) _records.Clear();
-            else _records.RemoveAll(static r => r.Record is not null);
+            int kept = 0;
+            for (int k = 0; k < _records.Count; k++)
+            {
+                Held h = _records[k];
+                if (h.State != State.InFlight && (h.Used || !usedOnly)) _free.Push(h.Read);
+                else _records[kept++] = h;
+            }
+            _records.RemoveRange(kept, _records.Count - kept);
         }
     }
+
+    private int IndexOf(long address)
+    {
+        for (int k = 0; k < _records.Count; k++)
+            if (_records[k].Read.Address == address) return k;
+        return -1;
+    }
+
+    void IValueTaskSource.GetResult(short token) => _done.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _done.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _done.OnCompleted(continuation, state, token, flags);
 }

@@ -72,6 +72,22 @@ public static class StoredValue
         }
     }
 
+    /// <summary>
+    /// Decodes a record's string value into <paramref name="scratch"/> (grown when needed, never shrunk) and returns its
+    /// bytes, a slice of it: no allocation once the scratch is big enough. Throws <see cref="ColdReadException"/> when
+    /// damaged or not a string.
+    /// </summary>
+    public static ReadOnlySpan<byte> DecodeString(ReadOnlySpan<byte> stored, ref byte[] scratch, long address)
+    {
+        int length = ValueCodec.DecodedLength(stored);
+        if (length < 0) throw Damaged(address);
+        if (scratch.Length < length) scratch = new byte[Math.Max(Math.Max(length, 4096), scratch.Length * 2)];
+        if (!ValueCodec.TryDecode(stored, scratch, out int written)
+            || !ValueFormat.TryReadString(scratch.AsSpan(0, written), out ReadOnlySpan<byte> s))
+            throw Damaged(address);
+        return s;
+    }
+
     private static ColdReadException Damaged(long address)
         => new(address, ColdReadFailure.Corrupt, $"the value at address {address} is damaged");
 }

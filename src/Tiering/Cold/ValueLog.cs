@@ -24,7 +24,9 @@
 // (FasterLog's page p lives at device offset p * page size, so a logical address is a device address).
 // FasterLog.ReadAsync would do the same read, but around it a SemaphoreSlim, an epoch enter/exit and two async
 // hops per read; at 64 reads in flight on 2 cores that CPU is what limits the rate, so ValueLog issues the device
-// read itself: one aligned native buffer and one TaskCompletionSource per read, completed from the device callback.
+// read itself into a RecordRead: a caller-owned, reusable read with its own sector-aligned pinned buffer, completed
+// from the device callback (the cold tier keeps a pool of them per connection, so a cold read allocates nothing);
+// ReadAsync wraps one in a task for the rare paths.
 //
 // What FasterLog's epoch did for its reads, a two-slot reader count does here: a read registers in the current
 // slot, then checks the begin address; TruncateUntil moves the begin address, switches slots and waits for the old
@@ -329,63 +331,78 @@ public sealed class ValueLog : IDisposable
     }
 
     /// <summary>
-    /// Reads the record at <paramref name="address"/> of <paramref name="length"/> bytes (as returned by
-    /// <see cref="Append"/>) with one device read and returns exactly its bytes, checked. With
-    /// <paramref name="inlineContinuation"/> the caller's continuation runs on the device I/O thread that completed the
-    /// read, saving a thread hop (measured 35.6 -> 22.9 us of CPU per read at 64 in flight): only for continuations
-    /// that are short and never block (the cold tier's read set). Otherwise it runs on the thread pool.
+    /// Starts reading the record at <paramref name="address"/> of <paramref name="length"/> bytes (as returned by
+    /// <see cref="Append"/>) into <paramref name="read"/> with one device read; its owner's
+    /// <see cref="IRecordReadOwner.OnRecordRead"/> runs when it is done (on the device's completion thread, or inline
+    /// here when the read cannot start), with <see cref="RecordRead.Record"/> holding exactly the record's bytes, checked,
+    /// or <see cref="RecordRead.Error"/> saying why not. The owner must keep it until then and not start it again before.
     /// </summary>
-    /// <exception cref="ColdReadException">Not committed, truncated, device error, or not a valid record of that length.</exception>
-    public unsafe ValueTask<byte[]> ReadAsync(long address, int length, bool inlineContinuation = false)
+    public void StartRead(RecordRead read, long address, int length)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        read.Begin(address, length);
         if (length < LogRecord.Overhead || length > MaxRecordSize)
-            return ValueTask.FromException<byte[]>(new ColdReadException(address, ColdReadFailure.Corrupt, $"cold read at {address}: impossible record length {length}"));
-
+        {
+            read.Finish(new ColdReadException(address, ColdReadFailure.Corrupt, $"cold read at {address}: impossible record length {length}"));
+            return;
+        }
         int slot = EnterRead();
         if (address < log.BeginAddress || address >= log.CommittedUntilAddress)
         {
             ExitRead(slot);
-            return ValueTask.FromException<byte[]>(OutOfRange(address));
+            read.Finish(OutOfRange(address));
+            return;
         }
         long start = address & ~(long)(sectorSize - 1);
         long end = (address + EntryHeaderSize + length + sectorSize - 1) & ~(long)(sectorSize - 1);
-        var read = new PendingRead(this, address, length, (int)(address - start), slot, (int)(end - start), sectorSize,
-            inlineContinuation ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+        IntPtr buffer = read.Prepare(this, slot, (int)(address - start + EntryHeaderSize), (int)(end - start), (int)sectorSize);
         try
         {
-            device.ReadAsync((ulong)start, read.Buffer, (uint)(end - start), ReadCompleted, read);
+            device.ReadAsync((ulong)start, buffer, (uint)(end - start), ReadCompleted, read);
         }
         catch (Exception e)
         {
-            read.Fail(new ColdReadException(address, ColdReadFailure.IoError, $"cold read at {address}: {e.Message}"));
+            ExitRead(slot);
+            read.Finish(new ColdReadException(address, ColdReadFailure.IoError, $"cold read at {address}: {e.Message}"));
         }
-        return new ValueTask<byte[]>(read.Task);
     }
 
-    private static unsafe void OnReadCompleted(uint errorCode, uint numBytes, object context)
+    /// <summary>
+    /// <see cref="StartRead"/> as a task of the record's bytes (a copy), for paths where an allocation per read does
+    /// not matter. With <paramref name="inlineContinuation"/> the caller's continuation runs on the device thread that
+    /// completed the read (only for continuations that are short and never block); otherwise on the thread pool.
+    /// </summary>
+    /// <exception cref="ColdReadException">Not committed, truncated, device error, or not a valid record of that length.</exception>
+    public ValueTask<byte[]> ReadAsync(long address, int length, bool inlineContinuation = false)
     {
-        var read = (PendingRead)context;
+        var task = new TaskRead(inlineContinuation);
+        StartRead(task.Read, address, length);
+        return new ValueTask<byte[]>(task.Task);
+    }
+
+    private static void OnReadCompleted(uint errorCode, uint numBytes, object context)
+    {
+        var read = (RecordRead)context;
+        read.Log!.ExitRead(read.ReaderSlot);
         long address = read.Address;
         if (errorCode != 0)
         {
-            read.Fail(new ColdReadException(address, ColdReadFailure.IoError, $"cold read at {address}: device error {errorCode}"));
+            read.Finish(new ColdReadException(address, ColdReadFailure.IoError, $"cold read at {address}: device error {errorCode}"));
             return;
         }
-        byte* entry = (byte*)read.Buffer + read.Offset;
-        int entryLength = BinaryPrimitives.ReadInt32LittleEndian(new ReadOnlySpan<byte>(entry, EntryHeaderSize));
+        ReadOnlySpan<byte> entry = read.Entry;
+        int entryLength = BinaryPrimitives.ReadInt32LittleEndian(entry);
         if (entryLength != read.Length)
         {
-            read.Fail(new ColdReadException(address, ColdReadFailure.Corrupt, $"cold read at {address}: entry is {entryLength} bytes, expected {read.Length}"));
+            read.Finish(new ColdReadException(address, ColdReadFailure.Corrupt, $"cold read at {address}: entry is {entryLength} bytes, expected {read.Length}"));
             return;
         }
-        var record = new ReadOnlySpan<byte>(entry + EntryHeaderSize, read.Length);
-        if (!LogRecord.TryRead(record, out _))
+        if (!LogRecord.TryRead(entry.Slice(EntryHeaderSize, read.Length), out _))
         {
-            read.Fail(new ColdReadException(address, ColdReadFailure.Corrupt, $"cold read at {address}: record fails its checks (CRC, magic or lengths)"));
+            read.Finish(new ColdReadException(address, ColdReadFailure.Corrupt, $"cold read at {address}: record fails its checks (CRC, magic or lengths)"));
             return;
         }
-        read.Succeed(record.ToArray());
+        read.Finish(null);
     }
 
     /// <summary>Registers a read in the current reader slot; returns the slot for <see cref="ExitRead"/>.</summary>
@@ -518,45 +535,18 @@ public sealed class ValueLog : IDisposable
         => new(address, ColdReadFailure.OutOfRange,
             $"cold read at {address}: outside the readable log [{log.BeginAddress}, {log.CommittedUntilAddress})");
 
-    /// <summary>One device read in flight: its sector-aligned native buffer and the task the caller awaits.</summary>
-    private sealed unsafe class PendingRead : TaskCompletionSource<byte[]>
+    /// <summary>A <see cref="RecordRead"/> whose completion sets a task to a copy of the record.</summary>
+    private sealed class TaskRead : TaskCompletionSource<byte[]>, IRecordReadOwner
     {
-        public PendingRead(ValueLog log, long address, int length, int offset, int slot, int bufferLength, uint alignment,
-            TaskCreationOptions options)
-            : base(options)
-        {
-            Log = log;
-            Address = address;
-            Length = length;
-            Offset = offset;
-            Slot = slot;
-            Buffer = (IntPtr)NativeMemory.AlignedAlloc((nuint)bufferLength, alignment);
-        }
+        public TaskRead(bool inline) : base(inline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously)
+            => Read = new RecordRead(this);
 
-        public ValueLog Log { get; }
-        public long Address { get; }
-        public int Length { get; }
-        public int Offset { get; }
-        public int Slot { get; }
-        public IntPtr Buffer { get; private set; }
+        public RecordRead Read { get; }
 
-        public void Succeed(byte[] record)
+        public void OnRecordRead(RecordRead read)
         {
-            Release();
-            TrySetResult(record);
-        }
-
-        public void Fail(ColdReadException e)
-        {
-            Release();
-            TrySetException(e);
-        }
-
-        private void Release()
-        {
-            NativeMemory.AlignedFree((void*)Buffer);
-            Buffer = IntPtr.Zero;
-            Log.ExitRead(Slot);
+            if (read.Error is { } e) TrySetException(e);
+            else TrySetResult(read.Record.ToArray());
         }
     }
 

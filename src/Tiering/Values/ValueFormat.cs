@@ -70,18 +70,38 @@ public static class ValueFormat
     /// <summary>Checks the envelope and decodes the value; false on any corruption or unknown kind/version.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> data, out ValueKind kind, out object? value)
     {
-        kind = ValueKind.None;
         value = null;
+        if (!TryOpen(data, out kind, out byte version, out ReadOnlySpan<byte> payload)) return false;
+        value = Decode(kind, version, payload);
+        return value != null;
+    }
+
+    /// <summary>
+    /// Checks the envelope of a string and hands out its bytes, a slice of <paramref name="data"/>, without allocating
+    /// (a cold GET served from its record); false on any corruption or when it is not a version-0 string.
+    /// </summary>
+    public static bool TryReadString(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> s)
+    {
+        if (TryOpen(data, out ValueKind kind, out byte version, out s) && kind == ValueKind.String && version == 0) return true;
+        s = default;
+        return false;
+    }
+
+    /// <summary>Checks the envelope's length and checksum; hands out kind, version and payload.</summary>
+    private static bool TryOpen(ReadOnlySpan<byte> data, out ValueKind kind, out byte version, out ReadOnlySpan<byte> payload)
+    {
+        kind = ValueKind.None;
+        version = 0;
+        payload = default;
         if (data.Length < HeaderSize + TrailerSize) return false;
         int length = BinaryPrimitives.ReadInt32LittleEndian(data[2..]);
         if (length < 0 || length != data.Length - HeaderSize - TrailerSize) return false;
         uint crc = BinaryPrimitives.ReadUInt32LittleEndian(data[(HeaderSize + length)..]);
         if (Crc32.HashToUInt32(data[..(HeaderSize + length)]) != crc) return false;
         kind = (ValueKind)data[0];
-        byte version = data[1];
-        ReadOnlySpan<byte> payload = data.Slice(HeaderSize, length);
-        value = Decode(kind, version, payload);
-        return value != null;
+        version = data[1];
+        payload = data.Slice(HeaderSize, length);
+        return true;
     }
 
     /// <summary>

@@ -184,7 +184,7 @@ public sealed class EpollClientSocketTests : IDisposable
     {
         var (_, s) = Wrapped();
         var io = new TaskCompletionSource();
-        ValueTask resumed = s.ResumeAfter(io.Task);
+        ValueTask resumed = s.ResumeAfter(new ValueTask(io.Task));
         _loop!.Dispose();        // server shutdown while a cold read is in flight
         io.SetResult();          // the read finishes: nothing runs on the loop's thread any more
         await resumed.AsTask().WaitAsync(Patience);
@@ -206,7 +206,7 @@ public sealed class EpollClientSocketTests : IDisposable
     {
         var (_, s) = Wrapped();
         var io = new TaskCompletionSource();   // completes inline, as a cold read set does on the I/O thread
-        ValueTask resumed = s.ResumeAfter(io.Task);
+        ValueTask resumed = s.ResumeAfter(new ValueTask(io.Task));
         Assert.False(resumed.IsCompleted);
         string? resumedOn = null;
         using var seen = new ManualResetEventSlim();
@@ -224,7 +224,7 @@ public sealed class EpollClientSocketTests : IDisposable
         resumed.GetAwaiter().GetResult();
 
         var failing = new TaskCompletionSource();
-        ValueTask second = s.ResumeAfter(failing.Task);   // the same socket serves the next wait
+        ValueTask second = s.ResumeAfter(new ValueTask(failing.Task));   // the same socket serves the next wait
         failing.SetException(new InvalidOperationException("device failed"));
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => second.AsTask().WaitAsync(Patience));
         Assert.Equal("device failed", ex.Message);

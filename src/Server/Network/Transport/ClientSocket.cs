@@ -40,10 +40,11 @@ public abstract class ClientSocket
     public virtual bool ResumesOnItsOwnThread => false;
 
     /// <summary>
-    /// Completes after <paramref name="task"/> (a cold read, a demotion round). Here: wherever the task's continuations
-    /// run, which must then be a thread fit to run the connection (tasks that complete asynchronously).
+    /// Completes after <paramref name="wait"/> (a cold read, a demotion round), which it consumes. Here: wherever the
+    /// wait's continuations run, which must then be a thread fit to run the connection (waits that complete
+    /// asynchronously).
     /// </summary>
-    public virtual ValueTask ResumeAfter(Task task) => new(task);
+    public virtual ValueTask ResumeAfter(ValueTask wait) => wait;
 
     /// <summary>Ends both directions: a pending receive sees the end of the stream. Safe from any thread, more than once.</summary>
     public virtual void Shutdown()

@@ -49,7 +49,7 @@ public sealed unsafe class EpollClientSocket : ClientSocket
     private readonly Completion _tx = new();
     private readonly Completion _resume = new();
     private readonly Action _postResume;
-    private Task? _awaited;   // the task ResumeAfter waits for (the connection's loop sets it; RunPosted reads it after)
+    private ValueTask _awaited;   // what ResumeAfter waits for (the connection's loop sets it; RunPosted reads it after)
 
     private readonly object _gate = new();
     private bool _ready = true;          // read without waiting (see the header); true at first: bytes may predate the registration
@@ -116,24 +116,34 @@ public sealed unsafe class EpollClientSocket : ClientSocket
     public override bool ResumesOnItsOwnThread => true;
 
     /// <summary>
-    /// Completes after <paramref name="task"/>, on this socket's epoll thread: the task's completion (on an I/O thread,
-    /// for a cold read) only posts the socket to its loop. No thread-pool hop, and the connection's command runs on
-    /// the thread that runs its other commands. Allocates nothing when the task completes without other continuations.
+    /// Completes after <paramref name="wait"/>, on this socket's epoll thread: the wait's completion (on the AIO reaper
+    /// or an I/O thread, for a cold read) only posts the socket to its loop, and the loop consumes the wait. No
+    /// thread-pool hop, and the connection's command runs on the thread that runs its other commands. Allocates
+    /// nothing: the cold read set's wait and this socket's resume are both reusable sources.
     /// </summary>
-    public override ValueTask ResumeAfter(Task task)
+    public override ValueTask ResumeAfter(ValueTask wait)
     {
-        if (task.IsCompleted) return new ValueTask(task);
-        _awaited = task;
-        task.GetAwaiter().UnsafeOnCompleted(_postResume);
+        if (wait.IsCompleted) return wait;
+        _awaited = wait;
+        wait.GetAwaiter().UnsafeOnCompleted(_postResume);
         return new ValueTask(_resume, _resume.Version);
     }
 
     /// <summary>The loop's thread, after <see cref="EpollLoop.Post"/>: resumes what <see cref="ResumeAfter"/> waits for.</summary>
     internal void RunPosted()
     {
-        Task task = _awaited!;
-        _awaited = null;
-        _resume.Complete(0, task.IsFaulted ? task.Exception!.InnerException : task.IsCanceled ? new TaskCanceledException(task) : null);
+        ValueTask wait = _awaited;
+        _awaited = default;
+        Exception? error = null;
+        try
+        {
+            wait.GetAwaiter().GetResult();   // consumes it (a reusable source may be reset after this)
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        _resume.Complete(0, error);
     }
 
     /// <summary>What epoll reported for this socket; on the epoll thread.</summary>

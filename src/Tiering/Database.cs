@@ -175,7 +175,7 @@ public sealed class Database
         Store.Journal?.Touch(this, h.Key!);
         EndChain(Store, h.Value);
         if (h.Record == 0) return;
-        if (h.Record > 0) Store.TierStats.DropRecord(Index.EntryAt(i).Stored);
+        if (h.Record > 0) Store.TierStats.DropRecord(Index.StoredOf(i));
         h.Record = 0;
     }
 
@@ -199,7 +199,7 @@ public sealed class Database
         }
         if (h.Record <= 0) return false;
         obj.LogBase = h.Record;
-        obj.ChainBytes = Index.EntryAt(i).Stored;   // stays in the log's live bytes: the chain needs it
+        obj.ChainBytes = Index.StoredOf(i);   // stays in the log's live bytes: the chain needs it
         h.Record = 0;
         return true;
     }
@@ -248,8 +248,7 @@ public sealed class Database
         int i = Index.InsertCold(hash, address);
         ref Entry e = ref Index.EntryAt(i);
         e.Kind = kind;
-        e.Stored = stored;
-        e.Logical = logical;
+        Index.SetRecordSize(i, stored, logical);
         e.Lfu = Lfu.InitialValue;
         e.LfuStamp = Store.Clock.Minutes16;
         if (expireAt != 0) Index.SetExpireAt(i, expireAt);
@@ -293,11 +292,11 @@ public sealed class Database
         ref Entry e = ref Index.EntryAt(i);
         if (e.Location > 0)
         {
-            Store.TierStats.ColdRemoved(e.Stored, e.Logical);
+            Store.TierStats.ColdRemoved(Index.StoredOf(i), Index.LogicalOf(i));
             return;
         }
         ref HotItem h = ref Index.HotOf(i);
-        if (h.Record > 0) Store.TierStats.DropRecord(e.Stored);
+        if (h.Record > 0) Store.TierStats.DropRecord(Index.StoredOf(i));
         EndChain(Store, h.Value);
         Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
         if (touch) Store.Journal?.Touch(this, h.Key!);
@@ -319,9 +318,9 @@ public sealed class Database
     /// </summary>
     internal void Promote(int i, byte[] key, object value)
     {
-        ref Entry e = ref Index.EntryAt(i);
-        Store.TierStats.ColdRemoved(e.Stored, e.Logical);
-        Store.TierStats.KeepRecord(e.Stored);
+        int stored = Index.StoredOf(i);
+        Store.TierStats.ColdRemoved(stored, Index.LogicalOf(i));
+        Store.TierStats.KeepRecord(stored);
         ref HotItem h = ref Index.MakeHot(i, key);
         h.Value = value;
         h.AccessSec = Store.Clock.Seconds;
@@ -336,7 +335,7 @@ public sealed class Database
     {
         ref HotItem h = ref Index.HotOf(i);
         Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
-        if (h.Record > 0) Store.TierStats.DropRecord(Index.EntryAt(i).Stored);
+        if (h.Record > 0) Store.TierStats.DropRecord(Index.StoredOf(i));
         EndChain(Store, h.Value);   // the demotion's snapshot holds the chain's result
         Index.MakeCold(i, address, stored, logical);
         Store.TierStats.ColdAdded(stored, logical);
@@ -536,13 +535,8 @@ internal static class MemoryOf
     /// <summary>Array header of a byte[] on 64-bit .NET.</summary>
     public const int ArrayOverhead = 24;
 
-    /// <summary>
-    /// A hot key: its index entry, hot item (32 B), bucket share (4 B) and the key array. The entry is counted as 40 B,
-    /// its size before the expiry moved to the side table (now 32 B, and 24 B planned): the hot tier's budget, and
-    /// the tests whose thresholds were derived from it (AdmissionTests, SsdFullTests), change together with the entry's
-    /// next layout.
-    /// </summary>
-    public static long HotEntry(int keyLength) => 76 + ArrayOverhead + keyLength;
+    /// <summary>A hot key: its index entry (24 B), hot item (32 B), bucket share (4 B) and the key array.</summary>
+    public static long HotEntry(int keyLength) => 60 + ArrayOverhead + keyLength;
 
     public static long Value(object? value) => value switch
     {

@@ -13,7 +13,7 @@ public sealed class KeyIndexTests
     private static int Find(KeyIndex index, string key) { byte[] k = K(key); return index.Find(k, KeyIndex.Hash(k)); }
 
     [Fact]
-    public void EntryIsThirtyTwoBytes() => Assert.Equal(32, Unsafe.SizeOf<Entry>());
+    public void EntryIsTwentyFourBytes() => Assert.Equal(24, Unsafe.SizeOf<Entry>());
 
     [Fact]
     public void OnlyKeysWithATtlAreInTheExpiryTable()
@@ -35,18 +35,74 @@ public sealed class KeyIndexTests
     }
 
     [Fact]
-    public void TheExpiryFlagLeavesTheLogicalLengthIntact()
+    public void TheExpiryFlagLeavesTheRecordSizesIntact()
     {
         var index = new KeyIndex();
         int i = Add(index, "k");
-        index.EntryAt(i).Logical = int.MaxValue;
+        index.SetRecordSize(i, Entry.LargeSize - 1, ushort.MaxValue);
         index.SetExpireAt(i, 5);
-        Assert.Equal(int.MaxValue, index.EntryAt(i).Logical);
-        index.EntryAt(i).Logical = 7;
+        Assert.Equal(Entry.LargeSize - 1, index.StoredOf(i));
+        Assert.Equal(ushort.MaxValue, index.LogicalOf(i));
+        index.SetRecordSize(i, 3, 7);
         Assert.True(index.EntryAt(i).HasExpiry);
         Assert.Equal(5, index.ExpireAt(i));
         index.SetExpireAt(i, 0);
-        Assert.Equal(7, index.EntryAt(i).Logical);
+        Assert.Equal(3, index.StoredOf(i));
+        Assert.Equal(7, index.LogicalOf(i));
+    }
+
+    [Theory]
+    [InlineData(Entry.LargeSize, 10)]          // stored too large for its 15 bits
+    [InlineData(100, ushort.MaxValue + 1)]     // logical too large for its 16 bits
+    [InlineData(int.MaxValue, int.MaxValue)]   // both, at the largest sizes a record can have
+    public void SizesTooLargeForTheEntryAreKeptExactInTheSizeColumn(int stored, int logical)
+    {
+        var index = new KeyIndex();
+        int i = Add(index, "big");
+        int j = Add(index, "small");
+        index.SetRecordSize(j, 40, 50);
+        long before = index.ArrayBytes;
+        index.SetRecordSize(i, stored, logical);
+        Assert.Equal(stored, index.StoredOf(i));
+        Assert.Equal(logical, index.LogicalOf(i));
+        Assert.True(index.ArrayBytes > before);
+        Assert.Equal(40, index.StoredOf(j));
+        Assert.Equal(50, index.LogicalOf(j));
+
+        index.SetStored(i, stored - 1);   // a compaction copy keeps the logical size
+        Assert.Equal(stored - 1, index.StoredOf(i));
+        Assert.Equal(logical, index.LogicalOf(i));
+
+        index.SetRecordSize(i, 12, 34);   // rewritten small: back in the entry
+        Assert.Equal(12, index.StoredOf(i));
+        Assert.Equal(34, index.LogicalOf(i));
+
+        index.SetRecordSize(i, stored, logical);
+        index.RemoveAt(i);
+        int reused = Add(index, "other");
+        Assert.Equal(i, reused);
+        Assert.Equal(0, index.StoredOf(reused));   // the removed key's sizes went with it
+        Assert.Equal(0, index.LogicalOf(reused));
+    }
+
+    [Fact]
+    public void ColdAddressesAndHotSlotsKeepAllFortyEightBitsAndTheirSign()
+    {
+        var index = new KeyIndex();
+        long far = (1L << 47) - 1;   // 128 TiB into the log
+        int i = index.InsertCold(KeyIndex.Hash(K("c")), far);
+        index.SetRecordSize(i, Entry.LargeSize - 1, 1);
+        index.SetExpireAt(i, 9);
+        Assert.Equal(far, index.EntryAt(i).Location);
+        Assert.True(index.IsCold(i));
+        Assert.Equal(Entry.LargeSize - 1, index.StoredOf(i));
+        Assert.Equal(9, index.ExpireAt(i));
+        int h = Add(index, "h");
+        Assert.True(index.EntryAt(h).Location < 0);
+        Assert.False(index.IsCold(h));
+        Assert.Equal(h, Find(index, "h"));
+        Assert.True(KeyIndex.Hash(K("c")) <= Entry.HashMask);
+        Assert.Equal(KeyIndex.Hash(K("c")), index.EntryAt(i).Hash);
     }
 
     [Fact]

@@ -16,7 +16,7 @@
 //      the lock (counted in tier_sync_reads): correct, only slower.
 //
 // The key of a cold entry is not in DRAM, so Load compares the record's key with the key looked up: a different
-// key with the same 64-bit hash stays cold and the lookup walks on.
+// key with the same 48-bit index hash stays cold and the lookup walks on.
 //
 // Admission (TinyLFU-style). A key read from the log is served, then at the end of the command either stays hot
 // (admitted) or goes back to cold at no cost (its record is still its clean copy). It stays hot if DRAM has room,
@@ -125,7 +125,7 @@ public sealed class ColdTier : IDisposable
                 started |= inFlight;   // read ahead for this command and not back yet: wait for it rather than read again
                 continue;
             }
-            set.Start(this, e.Location, e.Stored);
+            set.Start(this, e.Location, index.StoredOf(candidates[k]));
             started = true;
         }
         return started;
@@ -157,7 +157,7 @@ public sealed class ColdTier : IDisposable
     {
         ref Entry e = ref db.Index.EntryAt(i);
         long address = e.Location;
-        LogRecord.RecordView view = Parse(RecordOf(address, e.Stored), address);
+        LogRecord.RecordView view = Parse(RecordOf(address, db.Index.StoredOf(i)), address);
         if (!view.Key.SequenceEqual(key)) return false;
         object value = StoredValue.Decode(view.Value, e.Kind, address);
         db.Promote(i, view.Key.ToArray(), value);
@@ -177,7 +177,7 @@ public sealed class ColdTier : IDisposable
         value = default;
         KeyIndex index = db.Index;
         ref Entry e = ref index.EntryAt(i);
-        if (e.Kind != ValueKind.String || e.Logical > MaxServedBytes
+        if (e.Kind != ValueKind.String || index.LogicalOf(i) > MaxServedBytes
             || _prefetched is not { } set || !set.TryTake(e.Location, out ReadOnlySpan<byte> record))
             return ColdServe.NotServed;
         LogRecord.RecordView view = Parse(record, e.Location);
@@ -199,7 +199,7 @@ public sealed class ColdTier : IDisposable
     internal byte[] ReadKey(Database db, int i)
     {
         ref Entry e = ref db.Index.EntryAt(i);
-        return Parse(RecordOf(e.Location, e.Stored), e.Location).Key.ToArray();
+        return Parse(RecordOf(e.Location, db.Index.StoredOf(i)), e.Location).Key.ToArray();
     }
 
     /// <summary>The record at <paramref name="address"/>: from the records read for this command, or read now (synchronously).</summary>
@@ -243,7 +243,7 @@ public sealed class ColdTier : IDisposable
                 _store.TierStats.Promotions++;
                 continue;
             }
-            p.Db.Demote(p.Slot, p.Address, e.Stored, e.Logical);
+            p.Db.Demote(p.Slot, p.Address, index.StoredOf(p.Slot), index.LogicalOf(p.Slot));
             _store.TierStats.RejectedPromotions++;
         }
         _promoted.Clear();

@@ -3,7 +3,7 @@
 // Why one self-contained record format. The same log holds cold values (PUT), the write log's mutations (DEL,
 // EXPIRE, OP...) and, later, the replication stream (docs/design-tiering-and-durability.md). Every consumer reads
 // the record by itself, without the index: a cold read checks that the record holds the key it looked for (two keys
-// with the same 64-bit hash still get the right answer), compaction finds the record's index entry through its key,
+// with the same 48-bit index hash still get the right answer), compaction finds the record's index entry through its key,
 // recovery replays it, a replica turns it into a command. So each record carries its type, database, absolute
 // expiry time, full key and value, and a checksum.
 //

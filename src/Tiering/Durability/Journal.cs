@@ -160,9 +160,7 @@ public sealed class Journal : IDisposable
                 ref HotItem h = ref db.Index.HotOf(p.Entry);
                 Database.EndChain(_store, h.Value);
                 h.Record = address;
-                ref Entry e = ref db.Index.EntryAt(p.Entry);
-                e.Stored = stored;
-                e.Logical = p.Logical;
+                db.Index.SetRecordSize(p.Entry, stored, p.Logical);
                 _store.TierStats.KeepRecord(stored);
             }
         }

@@ -198,9 +198,7 @@ internal sealed class Recovery
             object value = StoredValue.Decode(stored, kind, address);
             int i = db.AddOwned(key.ToArray(), hash, kind, value, expireAt);
             db.Index.HotOf(i).Record = address;
-            ref Entry e = ref db.Index.EntryAt(i);
-            e.Stored = length;
-            e.Logical = logical;
+            db.Index.SetRecordSize(i, length, logical);
             _store.TierStats.KeepRecord(length);
         }
         else
@@ -245,7 +243,7 @@ internal sealed class Recovery
         if (h.Record > 0)
         {
             obj.LogBase = h.Record;
-            obj.ChainBytes = index.EntryAt(i).Stored;
+            obj.ChainBytes = index.StoredOf(i);
             h.Record = 0;
         }
         obj.ChainBytes += length;
@@ -268,7 +266,7 @@ internal sealed class Recovery
     {
         ref Entry e = ref db.Index.EntryAt(i);
         long address = e.Location;
-        byte[] record = _log.Read(address, e.Stored);
+        byte[] record = _log.Read(address, db.Index.StoredOf(i));
         if (!LogRecord.TryRead(record, out LogRecord.RecordView view) || view.Type != RecordType.Put || !view.Key.SequenceEqual(key))
             return false;
         db.Promote(i, key.ToArray(), StoredValue.Decode(view.Value, e.Kind, address));

@@ -12,19 +12,20 @@ namespace Tiered.Tiering.Hot;
 /// Why a hand-written table and not <c>Dictionary&lt;string, ...&gt;</c>: keys arrive as bytes from the network and
 /// must be looked up without building a string; a .NET dictionary of strings costs about 76 bytes a key before the
 /// value; and most keys of a tiered store are cold: their key bytes are not in DRAM at all. A cold entry keeps the
-/// 64-bit hash and the address and length of the log record holding key and value; the full key is checked after
+/// 48-bit hash and the address and length of the log record holding key and value; the full key is checked after
 /// the SSD read, so two keys with the same hash still get the right answer.
 ///
 /// Layout: separate chaining through an array of structs, plus a second array for what only hot keys need.
 ///
 ///   buckets:  [ 3 ][ -1 ][ 0 ][ -1 ] ...      power of two; entry index of the chain head, -1 when empty
 ///                |          |
-///   entries:  [0: hash | loc=~1 (hot) | next=-1 | stored | logical+ttl bit | lfu stamp kind ]   32 B, every key
+///   entries:  [0: hash logical | loc=~1 (hot) stored ttl | next=-1 | lfu stamp kind ]   24 B, every key
 ///             [1: free (kind None), next = next free ]
-///             [3: hash | loc=address (cold) | expire | next=0 | stored logical | lfu stamp kind ]
+///             [3: hash logical | loc=address (cold) stored ttl | next=0 | lfu stamp kind ]
 ///                        |
 ///   hot:      [0: free ][1: key[] | value | record | access sec | owner=0 ]                   32 B, hot keys only
-///   expiry:   ExpiryTable: entry -> unix ms, only for entries whose ttl bit is set               keys with a TTL only
+///   expiry:   SparseColumn: entry -> unix ms, only for entries whose ttl bit is set              keys with a TTL only
+///   sizes:    SparseColumn: entry -> stored, logical, only for records of 32 KB or more      large values only
 ///
 ///   Entry.Location:  < 0  hot: ~Location is the HotItem index
 ///                    > 0  cold: the log address of the record holding key and value (Stored bytes long)
@@ -51,7 +52,8 @@ internal sealed class KeyIndex
     private int _hotCount;
     private int _hotUsed;
     private int _hotFree = -1;
-    private readonly ExpiryTable _expiry = new();
+    private readonly SparseColumn _expiry = new();
+    private readonly SparseColumn _sizes = new();   // entry -> stored << 32 | logical, for sizes the entry cannot hold
 
     public KeyIndex(int initialCapacity = 16)
     {
@@ -70,7 +72,7 @@ internal sealed class KeyIndex
     /// <summary>Number of hot keys (key and value in DRAM).</summary>
     public int HotCount => _hotCount;
 
-    /// <summary>Number of cold keys (only the 32-byte entry in DRAM, and an expiry if they have one).</summary>
+    /// <summary>Number of cold keys (only the 24-byte entry in DRAM, and an expiry if they have one).</summary>
     public int ColdCount => _count - _hotCount;
 
     /// <summary>Entries below this index may be live; SCAN and sampling stay below it.</summary>
@@ -81,7 +83,7 @@ internal sealed class KeyIndex
 
     /// <summary>DRAM bytes of the index arrays (INFO tier_index_bytes).</summary>
     public long ArrayBytes => (long)_buckets.Length * 4 + (long)_entries.Length * Unsafe.SizeOf<Entry>()
-        + (long)_hot.Length * Unsafe.SizeOf<HotItem>() + _expiry.Bytes;
+        + (long)_hot.Length * Unsafe.SizeOf<HotItem>() + _expiry.Bytes + _sizes.Bytes;
 
     /// <summary>Number of keys with an expiry (INFO keyspace expires=).</summary>
     public int VolatileCount => _expiry.Count;
@@ -105,9 +107,49 @@ internal sealed class KeyIndex
     /// </summary>
     public int VolatileAt(int p, out long at) => _expiry.At(p, out at);
 
-    /// <summary>The 64-bit hash every key is indexed by.</summary>
+    /// <summary>The 48-bit hash every key is indexed by (the width an <see cref="Entry"/> keeps).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, (long)Seed);
+    public static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key, (long)Seed) & Entry.HashMask;
+
+    /// <summary>
+    /// Length in the log of the record holding entry <paramref name="index"/>'s value (cold, or hot and clean): one
+    /// exact read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int StoredOf(int index)
+    {
+        int s = _entries[index].StoredField;
+        return s != Entry.LargeSize ? s : (int)(_sizes.Get(index) >> 32);
+    }
+
+    /// <summary>Uncompressed bytes of the value in that record (INFO tier_cold_logical_bytes); below 2^31.</summary>
+    public int LogicalOf(int index)
+    {
+        ref Entry e = ref _entries[index];
+        return e.StoredField != Entry.LargeSize ? e.LogicalField : (int)(uint)_sizes.Get(index);
+    }
+
+    /// <summary>Sets the stored and logical sizes of entry <paramref name="index"/>'s record.</summary>
+    public void SetRecordSize(int index, int stored, int logical)
+    {
+        Debug.Assert(stored >= 0 && logical >= 0);
+        ref Entry e = ref _entries[index];
+        if (stored < Entry.LargeSize && logical <= ushort.MaxValue)
+        {
+            if (e.StoredField == Entry.LargeSize) _sizes.Remove(index);
+            e.StoredField = stored;
+            e.LogicalField = logical;
+        }
+        else
+        {
+            e.StoredField = Entry.LargeSize;
+            e.LogicalField = 0;
+            _sizes.Set(index, (long)stored << 32 | (uint)logical);
+        }
+    }
+
+    /// <summary>Sets the stored size of entry <paramref name="index"/>'s record, keeping its logical size (a copy of it).</summary>
+    public void SetStored(int index, int stored) => SetRecordSize(index, stored, LogicalOf(index));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref Entry EntryAt(int index) => ref _entries[index];
@@ -299,8 +341,7 @@ internal sealed class KeyIndex
         Debug.Assert(e.Location < 0 && address > 0);
         FreeHot((int)~e.Location);
         e.Location = address;
-        e.Stored = stored;
-        e.Logical = logical;
+        SetRecordSize(index, stored, logical);
     }
 
     /// <summary>Makes a cold entry hot with the key and value read from its record (which stays valid: clean).</summary>
@@ -329,6 +370,7 @@ internal sealed class KeyIndex
         link = target.Next;
         if (target.Location < 0) FreeHot((int)~target.Location);
         if (target.HasExpiry) _expiry.Remove(index);
+        if (target.StoredField == Entry.LargeSize) _sizes.Remove(index);
         target = default;
         target.Next = _freeList;
         _freeList = index;
@@ -351,6 +393,7 @@ internal sealed class KeyIndex
         _hotUsed = 0;
         _hotFree = -1;
         _expiry.Clear();
+        _sizes.Clear();
     }
 
     private int AllocHot(int owner, byte[] key)
@@ -402,42 +445,75 @@ internal sealed class KeyIndex
 }
 
 /// <summary>
-/// One key's slot in the index, hot or cold. 32 bytes (a size test holds it there); the expiry of a key that has one
-/// is in the index's <see cref="ExpiryTable"/>, flagged by <see cref="HasExpiry"/>. A free slot has
-/// <see cref="Kind"/> None and uses <see cref="Next"/> as the free-list link.
+/// One key's slot in the index, hot or cold: 24 bytes (a size test holds it there), which is all the DRAM a cold key
+/// without a TTL costs. A free slot has <see cref="Kind"/> None and uses <see cref="Next"/> as the free-list link.
+///
+///   _hashAndLogical  [ hash: bits 0-47                       | logical: 48-63 ]
+///   _location        [ location: bits 0-47 (two's complement) | stored: 48-62 | ttl: 63 ]
+///   Next (4 B) | LfuStamp (2 B) | Lfu (1 B) | Kind (1 B)
+///
+/// Why these widths. A hash of 48 bits leaves, at a billion keys in 2^30 buckets, 18 bits to tell apart the keys of
+/// one chain: a false match costs one record read that checks the key, about once in 260,000 lookups of a cold key
+/// that shares a chain. Log addresses of 48 bits reach 256 TiB. Record sizes below 32 KB stored and 64 KB logical,
+/// nearly every value, fit in the entry; a larger one sets stored to <see cref="LargeSize"/> and keeps both exact
+/// sizes in the index's size column (<see cref="SparseColumn"/>), so only <see cref="KeyIndex"/> reads or sets them.
+/// The expiry of a key that has one is in the expiry column, flagged by <see cref="HasExpiry"/>.
+/// Room left: Redis Cluster can take 14 of the hash bits for the key's slot without widening the entry.
 /// </summary>
 internal struct Entry
 {
-    /// <summary>64-bit hash of the key (<see cref="KeyIndex.Hash"/>).</summary>
-    public ulong Hash;
-    /// <summary>Hot: ~(hot item index), negative. Cold: the log address of the key's record, positive.</summary>
-    public long Location;
+    internal const ulong HashMask = (1UL << 48) - 1;
+    /// <summary>The stored field's marker for sizes that live in the size column.</summary>
+    internal const int LargeSize = 0x7FFF;
+    private const ulong TtlBit = 1UL << 63;
+
+    private ulong _hashAndLogical;
+    private ulong _location;
     /// <summary>Next entry in the bucket chain (or the free list); -1 ends it.</summary>
     public int Next;
-    /// <summary>Length in the log of the record holding the value (cold, or hot and clean): one exact read.</summary>
-    public int Stored;
-    // Bits 0-30: the uncompressed bytes of the value in that record; bit 31: HasExpiry.
-    private uint _logicalAndTtl;
-
-    /// <summary>Uncompressed bytes of the value in that record (INFO tier_cold_logical_bytes); below 2^31.</summary>
-    public int Logical
-    {
-        readonly get => (int)(_logicalAndTtl & 0x7FFF_FFFFu);
-        set => _logicalAndTtl = (_logicalAndTtl & 0x8000_0000u) | ((uint)value & 0x7FFF_FFFFu);
-    }
-
-    /// <summary>The key has an expiry, in the index's expiry table (set only through <see cref="KeyIndex.SetExpireAt"/>).</summary>
-    public bool HasExpiry
-    {
-        readonly get => (int)_logicalAndTtl < 0;
-        set => _logicalAndTtl = value ? _logicalAndTtl | 0x8000_0000u : _logicalAndTtl & 0x7FFF_FFFFu;
-    }
     /// <summary>Minute stamp of the last LFU decrement.</summary>
     public ushort LfuStamp;
     /// <summary>Logarithmic access counter (see <see cref="Lfu"/>), kept for hot and cold keys alike.</summary>
     public byte Lfu;
     /// <summary>The value's type; None marks a free slot.</summary>
     public ValueKind Kind;
+
+    /// <summary>The key's 48-bit hash (<see cref="KeyIndex.Hash"/>).</summary>
+    public ulong Hash
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        readonly get => _hashAndLogical & HashMask;
+        set => _hashAndLogical = (_hashAndLogical & ~HashMask) | (value & HashMask);
+    }
+
+    /// <summary>Hot: ~(hot item index), negative. Cold: the log address of the key's record, positive.</summary>
+    public long Location
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        readonly get => (long)(_location << 16) >> 16;
+        set => _location = (_location & ~HashMask) | ((ulong)value & HashMask);
+    }
+
+    /// <summary>The key has an expiry, in the index's expiry column (set only through <see cref="KeyIndex.SetExpireAt"/>).</summary>
+    public bool HasExpiry
+    {
+        readonly get => (_location & TtlBit) != 0;
+        set => _location = value ? _location | TtlBit : _location & ~TtlBit;
+    }
+
+    /// <summary>The stored size field: the record's length, or <see cref="LargeSize"/> when the size column has it.</summary>
+    internal int StoredField
+    {
+        readonly get => (int)(_location >> 48) & LargeSize;
+        set => _location = (_location & ~((ulong)LargeSize << 48)) | ((ulong)(uint)value << 48);
+    }
+
+    /// <summary>The logical size field (valid only when <see cref="StoredField"/> is not <see cref="LargeSize"/>).</summary>
+    internal int LogicalField
+    {
+        readonly get => (int)(_hashAndLogical >> 48);
+        set => _hashAndLogical = (_hashAndLogical & HashMask) | ((ulong)(ushort)value << 48);
+    }
 }
 
 /// <summary>What only a hot key needs: its key and value in DRAM. 32 bytes (a size test holds it there).</summary>

@@ -55,6 +55,9 @@ public static class Lfu
         stamp = nowMinutes;
     }
 
+    /// <summary>Seeds this thread's random numbers, so a test's sequence of increments is the same on every run.</summary>
+    internal static void Seed(ulong seed) => t_state = seed | 1;
+
     private static double NextDouble()
     {
         ulong x = t_state;

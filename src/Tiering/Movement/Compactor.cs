@@ -175,7 +175,7 @@ public sealed class Compactor : IDisposable
             {
                 // The first part of a value split over records: always hot (never demoted), so DRAM has it whole.
                 System.Diagnostics.Debug.Assert(!db!.Index.IsCold(i));
-                _store.TierStats.DropRecord(db!.Index.EntryAt(i).Stored);
+                _store.TierStats.DropRecord(db!.Index.StoredOf(i));
                 Snapshot(db, i, record.Key);
                 _store.TierStats.CompactedRecords++;
                 return true;
@@ -190,7 +190,7 @@ public sealed class Compactor : IDisposable
                 // A clean hot entry takes its copy at once: nothing reads a hot entry's record before the commit (the
                 // demoter waits for a record's commit before making it cold), and the old one stays until truncation.
                 db.Index.HotOf(i).Record = copy;
-                e.Stored = stored;
+                db.Index.SetStored(i, stored);
                 _store.TierStats.CompactedRecords++;
                 _written++;
             }
@@ -238,8 +238,7 @@ public sealed class Compactor : IDisposable
         _store.TierStats.SsdWriteItems++;
         _store.TierStats.SsdWriteBytes += stored;
         h.Record = address;
-        e.Stored = stored;
-        e.Logical = logical;
+        d.Index.SetRecordSize(i, stored, logical);
         _store.TierStats.KeepRecord(stored);
         _written++;
     }
@@ -258,7 +257,7 @@ public sealed class Compactor : IDisposable
             ref Entry e = ref index.EntryAt(m.Slot);
             if (e.Location > 0) e.Location = m.To;
             else index.HotOf(m.Slot).Record = m.To;
-            e.Stored = m.Stored;
+            index.SetStored(m.Slot, m.Stored);
             _store.TierStats.CompactedRecords++;
         }
     }

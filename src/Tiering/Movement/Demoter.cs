@@ -29,8 +29,11 @@ namespace Tiered.Tiering.Movement;
 
 /// <summary>Moves hot values to the SSD log when hot bytes exceed their budget (see the file's header).</summary>
 /// <remarks>
-/// Shared state rule: rounds run on the demoter's own task, one at a time; they touch the index only under
+/// Shared state rule: rounds run on the demoter's own thread, one at a time; they touch the index only under
 /// <see cref="Store.Lock"/>. <see cref="Kick"/> and <see cref="WhenRoundDone"/> may be called from any thread.
+/// Why a thread of its own and not a task: a kick comes with most promotions, and waking a task through
+/// SemaphoreSlim.WaitAsync with a timeout allocated a timer, a task node and a cancellation registration each time;
+/// a thread parked on an event allocates nothing per wake-up (ColdReadSetTests counts a cold GET's bytes).
 /// </remarks>
 public sealed class Demoter : IDisposable
 {
@@ -38,13 +41,17 @@ public sealed class Demoter : IDisposable
 
     private readonly Store _store;
     private readonly ColdTier _tier;
-    private readonly SemaphoreSlim _kick = new(0, 1);
+    private readonly AutoResetEvent _wake = new(false);
+    // 1 while a wake-up is pending: Kick sets the event only on 0 -> 1; the loop clears it when it wakes.
+    private int _kicked;
+    // 1 once WhenRoundDone handed out _round's task: only then does the loop complete and replace it after a round.
+    private int _roundWatched;
     private readonly CancellationTokenSource _stop = new();
     private readonly VictimRef[] _victims = new VictimRef[VictimsPerPick];
     private readonly List<InFlight> _batch = [];
     private int _chained;
     private TaskCompletionSource _round = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _loop;
+    private Thread? _loop;
 
     internal Demoter(Store store, ColdTier tier)
     {
@@ -53,14 +60,19 @@ public sealed class Demoter : IDisposable
     }
 
     /// <summary>Starts the background loop.</summary>
-    public void Start() => _loop ??= Task.Run(LoopAsync);
+    public void Start()
+    {
+        if (_loop != null) return;
+        _loop = new Thread(Loop) { IsBackground = true, Name = "tiered-demoter" };
+        _loop.Start();
+    }
 
     /// <summary>Asks for a round soon (cheap; any thread).</summary>
     public void Kick()
     {
-        if (_kick.CurrentCount == 0)
+        if (Volatile.Read(ref _kicked) == 0 && Interlocked.Exchange(ref _kicked, 1) == 0)
         {
-            try { _kick.Release(); } catch (SemaphoreFullException) { } catch (ObjectDisposedException) { }
+            try { _wake.Set(); } catch (ObjectDisposedException) { }
         }
     }
 
@@ -68,6 +80,7 @@ public sealed class Demoter : IDisposable
     public Task WhenRoundDone()
     {
         Task t = Volatile.Read(ref _round).Task;
+        Volatile.Write(ref _roundWatched, 1);   // after the read: a round that ends from here on completes t
         Kick();
         return t;
     }
@@ -79,24 +92,30 @@ public sealed class Demoter : IDisposable
         return max > 0 && !_tier.SsdFull && _store.UsedMemory > max / 100 * percent;
     }
 
-    private async Task LoopAsync()
+    private void Loop()
     {
         CancellationToken ct = _stop.Token;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await _kick.WaitAsync(100, ct).ConfigureAwait(false);
-                while (!ct.IsCancellationRequested && await RoundAsync(ct).ConfigureAwait(false)) { }
+                _wake.WaitOne(100);
+                Volatile.Write(ref _kicked, 0);
+                while (!ct.IsCancellationRequested && RoundAsync(ct).GetAwaiter().GetResult()) { }
             }
             catch (OperationCanceledException) { break; }
             catch (IOException)
             {
                 _tier.SsdFull = true;   // the disk refused a write: stop demoting; maxmemory-policy takes over
             }
+            catch (Exception e) when (ct.IsCancellationRequested || e is ObjectDisposedException)
+            {
+                break;   // stopping: the store is being disposed under the round
+            }
             finally
             {
-                Interlocked.Exchange(ref _round, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                if (Interlocked.Exchange(ref _roundWatched, 0) == 1)
+                    Interlocked.Exchange(ref _round, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }
     }
@@ -162,7 +181,7 @@ public sealed class Demoter : IDisposable
                 ref HotItem h = ref db.Index.HotOf(v.Slot);
                 if (h.Record < 0) continue;   // already in this batch
                 ref Entry e = ref db.Index.EntryAt(v.Slot);
-                if (h.Record > 0 && !FitsOneRecord(e.Stored)) continue;
+                if (h.Record > 0 && !FitsOneRecord(db.Index.StoredOf(v.Slot))) continue;
                 freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
                 if (h.Record > 0)
                 {
@@ -171,10 +190,10 @@ public sealed class Demoter : IDisposable
                         // Journaled but not yet committed (readable only after the commit): goes cold after this
                         // round's commit, if it is still that record's value then.
                         _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, h.Value!, db.Index.ExpireAt(v.Slot), db.Id)
-                            { Address = h.Record, Stored = e.Stored, Logical = e.Logical, Journaled = true });
+                            { Address = h.Record, Stored = db.Index.StoredOf(v.Slot), Logical = db.Index.LogicalOf(v.Slot), Journaled = true });
                         continue;
                     }
-                    db.Demote(v.Slot, h.Record, e.Stored, e.Logical);
+                    db.Demote(v.Slot, h.Record, db.Index.StoredOf(v.Slot), db.Index.LogicalOf(v.Slot));
                     _store.TierStats.Demotions++;
                     now++;
                     continue;
@@ -304,10 +323,9 @@ public sealed class Demoter : IDisposable
                 if (!v.IsCurrent) continue;
                 ref HotItem h = ref v.Database.Index.HotOf(v.Slot);
                 if (h.Record <= 0 || h.Record >= _tier.Log.CommittedUntil) continue;   // dirty, or not yet readable
-                ref Entry e = ref v.Database.Index.EntryAt(v.Slot);
-                if (!FitsOneRecord(e.Stored)) continue;
+                if (!FitsOneRecord(v.Database.Index.StoredOf(v.Slot))) continue;
                 freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
-                v.Database.Demote(v.Slot, h.Record, e.Stored, e.Logical);
+                v.Database.Demote(v.Slot, h.Record, v.Database.Index.StoredOf(v.Slot), v.Database.Index.LogicalOf(v.Slot));
                 _store.TierStats.Demotions++;
             }
         }
@@ -325,9 +343,11 @@ public sealed class Demoter : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        try { _loop?.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _wake.Set();
+        _loop?.Join(TimeSpan.FromSeconds(5));
+        Volatile.Read(ref _round).TrySetResult();   // a writer waiting for a round is not left waiting
         _stop.Dispose();
-        _kick.Dispose();
+        _wake.Dispose();
     }
 
     /// <summary>A dirty victim on its way to the log: what was picked under the lock, then where its record went.</summary>

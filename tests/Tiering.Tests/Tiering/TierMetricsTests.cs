@@ -23,18 +23,17 @@ public class TierMetricsTests
                 for (int i = 0; i < index.HighWater; i++)
                 {
                     if (!index.IsLive(i)) continue;
-                    ref Entry e = ref index.EntryAt(i);
                     if (index.IsCold(i))
                     {
                         cold++;
-                        stored += e.Stored;
-                        logical += e.Logical;
-                        live += e.Stored;
+                        stored += index.StoredOf(i);
+                        logical += index.LogicalOf(i);
+                        live += index.StoredOf(i);
                     }
                     else
                     {
                         hot++;
-                        if (index.HotOf(i).Record > 0) live += e.Stored;
+                        if (index.HotOf(i).Record > 0) live += index.StoredOf(i);
                     }
                 }
             }

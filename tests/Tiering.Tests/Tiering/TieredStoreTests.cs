@@ -43,6 +43,59 @@ public class TieredStoreTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task ValuesTooLargeForTheEntrysSizeFieldsGoColdMoveInCompactionAndComeBackExact(bool slowDevice)
+    {
+        // Sizes around the entry's limits (32 KB stored, 64 KB logical): random bytes stay their size in LZ4, the
+        // half-pattern values shrink, so stored and logical cross their limits at different sizes.
+        int[] sizes = [32 * 1024 - 100, 32 * 1024 + 100, 60 * 1024, 70 * 1024, 300 * 1024, 1 << 20];
+        using var t = new TieredStore(maxMemory: 256 << 10, slowDevice: slowDevice);
+        var expected = new Dictionary<string, byte[]>();
+        for (int r = 0; r < 4; r++)
+            for (int s = 0; s < sizes.Length; s++)
+            {
+                byte[] v = r % 2 == 0 ? Value(r * 100 + s, sizes[s]) : Random(r * 100 + s, sizes[s]);
+                expected["big:" + r + ":" + s] = v;
+                t.Set("big:" + r + ":" + s, v);
+            }
+        for (int i = 0; i < 200; i++) t.Set("small:" + i, expected["small:" + i] = Value(i));
+        t.Demote();
+        Assert.True(t.Keys().Cold >= 4 * sizes.Length, $"expected the large values cold, got {t.Keys()}");
+        Assert.True(ColdInSizeColumn(t) >= 2 * 4, "too few cold entries keep their sizes in the size column");
+        TierMetricsTests.AssertGaugesAddUp(t.Store);
+
+        foreach ((string k, byte[] v) in expected) t.Set(k + ":copy", v);   // more garbage before the next pass
+        t.Demote();
+        for (int pass = 0; pass < 8; pass++) await t.Store.Compactor!.CompactOnceAsync(maxBytes: 1 << 30);
+        Assert.True(t.Store.TierStats.CompactedRecords > 0, "compaction moved no record");
+        TierMetricsTests.AssertGaugesAddUp(t.Store);
+        foreach ((string k, byte[] v) in expected)
+        {
+            Assert.Equal(v, t.Get(k));
+            Assert.Equal(v, t.Get(k + ":copy"));
+        }
+        TierMetricsTests.AssertGaugesAddUp(t.Store);
+        foreach (string k in expected.Keys) Assert.True(t.Write(db => KeyOps.Delete(db, Encoding.UTF8.GetBytes(k))));
+        TierMetricsTests.AssertGaugesAddUp(t.Store);
+    }
+
+    private static int ColdInSizeColumn(TieredStore t) => t.Read(db =>
+    {
+        int n = 0;
+        for (int i = 0; i < db.Index.HighWater; i++)
+            if (db.Index.IsLive(i) && db.Index.IsCold(i) && db.Index.EntryAt(i).StoredField == Entry.LargeSize) n++;
+        return n;
+    });
+
+    private static byte[] Random(int seed, int size)
+    {
+        var v = new byte[size];
+        new Random(seed).NextBytes(v);
+        return v;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public void OverwriteDeleteAndTtlOfColdKeysBehaveAsForHotKeys(bool slowDevice)
     {
         using var t = new TieredStore(maxMemory: 256 << 10, slowDevice: slowDevice);

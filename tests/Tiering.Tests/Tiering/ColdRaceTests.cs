@@ -220,6 +220,38 @@ public class ColdRaceTests
     }
 
     [Fact]
+    public async Task KeysOverwrittenBetweenTheHoldsOfOneRoundsPickingGoColdWithTheirNewValue()
+    {
+        // Picking runs in short holds of the lock; a key picked (in flight) and then overwritten between two holds
+        // is picked again, so the batch holds two copies of it: only the newer may go cold.
+        using var t = new TieredStore(maxMemory: 1);
+        const int n = 600;
+        for (int i = 0; i < n; i++) AddHot(t, "k" + i, "old" + i);
+        var overwritten = new HashSet<int>();
+        t.Cold.Demoter.BetweenPickHolds = () =>
+        {
+            if (overwritten.Count > 0) return;   // once, after the first hold
+            for (int i = 0; i < n; i++)
+                if (Now(t, db => EntryOf(db, "k" + i) is int e && e >= 0 && !db.Index.IsCold(e) && db.Index.HotOf(e).Record == -1))
+                {
+                    AddHot(t, "k" + i, "newer" + i);   // another length: a new array, not an in-place write
+                    Now(t, db => db.Index.EntryAt(EntryOf(db, "k" + i)).Lfu = 0);   // the next hold's first victims
+                    overwritten.Add(i);
+                }
+        };
+        await t.Cold.Demoter.RoundAsync();
+        t.Cold.Demoter.BetweenPickHolds = null;
+        Assert.True(overwritten.Count > 0, "no key was in flight between two holds: the race was not exercised");
+        int coldOverwritten = 0;
+        for (int i = 0; i < n; i++)
+            if (overwritten.Contains(i) && IsCold(t, "k" + i)) coldOverwritten++;
+        Assert.True(coldOverwritten > 0, "no overwritten key was picked again and went cold: the duplicate was not exercised");
+        for (int i = 0; i < n; i++)
+            Assert.Equal(B((overwritten.Contains(i) ? "newer" : "old") + i), t.Get("k" + i));
+        TierMetricsTests.AssertGaugesAddUp(t.Store);
+    }
+
+    [Fact]
     public async Task KeyOverwrittenWhileItsDemotionIsInFlightKeepsTheNewValue()
     {
         using var t = SlowStore();

@@ -8,7 +8,8 @@ namespace Tiered.LoadGen.Tests;
 
 /// <summary>
 /// The <c>cost</c> command without a server: the price table, the cheapest-node search and monthly cost, scaling
-/// measured bytes to the priced dataset, the report's table rows, the SVG chart and option parsing.
+/// measured bytes to the priced dataset sizes, the grid of (size, rate) prices, the report's tables and sentences,
+/// the SVG chart and option parsing.
 /// </summary>
 public class CostTests
 {
@@ -110,11 +111,12 @@ public class CostTests
         PriceTable t = PriceTable.Load(Path.Combine(root, "data", "elasticache-r6g-us-east-1.csv"));
         Assert.Contains(new NodeType("cache.r6g.xlarge", 4, 26.32, 0, 0.411), t.Nodes);
         Assert.Contains(new NodeType("cache.r6gd.xlarge", 4, 26.32, 99.33, 0.781), t.Nodes);
-        foreach (string size in new[] { "large", "2xlarge", "4xlarge", "8xlarge", "16xlarge" })
-            Assert.Contains(t.Nodes, n => n.Name == $"cache.r6g.{size}");
-        foreach (string size in new[] { "2xlarge", "4xlarge", "8xlarge", "16xlarge" })
+        foreach (string size in new[] { "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge" })
+            Assert.Contains(t.Nodes, n => n.Name == $"cache.r6g.{size}" && !n.HasSsd);
+        foreach (string size in new[] { "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge" })
             Assert.Contains(t.Nodes, n => n.Name == $"cache.r6gd.{size}" && n.HasSsd);
         Assert.Contains("2025", t.PriceListDate);
+        Assert.Contains(t.Comments, c => c.Contains("REMEMBERED", StringComparison.Ordinal));
     }
 
     private static CostReport SampleReport()
@@ -171,9 +173,9 @@ public class CostTests
     {
         CostReport r = SampleReport();
         string md = CostMarkdown.Render(r);
-        string[] rows = md.Split('\n').Where(l => l.StartsWith("| all-DRAM", StringComparison.Ordinal) || l.StartsWith("| tiered", StringComparison.Ordinal)).ToArray();
+        // The measured table: the rows between its header (and alignment line) and the next blank line.
+        string[] rows = md.Split('\n').SkipWhile(l => l != CostMarkdown.TableHeader).Skip(2).TakeWhile(l => l.Length > 0).ToArray();
         Assert.Equal(3, rows.Length);
-        Assert.Contains(CostMarkdown.TableHeader, md);
 
         NodeChoice dc = r.Setups[0].Choice!, tc = r.Setups[1].Choice!;
         string[] d = rows[0].Split('|').Select(c => c.Trim()).ToArray();
@@ -209,54 +211,261 @@ public class CostTests
         Assert.Contains("\"hotHitRatio\": 0.873", json);
     }
 
+    // A small fixed table and fixed measurements whose prices are worked out by hand below. Headroom 25 %: usable
+    // memory 7.5 GiB (m.small, d.small) and 30 GiB (m.big), usable SSD 75 GiB; per vCPU over 2 measured cores.
+    private static readonly NodeType MSmall = new("m.small", 2, 10, 0, 0.10);
+    private static readonly NodeType MBig = new("m.big", 8, 40, 0, 0.50);
+    private static readonly NodeType DSmall = new("d.small", 4, 10, 100, 0.30);
+    private static readonly NodeType[] HandTable = [MSmall, MBig, DSmall];
+
+    /// <summary>
+    /// 1 GiB measured logically. all-DRAM: 20,000 ops/s (10,000 per core), idle RSS 512 MiB, +2 GiB after loading.
+    /// tiered 20%: 16,000 ops/s (8,000 per core), idle RSS 512 MiB, +256 MiB, SSD log 900 MiB. Priced at 10 and 100
+    /// GiB, 100k and 1M ops/s.
+    /// </summary>
+    private static CostReport HandReport(PricingAssumptions a)
+    {
+        var r = new CostReport
+        {
+            Workload = new CostWorkload { Keys = 1000, KeyBytes = 8, ValueSize = "1024", MeanValueBytes = 1024, Dist = "zipf:0.99", Reads = 0.9, LogicalBytes = 1 * Gib },
+            ScaleToSizes = [10 * Gib, 100 * Gib],
+            TargetRates = [100_000, 1_000_000],
+            Pricing = new PricingInfo { PriceTable = "hand.csv", PriceListDate = "test", Headroom = 0.25, RateModel = "PerVcpu", MeasuredCores = 2, MaxNodes = a.MaxNodes },
+            Setups =
+            [
+                new CostSetup { Name = "all-DRAM", BudgetPercent = 100, OpsPerSecond = 20_000, P99Us = 1500, HotHitRatio = 1, Requests = 10, Replies = 10,
+                                IdleRss = 512L << 20, Rss = (512L << 20) + (2L << 30), UsedMemory = 2L << 30 },
+                new CostSetup { Name = "tiered 20%", BudgetPercent = 20, Tiered = true, OpsPerSecond = 16_000, P99Us = 2500, HotHitRatio = 0.8, Requests = 10, Replies = 10,
+                                IdleRss = 512L << 20, Rss = (512L << 20) + (256L << 20), UsedMemory = 256L << 20, SsdLogBytes = 900L << 20 },
+            ],
+        };
+        r.Price(HandTable, a);
+        return r;
+    }
+
     [Fact]
-    public void Chart_is_well_formed_SVG_with_one_cost_bar_per_priced_setup_and_labelled_axes()
+    public void A_priced_cell_takes_the_cheapest_node_type_and_count_worked_out_by_hand()
+    {
+        CostReport r = HandReport(PerVcpu);
+        Assert.Equal(["10 GiB, 100k ops/s", "10 GiB, 1M ops/s", "100 GiB, 100k ops/s", "100 GiB, 1M ops/s"], r.Combinations.Select(c => c.Label));
+        CostCombination c = r.Combinations[2];
+        Assert.Equal((100 * Gib, 100_000.0, 100.0), (c.SizeBytes, c.TargetOps, c.ScaleFactor));
+
+        // all-DRAM at 100 GiB: 0.5 + 2 * 100 = 200.5 GiB of DRAM. m.small: ceil(200.5 / 7.5) = 27 nodes (rate: 100k /
+        // 20k = 5), 27 * 0.10 * 730 = $1,971; m.big: ceil(200.5 / 30) = 7, $2,555; d.small: 27, $5,913.
+        CostCell dram = c.Cells[0];
+        Assert.Equal(0.5 * Gib + 200 * Gib, dram.DramNeedBytes!.Value, 3);
+        Assert.Null(dram.SsdNeedBytes);
+        Assert.Equal(("m.small", 27, "DRAM"), (dram.Choice!.NodeType, dram.Choice.Count, dram.Choice.LimitedBy));
+        Assert.Equal(1971, dram.Choice.UsdPerMonth, 6);
+
+        // tiered 20% at 100 GiB: 0.5 + 0.25 * 100 = 25.5 GiB of DRAM -> 4 d.small (3.4); SSD 87.9 GiB -> 2; rate
+        // 100k / (8k * 4 vCPU) = 3.125 -> 4. 4 * 0.30 * 730 = $876, (876 - 1971) / 1971 = -55.6 % against all-DRAM.
+        CostCell tiered = c.Cells[1];
+        Assert.Equal(25.5 * Gib, tiered.DramNeedBytes!.Value, 3);
+        Assert.Equal(100 * (900.0 * (1 << 20)), tiered.SsdNeedBytes!.Value, 3);
+        Assert.Equal(("d.small", 4), (tiered.Choice!.NodeType, tiered.Choice.Count));
+        Assert.Equal(876, tiered.Choice.UsdPerMonth, 6);
+        Assert.Equal((876.0 - 1971) / 1971 * 100, tiered.VsAllDramPercent!.Value, 6);
+        Assert.Equal("tiered 20%", c.Cheapest);
+        Assert.Equal("$876 (4 × d.small)", CostMarkdown.Cell(r.Setups[1], tiered));
+        Assert.Equal("$1,971 (27 × m.small)", CostMarkdown.Cell(r.Setups[0], dram));
+        Assert.Equal("At 100 GiB and 100k ops/s, the cheapest setup is tiered 20% at $876/month (4 × d.small), 56 % less than all-DRAM ($1,971/month).", c.Summary);
+    }
+
+    [Fact]
+    public void When_all_DRAM_is_cheapest_the_sentence_gives_the_cheapest_tiered_setups_extra_cost()
+    {
+        // 100 GiB at 1M ops/s. all-DRAM: m.small needs 1M / 20k = 50 nodes ($3,650), m.big 13 ($4,745), d.small 27
+        // ($5,913). tiered: 1M / 32k = 31.25 -> 32 d.small, $7,008: 92 % more.
+        CostCombination c = HandReport(PerVcpu).Combinations[3];
+        Assert.Equal(("m.small", 50, "ops/s"), (c.Cells[0].Choice!.NodeType, c.Cells[0].Choice!.Count, c.Cells[0].Choice!.LimitedBy));
+        Assert.Equal(("d.small", 32), (c.Cells[1].Choice!.NodeType, c.Cells[1].Choice!.Count));
+        Assert.Equal(7008, c.Cells[1].Choice!.UsdPerMonth, 6);
+        Assert.Equal("all-DRAM", c.Cheapest);
+        Assert.Equal(0, c.CheapestVsAllDramPercent!.Value, 9);
+        Assert.Equal("At 100 GiB and 1M ops/s, the cheapest setup is all-DRAM at $3,650/month (50 × m.small), the all-DRAM baseline; " +
+                     "the cheapest tiered setup, tiered 20% ($7,008/month), costs 92 % more.", c.Summary);
+    }
+
+    [Fact]
+    public void Setups_keep_the_first_combinations_prices_in_their_single_size_fields()
+    {
+        CostReport r = HandReport(PerVcpu);
+        Assert.Equal((10 * Gib, 100_000.0, 10.0), (r.ScaleToBytes, r.TargetOps, r.ScaleFactor));
+        for (int i = 0; i < r.Setups.Count; i++)
+        {
+            CostCell first = r.Combinations[0].Cells[i];
+            Assert.Equal(first.Choice, r.Setups[i].Choice);
+            Assert.Equal(first.DramNeedBytes, r.Setups[i].DramNeedBytes);
+            Assert.Equal(first.VsAllDramPercent, r.Setups[i].VsAllDramPercent);
+        }
+        // 10 GiB, 100k: all-DRAM 20.5 GiB -> 3 m.small, but the rate 100k / 20k -> 5 ($365), below 2 m.big ($730)
+        // and 3 d.small ($657); tiered 3 GiB -> 1 d.small, but 100k / 32k -> 4 ($876).
+        Assert.Equal(("m.small", 5, "ops/s"), (r.Setups[0].Choice!.NodeType, r.Setups[0].Choice!.Count, r.Setups[0].Choice!.LimitedBy));
+        Assert.Equal(365, r.Setups[0].Choice!.UsdPerMonth, 6);
+        Assert.Equal(("d.small", 4, "ops/s"), (r.Setups[1].Choice!.NodeType, r.Setups[1].Choice!.Count, r.Setups[1].Choice!.LimitedBy));
+    }
+
+    [Fact]
+    public void A_report_priced_with_only_the_single_size_fields_gets_one_combination()
     {
         CostReport r = SampleReport();
+        Assert.Equal([10 * Gib], r.ScaleToSizes);
+        Assert.Equal([10_000.0], r.TargetRates);
+        CostCombination c = Assert.Single(r.Combinations);
+        Assert.Equal("10 GiB, 10k ops/s", c.Label);
+        Assert.Equal(3, c.Cells.Count);
+    }
+
+    [Fact]
+    public void Report_has_a_price_table_with_one_column_per_size_and_rate_and_one_sentence_per_combination()
+    {
+        CostReport r = HandReport(PerVcpu);
+        string md = CostMarkdown.Render(r);
+        string[] lines = md.Split('\n');
+        const string header = "| setup | 10 GiB, 100k ops/s | 10 GiB, 1M ops/s | 100 GiB, 100k ops/s | 100 GiB, 1M ops/s |";
+        int at = Array.IndexOf(lines, header);
+        Assert.True(at > 0, "price table header missing");
+        Assert.Equal("|---|---:|---:|---:|---:|", lines[at + 1]);
+        string[] dram = lines[at + 2].Split('|').Select(x => x.Trim()).ToArray();
+        string[] tiered = lines[at + 3].Split('|').Select(x => x.Trim()).ToArray();
+        Assert.Equal(["", "all-DRAM", "$365 (5 × m.small)", "$3,650 (50 × m.small)", "$1,971 (27 × m.small)", "$3,650 (50 × m.small)", ""], dram);
+        Assert.Equal(["", "tiered 20%", "$876 (4 × d.small)", "$7,008 (32 × d.small)", "$876 (4 × d.small)", "$7,008 (32 × d.small)", ""], tiered);
+        Assert.Equal(r.Combinations.Select(c => "- " + c.Summary), lines.Where(l => l.StartsWith("- At ", StringComparison.Ordinal)));
+        Assert.Equal(4, r.Combinations.Select(c => c.Summary).Distinct().Count());
+        // The measured table is still one row per setup, priced at the first combination.
+        Assert.Contains(CostMarkdown.TableHeader, md);
+        Assert.Contains("are for 10 GiB, 100k ops/s", md);
+        Assert.Contains("| 100 GiB |", lines.Single(l => l.StartsWith("| setup | 10 GiB | ", StringComparison.Ordinal)));
+        Assert.Contains("**100 GiB** (100× the measured one)", md);
+        Assert.Contains("100,000, 1,000,000 ops/s", md);
+    }
+
+    [Fact]
+    public void An_impossible_configuration_says_no_configuration_instead_of_throwing()
+    {
+        // At most 10 nodes: 1M ops/s needs at least 13 nodes (m.big) all in DRAM and 32 tiered, at either size.
+        CostReport r = HandReport(PerVcpu with { MaxNodes = 10 });
+        CostCombination c = r.Combinations[3];
+        Assert.Null(c.Cells[0].Choice);
+        Assert.Equal("needs at least 13 nodes, over the 10-node limit", c.Cells[0].NoConfiguration);
+        Assert.Equal("no configuration (needs at least 13 nodes, over the 10-node limit)", CostMarkdown.Cell(r.Setups[0], c.Cells[0]));
+        Assert.Equal("no configuration (needs at least 32 nodes, over the 10-node limit)", CostMarkdown.Cell(r.Setups[1], c.Cells[1]));
+        Assert.Null(c.Cheapest);
+        Assert.Equal("At 100 GiB and 1M ops/s, no setup that held the dataset has a configuration.", c.Summary);
+        // The other cells are still priced: 100 GiB at 100k all in DRAM is 7 m.big within the limit.
+        Assert.Equal(("m.big", 7), (r.Combinations[2].Cells[0].Choice!.NodeType, r.Combinations[2].Cells[0].Choice!.Count));
+
+        string md = CostMarkdown.Render(r);
+        Assert.Contains("| no configuration (needs at least 13 nodes, over the 10-node limit) |", md);
+        Assert.Contains("all-DRAM: no configuration at 10 GiB, 1M ops/s (needs at least 13 nodes, over the 10-node limit), " +
+                        "100 GiB, 1M ops/s (needs at least 13 nodes, over the 10-node limit)", md);
+        XDocument doc = XDocument.Parse(CostChart.Render(r));
+        Assert.Equal(4, doc.Descendants().Count(e => (string?)e.Attribute("class") == "na-label" && e.Value == "no config"));
+        Assert.Contains("\"noConfiguration\": \"needs at least 32 nodes, over the 10-node limit\"", r.ToJson());
+    }
+
+    [Fact]
+    public void A_tiered_setup_without_any_SSD_node_type_has_no_configuration_and_says_why()
+    {
+        var need = new CapacityNeed(1 * Gib, 1 * Gib, 1_000, 8_000, RequireSsd: true);
+        Assert.Null(Pricing.Cheapest([MSmall, MBig], need, PerNode));
+        Assert.Equal("no node type with data tiering (SSD) in the price table", Pricing.WhyNoConfiguration([MSmall, MBig], need, PerNode));
+        Assert.Equal("no measured throughput", Pricing.WhyNoConfiguration(HandTable, need with { MeasuredOps = 0 }, PerNode));
+    }
+
+    [Fact]
+    public void The_shipped_price_table_has_a_configuration_for_1_TiB_at_1M_ops_all_in_DRAM_and_tiered()
+    {
+        string root = PeerPaths.FindRoot() ?? throw new InvalidOperationException("repository root not found");
+        PriceTable t = PriceTable.Load(Path.Combine(root, "data", "elasticache-r6g-us-east-1.csv"));
+        CostReport r = HandReport(PerVcpu);
+        r.ScaleToSizes = [1024 * Gib];
+        r.TargetRates = [1_000_000];
+        r.Price(t.Nodes, PerVcpu);
+        CostCombination c = Assert.Single(r.Combinations);
+        Assert.StartsWith("cache.r6g.", c.Cells[0].Choice!.NodeType);
+        Assert.StartsWith("cache.r6gd.", c.Cells[1].Choice!.NodeType);
+        Assert.All(c.Cells, x => Assert.InRange(x.Choice!.Count, 1, 500));
+    }
+
+    [Fact]
+    public void Results_json_carries_every_size_rate_and_priced_cell()
+    {
+        string json = HandReport(PerVcpu).ToJson();
+        Assert.Contains("\"scaleToSizes\": [\n    10737418240,\n    107374182400\n  ]", json);
+        Assert.Contains("\"targetRates\": [\n    100000,\n    1000000\n  ]", json);
+        Assert.Contains("\"label\": \"100 GiB, 100k ops/s\"", json);
+        Assert.Contains("\"cheapest\": \"tiered 20%\"", json);
+        Assert.Contains("\"summary\": \"At 100 GiB and 100k ops/s, the cheapest setup is tiered 20%", json);
+        Assert.Equal(8, json.Split("\"setup\": ").Length - 1);
+    }
+
+    [Fact]
+    public void Chart_is_well_formed_SVG_with_one_bar_per_priced_setup_and_combination_on_a_log_axis()
+    {
+        CostReport r = HandReport(PerVcpu);
         XDocument doc = XDocument.Parse(CostChart.Render(r));
         XNamespace svg = "http://www.w3.org/2000/svg";
         Assert.Equal(svg + "svg", doc.Root!.Name);
         var bars = doc.Descendants(svg + "rect").Where(e => (string?)e.Attribute("class") == "cost-bar").ToList();
-        Assert.Equal(["all-DRAM", "tiered 20%"], bars.Select(b => (string)b.Attribute("data-setup")!));
-        // Taller bar = higher cost; both stand on the same baseline.
-        double h0 = double.Parse((string)bars[0].Attribute("height")!, System.Globalization.CultureInfo.InvariantCulture);
-        double h1 = double.Parse((string)bars[1].Attribute("height")!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(r.Setups[0].Choice!.UsdPerMonth > r.Setups[1].Choice!.UsdPerMonth, h0 > h1);
-        Assert.Equal(2, doc.Descendants(svg + "circle").Count(e => (string?)e.Attribute("class") == "p99-point"));
+        Assert.Equal(8, bars.Count);
+        Assert.Equal(r.Combinations.SelectMany(c => c.Cells.Select(x => $"{c.Label} / {x.Setup}")),
+                     bars.Select(b => $"{(string)b.Attribute("data-combination")!} / {(string)b.Attribute("data-setup")!}"));
+        // The cheapest bar of each group is outlined: all-DRAM except at 100 GiB, 100k ops/s.
+        Assert.Equal(["all-DRAM", "all-DRAM", "tiered 20%", "all-DRAM"],
+                     bars.Where(b => (string?)b.Attribute("data-cheapest") == "yes").Select(b => (string)b.Attribute("data-setup")!));
+
+        // Log scale: every bar's top sits where its price falls between two decade lines, log-linearly.
+        static double D(XElement e, string a) => double.Parse((string)e.Attribute(a)!, System.Globalization.CultureInfo.InvariantCulture);
+        var decades = doc.Descendants(svg + "line").Where(e => (string?)e.Attribute("class") == "decade").ToList();
+        Assert.True(decades.Count >= 3);
+        (double u0, double y0) = (D(decades[0], "data-usd"), D(decades[0], "y1"));
+        (double u1, double y1) = (D(decades[^1], "data-usd"), D(decades[^1], "y1"));
+        foreach (XElement b in bars)
+        {
+            double expected = y0 + (y1 - y0) * (Math.Log10(D(b, "data-usd")) - Math.Log10(u0)) / (Math.Log10(u1) - Math.Log10(u0));
+            Assert.InRange(D(b, "y"), expected - 0.1, expected + 0.1);
+            Assert.InRange(D(b, "y") + D(b, "height"), y0 - 0.1, y0 + 0.1);
+        }
         var texts = doc.Descendants(svg + "text").Select(e => e.Value).ToList();
-        Assert.Contains(texts, t => t.StartsWith("DRAM budget", StringComparison.Ordinal));
-        Assert.Contains("$ / month (730 h)", texts);
-        Assert.Contains("p99 latency (ms)", texts);
-        Assert.Contains("hit 87.3 %", texts);
-        Assert.Contains("failed", texts);
+        Assert.Contains("$ / month (730 h), log scale", texts);
+        Assert.Contains(texts, t => t.StartsWith("logical dataset size and target rate", StringComparison.Ordinal));
+        Assert.Contains("all-DRAM: p99 1.50 ms, hit 100.0 %", texts);
+        Assert.Contains("tiered 20%: p99 2.50 ms, hit 80.0 %", texts);
+        Assert.Equal(2, texts.Count(t => t == "100 GiB"));
+        Assert.Equal(2, texts.Count(t => t == "1M ops/s"));
+        Assert.Contains("$1k", texts);
     }
 
     [Fact]
     public void Chart_escapes_text_and_marks_setups_without_a_price()
     {
-        var r = new CostReport
-        {
-            Setups =
-            [
-                new CostSetup { Name = "a<b & \"c\"", BudgetPercent = 100, OpsPerSecond = 1, Choice = new NodeChoice("node<&>", 1, 1, 730, "DRAM") },
-                new CostSetup { Name = "unpriced", BudgetPercent = 50, Tiered = true },
-            ],
-        };
+        CostReport r = SampleReport();
+        r.Setups[0].Name = "a<b & \"c\"";
+        r.Price(Table, PerNode);
         XDocument doc = XDocument.Parse(CostChart.Render(r));
         var bars = doc.Descendants().Where(e => (string?)e.Attribute("class") == "cost-bar").ToList();
-        Assert.Equal(["a<b & \"c\""], bars.Select(b => (string)b.Attribute("data-setup")!));
-        Assert.Contains(doc.Descendants().Select(e => e.Value), v => v == "1 × node<&>");
-        Assert.Contains(doc.Descendants().Select(e => e.Value), v => v == "n/a");
+        Assert.Equal(["a<b & \"c\"", "tiered 20%"], bars.Select(b => (string)b.Attribute("data-setup")!));
+        Assert.Contains(doc.Descendants().Select(e => e.Value), v => v.StartsWith("a<b & \"c\": p99", StringComparison.Ordinal));
+        Assert.Contains(doc.Descendants().Where(e => (string?)e.Attribute("class") == "na-label").Select(e => e.Value), v => v == "failed");
+
+        var unmeasured = new CostReport { Setups = [new CostSetup { Name = "unpriced", BudgetPercent = 50, Tiered = true }], ScaleToBytes = Gib, TargetOps = 1 };
+        unmeasured.Price(Table, PerNode);
+        XDocument none = XDocument.Parse(CostChart.Render(unmeasured));
+        Assert.Contains(none.Descendants().Where(e => (string?)e.Attribute("class") == "na-label").Select(e => e.Value), v => v == "n/a");
+        Assert.Contains(none.Descendants().Select(e => e.Value), v => v == "no setup has a price");
     }
 
     [Fact]
-    public void Nice_axis_maximum_rounds_up_to_1_2_2_5_or_5_times_a_power_of_ten()
+    public void Log_axis_spans_whole_decades_with_room_below_the_cheapest_and_above_the_dearest_price()
     {
-        Assert.Equal(1, CostChart.NiceMax(0));
-        Assert.Equal(2000, CostChart.NiceMax(1955));
-        Assert.Equal(2500, CostChart.NiceMax(2281));
-        Assert.Equal(5, CostChart.NiceMax(3.2));
-        Assert.Equal(100, CostChart.NiceMax(100));
+        Assert.Equal((2, 5), CostChart.LogRange([451, 1710, 2281]));
+        Assert.Equal((2, 6), CostChart.LogRange([219, 60_000, 0]));
+        Assert.Equal((2, 4), CostChart.LogRange([1000]));
+        Assert.Equal((0, 1), CostChart.LogRange([0]));
+        Assert.Equal(("$100", "$1k", "$10k", "$1M"), (CostChart.Usd(100), CostChart.Usd(1000), CostChart.Usd(10_000), CostChart.Usd(1e6)));
     }
 
     private static CostCommand.Settings ParseCost(params string[] args)
@@ -277,8 +486,8 @@ public class CostTests
         Assert.Equal(0.9, s.Workload.Reads);
         Assert.True(s.Workload.Load);
         Assert.Equal([100, 50, 20, 10], s.Budgets);
-        Assert.Equal(100_000, s.TargetOps);
-        Assert.Equal(10 * Gib, s.ScaleToBytes);
+        Assert.Equal([100_000.0, 1_000_000.0], s.TargetRates);
+        Assert.Equal([10 * Gib, 100 * Gib, 1024 * Gib], s.ScaleToSizes);
         Assert.Equal(0.25, s.Pricing.Headroom);
         Assert.Equal(RateModel.PerVcpu, s.Pricing.RateModel);
         Assert.EndsWith(Path.Combine("benchmarks", "results", "cost-20260102-030405"), s.OutDir);
@@ -295,9 +504,9 @@ public class CostTests
         Assert.Equal("hotspot:90/10", s.Workload.Dist);
         Assert.Equal(0.5, s.Workload.Reads);
         Assert.Equal((8, 4, 1000L), (s.Workload.Clients, s.Workload.Pipeline, s.Workload.Requests!.Value));
-        Assert.Equal(250_000, s.TargetOps);
+        Assert.Equal([250_000.0], s.TargetRates);
         Assert.Equal([100, 30, 5], s.Budgets);
-        Assert.Equal(1024 * Gib, s.ScaleToBytes);
+        Assert.Equal([1024 * Gib], s.ScaleToSizes);
         Assert.Equal((0.1, RateModel.PerNode), (s.Pricing.Headroom, s.Pricing.RateModel));
         Assert.Equal(("/tmp/x", "/tmp/p.csv"), (s.OutDir, s.PricesPath));
         Assert.Contains("--budgets 100,30%,5", s.CommandLine);
@@ -310,6 +519,12 @@ public class CostTests
     [InlineData("--scale-to", "10 parsecs")]
     [InlineData("--scale-to", "0")]
     [InlineData("--target-ops", "0")]
+    [InlineData("--target-ops", "100k,0")]
+    [InlineData("--target-ops", "100k,fast")]
+    [InlineData("--target-ops", ",")]
+    [InlineData("--scale-to", "10gb,abc")]
+    [InlineData("--scale-to", "10gb,,-1tb")]
+    [InlineData("--scale-to", ",")]
     [InlineData("--headroom", "1")]
     [InlineData("--rate-model", "magic")]
     [InlineData("--rate", "1000")]
@@ -327,6 +542,32 @@ public class CostTests
         Assert.Equal(1e9, CostCommand.ParseBytes("1g"));
         Assert.Equal(1.5 * Gib, CostCommand.ParseBytes("1.5GiB"));
         Assert.Equal(1234, CostCommand.ParseBytes("1234"));
+        Assert.Equal(1024 * Gib, CostCommand.ParseBytes("1tb"));
+        Assert.Equal(1024 * Gib, CostCommand.ParseBytes("1TiB"));
+        Assert.Equal(1e12, CostCommand.ParseBytes("1t"));
+    }
+
+    [Fact]
+    public void Scale_to_takes_a_comma_separated_list_of_sizes_in_order_without_duplicates()
+    {
+        Assert.Equal([10 * Gib, 100 * Gib, 1024 * Gib], CostCommand.ParseSizes("10gb,100gb,1tb"));
+        Assert.Equal([1024 * Gib, 10 * Gib], CostCommand.ParseSizes(" 1TB , 10gb "));
+        Assert.Equal([10 * Gib], CostCommand.ParseSizes("10gb"));
+        Assert.Equal([10 * Gib], CostCommand.ParseSizes("10gb,10GiB"));
+        Assert.Equal([512.0 * 1024 * 1024, 2e9, 1e12], CostCommand.ParseSizes("512mb,2000000000,1t"));
+        Assert.Equal([10 * Gib, 1024 * Gib], ParseCost("--scale-to", "10gb,1tb").ScaleToSizes);
+        Assert.Equal([10 * Gib], ParseCost("--scale-to", "10gb").ScaleToSizes);
+    }
+
+    [Fact]
+    public void Target_ops_takes_a_comma_separated_list_of_rates_with_k_and_m_suffixes()
+    {
+        Assert.Equal([100_000.0, 1_000_000.0], CostCommand.ParseRates("100k,1m"));
+        Assert.Equal([250_000.0], CostCommand.ParseRates("250000"));
+        Assert.Equal([1_500_000.0, 5_000.0], CostCommand.ParseRates("1.5M, 5k"));
+        Assert.Equal([100_000.0], CostCommand.ParseRates("100k,100000"));
+        Assert.Equal([100_000.0, 1_000_000.0], ParseCost("--target-ops", "100k,1m").TargetRates);
+        Assert.Equal([100_000.0], ParseCost("--target-ops", "100k").TargetRates);
     }
 
     [Fact]

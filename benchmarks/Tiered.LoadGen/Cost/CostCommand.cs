@@ -17,7 +17,9 @@ namespace Tiered.LoadGen.Cost;
 // delta does not give:
 //
 //   for each budget:  start server ─ INFO (idle) ─ load all keys ─ warm up ─ measure (INFO delta) ─ INFO (after) ─ kill
-//   then:             price every setup ─ report.md, results.json, chart.svg in --out
+//   then:             price every setup at every (--scale-to size, --target-ops rate) ─ report.md, results.json, chart.svg in --out
+//
+// The sizes and rates only enter the pricing: one measurement per setup prices all of them.
 
 /// <summary>The <c>cost</c> subcommand: measure Tiered at several DRAM budgets and price each setup.</summary>
 public static class CostCommand
@@ -27,7 +29,8 @@ public static class CostCommand
 
         Starts Tiered once per setup (all in DRAM, then tiered at each DRAM budget with --ssd-path), loads the keys,
         measures throughput, p99, hot hit ratio, DRAM and SSD bytes, and prices each setup with ElastiCache node
-        prices scaled to --scale-to. Writes report.md, results.json and chart.svg to --out.
+        prices at every --scale-to size and every --target-ops rate (all from the same measurements). Writes
+        report.md, results.json and chart.svg to --out.
 
         workload (per setup)
           --keys N              keys (default 200000)
@@ -44,8 +47,9 @@ public static class CostCommand
           --budgets LIST        DRAM budgets in percent of the logical dataset (default 100,50,20,10); 100 runs
                                 all in DRAM (no --maxmemory, no --ssd-path), below 100 the server gets
                                 --maxmemory <budget> --ssd-path <tmp>
-          --target-ops R        ops/s the deployment must sustain (default 100k)
-          --scale-to SIZE       logical dataset size to price (default 10gb; Redis units: gb = 2^30, g = 10^9)
+          --target-ops LIST     ops/s the deployment must sustain, one or more, comma-separated (default 100k,1m)
+          --scale-to LIST       logical dataset sizes to price, one or more, comma-separated (default
+                                10gb,100gb,1tb; Redis units: gb = 2^30, tb = 2^40, g = 10^9, t = 10^12)
           --headroom F          share of node memory and SSD kept free (default 0.25)
           --rate-model M        vcpu: a node does measured ops/s / local cores * its vCPUs (default);
                                 node: every node does the measured ops/s
@@ -74,8 +78,10 @@ public static class CostCommand
     {
         public required Workload Workload { get; init; }
         public IReadOnlyList<int> Budgets { get; init; } = [100, 50, 20, 10];
-        public double TargetOps { get; init; } = 100_000;
-        public double ScaleToBytes { get; init; } = 10.0 * 1024 * 1024 * 1024;
+        /// <summary>Every target rate to price, in the given order.</summary>
+        public IReadOnlyList<double> TargetRates { get; init; } = DefaultRates;
+        /// <summary>Every logical dataset size to price, in bytes, in the given order.</summary>
+        public IReadOnlyList<double> ScaleToSizes { get; init; } = DefaultSizes;
         public PricingAssumptions Pricing { get; init; } = new();
         public string PricesPath { get; init; } = "";
         public string OutDir { get; init; } = "";
@@ -83,6 +89,12 @@ public static class CostCommand
         public bool Progress { get; init; }
         public string CommandLine { get; init; } = "";
     }
+
+    /// <summary>Default --scale-to: 10 GiB, 100 GiB and 1 TiB.</summary>
+    public static IReadOnlyList<double> DefaultSizes { get; } = [10.0 * (1L << 30), 100.0 * (1L << 30), 1.0 * (1L << 40)];
+
+    /// <summary>Default --target-ops: 100k and 1M ops/s.</summary>
+    public static IReadOnlyList<double> DefaultRates { get; } = [100_000, 1_000_000];
 
     /// <summary>The cost run's workload defaults: 200,000 keys of 1 KB, Zipf 0.99, 90 % GET, 10 s per setup after 2 s warm-up.</summary>
     public static Workload DefaultWorkload { get; } = new()
@@ -140,8 +152,8 @@ public static class CostCommand
             throw new UsageException("cost measures peak throughput (closed loop): --rate is not an option here; use --target-ops for the rate to price");
         w = w with { Load = true };
         IReadOnlyList<int> budgets = r.Parse<IReadOnlyList<int>>("budgets", [100, 50, 20, 10], ParseBudgets);
-        double target = r.Parse("target-ops", 100_000.0, ArgReader.ParseNumber);
-        double scaleTo = r.Parse("scale-to", 10.0 * 1024 * 1024 * 1024, s => ParseBytes(s));
+        IReadOnlyList<double> rates = r.Parse("target-ops", DefaultRates, ParseRates);
+        IReadOnlyList<double> sizes = r.Parse("scale-to", DefaultSizes, ParseSizes);
         double headroom = r.Parse("headroom", 0.25, ArgReader.ParseNumber);
         RateModel model = r.Parse("rate-model", RateModel.PerVcpu, s => s.Trim().ToLowerInvariant() switch
         {
@@ -149,8 +161,6 @@ public static class CostCommand
             "node" or "per-node" => RateModel.PerNode,
             _ => throw new FormatException($"'{s}' is not vcpu or node"),
         });
-        if (!(target > 0))
-            throw new UsageException("--target-ops must be positive");
         if (!(headroom >= 0 && headroom < 1))
             throw new UsageException("--headroom must be at least 0 and below 1");
         string? root = r.Get("repo") ?? PeerPaths.FindRoot();
@@ -161,8 +171,8 @@ public static class CostCommand
         {
             Workload = w,
             Budgets = budgets,
-            TargetOps = target,
-            ScaleToBytes = scaleTo,
+            TargetRates = rates,
+            ScaleToSizes = sizes,
             Pricing = new PricingAssumptions { Headroom = headroom, RateModel = model },
             PricesPath = r.Get("prices") ?? Path.Combine(baseDir, "data", "elasticache-r6g-us-east-1.csv"),
             OutDir = r.Get("out") ?? Path.Combine(baseDir, "benchmarks", "results", $"cost-{now:yyyyMMdd-HHmmss}"),
@@ -186,6 +196,30 @@ public static class CostCommand
         }
         if (list.Count == 0)
             throw new FormatException("no budgets given");
+        return list;
+    }
+
+    /// <summary>"10gb,100gb,1tb": one or more <see cref="ParseBytes"/> sizes, distinct, kept in the given order.</summary>
+    public static IReadOnlyList<double> ParseSizes(string text) => ParseList(text, ParseBytes, "sizes", "10gb,100gb,1tb");
+
+    /// <summary>"100k,1m": one or more positive ops/s (<see cref="ArgReader.ParseNumber"/>: k = 10^3, m = 10^6), distinct, kept in the given order.</summary>
+    public static IReadOnlyList<double> ParseRates(string text) => ParseList(text, s =>
+    {
+        double v = ArgReader.ParseNumber(s);
+        return v > 0 ? v : throw new FormatException($"bad rate '{s}': must be positive");
+    }, "rates", "100k,1m");
+
+    private static List<double> ParseList(string text, Func<string, double> parse, string what, string example)
+    {
+        var list = new List<double>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            double v = parse(part);
+            if (!list.Contains(v))
+                list.Add(v);
+        }
+        if (list.Count == 0)
+            throw new FormatException($"no {what} given (example: {example})");
         return list;
     }
 
@@ -213,7 +247,7 @@ public static class CostCommand
             "tb" or "tib" => 1024.0 * 1024 * 1024 * 1024,
             _ => throw new FormatException($"bad size '{text}' (examples: 10gb, 512mb, 2000000000)"),
         };
-        if (!double.TryParse(s[..i], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0))
+        if (!double.TryParse(s[..i], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0) || !double.IsFinite(v))
             throw new FormatException($"bad size '{text}' (examples: 10gb, 512mb, 2000000000)");
         return v * mult;
     }
@@ -254,8 +288,10 @@ public static class CostCommand
             CommandLine = s.CommandLine,
             Machine = MachineFacts.Collect(),
             Workload = Describe(s.Workload),
-            ScaleToBytes = s.ScaleToBytes,
-            TargetOps = s.TargetOps,
+            ScaleToBytes = s.ScaleToSizes[0],
+            TargetOps = s.TargetRates[0],
+            ScaleToSizes = [.. s.ScaleToSizes],
+            TargetRates = [.. s.TargetRates],
             Pricing = new PricingInfo
             {
                 PriceTable = Path.GetFileName(s.PricesPath),

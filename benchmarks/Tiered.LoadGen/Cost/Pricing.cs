@@ -17,6 +17,8 @@ namespace Tiered.LoadGen.Cost;
 // Per-node ops/s comes from the measured throughput through one of two stated assumptions (RateModel): per vCPU
 // (measured ops/s / cores of this machine * the node's vCPUs: a multi-threaded server scales with cores, which is
 // optimistic for big nodes) or per node (every node does what this machine did, whatever its size: pessimistic).
+// The report runs this search once per (setup, dataset size, target rate); when no type fits within MaxNodes the
+// cell says "no configuration" with WhyNoConfiguration's reason instead of a price.
 
 /// <summary>One row of the price table: an ElastiCache node type.</summary>
 public sealed record NodeType(string Name, int Vcpu, double MemoryGib, double SsdGib, double UsdPerHour)
@@ -139,6 +141,17 @@ public static class Pricing
     /// </summary>
     public static (int Count, string LimitedBy)? NodesNeeded(NodeType node, CapacityNeed need, PricingAssumptions a)
     {
+        if (UnlimitedCount(node, need, a) is not { } fit || fit.Count > a.MaxNodes)
+            return null;
+        return ((int)fit.Count, fit.LimitedBy);
+    }
+
+    /// <summary>
+    /// The node count of <see cref="NodesNeeded"/> before the MaxNodes limit (a double: it may be far beyond int), or
+    /// null when the type cannot serve the need at all (no SSD for an SSD need, no measured throughput).
+    /// </summary>
+    private static (double Count, string LimitedBy)? UnlimitedCount(NodeType node, CapacityNeed need, PricingAssumptions a)
+    {
         if ((need.RequireSsd || need.SsdBytes > 0) && !node.HasSsd)
             return null;
         double nodeOps = NodeOps(node, need.MeasuredOps, a);
@@ -149,10 +162,35 @@ public static class Pricing
         double bySsd = need.SsdBytes > 0 ? Math.Ceiling(need.SsdBytes / (node.SsdGib * PricingAssumptions.Gib * usable)) : 0;
         double byOps = Math.Ceiling(need.TargetOps / nodeOps);
         double count = Math.Max(1, Math.Max(byDram, Math.Max(bySsd, byOps)));
-        if (count > a.MaxNodes)
+        if (!double.IsFinite(count))
             return null;
         string limit = count == byDram ? "DRAM" : count == bySsd ? "SSD" : count == byOps ? "ops/s" : "minimum";
-        return ((int)count, limit);
+        return (count, limit);
+    }
+
+    /// <summary>
+    /// Why <see cref="Cheapest"/> found nothing for <paramref name="need"/>, as a phrase for the report: no measured
+    /// throughput, no node type with an SSD for a tiered need, or the fewest nodes any type needs and the node limit.
+    /// </summary>
+    public static string WhyNoConfiguration(IEnumerable<NodeType> nodes, CapacityNeed need, PricingAssumptions a)
+    {
+        if (!(need.MeasuredOps > 0))
+            return "no measured throughput";
+        double? fewest = null;
+        bool anyType = false;
+        foreach (NodeType n in nodes)
+        {
+            if ((need.RequireSsd || need.SsdBytes > 0) && !n.HasSsd)
+                continue;
+            anyType = true;
+            if (UnlimitedCount(n, need, a) is { } fit && (fewest is null || fit.Count < fewest))
+                fewest = fit.Count;
+        }
+        if (!anyType)
+            return "no node type with data tiering (SSD) in the price table";
+        return fewest is { } f
+            ? string.Create(CultureInfo.InvariantCulture, $"needs at least {f:N0} nodes, over the {a.MaxNodes:N0}-node limit")
+            : "no node type can serve it";
     }
 
     /// <summary>

@@ -462,7 +462,9 @@ internal sealed class KeyIndex
 /// </summary>
 internal struct Entry
 {
-    internal const ulong HashMask = (1UL << 48) - 1;
+    /// <summary>The low 48 bits of a word: the hash in the first, the location in the second.</summary>
+    private const ulong Low48 = (1UL << 48) - 1;
+    internal const ulong HashMask = Low48;
     /// <summary>The stored field's marker for sizes that live in the size column.</summary>
     internal const int LargeSize = 0x7FFF;
     private const ulong TtlBit = 1UL << 63;
@@ -491,7 +493,7 @@ internal struct Entry
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         readonly get => (long)(_location << 16) >> 16;
-        set => _location = (_location & ~HashMask) | ((ulong)value & HashMask);
+        set => _location = (_location & ~Low48) | ((ulong)value & Low48);
     }
 
     /// <summary>The key has an expiry, in the index's expiry column (set only through <see cref="KeyIndex.SetExpireAt"/>).</summary>

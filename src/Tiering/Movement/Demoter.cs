@@ -33,7 +33,8 @@ namespace Tiered.Tiering.Movement;
 /// <see cref="Store.Lock"/>. <see cref="Kick"/> and <see cref="WhenRoundDone"/> may be called from any thread.
 /// Why a thread of its own and not a task: a kick comes with most promotions, and waking a task through
 /// SemaphoreSlim.WaitAsync with a timeout allocated a timer, a task node and a cancellation registration each time;
-/// a thread parked on an event allocates nothing per wake-up (ColdReadSetTests counts a cold GET's bytes).
+/// a thread parked on an event allocates nothing per wake-up (benchmarks/cold-get-allocations.sh measures the server's
+/// bytes per cold hit).
 /// </remarks>
 public sealed class Demoter : IDisposable
 {

@@ -4,13 +4,18 @@
 #   tiered   1,000,000 keys of 1 KB against --maxmemory 64mb (about 94 % of the keys cold), 64 clients, pipeline 1,
 #            100 % GET, uniform over every key (Tiered.LoadGen run --dist uniform --reads 1.0)
 #   tiered-threads  the same with --ssd-async-reads no (cold reads on blocking I/O threads)
+#   dram     the same load with no --maxmemory and no --ssd-path (every key in DRAM): the rate and latency this
+#            machine gives 64 clients at pipeline 1 with no device at all, the floor for the tiered rows
 #
 #   benchmarks/uniform-cold-get-vs-fio.sh [rounds] [config...]     e.g. benchmarks/uniform-cold-get-vs-fio.sh 2 fio tiered
+# CLIENT=redis-benchmark measures with redis-benchmark -t get -r KEYS -c 64 -P 1 (WARMUP_REQUESTS, then REQUESTS
+# measured; its own percentiles) on keys LoadGen loaded under redis-benchmark's key names; the default client is LoadGen.
 # Environment: KEYS (1000000), DURATION (20s), WARMUP (5s), PORT (7004), DIR (/tmp/uniform-bench). Needs fio, jq.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${1:-2}; shift || true
 CONFIGS=("${@:-fio tiered tiered-threads}"); CONFIGS=(${CONFIGS[@]})
+CLIENT=${CLIENT:-loadgen}; REQUESTS=${REQUESTS:-600000}; WARMUP_REQUESTS=${WARMUP_REQUESTS:-150000}
 KEYS=${KEYS:-1000000}; DURATION=${DURATION:-20s}; WARMUP=${WARMUP:-5s}; PORT=${PORT:-7004}; DIR=${DIR:-/tmp/uniform-bench}
 DLL=src/Server/bin/Release/net10.0/tiered-server.dll
 GEN=benchmarks/Tiered.LoadGen/bin/Release/net10.0/Tiered.LoadGen.dll
@@ -31,18 +36,34 @@ for r in $(seq "$ROUNDS"); do
       continue
     fi
     rm -rf "$DIR/ssd"
-    extra=(); [ "$c" = tiered-threads ] && extra=(--ssd-async-reads no)
-    dotnet "$DLL" --port "$PORT" --bind 127.0.0.1 --ssd-path "$DIR/ssd" --maxmemory 64mb "${extra[@]}" >/tmp/uniform-server.log 2>&1 & SPID=$!
+    args=(--ssd-path "$DIR/ssd" --maxmemory 64mb)
+    [ "$c" = tiered-threads ] && args+=(--ssd-async-reads no)
+    [ "$c" = dram ] && args=()
+    dotnet "$DLL" --port "$PORT" --bind 127.0.0.1 "${args[@]}" >/tmp/uniform-server.log 2>&1 & SPID=$!
     for _ in $(seq 100); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
-    dotnet "$GEN" run --port "$PORT" --keys "$KEYS" --value-size 1024 --load --requests 1 --clients 16 --pipeline 32 >/dev/null 2>&1
-    sleep 5   # demotion settles
-    t0=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
-    res=$(dotnet "$GEN" run --port "$PORT" --keys "$KEYS" --value-size 1024 --dist uniform --reads 1.0 --clients 64 \
-      --warmup "$WARMUP" --duration "$DURATION" 2>&1)
-    t1=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
-    line=$(echo "$res" | awk '/^GET / && !/misses/ {print}'); hot=$(echo "$res" | awk '/hot hit ratio/ {print $4}')
-    n=$(echo "$line" | awk '{gsub(",", "", $2); print $2}')
-    echo "round $r $c: $line | hot hit ratio: $hot % | server CPU over warmup+run $(( (t1 - t0) * 10 )) ms"
+    if [ "$CLIENT" = redis-benchmark ]; then
+      # Keys named as redis-benchmark -r 1000000 names them (key: and 12 digits), values half random as LoadGen makes them.
+      dotnet "$GEN" run --port "$PORT" --keys "$KEYS" --key-prefix key:000000 --value-size 1024 --load --requests 1 \
+        --clients 16 --pipeline 32 >/dev/null 2>&1
+      sleep 5   # demotion settles
+      redis-benchmark -p "$PORT" -t get -r "$KEYS" -c 64 -P 1 -n "$WARMUP_REQUESTS" -q >/dev/null 2>&1
+      t0=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
+      csv=$(redis-benchmark -p "$PORT" -t get -r "$KEYS" -c 64 -P 1 -n "$REQUESTS" --csv 2>/dev/null | tail -1)
+      t1=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
+      hot=$(redis-cli -p "$PORT" info | awk -F: '/^tier_hot_hit_ratio/ {print $2}' | tr -d '\r')
+      # "GET","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+      echo "$csv" | tr -d '"' | awk -F, -v r="$r" -v c="$c" -v hot="$hot" -v cpu="$(( (t1 - t0) * 10 ))" -v n="$REQUESTS" \
+        '{ printf "round %s %s: redis-benchmark GET %d requests, %.0f/s, mean %.3f ms, p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms | hot hit ratio: %s | server CPU %d ms, %.1f us per GET\n", r, c, n, $2, $3, $5, $6, $7, $8, hot, cpu, cpu * 1000 / n }'
+    else
+      dotnet "$GEN" run --port "$PORT" --keys "$KEYS" --value-size 1024 --load --requests 1 --clients 16 --pipeline 32 >/dev/null 2>&1
+      sleep 5   # demotion settles
+      t0=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
+      res=$(dotnet "$GEN" run --port "$PORT" --keys "$KEYS" --value-size 1024 --dist uniform --reads 1.0 --clients 64 \
+        --warmup "$WARMUP" --duration "$DURATION" 2>&1)
+      t1=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
+      line=$(echo "$res" | awk '/^GET / && !/misses/ {print}'); hot=$(echo "$res" | awk '/hot hit ratio/ {print $4}')
+      echo "round $r $c: $line | hot hit ratio: $hot % | server CPU over warmup+run $(( (t1 - t0) * 10 )) ms"
+    fi
     kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=
   done
 done

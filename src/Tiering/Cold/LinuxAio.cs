@@ -187,10 +187,19 @@ internal sealed unsafe class LinuxAio : IDisposable
                     if (!_stopping) _log?.Invoke($"ssd: io_getevents failed (errno {errno}); the AIO reaper stops");
                     return;
                 }
-                for (int i = 0; i < n; i++)
+                // Reads the callbacks start (a reader's next read, a command's next key) go out in one io_submit.
+                DeviceReadBatch.Begin();
+                try
                 {
-                    byte* e = events + i * EventSize;
-                    Complete((int)*(ulong*)e, *(long*)(e + 16));
+                    for (int i = 0; i < n; i++)
+                    {
+                        byte* e = events + i * EventSize;
+                        Complete((int)*(ulong*)e, *(long*)(e + 16));
+                    }
+                }
+                finally
+                {
+                    DeviceReadBatch.End();
                 }
             }
         }

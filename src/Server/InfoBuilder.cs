@@ -171,6 +171,8 @@ public static class InfoBuilder
         Line(sb, "dotnet_total_allocated_bytes", GC.GetTotalAllocatedBytes(false));
         Line(sb, "dotnet_gc_gen0_collections", GC.CollectionCount(0));
         Line(sb, "dotnet_gc_gen2_collections", GC.CollectionCount(2));
+        // Time every thread stood still for the collector since start: across a benchmark, what GC adds to the tail.
+        Line(sb, "dotnet_gc_pause_ms", (long)GC.GetTotalPauseDuration().TotalMilliseconds);
     }
 
     /// <summary>Redis's bytesToHuman: 512B, 1.50K, 64.00M...</summary>

@@ -38,6 +38,19 @@ public sealed class InfoTests : ServerTestBase
     }
 
     [Fact]
+    public void MemorySectionCountsCollectionsAndGcPauseOfTheProcess()
+    {
+        using var c = Server.Raw();
+        Dictionary<string, string> before = Replies.Fields(Replies.Info(c, "memory"));
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);   // the in-process server's runtime is this process's
+        Dictionary<string, string> after = Replies.Fields(Replies.Info(c, "memory"));
+        Assert.True(long.Parse(after["dotnet_gc_gen2_collections"]) > long.Parse(before["dotnet_gc_gen2_collections"]));
+        Assert.True(long.Parse(after["dotnet_gc_gen0_collections"]) > long.Parse(before["dotnet_gc_gen0_collections"]));
+        Assert.Equal((long)GC.GetTotalPauseDuration().TotalMilliseconds, long.Parse(after["dotnet_gc_pause_ms"]), 50.0);
+        Assert.True(long.Parse(after["dotnet_gc_pause_ms"]) >= long.Parse(before["dotnet_gc_pause_ms"]));
+    }
+
+    [Fact]
     public void OneSectionAloneHasNoOtherHeaders()
     {
         using var c = Server.Raw();

@@ -2,7 +2,7 @@
 # Cold reads of the value log against the raw disk.
 #
 # Runs fio 4 KB random reads with O_DIRECT and 64 in flight (three ways, see below) on a file in the test directory,
-# then Tiered.ColdBench (ValueLog over DirectFileDevice, 1 KB values LZ4-encoded, uniform random ReadAsync with 64
+# then Tiered.ColdBench (ValueLog over DirectFileDevice, 1 KB values LZ4-encoded, uniform random reads with 64
 # in flight) in the same directory, and prints the rates and the ratio to the fastest fio. O_DIRECT on both sides, so the page
 # cache plays no part and the dataset size does not need to exceed RAM. Target: ColdBench >= 80% of fio, CPU per read under 8 us.
 #

@@ -54,12 +54,12 @@ for r in $(seq "$ROUNDS"); do
       csv=$(redis-benchmark -p "$PORT" -t get -r "$KEYS" -c 64 -P 1 -n "$REQUESTS" --csv 2>/dev/null | tail -1)
       t1=$(awk '{print $14 + $15}' "/proc/$SPID/stat")
       gc1=$(gc_stats)
-      redis-cli -p "$PORT" info | tr -d '\r' | grep -E "^tier_(promotions|rejected_promotions|demotions|sync_reads)|^dotnet_total_allocated" | tr '\n' ' ' >&2; echo >&2
+      counters=$(redis-cli -p "$PORT" info | tr -d '\r' | grep -E "^tier_(promotions|rejected_promotions|demotions|sync_reads):" | tr '\n' ' ')
       hot=$(redis-cli -p "$PORT" info | awk -F: '/^tier_hot_hit_ratio/ {print $2}' | tr -d '\r')
       # "GET","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
       echo "$csv" | tr -d '"' | awk -F, -v r="$r" -v c="$c" -v hot="$hot" -v cpu="$(( (t1 - t0) * 10 ))" -v n="$REQUESTS" \
         '{ printf "round %s %s: redis-benchmark GET %d requests, %.0f/s, mean %.3f ms, p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms | hot hit ratio: %s | server CPU %d ms, %.1f us per GET", r, c, n, $2, $3, $5, $6, $7, $8, hot, cpu, cpu * 1000 / n }'
-      echo "$gc0 $gc1" | awk '{ printf " | GC gen0 %d gen2 %d, paused %d ms\n", $4 - $1, $5 - $2, $6 - $3 }'
+      echo "$gc0 $gc1" | awk -v counters="$counters" '{ printf " | GC gen0 %d gen2 %d, paused %d ms | since start: %s\n", $4 - $1, $5 - $2, $6 - $3, counters }'
     else
       dotnet "$GEN" run --port "$PORT" --keys "$KEYS" --value-size 1024 --load --requests 1 --clients 16 --pipeline 32 >/dev/null 2>&1
       sleep 5   # demotion settles

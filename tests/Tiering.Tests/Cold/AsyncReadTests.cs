@@ -94,6 +94,37 @@ public sealed class AsyncReadTests : IDisposable
     }
 
     [AioFact]
+    public async Task ReadsACompletionCallbackStartsAreSubmittedTogetherAfterItReturns()
+    {
+        var device = NewDevice();
+        RequireAio(device);
+        await WriteBlocks(device, 8);
+        await WithBuffers(3, async buffers =>
+        {
+            var next = new Task<(uint Error, uint Bytes)>[2];
+            var started = new TaskCompletionSource<(long Reads, long SubmitCalls)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var before = device.AsyncReadStats;
+            // The first read's callback runs on the reaper thread and starts two more, as a cold read's completion
+            // starts the next reads of a command: they must go out in one io_submit, after the callback returns.
+            device.ReadAsync(1 * Block, buffers[0].Pointer, Block, (error, bytes, _) =>
+            {
+                next[0] = Io.Read(device, 3 * Block, buffers[1]);
+                next[1] = Io.Read(device, 5 * Block, buffers[2]);
+                started.SetResult(device.AsyncReadStats);   // still gathered, not submitted
+            }, null);
+            var inCallback = await started.Task;
+            var results = await Task.WhenAll(next);
+            Assert.All(results, r => Assert.Equal((0u, (uint)Block), r));
+            Assert.True(buffers[1].Span.IndexOfAnyExcept(Pattern(3)) < 0);
+            Assert.True(buffers[2].Span.IndexOfAnyExcept(Pattern(5)) < 0);
+            var after = device.AsyncReadStats;
+            Assert.Equal((before.Reads + 1, before.SubmitCalls + 1), inCallback);
+            Assert.Equal(3, after.Reads - before.Reads);
+            Assert.Equal(2, after.SubmitCalls - before.SubmitCalls);
+        });
+    }
+
+    [AioFact]
     public async Task AReadOutsideABatchIsSubmittedAtOnce()
     {
         var device = NewDevice();

@@ -19,4 +19,5 @@ a0=$(info dotnet_total_allocated_bytes); g0=$(redis-cli -p 7012 info commandstat
 dotnet $GEN run --port 7012 --keys 300000 --value-size 1024 --dist uniform --reads 1.0 --clients 64 --warmup 0s --duration 5s 2>&1 | grep -E "^GET " | head -1
 a1=$(info dotnet_total_allocated_bytes); g1=$(redis-cli -p 7012 info commandstats | tr -d '\r' | grep cmdstat_get: | sed 's/.*calls=\([0-9]*\).*/\1/'); c1=$(info tier_cold_hits); r1=$(info tier_rejected_promotions); p1=$(info tier_promotions); s1=$(info tier_sync_reads)
 echo "cold hits $((c1-c0)) rejected $((r1-r0)) promotions $((p1-p0)) sync reads $((s1-s0)) allocated $((a1-a0)) B = $(( (a1-a0) / (c1-c0) )) B per cold hit"
+redis-cli -p 7012 info all | tr -d "\r" | grep -E "^tier_(recycled|promotions|demotions)"
 kill $P; wait $P 2>/dev/null || true

@@ -352,6 +352,8 @@ public static class InfoBuilder
         Line(sb, "tier_promotions", t.Promotions);
         Line(sb, "tier_rejected_promotions", t.RejectedPromotions);
         Line(sb, "tier_demotions", t.Demotions);
+        Line(sb, "tier_recycled_arrays", t.RecycledArrays);
+        Line(sb, "tier_recycled_bytes", cold?.RecycledBytes ?? 0);
         Line(sb, "tier_demotion_stalls", t.DemotionStalls);
         Line(sb, "tier_folded_chains", t.FoldedChains);
         Line(sb, "tier_ssd_read_items", Interlocked.Read(ref t.SsdReadItems));

@@ -334,11 +334,18 @@ public sealed class Database
     internal void Demote(int i, long address, int stored, int logical)
     {
         ref HotItem h = ref Index.HotOf(i);
-        Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
+        byte[] key = h.Key!;
+        object? value = h.Value;
+        Store.UsedMemory -= MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
         if (h.Record > 0) Store.TierStats.DropRecord(Index.StoredOf(i));
-        EndChain(Store, h.Value);   // the demotion's snapshot holds the chain's result
+        EndChain(Store, value);   // the demotion's snapshot holds the chain's result
+        bool isString = Index.EntryAt(i).Kind == ValueKind.String;
         Index.MakeCold(i, address, stored, logical);
         Store.TierStats.ColdAdded(stored, logical);
+        // DRAM no longer references them: the next promotions may reuse them (Hot/ArrayRecycler.cs).
+        ArrayRecycler recycler = Store.Cold!.Recycler;
+        recycler.Retire(key);
+        if (isString && value is byte[] s) recycler.Retire(s);
     }
 
     /// <summary>

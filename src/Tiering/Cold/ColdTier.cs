@@ -67,6 +67,7 @@ public sealed class ColdTier : IDisposable
     private readonly List<long> _admitted = [];   // records TryServeString admitted in this command
     private ColdReadSet? _prefetched;
     private byte[] _scratch = [];   // the value TryServeString hands out, until its next call
+    private byte[] _loadScratch = [];   // a string being promoted by Load, on its way into its own array
     private bool _ssdFull;
 
     internal ColdTier(Store store, ValueLog log)
@@ -75,7 +76,14 @@ public sealed class ColdTier : IDisposable
         Log = log;
         Options = store.Options.Tier;
         Demoter = new Demoter(store, this);
+        Recycler = new ArrayRecycler(RecyclerCapacity());
     }
+
+    /// <summary>
+    /// What the recycler may hold: what one demotion round frees at least (a batch, at most an eighth of maxmemory),
+    /// the arrays the promotions until the next round need (CONFIG SET maxmemory changes it at the next release).
+    /// </summary>
+    internal long RecyclerCapacity() => Math.Min(Options.DemoteBatchBytes, Math.Max(0, _store.Options.MaxMemory) / 8);
 
     /// <summary>The store's log (cold values and the journal's records).</summary>
     internal ValueLog Log { get; }
@@ -87,6 +95,12 @@ public sealed class ColdTier : IDisposable
 
     /// <summary>Moves hot values to the log when DRAM is over budget.</summary>
     public Demoter Demoter { get; }
+
+    /// <summary>The arrays demotions free, for the promotions that follow (under the lock).</summary>
+    internal ArrayRecycler Recycler { get; }
+
+    /// <summary>Bytes of the arrays held for reuse (tier_recycled_bytes; a 64-bit read, any thread).</summary>
+    public long RecycledBytes => Recycler.Bytes;
 
     /// <summary>Bytes of the log on SSD (tier_ssd_log_bytes).</summary>
     public long LogBytes => Log.SizeBytes;
@@ -159,8 +173,19 @@ public sealed class ColdTier : IDisposable
         long address = e.Location;
         LogRecord.RecordView view = Parse(RecordOf(address, db.Index.StoredOf(i)), address);
         if (!view.Key.SequenceEqual(key)) return false;
-        object value = StoredValue.Decode(view.Value, e.Kind, address);
-        db.Promote(i, view.Key.ToArray(), value);
+        object value;
+        if (e.Kind == ValueKind.String)
+        {
+            // Into an array a demotion freed, when one of this length is free: a promotion then allocates nothing.
+            ReadOnlySpan<byte> s = StoredValue.DecodeString(view.Value, ref _loadScratch, address);
+            byte[] copy = Recycler.Rent(s.Length, _store.Clock.Seconds, ref _store.TierStats.RecycledArrays);
+            s.CopyTo(copy);
+            value = copy;
+        }
+        else value = StoredValue.Decode(view.Value, e.Kind, address);
+        byte[] keyCopy = Recycler.Rent(view.Key.Length, _store.Clock.Seconds, ref _store.TierStats.RecycledArrays);
+        view.Key.CopyTo(keyCopy);
+        db.Promote(i, keyCopy, value);
         _promoted.Add(new Promoted(db, i, db.Index.HotOf(i).Key!, address));
         return true;
     }

@@ -25,6 +25,7 @@ public sealed class TierMeter : IDisposable
         Counter("tier.promotions", () => t.Promotions, "Cold keys read and kept in DRAM.");
         Counter("tier.rejected_promotions", () => t.RejectedPromotions, "Cold keys read and left cold by the admission filter.");
         Counter("tier.demotions", () => t.Demotions, "Hot keys moved to the SSD log.");
+        Counter("tier.recycled_arrays", () => t.RecycledArrays, "Key and value arrays of promotions taken from demoted keys instead of allocated.");
         Counter("tier.ssd_read_items", () => Volatile.Read(ref t.SsdReadItems), "Records read from the SSD log.");
         Counter("tier.ssd_read_bytes", () => Volatile.Read(ref t.SsdReadBytes), "Bytes read from the SSD log.", "By");
         Counter("tier.ssd_write_items", () => Volatile.Read(ref t.SsdWriteItems), "Records appended to the SSD log.");
@@ -35,6 +36,7 @@ public sealed class TierMeter : IDisposable
         Gauge("tier.cold_logical_bytes", () => t.ColdLogicalBytes, "Uncompressed bytes of the cold values.", "By");
         Gauge("tier.cold_stored_bytes", () => t.ColdStoredBytes, "Bytes of the log records holding cold values.", "By");
         Gauge("tier.hot_bytes", () => store.UsedMemory, "Estimated DRAM bytes of hot keys and values (the maxmemory budget).", "By");
+        Gauge("tier.recycled_bytes", () => store.Cold?.RecycledBytes ?? 0, "DRAM bytes of demoted keys' arrays held for the next promotions (beside tier.hot_bytes).", "By");
         Gauge("tier.ssd_log_bytes", () => store.Cold?.LogBytes ?? 0, "Bytes of the SSD log.", "By");
         _meter.CreateObservableGauge("tier.hot_hit_ratio", () => t.HotHitRatio, description: "Hot hits over all hits.");
         _meter.CreateObservableGauge("tier.compression_ratio", () => t.CompressionRatio, description: "Logical over stored bytes of cold values.");

@@ -35,6 +35,8 @@ public sealed class TierStats
     public long RejectedPromotions;
     /// <summary>Hot keys made cold (tier_demotions).</summary>
     public long Demotions;
+    /// <summary>Key and value arrays of promotions that demoted keys' arrays served, not the GC (tier_recycled_arrays).</summary>
+    public long RecycledArrays;
     /// <summary>Records read from the log (tier_ssd_read_items).</summary>
     public long SsdReadItems;
     /// <summary>Bytes read from the log (tier_ssd_read_bytes).</summary>
@@ -93,7 +95,7 @@ public sealed class TierStats
     public void Reset()
     {
         HotHits = ColdHits = Misses = 0;
-        Promotions = RejectedPromotions = Demotions = 0;
+        Promotions = RejectedPromotions = Demotions = RecycledArrays = 0;
         Interlocked.Exchange(ref SsdReadItems, 0);
         Interlocked.Exchange(ref SsdReadBytes, 0);
         SyncReads = SsdWriteItems = SsdWriteBytes = 0;

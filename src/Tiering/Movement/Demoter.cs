@@ -165,6 +165,13 @@ public sealed class Demoter : IDisposable
                 if (f.Encoded is { } b) ArrayPool<byte>.Shared.Return(b);
             _batch.Clear();
             _chained = 0;
+            // No array of the index is referenced outside the lock now (the batch is cleared, the gate held): the
+            // arrays this round's demotions freed may be handed out again (Hot/ArrayRecycler.cs).
+            lock (_store.Lock)
+            {
+                _tier.Recycler.Capacity = _tier.RecyclerCapacity();
+                _tier.Recycler.Release(_store.Clock.Seconds);
+            }
             _store.LogGate.Release();
         }
     }

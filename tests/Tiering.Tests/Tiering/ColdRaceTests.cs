@@ -130,6 +130,78 @@ public class ColdRaceTests
         TierMetricsTests.AssertGaugesAddUp(t.Store);
     }
 
+    /// <summary>
+    /// Promotions reuse the arrays demotions free (Hot/ArrayRecycler.cs) while writers overwrite and change strings in
+    /// place and demotion runs beside them: every read of a key shows that key's own bytes, and every key ends with its
+    /// last written value. Keys and values have one length each, so almost every promotion takes a recycled array.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PromotionsReusingDemotedArraysNeverShowAnotherKeysBytes(bool slowDevice)
+    {
+        const int keys = 400, length = 400;
+        using var t = new TieredStore(maxMemory: 128 << 10, o => o.Tier.DemoteBatchBytes = 32 << 10, slowDevice);
+        var expected = new byte[keys][];
+        static string Key(int i) => "r" + i.ToString("D3");
+        static byte[] Version(int i, int n)
+        {
+            byte[] v = new byte[length];
+            v.AsSpan().Fill((byte)('a' + (i + n) % 26));
+            B(Key(i) + ":" + n + ":").CopyTo(v, 0);
+            return v;
+        }
+        for (int i = 0; i < keys; i++)
+        {
+            expected[i] = Version(i, 0);
+            t.Set(Key(i), expected[i]);
+        }
+        t.Demote();
+
+        using var stop = new CancellationTokenSource();
+        Task demoter = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+                if (!await t.Cold.Demoter.RoundAsync()) await Task.Delay(1);
+        });
+        string? wrong = null;
+        Task reader = Task.Run(async () =>
+        {
+            var rnd = new Random(3);
+            while (!stop.IsCancellationRequested && wrong is null)
+            {
+                int i = rnd.Next(keys);
+                byte[]? v = await GetLikeServerAsync(t, Key(i));
+                if (v is null || v.Length != length || !v.AsSpan().StartsWith(B(Key(i) + ":")))
+                    wrong = $"{Key(i)} read as {(v is null ? "nothing" : Encoding.ASCII.GetString(v, 0, 12))}";
+            }
+        });
+        var r = new Random(11);
+        for (int n = 1; n <= 8000 && wrong is null; n++)
+        {
+            int i = r.Next(keys);
+            if (r.Next(3) == 0)
+            {
+                byte[] patch = B("#" + n + "#");   // in place: a recycled array shared by mistake would show it elsewhere
+                t.Write(db => StringOps.SetRange(db, B(Key(i)), 200, patch, out _));
+                patch.CopyTo(expected[i], 200);
+            }
+            else
+            {
+                expected[i] = Version(i, n);
+                t.Set(Key(i), expected[i]);
+            }
+            if (n % 4 == 0) await GetLikeServerAsync(t, Key(r.Next(keys)));   // promotions from this side too
+        }
+        stop.Cancel();
+        await Task.WhenAll(demoter, reader);
+
+        Assert.Null(wrong);
+        Assert.True(t.Store.TierStats.RecycledArrays > 100, $"only {t.Store.TierStats.RecycledArrays} arrays were reused: the recycling was not exercised");
+        for (int i = 0; i < keys; i++) Assert.Equal(expected[i], t.Get(Key(i)));
+        TierMetricsTests.AssertGaugesAddUp(t.Store);
+    }
+
     /// <summary>Reads a string the way the server runs a command: prefetch under the lock, await outside it, run again.</summary>
     internal static async Task<byte[]?> GetLikeServerAsync(TieredStore t, string key)
     {

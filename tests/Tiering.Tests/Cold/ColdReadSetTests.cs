@@ -105,4 +105,51 @@ public class ColdReadSetTests
         // A plain read (which promotes) still finds the same bytes.
         for (int i = 0; i < 50; i++) Assert.Equal(Value(i), t.Get("k" + i));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task APromotionIntoArraysThatDemotionsFreedAllocatesNothingOnTheCommandsThread(bool slowDevice)
+    {
+        const int n = 2_000;
+        using var t = new TieredStore(maxMemory: 256 << 10, o => o.Tier.Admission = false, slowDevice);   // every cold read is promoted
+        for (int i = 0; i < n; i++) t.Set("k" + i.ToString("D4"), Value(i).AsSpan(0, 900).ToArray());
+        t.Demote();
+        var set = new ColdReadSet();
+        int measured = 0;
+        long allocatedUnderLock = 0;
+        for (int i = 0; i < n && measured < 200; i++)
+        {
+            string key = "k" + i.ToString("D4");
+            if (!ColdRaceTests.IsCold(t, key)) continue;
+            byte[] k = B(key);
+            lock (t.Store.Lock) Assert.True(t.Cold.Prefetch(t.Db, k, set));
+            await set.WhenDone();
+            byte[] expected = Value(i).AsSpan(0, 900).ToArray();
+            long recycledBefore = t.Store.TierStats.RecycledArrays;
+            long allocated;
+            lock (t.Store.Lock)
+            {
+                t.Store.BeginBatch();
+                t.Cold.BeginCommand(set);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Status s = StringOps.Get(t.Db, k, out ReadOnlySpan<byte> value);
+                bool equal = value.SequenceEqual(expected);
+                t.Store.EndCommand();
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.Equal(Status.Ok, s);
+                Assert.True(equal, $"{key}: wrong value");
+            }
+            Assert.False(ColdRaceTests.IsCold(t, key), $"{key} was not promoted");
+            if (t.Store.TierStats.RecycledArrays == recycledBefore + 2)   // its key and its value came from demoted keys
+            {
+                measured++;
+                if (measured > 10) allocatedUnderLock += allocated;   // the first one grows the decoding scratch
+            }
+            set.ForgetAll();
+            if (i % 50 == 0) t.Demote();   // rounds free more arrays and release them
+        }
+        Assert.True(measured >= 100, $"only {measured} promotions took recycled arrays");
+        Assert.Equal(0, allocatedUnderLock);
+    }
 }

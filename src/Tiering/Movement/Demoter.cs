@@ -71,9 +71,15 @@ public sealed class Demoter : IDisposable
         _loop.Start();
     }
 
+    /// <summary>Calls of <see cref="Kick"/> since start (tests: who asks for rounds, and how often).</summary>
+    internal long Kicks => Volatile.Read(ref _kicks);
+
+    private long _kicks;
+
     /// <summary>Asks for a round soon (cheap; any thread).</summary>
     public void Kick()
     {
+        Interlocked.Increment(ref _kicks);
         if (Volatile.Read(ref _kicked) == 0 && Interlocked.Exchange(ref _kicked, 1) == 0)
         {
             try { _wake.Set(); } catch (ObjectDisposedException) { }

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 
 namespace Tiered.Benchmarks;
@@ -29,8 +30,8 @@ public class ColdReadBenchmarks
         for (int i = 0; i < Records; i++)
         {
             byte[] value = Workload.HalfRandom(1024, seed: i);
-            int n = StoredValue.Encode(Tiering.ValueKind.String, value, ref buffer, out _);
-            _address[i] = _log.Append(RecordType.Put, (byte)Tiering.ValueKind.String, 0, 0, System.Text.Encoding.ASCII.GetBytes("key:" + i), buffer.AsSpan(0, n), out _length[i]);
+            int n = StoredValue.Encode(ValueKind.String, value, ref buffer, out _);
+            _address[i] = _log.Append(RecordType.Put, (byte)ValueKind.String, 0, 0, System.Text.Encoding.ASCII.GetBytes("key:" + i), buffer.AsSpan(0, n), out _length[i]);
         }
         _log.Commit();
     }
@@ -41,7 +42,7 @@ public class ColdReadBenchmarks
         int i = _next = (_next * 7919 + 13) % Records;
         byte[] record = await _log!.ReadAsync(_address[i], _length[i]);
         LogRecord.TryRead(record, out LogRecord.RecordView view);
-        return ((byte[])StoredValue.Decode(view.Value, Tiering.ValueKind.String, _address[i])).Length;
+        return ((byte[])StoredValue.Decode(view.Value, ValueKind.String, _address[i])).Length;
     }
 
     [GlobalCleanup]

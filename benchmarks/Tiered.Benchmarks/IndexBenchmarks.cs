@@ -1,5 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Benchmarks;
 

@@ -12,9 +12,9 @@
 //
 // Usage: Tiered.ColdBench [--dir D] [--records N] [--inflight Q] [--seconds T] [--io-threads K] [--keep]
 
+using FASTER.core;
 using System.Diagnostics;
 using System.Text;
-using FASTER.core;
 using Tiered.Compression;
 using Tiered.Tiering.Cold;
 

@@ -1,3 +1,5 @@
+using Tiered.Tiering.Cold;
+
 namespace Tiered.Server;
 
 /// <summary>

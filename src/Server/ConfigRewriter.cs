@@ -1,5 +1,6 @@
 using System.Text;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server;
 

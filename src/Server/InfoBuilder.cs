@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Tiered.Server.Commands;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Metrics;
 
 namespace Tiered.Server;

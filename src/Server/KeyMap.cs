@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
 using Tiered.Server.Commands;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tiered.Server;
-using Tiered.Tiering;
+using Tiered.Tiering.Engine;
 
 var serverOptions = new ServerOptions();
 var engineOptions = new EngineOptions();

@@ -1,6 +1,6 @@
 using Tiered.Server.Commands;
 using Tiered.Server.Network;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
 
 namespace Tiered.Server;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Tiered.Tiering;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server;
 

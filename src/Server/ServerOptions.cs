@@ -1,4 +1,4 @@
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
 
 namespace Tiered.Server;
 

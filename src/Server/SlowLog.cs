@@ -1,4 +1,6 @@
 using Tiered.Server.Commands;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server;
 

@@ -1,11 +1,14 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Net;
 using Tiered.Server.Commands;
-using Tiered.Server.Network;
 using Tiered.Server.Network.Transport;
-using Tiered.Tiering;
+using Tiered.Server.Network;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Cold;
+using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server;
 

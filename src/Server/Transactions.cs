@@ -1,6 +1,7 @@
 using Tiered.Server.Commands;
 using Tiered.Server.Protocol;
-using Tiered.Tiering;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Types.Keys;
 
 namespace Tiered.Server;
 

@@ -1,9 +1,11 @@
+using CommandFlags = Tiered.Server.Commands.CommandFlags;
 using System.Diagnostics;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
-using Tiered.Tiering;
-using CommandFlags = Tiered.Server.Commands.CommandFlags;
-using static Tiered.Server.Tests.Infrastructure.Replies;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Server.Tests;
 

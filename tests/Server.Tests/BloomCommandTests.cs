@@ -1,10 +1,10 @@
+using CommandFlags = Tiered.Server.Commands.CommandFlags;
 using StackExchange.Redis;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
-using Tiered.Tiering;
-using Tiered.Tiering.Values;
-using CommandFlags = Tiered.Server.Commands.CommandFlags;
-using static Tiered.Server.Tests.Infrastructure.Replies;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Types.Blooms;
 
 namespace Tiered.Server.Tests;
 

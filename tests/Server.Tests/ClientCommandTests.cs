@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using Tiered.Server.Tests.Infrastructure;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests;
 

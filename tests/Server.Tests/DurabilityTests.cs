@@ -1,6 +1,7 @@
 using StackExchange.Redis;
 using Tiered.Server.Tests.Infrastructure;
-using Tiered.Tiering;
+using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests;
 

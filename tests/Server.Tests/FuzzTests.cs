@@ -1,11 +1,11 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Logging;
-using Tiered.Server.Tests.Infrastructure;
-using Tiered.Tiering;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Net;
+using System.Text;
 using Xunit.Abstractions;
+using Tiered.Server.Tests.Infrastructure;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests;
 

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
-using Tiered.Server.Tests.Infrastructure;
 using static Tiered.Server.Tests.Infrastructure.Replies;
+using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 

@@ -1,10 +1,10 @@
-using System.Text;
+using CommandFlags = Tiered.Server.Commands.CommandFlags;
 using StackExchange.Redis;
+using System.Text;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
-using Tiered.Tiering;
-using CommandFlags = Tiered.Server.Commands.CommandFlags;
-using static Tiered.Server.Tests.Infrastructure.Replies;
+using Tiered.Tiering.Types.HyperLogLogs;
 
 namespace Tiered.Server.Tests;
 

@@ -1,8 +1,9 @@
-using System.Diagnostics;
-using StackExchange.Redis;
 using CommandFlags = Tiered.Server.Commands.CommandFlags;
+using StackExchange.Redis;
+using System.Diagnostics;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests;
 

@@ -1,6 +1,8 @@
-using System.Text;
 using StackExchange.Redis;
+using System.Text;
 using Tiered.Server.Tests.Infrastructure;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests;
 

@@ -8,8 +8,8 @@
 // grew by at least the keys read minus the keys that were hot when the phase began.
 
 using StackExchange.Redis;
-using Tiered.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
+using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 

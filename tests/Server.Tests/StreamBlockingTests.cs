@@ -1,7 +1,8 @@
-using System.Diagnostics;
 using StackExchange.Redis;
-using Tiered.Server.Tests.Infrastructure;
+using System.Diagnostics;
 using static Tiered.Server.Tests.Infrastructure.Replies;
+using Tiered.Server.Tests.Infrastructure;
+using Tiered.Tiering.Hot;
 
 namespace Tiered.Server.Tests;
 

@@ -1,7 +1,10 @@
-using System.Text.RegularExpressions;
 using StackExchange.Redis;
-using Tiered.Server.Tests.Infrastructure;
+using System.Text.RegularExpressions;
 using static Tiered.Server.Tests.Infrastructure.Replies;
+using Tiered.Server.Tests.Infrastructure;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Hot;
 
 namespace Tiered.Server.Tests;
 

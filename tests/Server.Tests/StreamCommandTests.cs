@@ -1,6 +1,7 @@
 using StackExchange.Redis;
-using Tiered.Server.Tests.Infrastructure;
 using static Tiered.Server.Tests.Infrastructure.Replies;
+using Tiered.Server.Tests.Infrastructure;
+using Tiered.Tiering.Hot;
 
 namespace Tiered.Server.Tests;
 

@@ -1,8 +1,9 @@
+using CommandFlags = Tiered.Server.Commands.CommandFlags;
 using StackExchange.Redis;
+using static Tiered.Server.Tests.Infrastructure.Replies;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
-using CommandFlags = Tiered.Server.Commands.CommandFlags;
-using static Tiered.Server.Tests.Infrastructure.Replies;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests;
 

@@ -1,7 +1,8 @@
-using System.Text;
 using StackExchange.Redis;
+using System.Text;
 using Tiered.Server.Tests.Infrastructure;
-using Tiered.Tiering;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Metrics;
 
 namespace Tiered.Server.Tests;
 

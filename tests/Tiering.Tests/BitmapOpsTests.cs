@@ -1,5 +1,11 @@
 using System.Text;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Types.Bitmaps;
+using Tiered.Tiering.Types.Blooms;
+using Tiered.Tiering.Types.Keys;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests;
 

@@ -1,6 +1,6 @@
+using FASTER.core;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using FASTER.core;
 using Tiered.Tiering.Cold;
 
 namespace Tiered.Tiering.Tests;

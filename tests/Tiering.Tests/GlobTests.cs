@@ -1,4 +1,5 @@
 using System.Text;
+using Tiered.Tiering.Base;
 
 namespace Tiered.Tiering.Tests;
 

@@ -1,4 +1,11 @@
 using System.Text;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Types.Bitmaps;
+using Tiered.Tiering.Types.Blooms;
+using Tiered.Tiering.Types.HyperLogLogs;
+using Tiered.Tiering.Types.Keys;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests;
 

@@ -1,6 +1,10 @@
 using System.Text;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Types.Keys;
+using Tiered.Tiering.Types.Sets;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests;
 

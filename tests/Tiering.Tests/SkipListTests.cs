@@ -1,5 +1,5 @@
 using System.Text;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Types.SortedSets;
 
 namespace Tiered.Tiering.Tests;
 

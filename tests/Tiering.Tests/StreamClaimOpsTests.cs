@@ -1,5 +1,8 @@
 using System.Text;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Types.Keys;
+using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Tiering.Tests;
 

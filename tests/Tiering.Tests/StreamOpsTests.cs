@@ -1,5 +1,9 @@
 using System.Text;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Types.Keys;
+using Tiered.Tiering.Types.Streams;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests;
 

@@ -1,5 +1,8 @@
 using System.Text;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests;
 

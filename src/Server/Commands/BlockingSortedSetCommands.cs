@@ -1,5 +1,6 @@
 using Tiered.Server.Protocol;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.SortedSets;
 
 namespace Tiered.Server.Commands;
 

@@ -1,5 +1,6 @@
-using Tiered.Tiering;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.Bitmaps;
+using Tiered.Tiering.Types.Blooms;
 
 namespace Tiered.Server.Commands;
 

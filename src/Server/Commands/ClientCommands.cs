@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Tiered.Server.Network;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

@@ -2,7 +2,8 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Tiered.Server.Protocol;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

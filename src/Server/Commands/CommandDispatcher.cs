@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Text;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Movement;
 
 namespace Tiered.Server.Commands;
 

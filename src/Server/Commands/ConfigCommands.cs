@@ -1,5 +1,7 @@
 using System.Text;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Metrics;
 
 namespace Tiered.Server.Commands;
 

@@ -1,3 +1,5 @@
+using Tiered.Tiering.Engine;
+
 namespace Tiered.Server.Commands;
 
 /// <summary>Connection commands: PING ECHO QUIT SELECT AUTH HELLO RESET.</summary>

@@ -1,5 +1,6 @@
-using Tiered.Tiering;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.Hashes;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Server.Commands;
 

@@ -1,4 +1,6 @@
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.Bitmaps;
+using Tiered.Tiering.Types.HyperLogLogs;
 
 namespace Tiered.Server.Commands;
 

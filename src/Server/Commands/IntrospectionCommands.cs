@@ -1,5 +1,5 @@
 using System.Text;
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
 
 namespace Tiered.Server.Commands;
 

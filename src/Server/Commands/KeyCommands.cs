@@ -1,4 +1,6 @@
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Types.Keys;
 
 namespace Tiered.Server.Commands;
 

@@ -1,4 +1,5 @@
-using Tiered.Tiering;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.Lists;
 
 namespace Tiered.Server.Commands;
 

@@ -1,3 +1,7 @@
+using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Movement;
+
 namespace Tiered.Server.Commands;
 
 /// <summary>

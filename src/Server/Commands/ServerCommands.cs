@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

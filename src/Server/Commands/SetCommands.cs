@@ -1,5 +1,5 @@
-using Tiered.Tiering;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.Sets;
 
 namespace Tiered.Server.Commands;
 

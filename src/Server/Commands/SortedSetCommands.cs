@@ -1,6 +1,7 @@
 using Tiered.Server.Protocol;
-using Tiered.Tiering;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.SortedSets;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Server.Commands;
 

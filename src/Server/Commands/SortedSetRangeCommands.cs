@@ -1,5 +1,7 @@
-using Tiered.Tiering;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.Sets;
+using Tiered.Tiering.Types.SortedSets;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Server.Commands;
 

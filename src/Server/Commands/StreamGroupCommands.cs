@@ -1,6 +1,6 @@
 using Tiered.Server.Protocol;
-using Tiered.Tiering;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Server.Commands;
 

@@ -1,3 +1,6 @@
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
+
 namespace Tiered.Server.Commands;
 
 /// <summary>Transactions: MULTI EXEC DISCARD WATCH UNWATCH (the mechanism is described in Transactions.cs).</summary>

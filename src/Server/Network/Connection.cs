@@ -1,12 +1,15 @@
+using Microsoft.Extensions.Logging;
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.Logging;
 using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Protocol;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Server.Network;

@@ -43,9 +43,11 @@
 using System.Buffers;
 using System.Threading.Tasks.Sources;
 using Tiered.Compression;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Metrics;
 using Tiered.Tiering.Movement;
-using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering.Cold;
 

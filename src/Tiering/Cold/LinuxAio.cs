@@ -33,8 +33,9 @@
 // Stopping. The device stops only once nothing is pending; io_destroy then wakes the reaper blocked in io_getevents,
 // which returns EINVAL for a destroyed context.
 
-using System.Runtime.InteropServices;
 using FASTER.core;
+using System.Runtime.InteropServices;
+using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Cold;
 

@@ -1,3 +1,5 @@
+using Tiered.Tiering.Hot;
+
 namespace Tiered.Tiering.Cold;
 
 /// <summary>Told when a <see cref="RecordRead"/> it owns is done.</summary>

@@ -1,6 +1,6 @@
 using System.Buffers;
 using Tiered.Compression;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
 
 namespace Tiered.Tiering.Cold;
 

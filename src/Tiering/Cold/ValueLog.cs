@@ -55,10 +55,11 @@
 // the write. FasterLog's own completion (BeginCommit's onDurable, CommittedUntil) comes later, from a thread-pool
 // task it starts for each flush.
 
+using FASTER.core;
 using System.Buffers.Binary;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using FASTER.core;
+using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Cold;
 

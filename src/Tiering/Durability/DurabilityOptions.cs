@@ -1,3 +1,5 @@
+using Tiered.Tiering.Base;
+
 namespace Tiered.Tiering.Durability;
 
 /// <summary>

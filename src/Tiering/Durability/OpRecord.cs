@@ -31,7 +31,8 @@
 // (Compactor folds the chain), and demotion writes a snapshot before a chained value leaves DRAM.
 
 using System.Buffers.Binary;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Tiering.Durability;
 

@@ -28,9 +28,16 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Hashing;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Metrics;
+using Tiered.Tiering.Types.Hashes;
+using Tiered.Tiering.Types.Lists;
+using Tiered.Tiering.Types.Sets;
+using Tiered.Tiering.Types.SortedSets;
+using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Tiering.Durability;
 

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Movement;
 
 namespace Tiered.Tiering.Hot;

@@ -3,6 +3,7 @@ using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
+using Tiered.Tiering.Base;
 
 namespace Tiered.Tiering.Hot;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Metrics;
 

@@ -1,3 +1,9 @@
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Cold;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Hot;
+using Tiered.Tiering.Metrics;
+
 // Compaction: keeping the SSD log within a small multiple of its live data.
 //
 // Why it is needed. Records are never changed in place: overwriting, deleting or promoting-then-writing a cold key
@@ -43,9 +49,6 @@
 // Truncation (one commit) runs after the store lock is released: nothing points into the chunk by then, and reads
 // already on their way to it are waited for by ValueLog.TruncateUntil.
 
-using Tiered.Tiering.Cold;
-using Tiered.Tiering.Hot;
-using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering.Movement;
 

@@ -21,9 +21,12 @@
 
 using System.Buffers;
 using Tiered.Compression;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
+using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Metrics;
 
 namespace Tiered.Tiering.Movement;
 

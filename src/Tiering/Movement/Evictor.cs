@@ -1,4 +1,8 @@
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Cold;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Metrics;
 
 namespace Tiered.Tiering.Movement;
 

@@ -1,7 +1,9 @@
+using StackExchange.Redis;
 using System.Diagnostics;
 using System.Globalization;
-using StackExchange.Redis;
 using Xunit.Abstractions;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests.Infrastructure;
 

@@ -1,8 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
-using Tiered.Tiering;
+using System.Net.Sockets;
+using System.Net;
+using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests.Infrastructure;
 

@@ -1,6 +1,10 @@
 using System.Text;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Metrics;
 using Tiered.Tiering.Tests.Tiering;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests.Cold;
 

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using FASTER.core;
+using System.Runtime.CompilerServices;
 using Tiered.Tiering.Cold;
 
 namespace Tiered.Tiering.Tests.Cold;

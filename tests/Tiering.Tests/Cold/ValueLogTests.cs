@@ -1,5 +1,5 @@
-using System.Text;
 using FASTER.core;
+using System.Text;
 using Tiered.Tiering.Cold;
 
 namespace Tiered.Tiering.Tests.Cold;

@@ -1,6 +1,11 @@
 using System.Text;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Durability;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Tests.Tiering;
+using Tiered.Tiering.Types.Hashes;
+using Tiered.Tiering.Types.Keys;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests.Durability;
 

@@ -1,9 +1,19 @@
 using System.Buffers;
 using System.Text;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
-using Tiered.Tiering.Values;
+using Tiered.Tiering.Metrics;
+using Tiered.Tiering.Movement;
+using Tiered.Tiering.Types.Hashes;
+using Tiered.Tiering.Types.Keys;
+using Tiered.Tiering.Types.Lists;
+using Tiered.Tiering.Types.Sets;
+using Tiered.Tiering.Types.SortedSets;
+using Tiered.Tiering.Types.Streams;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests.Durability;
 

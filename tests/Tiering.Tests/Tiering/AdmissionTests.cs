@@ -1,6 +1,10 @@
 using System.Text;
-using Tiered.Tiering.Hot;
 using Xunit.Abstractions;
+using Tiered.Tiering.Cold;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Hot;
+using Tiered.Tiering.Metrics;
+using Tiered.Tiering.Movement;
 
 namespace Tiered.Tiering.Tests.Tiering;
 

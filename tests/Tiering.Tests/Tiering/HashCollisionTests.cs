@@ -1,6 +1,7 @@
 using System.Text;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
-using Tiered.Tiering.Values;
 
 namespace Tiered.Tiering.Tests.Tiering;
 

@@ -1,5 +1,13 @@
 using System.Text;
+using Tiered.Tiering.Base;
+using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Metrics;
+using Tiered.Tiering.Movement;
+using Tiered.Tiering.Types.Hashes;
+using Tiered.Tiering.Types.Keys;
+using Tiered.Tiering.Types.Lists;
+using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Tests.Tiering;
 

@@ -148,7 +148,7 @@ public sealed class HashOpsTests
     public void IncrByFloatFormatsLikeIncrByFloat(string? start, string increment, string expected)
     {
         if (start != null) HSet("h", "f", start);
-        StringOps.ParseFloat(B(increment), out double inc);
+        Numbers.ParseFloat(B(increment), out double inc);
         Assert.Equal(Status.Ok, HashOps.IncrByFloat(Db, B("h"), B("f"), B(increment), inc, out ReadOnlySpan<byte> text));
         Assert.Equal(expected, S(text));
         Assert.Equal(expected, HGet("h", "f"));

@@ -143,7 +143,7 @@ public static class HashCommands
 
     private static void HIncrByFloat(CommandContext c)
     {
-        if (!StringOps.ParseFloat(c[3], out double increment)) { c.Error(Status.NotFloat); return; }
+        if (!Numbers.ParseFloat(c[3], out double increment)) { c.Error(Status.NotFloat); return; }
         if (!double.IsFinite(increment)) { c.Writer.Error("ERR value is NaN or Infinity"u8); return; }
         Status s = HashOps.IncrByFloat(c.Db, c[1], c[2], c[3], increment, out ReadOnlySpan<byte> text);
         if (s == Status.Ok) c.Writer.Bulk(text);

@@ -1,7 +1,6 @@
 using Tiered.Server.Protocol;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.SortedSets;
-using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Server.Commands;
 
@@ -141,7 +140,7 @@ public static class SortedSetCommands
     /// </summary>
     internal static bool ParseScore(CommandContext c, int i, out double value)
     {
-        if (StringOps.ParseFloat(c[i], out value)) return true;
+        if (Numbers.ParseFloat(c[i], out value)) return true;
         c.Writer.Error("ERR value is not a valid float"u8);
         return false;
     }

@@ -1,7 +1,6 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Sets;
 using Tiered.Tiering.Types.SortedSets;
-using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Server.Commands;
 
@@ -227,7 +226,7 @@ public static class SortedSetRangeCommands
                 j++;
                 for (int k = 0; k < n; k++, j++)
                 {
-                    if (!StringOps.ParseFloat(c[j], out weights[k]))
+                    if (!Numbers.ParseFloat(c[j], out weights[k]))
                     {
                         c.Writer.Error("ERR weight value is not a float"u8);
                         return;

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Base;
 

@@ -1,12 +1,6 @@
 using System.Buffers.Binary;
 using System.Buffers;
 using System.IO.Hashing;
-using Tiered.Tiering.Types.Blooms;
-using Tiered.Tiering.Types.Hashes;
-using Tiered.Tiering.Types.Lists;
-using Tiered.Tiering.Types.Sets;
-using Tiered.Tiering.Types.SortedSets;
-using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Tiering.Base;
 
@@ -111,18 +105,24 @@ public static class ValueFormat
     }
 
     /// <summary>
-    /// Dispatches to the type's reader. Each type family adds its case here: <c>ValueKind.Hash => HashValue.Read(version, payload)</c>;
-    /// a reader returns null for a version it does not know or a payload it cannot parse.
+    /// Reads one type's payload of format <paramref name="version"/>; null for a version it does not know or a payload
+    /// it cannot parse.
     /// </summary>
-    private static object? Decode(ValueKind kind, byte version, ReadOnlySpan<byte> payload) => kind switch
+    public delegate object? Reader(byte version, ReadOnlySpan<byte> payload);
+
+    /// <summary>
+    /// The reader of each kind, indexed by <see cref="ValueKind"/>. Filled once, when the assembly loads, by the type
+    /// registry (TypeRegistry.cs at the root of the engine), before any value is read; read-only after that.
+    /// </summary>
+    private static readonly Reader?[] Readers = new Reader?[256];
+
+    /// <summary>Installs the reader of <paramref name="kind"/>'s payloads (called by the type registry only).</summary>
+    internal static void Register(ValueKind kind, Reader reader) => Readers[(byte)kind] = reader;
+
+    /// <summary>Dispatches to the type's reader; strings are their payload.</summary>
+    private static object? Decode(ValueKind kind, byte version, ReadOnlySpan<byte> payload)
     {
-        ValueKind.String => version == 0 ? payload.ToArray() : null,
-        ValueKind.List => ListValue.Read(version, payload),
-        ValueKind.Bloom => BloomValue.Read(version, payload),
-        ValueKind.Hash => HashValue.Read(version, payload),
-        ValueKind.Set => SetValue.Read(version, payload),
-        ValueKind.ZSet => SortedSetValue.Read(version, payload),
-        ValueKind.Stream => StreamValue.Read(version, payload),
-        _ => null,
-    };
+        if (kind == ValueKind.String) return version == 0 ? payload.ToArray() : null;
+        return Readers[(byte)kind]?.Invoke(version, payload);
+    }
 }

@@ -1,6 +1,4 @@
 using System.Buffers;
-using Tiered.Tiering.Engine;
-using Tiered.Tiering.Types.Keys;
 
 namespace Tiered.Tiering.Base;
 
@@ -39,6 +37,13 @@ public abstract class ValueObject : ISizedValue, ICopyableValue, IEncodedValue
 
     /// <summary>Version of the payload written by <see cref="Serialize"/>; bump it when the payload layout changes.</summary>
     public abstract byte FormatVersion { get; }
+
+    /// <summary>
+    /// Replays one operation record of this type (Base/OpRecord.cs) onto the value, as recovery does after loading the
+    /// PUT the record's chain starts from. False when the record is not one of this type's or is malformed: recovery
+    /// then refuses the chain. Types without operation records keep this default.
+    /// </summary>
+    internal virtual bool Apply(OpArgs op) => false;
 
     /// <summary>The bytes last charged to the memory budget for this object (maintained by <see cref="Database"/>).</summary>
     internal long AccountedBytes;

@@ -35,6 +35,7 @@
 
 using FASTER.core;
 using System.Runtime.InteropServices;
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Cold;

@@ -70,19 +70,19 @@ public sealed class SlowMemoryDevice : StorageDeviceBase
     /// <inheritdoc/>
     public override void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength,
         DeviceIOCompletionCallback callback, object context)
-        => Schedule(new Request(Kind.Read, segmentId, sourceAddress, destinationAddress, readLength, callback, context));
+        => Schedule(new Request(RequestKind.Read, segmentId, sourceAddress, destinationAddress, readLength, callback, context));
 
     /// <inheritdoc/>
     public override void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite,
         DeviceIOCompletionCallback callback, object context)
     {
         Utility.MonotonicUpdate(ref endSegment, segmentId, out _);
-        Schedule(new Request(Kind.Write, segmentId, destinationAddress, sourceAddress, numBytesToWrite, callback, context));
+        Schedule(new Request(RequestKind.Write, segmentId, destinationAddress, sourceAddress, numBytesToWrite, callback, context));
     }
 
     /// <inheritdoc/>
     public override void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result)
-        => Schedule(new Request(Kind.Remove, segment, 0, 0, 0, null, null, callback, result));
+        => Schedule(new Request(RequestKind.Remove, segment, 0, 0, 0, null, null, callback, result));
 
     /// <inheritdoc/>
     public override void RemoveSegment(int segment) => segments.TryRemove(segment, out _);
@@ -148,7 +148,7 @@ public sealed class SlowMemoryDevice : StorageDeviceBase
 
     private void Complete(Request r, bool canceled)
     {
-        if (r.Kind == Kind.Remove)
+        if (r.Kind == RequestKind.Remove)
         {
             if (!canceled) RemoveSegment(r.Segment);
             r.RemoveCallback!(r.RemoveResult!);
@@ -158,15 +158,15 @@ public sealed class SlowMemoryDevice : StorageDeviceBase
         uint mask = SectorSize - 1;
         if (canceled) error = ErrCanceled;
         else if (((ulong)r.Buffer & mask | r.Offset & mask | r.Length & mask) != 0) error = ErrInvalid;
-        else if (r.Kind == Kind.Write) bytes = segments.GetOrAdd(r.Segment, _ => new Segment()).Write(r.Offset, r.Buffer, r.Length);
+        else if (r.Kind == RequestKind.Write) bytes = segments.GetOrAdd(r.Segment, _ => new Segment()).Write(r.Offset, r.Buffer, r.Length);
         else bytes = segments.TryGetValue(r.Segment, out var s) ? s.Read(r.Offset, r.Buffer, r.Length) : Segment.Zeros(r.Buffer, r.Length);
         r.Callback!(error, bytes, r.Context!);
     }
 
-    private enum Kind : byte { Read, Write, Remove }
+    private enum RequestKind : byte { Read, Write, Remove }
 
     private readonly record struct Request(
-        Kind Kind, int Segment, ulong Offset, IntPtr Buffer, uint Length,
+        RequestKind Kind, int Segment, ulong Offset, IntPtr Buffer, uint Length,
         DeviceIOCompletionCallback? Callback, object? Context,
         AsyncCallback? RemoveCallback = null, IAsyncResult? RemoveResult = null);
 

@@ -33,11 +33,6 @@ using Tiered.Tiering.Cold;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;
-using Tiered.Tiering.Types.Hashes;
-using Tiered.Tiering.Types.Lists;
-using Tiered.Tiering.Types.Sets;
-using Tiered.Tiering.Types.SortedSets;
-using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Tiering.Durability;
 
@@ -242,7 +237,7 @@ internal sealed class Recovery
         }
         ref HotItem h = ref index.HotOf(i);
         if (h.Value is not ValueObject obj || (byte)obj.Kind != (r.Flags & LogRecord.KindMask) || !_args.TryParse(r.Value)
-            || !ApplyOp(obj, _args))
+            || !obj.Apply(_args))
         {
             _skippedOps++;
             return;
@@ -258,15 +253,6 @@ internal sealed class Recovery
         db.Updated(r.Key, obj);
     }
 
-    private static bool ApplyOp(ValueObject obj, OpArgs op) => obj switch
-    {
-        ListValue list => ListOps.Apply(list, op),
-        HashValue hash => HashOps.Apply(hash, op),
-        SetValue set => SetOps.Apply(set, op),
-        SortedSetValue z => SortedSetOps.Apply(z, op),
-        StreamValue stream => StreamOps.Apply(stream, op),
-        _ => false,
-    };
 
     /// <summary>Reads cold entry <paramref name="i"/>'s record and makes it hot (its record stays its clean copy).</summary>
     private bool LoadHot(Database db, int i, ReadOnlySpan<byte> key)

@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using System.Buffers;
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
-using Tiered.Tiering.Types.HyperLogLogs;
 
 namespace Tiered.Tiering.Types.Blooms;
 
@@ -193,8 +191,8 @@ public sealed class BloomValue : ValueObject
     /// <summary>The two 64-bit hashes of an item.</summary>
     public static void Hash(ReadOnlySpan<byte> item, out ulong h1, out ulong h2)
     {
-        h1 = HyperLogLog.MurmurHash64A(item, Seed1);
-        h2 = HyperLogLog.MurmurHash64A(item, Seed2 ^ h1) | 1; // odd, so the k probes never collapse onto one bit
+        h1 = MurmurHash.Hash64A(item, Seed1);
+        h2 = MurmurHash.Hash64A(item, Seed2 ^ h1) | 1; // odd, so the k probes never collapse onto one bit
     }
 
     /// <summary>True if some layer may contain the item.</summary>

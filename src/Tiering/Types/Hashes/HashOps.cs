@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Strings;
 
@@ -17,7 +16,7 @@ namespace Tiered.Tiering.Types.Hashes;
 /// needs a copy of the data.
 ///
 /// Numbers in hashes are decimal text, as in Redis: HINCRBY parses with Redis's strict string2ll rules and
-/// HINCRBYFLOAT formats its result exactly like INCRBYFLOAT (<see cref="StringOps.FormatSum"/>).
+/// HINCRBYFLOAT formats its result exactly like INCRBYFLOAT (<see cref="Numbers.FormatSum"/>).
 /// </summary>
 public static class HashOps
 {
@@ -123,7 +122,7 @@ public static class HashOps
         long cur = 0;
         if (hash!.TryGet(field, out ReadOnlySpan<byte> stored))
         {
-            if (!StringOps.ParseInteger(stored, out cur)) return Status.NotInteger;
+            if (!Numbers.ParseInteger(stored, out cur)) return Status.NotInteger;
             if (delta < 0 ? cur < long.MinValue - delta : cur > long.MaxValue - delta) return Status.Overflow;
         }
         result = cur + delta;
@@ -147,11 +146,11 @@ public static class HashOps
         Status s = db.WriteObject(key, ValueKind.Hash, NewHash, out HashValue? hash, out _, out OpLog log);
         if (s != Status.Ok) return s;
         if (!hash!.TryGet(field, out ReadOnlySpan<byte> stored)) stored = "0"u8;
-        if (!StringOps.ParseFloat(stored, out double cur)) return Status.NotFloat;
+        if (!Numbers.ParseFloat(stored, out double cur)) return Status.NotFloat;
         double sum = cur + increment;
         if (!double.IsFinite(sum)) return Status.NanOrInfinity;
         Span<byte> text = stackalloc byte[400];
-        int n = StringOps.FormatSum(stored, incrementText, sum, text);
+        int n = Numbers.FormatSum(stored, incrementText, sum, text);
         hash.Set(field, text[..n]);
         LogSet(log, field, text[..n]);   // the result, not the increment: replay does no float arithmetic
         db.Updated(key, hash);

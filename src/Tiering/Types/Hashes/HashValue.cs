@@ -53,6 +53,9 @@ public sealed class HashValue : ValueObject
 
     public override byte FormatVersion => 1;
 
+    /// <summary>Replays one of this type's operation records (HashOps.Apply).</summary>
+    internal override bool Apply(OpArgs op) => HashOps.Apply(this, op);
+
     /// <summary>Sets <paramref name="field"/> to <paramref name="value"/>; true if the field is new.</summary>
     public bool Set(ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
     {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using Tiered.Tiering.Base;
 
 namespace Tiered.Tiering.Types.HyperLogLogs;
 
@@ -85,38 +86,10 @@ public static class HyperLogLog
     private const double AlphaInf = 0.721347520444481703680; // 1 / (2 ln 2)
     private const uint RedisSeed = 0xadc83b19;
 
-    /// <summary>MurmurHash64A (64-bit MurmurHash2), little-endian word reads, as Redis uses.</summary>
-    public static ulong MurmurHash64A(ReadOnlySpan<byte> data, ulong seed)
-    {
-        const ulong m = 0xc6a4a7935bd1e995;
-        const int r = 47;
-        ulong h = seed ^ ((ulong)data.Length * m);
-        int words = data.Length >> 3;
-        for (int i = 0; i < words; i++)
-        {
-            ulong k = BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i * 8, 8));
-            k *= m;
-            k ^= k >> r;
-            k *= m;
-            h ^= k;
-            h *= m;
-        }
-        ReadOnlySpan<byte> tail = data[(words * 8)..];
-        if (tail.Length > 0)
-        {
-            for (int i = tail.Length - 1; i >= 0; i--) h ^= (ulong)tail[i] << (8 * i);
-            h *= m;
-        }
-        h ^= h >> r;
-        h *= m;
-        h ^= h >> r;
-        return h;
-    }
-
     /// <summary>The register an element maps to and the run length it proposes (1..Q+1), as Redis's hllPatLen.</summary>
     public static int PatternLength(ReadOnlySpan<byte> element, out int index)
     {
-        ulong hash = MurmurHash64A(element, RedisSeed);
+        ulong hash = MurmurHash.Hash64A(element, RedisSeed);
         index = (int)(hash & (Registers - 1));
         hash >>= P;
         hash |= 1UL << Q; // guarantees termination: count <= Q + 1

@@ -52,20 +52,6 @@ public enum TtlForm : byte
     UnixMilliseconds,
 }
 
-/// <summary>A non-string value that can be deep-copied (COPY). Strings are byte[] and copied directly.</summary>
-public interface ICopyableValue
-{
-    /// <summary>An independent copy: changing one must not change the other.</summary>
-    object DeepCopy();
-}
-
-/// <summary>A non-string value that reports its OBJECT ENCODING (listpack, hashtable, ...).</summary>
-public interface IEncodedValue
-{
-    /// <summary>The encoding name in Redis's spelling, ASCII.</summary>
-    string Encoding { get; }
-}
-
 /// <summary>
 /// Generic key operations (the KEYSPACE command family). One public static method per operation; the caller holds
 /// the store lock. See the comment at the top of this file for the SCAN cursor and expiry rules.

@@ -1,5 +1,4 @@
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Types.Lists;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Types.Lists;
 
@@ -86,6 +85,9 @@ public sealed class ListValue : ValueObject
         => _count <= ListpackMaxEntries && _longElements == 0 ? "listpack" : "quicklist";
 
     public override byte FormatVersion => 1;
+
+    /// <summary>Replays one of this type's operation records (ListOps.Apply).</summary>
+    internal override bool Apply(OpArgs op) => ListOps.Apply(this, op);
 
     /// <summary>The element at <paramref name="index"/> (0 ≤ index &lt; Length). The array must not be changed.</summary>
     public byte[] this[int index] => _items[(_head + index) & _mask];

@@ -1,5 +1,4 @@
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 

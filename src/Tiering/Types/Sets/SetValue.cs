@@ -1,7 +1,5 @@
 using System.Buffers;
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Types.SortedSets;
-using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Types.Sets;
 
@@ -62,6 +60,9 @@ public sealed class SetValue : ValueObject, IReadableSet
 
     public override byte FormatVersion => 1;
 
+    /// <summary>Replays one of this type's operation records (SetOps.Apply).</summary>
+    internal override bool Apply(OpArgs op) => SetOps.Apply(this, op);
+
     /// <summary>Adds <paramref name="member"/>; true if it is new.</summary>
     public bool Add(ReadOnlySpan<byte> member)
     {
@@ -101,7 +102,7 @@ public sealed class SetValue : ValueObject, IReadableSet
         switch (_encoding)
         {
             case Enc.IntSet:
-                if (StringOps.ParseInteger(member, out _))
+                if (Numbers.ParseInteger(member, out _))
                 {
                     if (after > MaxIntsetEntries) _encoding = Enc.HashTable;
                 }

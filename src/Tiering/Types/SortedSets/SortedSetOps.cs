@@ -1,5 +1,4 @@
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Types.SortedSets;
@@ -40,22 +39,6 @@ public interface IMemberList
 
     /// <summary>Member <paramref name="i"/>.</summary>
     ReadOnlySpan<byte> Member(int i);
-}
-
-/// <summary>
-/// A set value that the sorted-set algebra (ZUNIONSTORE and friends) can read: Redis lets a plain set take part,
-/// each member counting with score 1. The set type implements it.
-/// </summary>
-public interface IReadableSet
-{
-    /// <summary>Number of members.</summary>
-    long Count { get; }
-
-    /// <summary>True if <paramref name="member"/> is in the set.</summary>
-    bool Contains(ReadOnlySpan<byte> member);
-
-    /// <summary>Appends every member to <paramref name="into"/> (the arrays may be shared; they are not mutated).</summary>
-    void CopyMembersTo(List<byte[]> into);
 }
 
 /// <summary>A member and its score, as returned by range and pop operations.</summary>

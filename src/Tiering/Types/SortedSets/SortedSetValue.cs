@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Types.SortedSets;
@@ -68,6 +67,9 @@ public sealed class SortedSetValue : ValueObject
     public override string Encoding => _skiplistEncoded ? "skiplist" : "listpack";
 
     public override byte FormatVersion => 1;
+
+    /// <summary>Replays one of this type's operation records (SortedSetOps.Apply).</summary>
+    internal override bool Apply(OpArgs op) => SortedSetOps.Apply(this, op);
 
     /// <summary>The members in (score, member) order.</summary>
     public SkipList List => _list;

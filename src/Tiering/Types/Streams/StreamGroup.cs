@@ -1,6 +1,5 @@
 using System.Buffers;
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Types.Streams;
 

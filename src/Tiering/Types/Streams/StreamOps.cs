@@ -1,5 +1,4 @@
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Types.Streams;
@@ -409,7 +408,7 @@ public static class StreamOps
         {
             // TrimHead's own arguments: given the same stream it removes the same entries (an approximate trim
             // removes whole nodes, which a count of entries alone would not reproduce).
-            log.Begin(OpCode.StreamTrim);
+            log.Begin(OpCode.StreamTrimHead);
             log.Arg(excess);
             log.Arg(trim.Approx ? 1 : 0);
             log.Arg(trim.Limit);
@@ -448,7 +447,7 @@ public static class StreamOps
                 for (int i = 0; i < op.Count; i++)
                     if (TryId(op.Get(i), out StreamId d)) stream.Delete(d);
                 return true;
-            case OpCode.StreamTrim when op.Count == 3:
+            case OpCode.StreamTrimHead when op.Count == 3:
                 if (op.Int(0) > 0) stream.TrimHead(op.Int(0), op.Int(1) != 0, op.Int(2));
                 return true;
             default:

@@ -70,9 +70,6 @@ public interface IKeyValuePairs
 /// </summary>
 public static class StringOps
 {
-    /// <summary>Longest text accepted as a float (Redis's MAX_LONG_DOUBLE_CHARS).</summary>
-    private const int MaxFloatChars = 5 * 1024;
-
     /// <summary>GET: the value of a string key. Ok, NotFound or WrongType.</summary>
     public static Status Get(Database db, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
@@ -249,7 +246,7 @@ public static class StringOps
         {
             Slot e = db.At(i);
             if (e.Kind != ValueKind.String) return Status.WrongType;
-            if (!ParseInteger((byte[])e.Value!, out cur)) return Status.NotInteger;
+            if (!Numbers.ParseInteger((byte[])e.Value!, out cur)) return Status.NotInteger;
             if (delta < 0 ? cur < long.MinValue - delta : cur > long.MaxValue - delta) return Status.Overflow;
         }
         result = cur + delta;
@@ -276,11 +273,11 @@ public static class StringOps
             if (e.Kind != ValueKind.String) return Status.WrongType;
             stored = (byte[])e.Value!;
         }
-        if (!ParseFloat(stored, out double cur) || !ParseFloat(increment, out double delta)) return Status.NotFloat;
+        if (!Numbers.ParseFloat(stored, out double cur) || !Numbers.ParseFloat(increment, out double delta)) return Status.NotFloat;
         double sum = cur + delta;
         if (!double.IsFinite(sum)) return Status.NanOrInfinity;
         Span<byte> text = stackalloc byte[400];
-        int n = FormatSum(stored, increment, sum, text);
+        int n = Numbers.FormatSum(stored, increment, sum, text);
         result = Store(db, key, hash, i, text[..n]);
         return Status.Ok;
     }
@@ -340,91 +337,6 @@ public static class StringOps
         return Status.Ok;
     }
 
-    /// <summary>Parses an integer with Redis's string2ll rules: optional '-', digits, no '+', spaces or leading zeros.</summary>
-    public static bool ParseInteger(ReadOnlySpan<byte> s, out long value)
-    {
-        value = 0;
-        if (s.IsEmpty || s.Length > 20 || s[0] == '+') return false;
-        if (s.Length > 1 && s[0] == '0') return false;
-        if (s.Length >= 2 && s[0] == '-' && s[1] == '0') return false;
-        return Utf8Parser.TryParse(s, out value, out int used) && used == s.Length;
-    }
-
-    /// <summary>
-    /// Parses a float as Redis's string2ld: no surrounding spaces, inf/infinity allowed with a sign, NaN and values
-    /// that overflow to infinity refused.
-    /// </summary>
-    public static bool ParseFloat(ReadOnlySpan<byte> s, out double value)
-    {
-        value = 0;
-        if (s.IsEmpty || s.Length >= MaxFloatChars) return false;
-        ReadOnlySpan<byte> word = s[0] is (byte)'+' or (byte)'-' ? s[1..] : s;
-        if (Ascii.EqualsIgnoreCase(word, "inf"u8) || Ascii.EqualsIgnoreCase(word, "infinity"u8))
-        {
-            value = s[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
-            return true;
-        }
-        const NumberStyles style = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
-        return double.TryParse(s, style, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
-    }
-
-    /// <summary>
-    /// Formats a finite double as Redis's INCRBYFLOAT does (fixed notation, at most 17 decimals, trailing zeros and
-    /// a bare point trimmed, "-0" as "0"). <paramref name="dest"/> must hold 400 bytes. Returns the length written.
-    /// </summary>
-    public static int FormatFloat(double value, Span<byte> dest)
-    {
-        value.TryFormat(dest, out int n, "R", CultureInfo.InvariantCulture);
-        ReadOnlySpan<byte> text = dest[..n];
-        int point = text.IndexOf((byte)'.');
-        bool plain = text.IndexOfAny((byte)'E', (byte)'e') < 0 && (point < 0 || n - point - 1 <= 17);
-        if (!plain) value.TryFormat(dest, out n, "F17", CultureInfo.InvariantCulture);
-        return TrimFraction(dest, n);
-    }
-
-    /// <summary>
-    /// Formats the sum of two float texts (valid per <see cref="ParseFloat"/>, with finite double sum
-    /// <paramref name="sum"/>) as INCRBYFLOAT and HINCRBYFLOAT store it: the exact decimal sum when it fits, else
-    /// <see cref="FormatFloat"/>. <paramref name="dest"/> must hold 400 bytes. Returns the length written.
-    /// </summary>
-    public static int FormatSum(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> increment, double sum, Span<byte> dest)
-        => TryDecimalSum(stored, increment, out decimal exact) ? FormatDecimal(exact, dest) : FormatFloat(sum, dest);
-
-    /// <summary>Drops trailing fraction zeros and a bare point, and turns "-0" into "0". Returns the new length.</summary>
-    private static int TrimFraction(Span<byte> dest, int n)
-    {
-        if (dest[..n].IndexOf((byte)'.') >= 0)
-        {
-            while (dest[n - 1] == '0') n--;
-            if (dest[n - 1] == '.') n--;
-        }
-        if (n == 2 && dest[0] == '-' && dest[1] == '0') { dest[0] = (byte)'0'; n = 1; }
-        return n;
-    }
-
-    /// <summary>
-    /// The exact sum of two decimal texts when operands and sum stay below 1e18. Redis adds in 80-bit long double
-    /// (64-bit mantissa) and prints 17 decimals, so for ordinary inputs its answer is the exact decimal sum
-    /// ("0.1" + "0.2" gives "0.3") where binary double arithmetic would show noise in the 17th decimal. Beyond
-    /// 1e18 the long double cannot hold every integer either, so the double path (which rounds alike) is used.
-    /// </summary>
-    private static bool TryDecimalSum(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, out decimal sum)
-    {
-        sum = 0;
-        const NumberStyles style = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
-        const decimal limit = 1e18m;
-        if (!decimal.TryParse(a, style, CultureInfo.InvariantCulture, out decimal x) || Math.Abs(x) >= limit) return false;
-        if (!decimal.TryParse(b, style, CultureInfo.InvariantCulture, out decimal y) || Math.Abs(y) >= limit) return false;
-        sum = x + y;
-        return Math.Abs(sum) < limit;
-    }
-
-    /// <summary>Formats a decimal like <see cref="FormatFloat"/>: rounded to 17 decimals, trailing zeros trimmed.</summary>
-    private static int FormatDecimal(decimal value, Span<byte> dest)
-    {
-        Math.Round(value, 17, MidpointRounding.ToEven).TryFormat(dest, out int n, "F17", CultureInfo.InvariantCulture);
-        return TrimFraction(dest, n);
-    }
 
     /// <summary>The largest string a write may produce.</summary>
     private static long MaxStringLength(Database db) => Math.Min(db.Store.Options.ProtoMaxBulkLen, Array.MaxLength);

@@ -13,7 +13,7 @@
 //   HINCRBYFLOAT h f 0.1             HashSet: f 10.6                (the result, not the increment)
 //   SPOP s 2                         SetRemove: m1 m2               (the members the generator chose)
 //   ZINCRBY z 5 m / ZADD z GT 1 m    ZSetAdd: score(8 B) m          (the resulting score, only if it changed)
-//   XADD s MAXLEN ~ 1000 * f v       StreamAdd: id(16 B) f v; StreamTrim: 12 approx limit (the ID chosen, the trim made)
+//   XADD s MAXLEN ~ 1000 * f v       StreamAdd: id(16 B) f v; StreamTrimHead: 12 approx limit (the ID chosen, the trim made)
 //
 // Commands whose effect has no operation here (SORT ... STORE, ZUNIONSTORE, XREADGROUP's deliveries...) keep being
 // logged as the key's resulting state (a PUT), which is always correct, only larger.
@@ -31,10 +31,9 @@
 // (Compactor folds the chain), and demotion writes a snapshot before a chained value leaves DRAM.
 
 using System.Buffers.Binary;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Streams;
 
-namespace Tiered.Tiering.Durability;
+namespace Tiered.Tiering.Base;
 
 /// <summary>The effect an OP record applies to its key's value (see the file's header). Values are stored: never renumber.</summary>
 public enum OpCode : byte
@@ -76,7 +75,7 @@ public enum OpCode : byte
     /// <summary>Entries deleted by ID.</summary>
     StreamDelete = 65,
     /// <summary>A head trim: entries to remove, approximate (1/0), limit (StreamValue.TrimHead's arguments).</summary>
-    StreamTrim = 66,
+    StreamTrimHead = 66,
 }
 
 /// <summary>

@@ -147,7 +147,7 @@ public static class InfoBuilder
         long peak = s.Metrics.PeakUsedMemory;
         long dataset = s.Store.UsedMemory;
         long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        long maxmemory = s.Engine.MaxMemory;
+        long maxmemory = s.Engine.Memory.MaxMemory;
         sb.Append("# Memory\r\n");
         Line(sb, "used_memory", used);
         Line(sb, "used_memory_human", Human(used));
@@ -162,7 +162,7 @@ public static class InfoBuilder
         Line(sb, "total_system_memory_human", Human(total));
         Line(sb, "maxmemory", maxmemory);
         Line(sb, "maxmemory_human", Human(maxmemory));
-        Line(sb, "maxmemory_policy", s.Engine.MaxMemoryPolicy);
+        Line(sb, "maxmemory_policy", s.Engine.Memory.MaxMemoryPolicy);
         Line(sb, "mem_fragmentation_ratio", F2(used == 0 ? 0 : (double)rss / used));
         // Redis excludes replication and AOF buffers from the eviction budget; the budget here counts only the dataset.
         Line(sb, "mem_not_counted_for_evict", 0);

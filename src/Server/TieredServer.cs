@@ -7,7 +7,6 @@ using Tiered.Server.Network.Transport;
 using Tiered.Server.Network;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
-using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Server;
@@ -208,7 +207,7 @@ public sealed class TieredServer : IAsyncDisposable
     }
 
     /// <summary>What the last recovery found (INFO persistence).</summary>
-    public Tiered.Tiering.Durability.RecoveryResult LastRecovery { get; private set; }
+    public Tiered.Tiering.Engine.RecoveryResult LastRecovery { get; private set; }
 
     /// <summary>Unix ms when loading started.</summary>
     public long LoadingStartedMs { get; private set; }

@@ -78,7 +78,7 @@ public sealed class ConfigCommandTests : ServerTestBase
     {
         using var c = Server.Raw();
         c.Roundtrip("+OK\r\n", "CONFIG", "SET", "maxmemory", "10mb", "HZ", "20");
-        Assert.Equal(10L << 20, Server.Server.Engine.MaxMemory);
+        Assert.Equal(10L << 20, Server.Server.Engine.Memory.MaxMemory);
         c.Roundtrip("*2\r\n$2\r\nhz\r\n$2\r\n20\r\n", "CONFIG", "GET", "hz");
     }
 
@@ -120,7 +120,7 @@ public sealed class ConfigCommandTests : ServerTestBase
         using var c = Server.Raw();
         c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n",
             "CONFIG", "SET", "maxmemory", "1mb", "hz", "abc");
-        Assert.Equal(0, Server.Server.Engine.MaxMemory);
+        Assert.Equal(0, Server.Server.Engine.Memory.MaxMemory);
         c.Roundtrip("-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: noeviction, allkeys-lfu, allkeys-lru, allkeys-random, volatile-lfu, volatile-lru, volatile-random, volatile-ttl\r\n",
             "CONFIG", "SET", "maxmemory-policy", "sometimes");
     }
@@ -186,7 +186,7 @@ public sealed class ConfigCommandTests : ServerTestBase
             ConfigLoader.LoadText(File.ReadAllText(path).Replace("unknown-directive x", ""), new ConfigRegistry(reloaded, engine), errors);
             Assert.Empty(errors);
             Assert.Equal(25, engine.Hz);
-            Assert.Equal(1L << 20, engine.MaxMemory);
+            Assert.Equal(1L << 20, engine.Memory.MaxMemory);
             Assert.Equal("a b", reloaded.RequirePass);
         }
         finally
@@ -219,7 +219,7 @@ public sealed class ConfigCommandTests : ServerTestBase
         var pairs = await server.ConfigGetAsync("maxmemory*");
         Assert.Contains(pairs, kv => kv.Key == "maxmemory-policy" && kv.Value == "noeviction");
         await server.ConfigSetAsync("maxmemory-policy", "allkeys-lfu");
-        Assert.Equal("allkeys-lfu", Server.Server.Engine.MaxMemoryPolicy);
+        Assert.Equal("allkeys-lfu", Server.Server.Engine.Memory.MaxMemoryPolicy);
         var ex = await Assert.ThrowsAsync<RedisServerException>(() => server.ConfigSetAsync("port", "1"));
         Assert.Contains("can't set immutable config", ex.Message);
     }

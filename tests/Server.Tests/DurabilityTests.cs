@@ -15,8 +15,8 @@ public sealed class DurabilityTests : IDisposable
         e.SsdPath = _dir;
         e.Durability.Dir = _dir;
         e.Durability.AppendFsync = fsync;
-        e.MaxMemory = 512 << 10;
-        e.MaxMemoryPolicy = "allkeys-lfu";
+        e.Memory.MaxMemory = 512 << 10;
+        e.Memory.MaxMemoryPolicy = "allkeys-lfu";
     });
 
     private static Dictionary<string, string> Info(IServer server, string section)

@@ -4,7 +4,7 @@ namespace Tiered.Server.Tests;
 
 public sealed class InfoTests : ServerTestBase
 {
-    protected override TestServer CreateServer() => new((_, engine) => engine.MaxMemory = 64L << 20);
+    protected override TestServer CreateServer() => new((_, engine) => engine.Memory.MaxMemory = 64L << 20);
 
     [Fact]
     public void DefaultInfoHasRedisSectionsInOrderButNotCommandstats()

@@ -21,8 +21,8 @@ public sealed class TieringCommandTests : IAsyncLifetime
         _cold = new TestServer((_, e) =>
         {
             e.SsdPath = _dir;
-            e.MaxMemory = 1;
-            e.MaxMemoryPolicy = "allkeys-lfu";
+            e.Memory.MaxMemory = 1;
+            e.Memory.MaxMemoryPolicy = "allkeys-lfu";
         });
         return Task.CompletedTask;
     }
@@ -68,7 +68,7 @@ public sealed class TieringCommandTests : IAsyncLifetime
     [Fact]
     public async Task ColdKeysGiveTheSameReplyBytesAsHotKeys()
     {
-        await using var hot = new TestServer((_, e) => e.MaxMemoryPolicy = "allkeys-lfu");
+        await using var hot = new TestServer((_, e) => e.Memory.MaxMemoryPolicy = "allkeys-lfu");
         using var h = hot.Raw();
         using var c = _cold.Raw();
         foreach (string[] cmd in Setup)
@@ -269,8 +269,8 @@ public sealed class TieringCommandTests : IAsyncLifetime
         await using var server = new TestServer((_, e) =>
         {
             e.SsdPath = Path.Combine(_dir, "big");   // removed with _dir after the test
-            e.MaxMemory = 1 << 20;
-            e.MaxMemoryPolicy = "allkeys-lfu";
+            e.Memory.MaxMemory = 1 << 20;
+            e.Memory.MaxMemoryPolicy = "allkeys-lfu";
         });
         {
             const int n = 20_000, clients = 4;

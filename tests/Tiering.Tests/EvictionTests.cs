@@ -33,8 +33,8 @@ public sealed class EvictionTests
 
     private void Configure(string policy, int keysThatFit)
     {
-        _store.Options.MaxMemoryPolicy = policy;
-        _store.Options.MaxMemory = PerKeyBytes() * keysThatFit;
+        _store.Options.Memory.MaxMemoryPolicy = policy;
+        _store.Options.Memory.MaxMemory = PerKeyBytes() * keysThatFit;
     }
 
     private void AdvanceSeconds(int s)
@@ -49,7 +49,7 @@ public sealed class EvictionTests
         Assert.Equal(Status.Ok, _store.EnsureMemory());
         StringOps.Set(Db, B(key), Value, expireAt: expireAt);
         Assert.Equal(Status.Ok, _store.EnsureMemory());
-        Assert.True(_store.UsedMemory <= _store.Options.MaxMemory, $"used {_store.UsedMemory} > max {_store.Options.MaxMemory}");
+        Assert.True(_store.UsedMemory <= _store.Options.Memory.MaxMemory, $"used {_store.UsedMemory} > max {_store.Options.Memory.MaxMemory}");
     }
 
     private void ReadHotSet(int count)
@@ -101,15 +101,15 @@ public sealed class EvictionTests
     public void VolatileTtlEvictsTheNearestExpiringKeysFirstAndNeverKeysWithoutTtl()
     {
         Configure("volatile-ttl", 2000);
-        _store.Options.MaxMemory *= 10; // room to load everything first
+        _store.Options.Memory.MaxMemory *= 10; // room to load everything first
         long now = _store.Clock.NowMs;
         for (int i = 0; i < 1000; i++) Write("persistent:" + i);
         for (int i = 0; i < 1000; i++) Write(Key(i), expireAt: now + (i + 1) * 1000L);
-        _store.Options.MaxMemory = PerKeyBytes() * 1500; // half of the TTL keys must go
+        _store.Options.Memory.MaxMemory = PerKeyBytes() * 1500; // half of the TTL keys must go
 
         Assert.Equal(Status.Ok, _store.EnsureMemory());
 
-        Assert.True(_store.UsedMemory <= _store.Options.MaxMemory);
+        Assert.True(_store.UsedMemory <= _store.Options.Memory.MaxMemory);
         for (int i = 0; i < 1000; i++) Assert.True(Exists("persistent:" + i));
         int nearGone = 0, farKept = 0;
         for (int i = 0; i < 250; i++) if (!Exists(Key(i))) nearGone++;
@@ -172,7 +172,7 @@ public sealed class EvictionTests
         StringOps.Set(Db, B(Key(0)), Value);
         StringOps.Set(Db, B(Key(written)), Value);
         Assert.Equal(Status.OutOfMemory, _store.EnsureMemory());
-        _store.Options.MaxMemory *= 2;
+        _store.Options.Memory.MaxMemory *= 2;
         Assert.Equal(Status.Ok, _store.EnsureMemory());
     }
 
@@ -185,7 +185,7 @@ public sealed class EvictionTests
         Assert.Equal(Status.Ok, _store.EnsureMemory());
 
         Assert.True(_store.Stats.EvictedKeys >= 100, $"evicted {_store.Stats.EvictedKeys}");
-        Assert.True(_store.UsedMemory <= _store.Options.MaxMemory);
+        Assert.True(_store.UsedMemory <= _store.Options.Memory.MaxMemory);
         Assert.Equal(200 - _store.Stats.EvictedKeys, Db.Count);
     }
 
@@ -209,7 +209,7 @@ public sealed class EvictionTests
     [Fact]
     public void ZeroMaxMemoryMeansNoLimit()
     {
-        _store.Options.MaxMemoryPolicy = "allkeys-lru";
+        _store.Options.Memory.MaxMemoryPolicy = "allkeys-lru";
         for (int i = 0; i < 100; i++) StringOps.Set(Db, B(Key(i)), Value);
 
         Assert.Equal(Status.Ok, _store.EnsureMemory());
@@ -226,7 +226,7 @@ public sealed class EvictionTests
         for (int round = 0; round < 200; round++)
             for (int i = 0; i < 20; i++)
                 if (i != 3 && i != 7) StringOps.Get(Db, B(Key(i)), out _);
-        _store.Options.MaxMemorySamples = 20;
+        _store.Options.Memory.MaxMemorySamples = 20;
         long used = _store.UsedMemory;
 
         var victims = new VictimRef[2];

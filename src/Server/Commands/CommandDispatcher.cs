@@ -64,7 +64,7 @@ public sealed class CommandDispatcher
         ColdTier? cold = client.InExec ? null : c.Store.Cold;
         if (cold != null && ColdKeysPending(c, cold)) return;   // runs again once its cold keys are read
         _server.Stats.CommandsProcessed++;
-        if (_server.Engine.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && !MemoryOk(c, cold)) return;
+        if (_server.Engine.Memory.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && !MemoryOk(c, cold)) return;
         long errorsBefore = c.Writer.ErrorCount;
         long t0 = Stopwatch.GetTimestamp();
         try
@@ -103,7 +103,7 @@ public sealed class CommandDispatcher
         {
             if (c.Client.InExec) return true;   // a transaction runs whole; the next command outside waits instead
             _server.Stats.CommandsProcessed--;
-            c.Client.PendingIo = new ValueTask((cold ?? c.Store.Cold)!.Demoter.WhenRoundDone());
+            c.Client.PendingIo = new ValueTask(c.Store.Demoter!.WhenRoundDone());
             return false;
         }
         c.Command!.RejectedCalls++;
@@ -148,7 +148,7 @@ public sealed class CommandDispatcher
         int n = cmd.GetKeyPositions(c, positions);
         if (n > positions.Length) n = positions.Length;   // the rest are read synchronously if they are cold
         bool started = false;
-        for (int k = 0; k < n; k++) started |= cold.Prefetch(db, c[positions[k]], set);
+        for (int k = 0; k < n; k++) started |= db.PrefetchCold(c[positions[k]], set);
         return started;
     }
 

@@ -345,11 +345,11 @@ public sealed class Connection
     /// </summary>
     private void ReadAhead(byte[] array, int from, int end)
     {
-        if (_server.Store.Cold is not { } cold || Session.ColdReads is not { } set) return;
+        if (_server.Store.Cold is null || Session.ColdReads is not { } set) return;
         Span<int> starts = stackalloc int[KeyPrefetch.Capacity];
         Span<int> lengths = stackalloc int[KeyPrefetch.Capacity];
         RespParser.SkimKeys(array, from, end, starts, lengths, out int n);
-        for (int k = 0; k < n; k++) cold.Prefetch(_ctx.Db, new ReadOnlySpan<byte>(array, starts[k], lengths[k]), set);
+        for (int k = 0; k < n; k++) _ctx.Db.PrefetchCold(new ReadOnlySpan<byte>(array, starts[k], lengths[k]), set);
     }
 
     private bool ParseStraddling(ReadOnlySequence<byte> rest, out int used, ref bool locked)

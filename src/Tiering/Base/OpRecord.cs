@@ -31,7 +31,6 @@
 // (Compactor folds the chain), and demotion writes a snapshot before a chained value leaves DRAM.
 
 using System.Buffers.Binary;
-using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Tiering.Base;
 

@@ -44,24 +44,23 @@ using System.Buffers;
 using System.Threading.Tasks.Sources;
 using Tiered.Compression;
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;
-using Tiered.Tiering.Movement;
 
 namespace Tiered.Tiering.Cold;
 
 /// <summary>
-/// The SSD tier of a <see cref="Store"/>: its value log, cold reads, admission, demotion and compaction.
+/// The SSD tier of a store: its value log, cold reads, admission, demotion and compaction.
 /// </summary>
 /// <remarks>
-/// Shared state rule: everything but <see cref="ColdReadSet"/> completions is used under <see cref="Store.Lock"/>.
-/// The log belongs to the store (<see cref="Store.Log"/>); the demoter and compactor take <see cref="Store.LogGate"/>
+/// Shared state rule: everything but <see cref="ColdReadSet"/> completions is used under the store lock.
+/// The log belongs to the store (Engine/Store.cs); the demoter and compactor take turns on it (the store's log gate)
 /// for their rounds. Log reads run from any thread.
 /// </remarks>
-public sealed class ColdTier : IDisposable
+public sealed class ColdTier
 {
-    private readonly Store _store;
+    private readonly DramState _store;
+    private readonly EvictionPool _sampler = new();   // samples hot keys for the admission bar
     /// <summary>The largest string served cold without promotion (<see cref="TryServeString"/>): its scratch buffer is kept.</summary>
     private const int MaxServedBytes = 1 << 20;
 
@@ -72,12 +71,11 @@ public sealed class ColdTier : IDisposable
     private byte[] _loadScratch = [];   // a string being promoted by Load, on its way into its own array
     private bool _ssdFull;
 
-    internal ColdTier(Store store, ValueLog log)
+    internal ColdTier(DramState store, ValueLog log, TierOptions options)
     {
         _store = store;
         Log = log;
-        Options = store.Options.Tier;
-        Demoter = new Demoter(store, this);
+        Options = options;
         Recycler = new ArrayRecycler(RecyclerCapacity());
     }
 
@@ -85,7 +83,7 @@ public sealed class ColdTier : IDisposable
     /// What the recycler may hold: what one demotion round frees at least (a batch, at most an eighth of maxmemory),
     /// the arrays the promotions until the next round need (CONFIG SET maxmemory changes it at the next release).
     /// </summary>
-    internal long RecyclerCapacity() => Math.Min(Options.DemoteBatchBytes, Math.Max(0, _store.Options.MaxMemory) / 8);
+    internal long RecyclerCapacity() => Math.Min(Options.DemoteBatchBytes, Math.Max(0, _store.Memory.MaxMemory) / 8);
 
     /// <summary>The store's log (cold values and the journal's records).</summary>
     internal ValueLog Log { get; }
@@ -95,8 +93,8 @@ public sealed class ColdTier : IDisposable
 
     internal TierOptions Options { get; }
 
-    /// <summary>Moves hot values to the log when DRAM is over budget.</summary>
-    public Demoter Demoter { get; }
+    /// <summary>Asks the demoter for a round soon (set by the store: the demoter is above the cold tier).</summary>
+    internal Action WakeDemoter { get; set; } = static () => { };
 
     /// <summary>The arrays demotions free, for the promotions that follow (under the lock).</summary>
     internal ArrayRecycler Recycler { get; }
@@ -114,9 +112,6 @@ public sealed class ColdTier : IDisposable
         internal set => _ssdFull = value;
     }
 
-    /// <summary>Starts the background demoter.</summary>
-    public void Start() => Demoter.Start();
-
     // ---- cold reads ----
 
     /// <summary>
@@ -125,7 +120,7 @@ public sealed class ColdTier : IDisposable
     /// a command. Returns true if a read was started: release the lock, await <see cref="ColdReadSet.WhenDone"/>,
     /// and run the command again.
     /// </summary>
-    public bool Prefetch(Database db, ReadOnlySpan<byte> key, ColdReadSet set)
+    internal bool Prefetch(IKeyspace db, ReadOnlySpan<byte> key, ColdReadSet set)
     {
         KeyIndex index = db.Index;
         if (index.ColdCount == 0) return false;
@@ -169,7 +164,7 @@ public sealed class ColdTier : IDisposable
     /// Makes cold entry <paramref name="i"/> hot if its record holds <paramref name="key"/>; false (entry unchanged)
     /// when the record is another key's with the same hash.
     /// </summary>
-    internal bool Load(Database db, int i, ReadOnlySpan<byte> key)
+    internal bool Load(IKeyspace db, int i, ReadOnlySpan<byte> key)
     {
         ref Entry e = ref db.Index.EntryAt(i);
         long address = e.Location;
@@ -199,7 +194,7 @@ public sealed class ColdTier : IDisposable
     /// the value is decoded into a scratch buffer and handed out without promoting the key: nothing is allocated, and
     /// the entry stays cold with its record. <paramref name="value"/> is valid until the next call.
     /// </summary>
-    internal ColdServe TryServeString(Database db, int i, ReadOnlySpan<byte> key, byte lfu, out ReadOnlySpan<byte> value)
+    internal ColdServe TryServeString(IKeyspace db, int i, ReadOnlySpan<byte> key, byte lfu, out ReadOnlySpan<byte> value)
     {
         value = default;
         KeyIndex index = db.Index;
@@ -223,7 +218,7 @@ public sealed class ColdTier : IDisposable
     }
 
     /// <summary>The key of cold entry <paramref name="i"/>, read from its record (synchronously; the entry stays cold).</summary>
-    internal byte[] ReadKey(Database db, int i)
+    internal byte[] ReadKey(IKeyspace db, int i)
     {
         ref Entry e = ref db.Index.EntryAt(i);
         return Parse(RecordOf(e.Location, db.Index.StoredOf(i)), e.Location).Key.ToArray();
@@ -282,9 +277,9 @@ public sealed class ColdTier : IDisposable
     /// room, or it beats the coldest sampled hot key of <paramref name="db"/> (sampled once per
     /// <paramref name="coldestHotLfu"/>, -1 until then; the demoter is kicked when DRAM is over the start level).
     /// </summary>
-    private bool Admits(Database db, byte lfu, ref int coldestHotLfu)
+    private bool Admits(IKeyspace db, byte lfu, ref int coldestHotLfu)
     {
-        long max = _store.Options.MaxMemory;
+        long max = _store.Memory.MaxMemory;
         if (!Options.Admission || max <= 0) return true;
         // "Room" is DRAM below where a demotion round leaves it (target minus one round's minimum), not below where
         // rounds start: the demoter keeps hot bytes under the start level, so a key admitted "because there is room"
@@ -296,7 +291,7 @@ public sealed class ColdTier : IDisposable
         // Kicked only once the key pushes DRAM past the level where rounds start: every admission woke the demoter
         // before (1,200 wake-ups a second in a uniform cold-GET run, each taking the store lock to find nothing to
         // do, and preempting the network thread on a busy machine).
-        if (_store.UsedMemory > max / 100 * Options.DemoteStartPercent) Demoter.Kick();
+        if (_store.UsedMemory > max / 100 * Options.DemoteStartPercent) WakeDemoter();
         return true;
     }
 
@@ -306,25 +301,23 @@ public sealed class ColdTier : IDisposable
     /// in a uniform cold-GET run (EvictionPool.Sample and ColdestLfu: random probes of the entry array, a cache miss
     /// each); the coldest hot key's counter moves far slower than that.
     /// </summary>
-    private int ColdestHotLfu(Database db)
+    private int ColdestHotLfu(IKeyspace db)
     {
         long now = _store.Clock.NowMs;
         if (!ReferenceEquals(db, _coldestDb) || now != _coldestAt)
         {
-            _coldestLfu = _store.Evictor.ColdestHotLfu(db);
+            _coldestLfu = _sampler.ColdestLfu(db, new ScoreContext(EvictionPolicy.AllKeysLfu, _store.Clock, _store.Memory.LfuDecayTime), _store.Memory.MaxMemorySamples);
             _coldestDb = db;
             _coldestAt = now;
         }
         return _coldestLfu;
     }
 
-    private Database? _coldestDb;   // the database, clock millisecond and result of the last admission sample
+    private IKeyspace? _coldestDb;   // the database, clock millisecond and result of the last admission sample
     private long _coldestAt;
     private int _coldestLfu;
 
-    public void Dispose() => Demoter.Dispose();
-
-    private readonly record struct Promoted(Database Db, int Slot, byte[] Key, long Address);
+    private readonly record struct Promoted(IKeyspace Db, int Slot, byte[] Key, long Address);
 }
 
 /// <summary>What <see cref="ColdTier.TryServeString"/> did.</summary>

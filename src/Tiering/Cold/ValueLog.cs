@@ -316,6 +316,21 @@ public sealed class ValueLog : IDisposable
         return log.CommitStrongly(out commitEnd, out _, spinWait: false, cookie: null, proposedCommitNum: -1, callback: onDurable);
     }
 
+    /// <summary>
+    /// Commits the log at a command boundary: the commit is started under <paramref name="appendLock"/>, the lock every
+    /// appender holds (so it never splits a command's or a transaction's records), and awaited outside it.
+    /// </summary>
+    public async Task CommitAtBoundaryAsync(Lock appendLock, CancellationToken ct = default)
+    {
+        long target;
+        lock (appendLock)
+        {
+            target = TailAddress;
+            BeginCommit();
+        }
+        await WaitForCommitAsync(target, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Completes when the log is durable at least up to <paramref name="address"/>.</summary>
     public async ValueTask WaitForCommitAsync(long address, CancellationToken cancellationToken = default)
     {

@@ -36,7 +36,6 @@ using System.Buffers.Binary;
 using System.Buffers;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;
 
@@ -45,17 +44,17 @@ namespace Tiered.Tiering.Durability;
 /// <summary>Logs the keys each command changed and commits the log by the appendfsync policy (see the file's header).</summary>
 /// <remarks>
 /// Shared state rule: <see cref="Touch"/>, <see cref="EndCommand"/>, <see cref="Flush"/>, <see cref="SwapDb"/> and
-/// <see cref="AppendedUntil"/> are used under <see cref="Store.Lock"/>. <see cref="WhenDurable"/> may be called from
+/// <see cref="AppendedUntil"/> are used under the store lock. <see cref="WhenDurable"/> may be called from
 /// any thread; its waiters are guarded by their own monitor. Commits are started by the committer thread (and by
-/// <see cref="CommitOnceAsync"/>) under <see cref="Store.Lock"/>; the count of commits in flight is guarded by
+/// <see cref="CommitOnceAsync"/>) under the store lock; the count of commits in flight is guarded by
 /// <c>_slots</c>, which the completion callback takes on an I/O thread (it never takes the store lock).
 /// </remarks>
 public sealed class Journal : IDisposable
 {
-    private readonly Store _store;
+    private readonly DramState _store;
     private readonly ValueLog _log;
     private readonly DurabilityOptions _options;
-    private readonly List<(Database Db, byte[] Key)> _touched = [];
+    private readonly List<(IKeyspace Db, byte[] Key)> _touched = [];
     private readonly List<CommandRecord> _records = [];
     private byte[] _cmd = ArrayPool<byte>.Shared.Rent(4096);
     private int _cmdUsed;
@@ -65,7 +64,7 @@ public sealed class Journal : IDisposable
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
     private Thread? _loop;
 
-    internal Journal(Store store, ValueLog log, DurabilityOptions options)
+    internal Journal(DramState store, ValueLog log, DurabilityOptions options)
     {
         _store = store;
         _log = log;
@@ -130,9 +129,9 @@ public sealed class Journal : IDisposable
     }
 
     /// <summary>A command is changing <paramref name="key"/> of <paramref name="db"/> (under the lock): its resulting state is logged at the command's end.</summary>
-    internal void Touch(Database db, byte[] key)
+    internal void Touch(IKeyspace db, byte[] key)
     {
-        foreach ((Database d, byte[] k) in _touched)
+        foreach ((IKeyspace d, byte[] k) in _touched)
             if (ReferenceEquals(k, key) && ReferenceEquals(d, db)) return;
         _touched.Add((db, key));
     }
@@ -146,7 +145,7 @@ public sealed class Journal : IDisposable
     public bool EndCommand()
     {
         if (_touched.Count == 0 && _records.Count == 0) return false;
-        foreach ((Database db, byte[] key) in _touched) LogKey(db, key);
+        foreach ((IKeyspace db, byte[] key) in _touched) LogKey(db, key);
         _touched.Clear();
         int n = _records.Count;
         for (int k = 0; k < n; k++)
@@ -160,7 +159,7 @@ public sealed class Journal : IDisposable
             {
                 // The key's PUT: the hot entry is clean, its record is this one.
                 ref HotItem h = ref db.Index.HotOf(p.Entry);
-                Database.EndChain(_store, h.Value);
+                _store.EndChain(h.Value);
                 h.Record = address;
                 db.Index.SetRecordSize(p.Entry, stored, p.Logical);
                 _store.TierStats.KeepRecord(stored);
@@ -171,7 +170,7 @@ public sealed class Journal : IDisposable
         return n > 0;
     }
 
-    private void LogKey(Database db, byte[] key)
+    private void LogKey(IKeyspace db, byte[] key)
     {
         KeyIndex index = db.Index;
         ulong hash = KeyIndex.Hash(key);
@@ -211,7 +210,7 @@ public sealed class Journal : IDisposable
     private byte _opKind;
 
     /// <summary>Starts an OP record of <paramref name="key"/> (a hot collection of <paramref name="kind"/>); under the lock.</summary>
-    internal void BeginOp(Database db, byte[] key, ValueKind kind, OpCode op)
+    internal void BeginOp(IKeyspace db, byte[] key, ValueKind kind, OpCode op)
     {
         EnsureCommandRoom(key.Length + 1);
         _opKeyOffset = _cmdUsed;
@@ -242,7 +241,7 @@ public sealed class Journal : IDisposable
     }
 
     private void AddRecord(RecordType type, byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
-        Database? owner = null, int entry = -1, int logical = 0)
+        IKeyspace? owner = null, int entry = -1, int logical = 0)
     {
         EnsureCommandRoom(key.Length + value.Length);
         int keyOffset = _cmdUsed;
@@ -283,7 +282,7 @@ public sealed class Journal : IDisposable
     /// is made, so a SWAPDB later in the same EXEC does not change where an earlier record applies.
     /// </summary>
     private readonly record struct CommandRecord(RecordType Type, byte Flags, int DbId, long ExpireAt, int KeyOffset, int KeyLength,
-        int ValueOffset, int ValueLength, Database? Db, int Entry, int Logical);
+        int ValueOffset, int ValueLength, IKeyspace? Db, int Entry, int Logical);
 
     /// <summary>
     /// Completes when the log is durable up to <paramref name="address"/> (appendfsync always: a reply waits on it).

@@ -14,8 +14,13 @@ namespace Tiered.Tiering.Engine;
 ///
 /// Shared state rule: every member may be used only by a thread that holds <see cref="Store.Lock"/>.
 /// </summary>
-public sealed class Database
+public sealed class Database : IKeyspace
 {
+    KeyIndex IKeyspace.Index => Index;
+    void IKeyspace.Promote(int i, byte[] key, object value) => Promote(i, key, value);
+    void IKeyspace.Demote(int i, long address, int stored, int logical) => Demote(i, address, stored, logical);
+    void IKeyspace.Delete(int i) => Delete(i);
+
     internal KeyIndex Index;
     internal readonly Store Store;
 
@@ -48,6 +53,13 @@ public sealed class Database
     public void Prefetch(KeyPrefetch batch) => batch.Run(Index);
 
     /// <summary>
+    /// Starts async reads of the records a lookup of <paramref name="key"/> may need (its hash's cold candidates) into
+    /// <paramref name="set"/>; see ColdTier.Prefetch. False without an SSD tier or when nothing had to be read. Call
+    /// holding the store lock.
+    /// </summary>
+    public bool PrefetchCold(ReadOnlySpan<byte> key, ColdReadSet set) => Store.Cold?.Prefetch(this, key, set) ?? false;
+
+    /// <summary>
     /// Finds a live key for a read: expired keys are deleted on the way (lazy expiry), the access time and LFU
     /// counter are updated, and keyspace and tier hits/misses are counted. Returns the (hot) entry index or -1.
     /// </summary>
@@ -77,7 +89,7 @@ public sealed class Database
             ref Entry e = ref index.EntryAt(i);
             byte lfu = e.Lfu;
             ushort stamp = e.LfuStamp;
-            EngineOptions o = Store.Options;
+            MemoryOptions o = Store.Memory;
             Lfu.Touch(ref lfu, ref stamp, Store.Clock.Minutes16, o.LfuLogFactor, o.LfuDecayTime);   // this access, if served
             ColdServe served = Store.Cold!.TryServeString(this, i, key, lfu, out coldValue);
             if (served == ColdServe.NotServed) break;
@@ -161,7 +173,7 @@ public sealed class Database
     private void TouchEntry(int i)
     {
         ref Entry e = ref Index.EntryAt(i);
-        EngineOptions o = Store.Options;
+        MemoryOptions o = Store.Memory;
         Lfu.Touch(ref e.Lfu, ref e.LfuStamp, Store.Clock.Minutes16, o.LfuLogFactor, o.LfuDecayTime);
         Index.HotOf(i).AccessSec = Store.Clock.Seconds;
     }
@@ -174,7 +186,7 @@ public sealed class Database
     {
         ref HotItem h = ref Index.HotOf(i);
         Store.Journal?.Touch(this, h.Key!);
-        EndChain(Store, h.Value);
+        Store.EndChain(h.Value);
         if (h.Record == 0) return;
         if (h.Record > 0) Store.TierStats.DropRecord(Index.StoredOf(i));
         h.Record = 0;
@@ -205,15 +217,6 @@ public sealed class Database
         return true;
     }
 
-    /// <summary>Ends <paramref name="value"/>'s chain of operation records, if it has one (a newer state replaces it).</summary>
-    internal static void EndChain(Store store, object? value)
-    {
-        if (value is not ValueObject { LogBase: > 0 } o) return;
-        store.TierStats.DropRecord(o.ChainBytes);
-        o.LogBase = 0;
-        o.ChainBytes = 0;
-    }
-
     /// <summary>An operation record of <paramref name="obj"/>'s chain was logged: its bytes count as live.</summary>
     internal void ChainGrew(ValueObject obj, int bytes)
     {
@@ -238,7 +241,7 @@ public sealed class Database
         h.Value = value;
         h.AccessSec = Store.Clock.Seconds;
         Store.UsedMemory += MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
-        EndChain(Store, value);   // a value moved from another key (RENAME): its chain was that key's
+        Store.EndChain(value);   // a value moved from another key (RENAME): its chain was that key's
         Store.Journal?.Touch(this, key);
         return i;
     }
@@ -298,7 +301,7 @@ public sealed class Database
         }
         ref HotItem h = ref Index.HotOf(i);
         if (h.Record > 0) Store.TierStats.DropRecord(Index.StoredOf(i));
-        EndChain(Store, h.Value);
+        Store.EndChain(h.Value);
         Store.UsedMemory -= MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
         if (touch) Store.Journal?.Touch(this, h.Key!);
     }
@@ -339,7 +342,7 @@ public sealed class Database
         object? value = h.Value;
         Store.UsedMemory -= MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
         if (h.Record > 0) Store.TierStats.DropRecord(Index.StoredOf(i));
-        EndChain(Store, value);   // the demotion's snapshot holds the chain's result
+        Store.EndChain(value);   // the demotion's snapshot holds the chain's result
         bool isString = Index.EntryAt(i).Kind == ValueKind.String;
         Index.MakeCold(i, address, stored, logical);
         Store.TierStats.ColdAdded(stored, logical);

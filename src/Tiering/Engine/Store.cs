@@ -1,7 +1,7 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
-using Tiered.Tiering.Metrics;
+using Tiered.Tiering.Hot;
 using Tiered.Tiering.Movement;
 
 namespace Tiered.Tiering.Engine;
@@ -17,24 +17,28 @@ namespace Tiered.Tiering.Engine;
 /// from a <see cref="Database"/> may be read or changed only while holding <see cref="Lock"/>. The server takes
 /// the lock, refreshes the clock (<see cref="BeginBatch"/>), runs a batch of commands and releases it.
 /// </summary>
-public sealed class Store : IDisposable
+public sealed class Store : DramState, IDisposable
 {
-    /// <summary>Serialises all access to the engine's state.</summary>
-    public readonly Lock Lock = new();
-
-    public Store(EngineOptions options)
+    public Store(EngineOptions options) : base(options.Memory)
     {
         Options = options;
         Databases = new Database[options.Databases];
         for (int i = 0; i < Databases.Length; i++) Databases[i] = new Database(this, i);
+        Keyspaces = Databases;
         Evictor = new Evictor(this);
-        if (options.SsdPath != null && options.MaxMemory <= 0) options.MaxMemory = EngineOptions.DefaultTieredBudget();
+        if (options.SsdPath != null && options.Memory.MaxMemory <= 0) options.Memory.MaxMemory = EngineOptions.DefaultTieredBudget();
         string? logDir = options.SsdPath ?? (options.Durability.Enabled ? options.Durability.Dir : null);
         if (logDir != null)
         {
             Log = OpenLog(Path.Combine(logDir, "values"), keep: options.Durability.Enabled);
-            Compactor = new Compactor(this, Log);
-            if (options.SsdPath != null) Cold = new ColdTier(this, Log);
+            if (options.SsdPath != null)
+            {
+                Cold = new ColdTier(this, Log, options.Tier);
+                Demoter = new Demoter(this, Cold, Evictor, LogGate);
+                Cold.WakeDemoter = Demoter.Kick;
+                Evictor.UseColdTier(Cold, Demoter);
+            }
+            Compactor = new Compactor(this, Log, options.Tier, LogGate, Cold);
         }
         Meter = new TierMeter(this);
     }
@@ -64,14 +68,14 @@ public sealed class Store : IDisposable
     /// </summary>
     public ValueLog? Log { get; }
 
-    /// <summary>Ranges of the log recovery found damaged and skips (compaction steps over them). Under the lock.</summary>
-    internal List<(long From, long To)> LogSkips { get; set; } = [];
-
     /// <summary>Serializes the rounds of the demoter and the compactor (each appends to and commits the log).</summary>
     internal SemaphoreSlim LogGate { get; } = new(1, 1);
 
     /// <summary>The SSD tier; null for a pure in-memory store (no ssd-path).</summary>
     public ColdTier? Cold { get; }
+
+    /// <summary>Moves hot values to the log when DRAM is over budget; null for a pure in-memory store.</summary>
+    public Demoter? Demoter { get; }
 
     /// <summary>Copies live records forward and frees the log's head; null without a log.</summary>
     public Compactor? Compactor { get; }
@@ -91,6 +95,7 @@ public sealed class Store : IDisposable
         {
             result = new Recovery(this, Log, Path.Combine(Log.Directory, "recovery-skips"), log).Run();
             Journal = new Journal(this, Log, Options.Durability);
+            if (Demoter != null) Demoter.Journal = Journal;
         }
         return result;
     }
@@ -99,7 +104,7 @@ public sealed class Store : IDisposable
     public void Start()
     {
         Journal?.Start();
-        Cold?.Start();
+        Demoter?.Start();
         Compactor?.Start();
     }
 
@@ -107,16 +112,7 @@ public sealed class Store : IDisposable
     /// Commits the log at a command boundary: the commit is started under the lock (so it never splits a command's
     /// or a transaction's journal records) and awaited outside it.
     /// </summary>
-    internal async Task CommitLogAsync(CancellationToken ct = default)
-    {
-        long target;
-        lock (Lock)
-        {
-            target = Log!.TailAddress;
-            Log.BeginCommit();
-        }
-        await Log.WaitForCommitAsync(target, ct).ConfigureAwait(false);
-    }
+    internal Task CommitLogAsync(CancellationToken ct = default) => Log!.CommitAtBoundaryAsync(Lock, ct);
 
     /// <summary>
     /// After each command (or a whole EXEC), under the lock: logs the keys it changed and decides the admission of the
@@ -129,20 +125,10 @@ public sealed class Store : IDisposable
         return Journal?.EndCommand() ?? false;
     }
 
-    /// <summary>Tiering counters (INFO # Tiering); zeros without an SSD tier but for hits and misses.</summary>
-    public TierStats TierStats { get; } = new();
-
     public EngineOptions Options { get; }
-
-    public Clock Clock { get; } = new();
-
-    public EngineStats Stats { get; } = new();
 
     /// <summary>The logical databases; SWAPDB exchanges two slots.</summary>
     public Database[] Databases { get; }
-
-    /// <summary>Estimated bytes of all keys and values held in DRAM (INFO used_memory_dataset).</summary>
-    public long UsedMemory { get; internal set; }
 
     /// <summary>Chooses keys to remove from DRAM under the maxmemory policy, and evicts them.</summary>
     public Evictor Evictor { get; }
@@ -160,7 +146,7 @@ public sealed class Store : IDisposable
     public void Dispose()
     {
         Meter.Dispose();
-        Cold?.Dispose();
+        Demoter?.Dispose();
         Compactor?.Dispose();
         Journal?.Dispose();
         Log?.Dispose();
@@ -220,29 +206,5 @@ public sealed class Store : IDisposable
         int deleted = 0;
         foreach (Database db in Databases) deleted += db.ExpireStep(slotsPerDb);
         return deleted;
-    }
-}
-
-/// <summary>
-/// Engine counters for INFO stats. Changed only under <see cref="Store.Lock"/>; INFO reads them under the lock too.
-/// </summary>
-public sealed class EngineStats
-{
-    /// <summary>Reads that found their key (INFO keyspace_hits).</summary>
-    public long KeyspaceHits;
-    /// <summary>Reads that did not (INFO keyspace_misses).</summary>
-    public long KeyspaceMisses;
-    /// <summary>Keys deleted because their TTL passed (INFO expired_keys).</summary>
-    public long ExpiredKeys;
-    /// <summary>Keys removed by the eviction policy (INFO evicted_keys).</summary>
-    public long EvictedKeys;
-
-    /// <summary>CONFIG RESETSTAT.</summary>
-    public void Reset()
-    {
-        KeyspaceHits = 0;
-        KeyspaceMisses = 0;
-        ExpiredKeys = 0;
-        EvictedKeys = 0;
     }
 }

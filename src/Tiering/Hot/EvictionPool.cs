@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
-using Tiered.Tiering.Movement;
 
 namespace Tiered.Tiering.Hot;
 
@@ -48,7 +46,7 @@ namespace Tiered.Tiering.Hot;
 ///
 /// The random policies do not use the pool (the victim is simply a random key, as in Redis).
 ///
-/// Shared state rule: used only with <see cref="Store.Lock"/> held.
+/// Shared state rule: used only with the store lock held.
 /// </summary>
 internal sealed class EvictionPool
 {
@@ -64,7 +62,7 @@ internal sealed class EvictionPool
     private struct PoolSlot
     {
         public ulong Score;
-        public Database? Db;
+        public IKeyspace? Db;
         public int Slot;
         public byte[]? Key;
     }
@@ -89,7 +87,7 @@ internal sealed class EvictionPool
     /// Samples up to <paramref name="samples"/> candidates of <paramref name="db"/> (keys with a TTL only, for the
     /// volatile policies), scores them and keeps the best in the pool. Returns the number of keys sampled.
     /// </summary>
-    public int Populate(Database db, in ScoreContext ctx, int samples)
+    public int Populate(IKeyspace db, in ScoreContext ctx, int samples)
     {
         Span<int> picked = stackalloc int[Math.Clamp(samples, 1, MaxSamples)];
         int n = Sample(db, ctx.VolatileOnly, picked);
@@ -112,7 +110,7 @@ internal sealed class EvictionPool
         {
             PoolSlot top = _slots[--_count];
             _slots[_count] = default;
-            Database db = top.Db!;
+            IKeyspace db = top.Db!;
             KeyIndex index = db.Index;
             if (!IsSameHotKey(index, top.Slot, top.Key!)) continue;
             Slot e = index.At(top.Slot);
@@ -131,7 +129,7 @@ internal sealed class EvictionPool
     }
 
     /// <summary>The lowest decayed LFU counter among <paramref name="samples"/> sampled hot keys; 255 when there are none.</summary>
-    public int ColdestLfu(Database db, in ScoreContext ctx, int samples)
+    public int ColdestLfu(IKeyspace db, in ScoreContext ctx, int samples)
     {
         Span<int> picked = stackalloc int[Math.Clamp(samples, 1, MaxSamples)];
         int n = Sample(db, volatileOnly: false, picked);
@@ -145,7 +143,7 @@ internal sealed class EvictionPool
     }
 
     /// <summary>One random candidate slot of <paramref name="db"/>, or -1 when it has none (the *-random policies).</summary>
-    public int RandomCandidate(Database db, bool volatileOnly)
+    public int RandomCandidate(IKeyspace db, bool volatileOnly)
     {
         Span<int> one = stackalloc int[1];
         return Sample(db, volatileOnly, one) == 1 ? one[0] : -1;
@@ -172,7 +170,7 @@ internal sealed class EvictionPool
     }
 
     /// <summary>Adds a candidate in score order, unless the pool is full of better ones or already holds it.</summary>
-    private void Insert(ulong score, Database db, int slot, byte[] key)
+    private void Insert(ulong score, IKeyspace db, int slot, byte[] key)
     {
         PoolSlot[] s = _slots;
         for (int k = 0; k < _count; k++)
@@ -200,11 +198,11 @@ internal sealed class EvictionPool
     /// cold). Independent random probes first, because neighbouring items were filled at about the same time and
     /// would share their age; a linear walk from a random item when every probe missed.
     /// </summary>
-    private int Sample(Database db, bool volatileOnly, Span<int> slots)
+    private int Sample(IKeyspace db, bool volatileOnly, Span<int> slots)
     {
         KeyIndex index = db.Index;
         int hw = index.HotHighWater;
-        int candidates = volatileOnly ? db.VolatileCount : index.HotCount;
+        int candidates = volatileOnly ? db.Index.VolatileCount : index.HotCount;
         if (hw == 0 || candidates == 0) return 0;
         int want = Math.Min(slots.Length, candidates);
         int found = 0;

@@ -1,6 +1,5 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;
 
@@ -54,12 +53,14 @@ namespace Tiered.Tiering.Movement;
 
 /// <summary>Copies live records forward and frees the log's head (see the file's header).</summary>
 /// <remarks>
-/// Shared state rule: passes run on the compactor's own task, one at a time, holding <see cref="Store.LogGate"/>;
-/// they touch the index only under <see cref="Store.Lock"/>.
+/// Shared state rule: passes run on the compactor's own task, one at a time, holding the store's log gate (shared with the demoter);
+/// they touch the index only under the store lock.
 /// </remarks>
 public sealed class Compactor : IDisposable
 {
-    private readonly Store _store;
+    private readonly DramState _store;
+    private readonly SemaphoreSlim _logGate;
+    private readonly ColdTier? _cold;
     private readonly ValueLog _log;
     private readonly TierOptions _options;
     private readonly CancellationTokenSource _stop = new();
@@ -69,12 +70,17 @@ public sealed class Compactor : IDisposable
     private int _written;   // records this pass appended for entries it already repointed (folds, hot copies): they need its commit
     private Task? _loop;
 
-    internal Compactor(Store store, ValueLog log)
+    internal Compactor(DramState store, ValueLog log, TierOptions options, SemaphoreSlim logGate, ColdTier? cold)
     {
         _store = store;
         _log = log;
-        _options = store.Options.Tier;
+        _options = options;
+        _logGate = logGate;
+        _cold = cold;
     }
+
+    /// <summary>Ranges of the log recovery found damaged and skips (a pass steps over them). Set by recovery, under the lock.</summary>
+    internal List<(long From, long To)> Skips { get; set; } = [];
 
     /// <summary>Starts the background loop (checks the trigger every 200 ms).</summary>
     public void Start() => _loop ??= Task.Run(LoopAsync);
@@ -101,7 +107,7 @@ public sealed class Compactor : IDisposable
             catch (OperationCanceledException) { break; }
             catch (IOException)
             {
-                if (_store.Cold is { } cold) cold.SsdFull = true;   // the disk refused a write: stop demoting
+                if (_cold is { } cold) cold.SsdFull = true;   // the disk refused a write: stop demoting
             }
         }
     }
@@ -112,7 +118,7 @@ public sealed class Compactor : IDisposable
     /// <summary>One pass over the log's oldest <paramref name="maxBytes"/> (0: one segment). True when the head moved.</summary>
     public async Task<bool> CompactOnceAsync(CancellationToken ct = default, long maxBytes = 0)
     {
-        await _store.LogGate.WaitAsync(ct).ConfigureAwait(false);
+        await _logGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             ValueLog log = _log;
@@ -121,7 +127,7 @@ public sealed class Compactor : IDisposable
             long to = Math.Min(from + chunk, log.CommittedUntil);
             lock (_store.Lock)
             {
-                foreach ((long skipFrom, long skipTo) in _store.LogSkips)
+                foreach ((long skipFrom, long skipTo) in Skips)
                 {
                     if (from >= skipFrom && from < skipTo)
                     {
@@ -138,7 +144,7 @@ public sealed class Compactor : IDisposable
             ScanResult scan = await Task.Factory.StartNew(() => log.Scan(from, to, CopyIfLive), ct,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             long end = scan.EndAddress;
-            if (_moved.Count > 0 || _written > 0) await _store.CommitLogAsync(ct).ConfigureAwait(false);
+            if (_moved.Count > 0 || _written > 0) await _log.CommitAtBoundaryAsync(_store.Lock, ct).ConfigureAwait(false);
             lock (_store.Lock)
             {
                 Repoint();
@@ -156,7 +162,7 @@ public sealed class Compactor : IDisposable
         {
             _moved.Clear();
             _written = 0;
-            _store.LogGate.Release();
+            _logGate.Release();
         }
     }
 
@@ -173,7 +179,7 @@ public sealed class Compactor : IDisposable
         lock (_store.Lock)
         {
             if (mayChain && FoldChain(hash, record.Key, record.Db)) return true;
-            if (record.Type != RecordType.Put || !Find(hash, address, record.Db, out Database? db, out int i)) return true;
+            if (record.Type != RecordType.Put || !Find(hash, address, record.Db, out IKeyspace? db, out int i)) return true;
             if ((record.Flags & LogRecord.FlagMore) != 0)
             {
                 // The first part of a value split over records: always hot (never demoted), so DRAM has it whole.
@@ -209,17 +215,17 @@ public sealed class Compactor : IDisposable
     /// </summary>
     private bool FoldChain(ulong hash, ReadOnlySpan<byte> key, int recordDb)
     {
-        Database[] dbs = _store.Databases;
+        IKeyspace[] dbs = _store.Keyspaces;
         for (int probe = 0; probe < dbs.Length; probe++)
         {
-            Database d = dbs[Probe(probe, recordDb, dbs.Length)];
+            IKeyspace d = dbs[Probe(probe, recordDb, dbs.Length)];
             KeyIndex index = d.Index;
             int i = index.Find(key, hash);
             while (i >= 0 && index.IsCold(i)) i = index.FindAfter(i, key, hash);
             if (i < 0) continue;
             ref HotItem h = ref index.HotOf(i);
             if (h.Value is not ValueObject { LogBase: > 0 } obj || obj.LogBase >= _chunkEnd) continue;
-            Database.EndChain(_store, obj);
+            _store.EndChain(obj);
             Snapshot(d, i, key);
             _store.TierStats.FoldedChains++;
             return true;
@@ -231,7 +237,7 @@ public sealed class Compactor : IDisposable
     /// Under the lock: appends hot entry <paramref name="i"/>'s current value as one PUT (in parts if it is larger than
     /// a record) and makes it the entry's clean copy. The caller has released the entry's old record or chain.
     /// </summary>
-    private void Snapshot(Database d, int i, ReadOnlySpan<byte> key)
+    private void Snapshot(IKeyspace d, int i, ReadOnlySpan<byte> key)
     {
         ref HotItem h = ref d.Index.HotOf(i);
         ref Entry e = ref d.Index.EntryAt(i);
@@ -249,7 +255,7 @@ public sealed class Compactor : IDisposable
     /// <summary>
     /// Under the lock, after the copies' commit: cold entries that still point at a moved record's old address point
     /// at its copy (a promotion meanwhile made one hot: its clean copy moves too). The entry is checked in its slot:
-    /// slots do not move, a Database keeps its keys through SWAPDB, and a slot reused by another key fails the check.
+    /// slots do not move, a database keeps its keys through SWAPDB, and a slot reused by another key fails the check.
     /// </summary>
     private void Repoint()
     {
@@ -269,12 +275,12 @@ public sealed class Compactor : IDisposable
     /// The entry whose record is at <paramref name="address"/>, in any database (a record's db number may be stale
     /// after SWAPDB; addresses are unique). Under the lock.
     /// </summary>
-    private bool Find(ulong hash, long address, int recordDb, out Database? db, out int index)
+    private bool Find(ulong hash, long address, int recordDb, out IKeyspace? db, out int index)
     {
-        Database[] dbs = _store.Databases;
+        IKeyspace[] dbs = _store.Keyspaces;
         for (int n = 0; n < dbs.Length; n++)
         {
-            Database d = dbs[Probe(n, recordDb, dbs.Length)];
+            IKeyspace d = dbs[Probe(n, recordDb, dbs.Length)];
             int i = d.Index.FindByRecord(hash, address);
             if (i >= 0)
             {
@@ -305,5 +311,5 @@ public sealed class Compactor : IDisposable
         _stop.Dispose();
     }
 
-    private readonly record struct Moved(Database Db, int Slot, ulong Hash, long From, long To, int Stored);
+    private readonly record struct Moved(IKeyspace Db, int Slot, ulong Hash, long From, long To, int Stored);
 }

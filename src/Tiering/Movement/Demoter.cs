@@ -24,7 +24,6 @@ using Tiered.Compression;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;
 
@@ -33,7 +32,7 @@ namespace Tiered.Tiering.Movement;
 /// <summary>Moves hot values to the SSD log when hot bytes exceed their budget (see the file's header).</summary>
 /// <remarks>
 /// Shared state rule: rounds run on the demoter's own thread, one at a time; they touch the index only under
-/// <see cref="Store.Lock"/>. <see cref="Kick"/> and <see cref="WhenRoundDone"/> may be called from any thread.
+/// the store lock. <see cref="Kick"/> and <see cref="WhenRoundDone"/> may be called from any thread.
 /// Why a thread of its own and not a task: a kick comes with most promotions, and waking a task through
 /// SemaphoreSlim.WaitAsync with a timeout allocated a timer, a task node and a cancellation registration each time;
 /// a thread parked on an event allocates nothing per wake-up (benchmarks/cold-get-allocations.sh measures the server's
@@ -43,8 +42,10 @@ public sealed class Demoter : IDisposable
 {
     private const int VictimsPerPick = 32;
 
-    private readonly Store _store;
+    private readonly DramState _store;
     private readonly ColdTier _tier;
+    private readonly Evictor _evictor;
+    private readonly SemaphoreSlim _logGate;   // shared with the compactor: one of them appends and commits at a time
     private readonly AutoResetEvent _wake = new(false);
     // 1 while a wake-up is pending: Kick sets the event only on 0 -> 1; the loop clears it when it wakes.
     private int _kicked;
@@ -52,7 +53,7 @@ public sealed class Demoter : IDisposable
     private int _roundWatched;
     private readonly CancellationTokenSource _stop = new();
     private readonly VictimRef[] _victims = new VictimRef[VictimsPerPick];
-    private readonly List<InFlight> _batch = [];
+    private readonly List<Demotion> _batch = [];
     private int _chained;
     private TaskCompletionSource _round = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Thread? _loop;
@@ -60,11 +61,16 @@ public sealed class Demoter : IDisposable
     /// <summary>Tests only: runs outside the lock between two holds of a round's picking (writers race there).</summary>
     internal Action? BetweenPickHolds;
 
-    internal Demoter(Store store, ColdTier tier)
+    internal Demoter(DramState store, ColdTier tier, Evictor evictor, SemaphoreSlim logGate)
     {
         _store = store;
         _tier = tier;
+        _evictor = evictor;
+        _logGate = logGate;
     }
+
+    /// <summary>The journal, once recovery started it (null without durability); set under the lock.</summary>
+    internal Journal? Journal { get; set; }
 
     /// <summary>Starts the background loop.</summary>
     public void Start()
@@ -101,7 +107,7 @@ public sealed class Demoter : IDisposable
     /// <summary>True when hot bytes are over the level at which demotion starts (and the SSD has room).</summary>
     internal bool Needed(int percent)
     {
-        long max = _store.Options.MaxMemory;
+        long max = _store.Memory.MaxMemory;
         return max > 0 && !_tier.SsdFull && _store.UsedMemory > max / 100 * percent;
     }
 
@@ -136,7 +142,7 @@ public sealed class Demoter : IDisposable
     /// <summary>One round; true when it made progress and hot bytes are still above the target.</summary>
     internal async Task<bool> RoundAsync(CancellationToken ct = default)
     {
-        await _store.LogGate.WaitAsync(ct).ConfigureAwait(false);
+        await _logGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             long toFree;
@@ -144,7 +150,7 @@ public sealed class Demoter : IDisposable
             {
                 _store.Clock.Refresh();
                 if (!Needed(_tier.Options.DemoteTargetPercent)) return false;
-                long max = _store.Options.MaxMemory;
+                long max = _store.Memory.MaxMemory;
                 // At least a batch's worth per round (or an eighth of the budget): a commit costs about the same for
                 // 100 KB as for 4 MB, so small rounds would make demotion slower than the writers it must keep up with.
                 toFree = Math.Max(_store.UsedMemory - max / 100 * _tier.Options.DemoteTargetPercent,
@@ -163,14 +169,14 @@ public sealed class Demoter : IDisposable
                 AppendBatch();
                 if (_chained > 0)
                     lock (_store.Lock) AppendChained();
-                await _store.CommitLogAsync(ct).ConfigureAwait(false);
+                await _tier.Log.CommitAtBoundaryAsync(_store.Lock, ct).ConfigureAwait(false);
                 InstallAll();
             }
             return demotedNow + _batch.Count > 0;
         }
         finally
         {
-            foreach (InFlight f in _batch)
+            foreach (Demotion f in _batch)
                 if (f.Encoded is { } b) ArrayPool<byte>.Shared.Return(b);
             _batch.Clear();
             _chained = 0;
@@ -181,7 +187,7 @@ public sealed class Demoter : IDisposable
                 _tier.Recycler.Capacity = _tier.RecyclerCapacity();
                 _tier.Recycler.Release(_store.Clock.Seconds);
             }
-            _store.LogGate.Release();
+            _logGate.Release();
         }
     }
 
@@ -213,13 +219,13 @@ public sealed class Demoter : IDisposable
     /// </summary>
     private bool Pick(ref PickState st)
     {
-        EvictionPolicy policy = DemotionPolicy(_store.Evictor.Policy);
+        EvictionPolicy policy = DemotionPolicy(_evictor.Policy);
         long freed = st.Freed;
         int now = 0;
         bool exhausted = false;
         for (int hold = 0; hold < SelectionsPerHold && freed < st.ToFree && st.Selections < SelectionsPerRound; hold++, st.Selections++)
         {
-            int n = _store.Evictor.SelectVictims(policy, _victims);
+            int n = _evictor.SelectVictims(policy, _victims);
             if (n == 0)
             {
                 exhausted = true;
@@ -229,7 +235,7 @@ public sealed class Demoter : IDisposable
             {
                 VictimRef v = _victims[k];
                 if (!v.IsCurrent) continue;
-                Database db = v.Database;
+                IKeyspace db = v.Keyspace;
                 ref HotItem h = ref db.Index.HotOf(v.Slot);
                 if (h.Record < 0) continue;   // already in this batch
                 ref Entry e = ref db.Index.EntryAt(v.Slot);
@@ -241,7 +247,7 @@ public sealed class Demoter : IDisposable
                     {
                         // Journaled but not yet committed (readable only after the commit): goes cold after this
                         // round's commit, if it is still that record's value then.
-                        _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, h.Value!, db.Index.ExpireAt(v.Slot), db.Id)
+                        _batch.Add(new Demotion(db, v.Slot, h.Key!, e.Kind, h.Value!, db.Index.ExpireAt(v.Slot), db.Id)
                             { Address = h.Record, Stored = db.Index.StoredOf(v.Slot), Logical = db.Index.LogicalOf(v.Slot), Journaled = true });
                         continue;
                     }
@@ -250,20 +256,20 @@ public sealed class Demoter : IDisposable
                     now++;
                     continue;
                 }
-                if (_store.Journal != null)
+                if (Journal != null)
                 {
                     // Dirty despite the journal: a collection written through operation records (a snapshot is
                     // written for it, under the lock: see AppendChained), or a value too large for a record (stays hot).
                     if (h.Value is not ValueObject { LogBase: > 0 } chained) continue;
                     h.Record = -1;
-                    _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, chained.DeepCopy(), db.Index.ExpireAt(v.Slot), db.Id) { Chained = true });
+                    _batch.Add(new Demotion(db, v.Slot, h.Key!, e.Kind, chained.DeepCopy(), db.Index.ExpireAt(v.Slot), db.Id) { Chained = true });
                     continue;
                 }
                 // Objects are copied here, under the lock (a writer could change them while they are walked); strings
                 // are encoded outside it.
                 object value = e.Kind == ValueKind.String ? h.Value! : ((ValueObject)h.Value!).DeepCopy();
                 h.Record = -1;
-                _batch.Add(new InFlight(db, v.Slot, h.Key!, e.Kind, value, db.Index.ExpireAt(v.Slot), db.Id));
+                _batch.Add(new Demotion(db, v.Slot, h.Key!, e.Kind, value, db.Index.ExpireAt(v.Slot), db.Id));
             }
         }
         Array.Clear(_victims);
@@ -284,7 +290,7 @@ public sealed class Demoter : IDisposable
         {
             for (int k = 0; k < _batch.Count; k++)
             {
-                InFlight f = _batch[k];
+                Demotion f = _batch[k];
                 if (f.Journaled) continue;
                 if (f.Chained)
                 {
@@ -320,7 +326,7 @@ public sealed class Demoter : IDisposable
     {
         for (int k = 0; k < _batch.Count; k++)
         {
-            InFlight f = _batch[k];
+            Demotion f = _batch[k];
             if (!f.Chained || f.Encoded is null || f.EncodedLength > MaxValue(f.Key.Length)) continue;
             if (!EvictionPool.IsSameHotKey(f.Db.Index, f.Slot, f.Key) || f.Db.Index.HotOf(f.Slot).Record != -1) continue;
             byte flags = (byte)((byte)f.Kind | LogRecord.FlagInternal | LogRecord.FlagEnd);
@@ -361,7 +367,7 @@ public sealed class Demoter : IDisposable
     {
         for (int k = to - 1; k >= from; k--)
         {
-            InFlight f = _batch[k];
+            Demotion f = _batch[k];
             if (!EvictionPool.IsSameHotKey(f.Db.Index, f.Slot, f.Key)) continue;
             ref HotItem h = ref f.Db.Index.HotOf(f.Slot);
             if (h.Record != (f.Journaled ? f.Address : -1)) continue;   // written since it was picked: stays hot
@@ -382,20 +388,20 @@ public sealed class Demoter : IDisposable
     internal long DemoteCleanNow(long wanted)
     {
         long freed = 0;
-        EvictionPolicy policy = DemotionPolicy(_store.Evictor.Policy);
+        EvictionPolicy policy = DemotionPolicy(_evictor.Policy);
         for (int rounds = 0; freed < wanted && rounds < 8; rounds++)
         {
-            int n = _store.Evictor.SelectVictims(policy, _victims);
+            int n = _evictor.SelectVictims(policy, _victims);
             if (n == 0) break;
             for (int k = 0; k < n; k++)
             {
                 VictimRef v = _victims[k];
                 if (!v.IsCurrent) continue;
-                ref HotItem h = ref v.Database.Index.HotOf(v.Slot);
+                ref HotItem h = ref v.Keyspace.Index.HotOf(v.Slot);
                 if (h.Record <= 0 || h.Record >= _tier.Log.CommittedUntil) continue;   // dirty, or not yet readable
-                if (!FitsOneRecord(v.Database.Index.StoredOf(v.Slot))) continue;
+                if (!FitsOneRecord(v.Keyspace.Index.StoredOf(v.Slot))) continue;
                 freed += MemoryOf.HotEntry(h.Key!.Length) + MemoryOf.Value(h.Value);
-                v.Database.Demote(v.Slot, h.Record, v.Database.Index.StoredOf(v.Slot), v.Database.Index.LogicalOf(v.Slot));
+                v.Keyspace.Demote(v.Slot, h.Record, v.Keyspace.Index.StoredOf(v.Slot), v.Keyspace.Index.LogicalOf(v.Slot));
                 _store.TierStats.Demotions++;
             }
         }
@@ -421,7 +427,7 @@ public sealed class Demoter : IDisposable
     }
 
     /// <summary>A dirty victim on its way to the log: what was picked under the lock, then where its record went.</summary>
-    private readonly record struct InFlight(Database Db, int Slot, byte[] Key, ValueKind Kind, object Value, long ExpireAt, int DbId)
+    private readonly record struct Demotion(IKeyspace Db, int Slot, byte[] Key, ValueKind Kind, object Value, long ExpireAt, int DbId)
     {
         public long Address { get; init; }
         public int Stored { get; init; }

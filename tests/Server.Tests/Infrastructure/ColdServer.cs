@@ -36,7 +36,7 @@ public sealed class ColdServer : IAsyncDisposable
         Server = new TestServer((_, e) =>
         {
             e.SsdPath = _dir;
-            e.MaxMemory = maxMemory;
+            e.Memory.MaxMemory = maxMemory;
         });
     }
 

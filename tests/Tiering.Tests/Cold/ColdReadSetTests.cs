@@ -46,7 +46,7 @@ public class ColdReadSetTests
         ValueTask wait;
         lock (t.Store.Lock)
         {
-            Assert.True(t.Cold.Prefetch(t.Db, B(first), set));
+            Assert.True(t.Db.PrefetchCold(B(first), set));
             wait = set.WhenDone();
         }
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -55,7 +55,7 @@ public class ColdReadSetTests
             Assert.True(DateTime.UtcNow < deadline, "the read never finished");
             await Task.Delay(1);
         }
-        lock (t.Store.Lock) Assert.True(t.Cold.Prefetch(t.Db, B(later), set));   // a read-ahead, after the wait completed
+        lock (t.Store.Lock) Assert.True(t.Db.PrefetchCold(B(later), set));   // a read-ahead, after the wait completed
         await wait;   // still the waiter's own completion, not a reset source under its token
         await set.WhenDone();
         Assert.Equal(2, set.Count);
@@ -76,7 +76,7 @@ public class ColdReadSetTests
             string key = "k" + i;
             if (!ColdRaceTests.IsCold(t, key)) continue;
             byte[] k = B(key), expected = Value(i);
-            lock (t.Store.Lock) Assert.True(t.Cold.Prefetch(t.Db, k, set));
+            lock (t.Store.Lock) Assert.True(t.Db.PrefetchCold(k, set));
             await set.WhenDone();
             bool turnedAway = false;
             long rejectedBefore = t.Store.TierStats.RejectedPromotions;
@@ -84,7 +84,7 @@ public class ColdReadSetTests
             lock (t.Store.Lock)
             {
                 t.Store.BeginBatch();
-                Assert.False(t.Cold.Prefetch(t.Db, k, set));
+                Assert.False(t.Db.PrefetchCold(k, set));
                 t.Cold.BeginCommand(set);
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 Status s = StringOps.GetTransient(t.Db, k, out ReadOnlySpan<byte> value);
@@ -127,7 +127,7 @@ public class ColdReadSetTests
             string key = "k" + i.ToString("D4");
             if (!ColdRaceTests.IsCold(t, key)) continue;
             byte[] k = B(key);
-            lock (t.Store.Lock) Assert.True(t.Cold.Prefetch(t.Db, k, set));
+            lock (t.Store.Lock) Assert.True(t.Db.PrefetchCold(k, set));
             await set.WhenDone();
             byte[] expected = Value(i).AsSpan(0, 900).ToArray();
             long recycledBefore = t.Store.TierStats.RecycledArrays;

@@ -16,7 +16,7 @@ public sealed class JournalTests : IDisposable
 
     private Store Open(bool tiered, long maxMemory = 0)
     {
-        var o = new EngineOptions { MaxMemory = maxMemory, MaxMemoryPolicy = "allkeys-lfu" };
+        var o = new EngineOptions { Memory = { MaxMemory = maxMemory, MaxMemoryPolicy = "allkeys-lfu" } };
         o.Durability.Dir = _dir;
         if (tiered) o.SsdPath = _dir;
         var store = new Store(o);
@@ -71,7 +71,7 @@ public sealed class JournalTests : IDisposable
     {
         // A commit started elsewhere (demotion, compaction) covers the journal's tail, so the committer has nothing
         // to commit and gets no completion callback; the waiting writer must still be released.
-        var o = new EngineOptions { MaxMemoryPolicy = "allkeys-lfu" };
+        var o = new EngineOptions { Memory = { MaxMemoryPolicy = "allkeys-lfu" } };
         o.Durability.Dir = _dir;
         o.Durability.AppendFsync = "always";
         using var s = new Store(o);

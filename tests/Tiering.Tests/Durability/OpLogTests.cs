@@ -29,7 +29,7 @@ public sealed class OpLogTests : IDisposable
 
     private Store Open(bool tiered, long maxMemory = 0, Action<EngineOptions>? configure = null)
     {
-        var o = new EngineOptions { MaxMemory = maxMemory, MaxMemoryPolicy = "allkeys-lfu" };
+        var o = new EngineOptions { Memory = { MaxMemory = maxMemory, MaxMemoryPolicy = "allkeys-lfu" } };
         o.Durability.Dir = _dir;
         if (tiered) o.SsdPath = _dir;
         o.Tier.CompactMinBytes = 0;
@@ -151,7 +151,7 @@ public sealed class OpLogTests : IDisposable
                 RandomWrite(s, rng, n);
                 if (tiered && n % 500 == 499)
                 {
-                    while (await s.Cold!.Demoter.RoundAsync()) { }
+                    while (await s.Demoter!.RoundAsync()) { }
                     await s.Compactor!.CompactOnceAsync(default, 256 * 1024);
                 }
             }
@@ -227,13 +227,13 @@ public sealed class OpLogTests : IDisposable
     {
         string before;
         // By LRU, so the hash (written first) is the one demoted, however often it was written.
-        using (Store s = Open(tiered: true, maxMemory: 1L << 20, o => o.MaxMemoryPolicy = "allkeys-lru"))
+        using (Store s = Open(tiered: true, maxMemory: 1L << 20, o => o.Memory.MaxMemoryPolicy = "allkeys-lru"))
         {
             for (int i = 0; i < 200; i++) Run(s, db => HashOps.Set(db, B("h"), new Pairs("f" + i, "v" + i), out _));
             Assert.True(Run(s, db => db.Index.HotOf(db.Index.Find(B("h"), KeyIndex.Hash(B("h")))).Value) is ValueObject { LogBase: > 0 });
             // Fill DRAM with strings so the (least used) hash is demoted.
             for (int i = 0; i < 3000; i++) Run(s, db => StringOps.Set(db, B("s" + i), new byte[500]));
-            while (await s.Cold!.Demoter.RoundAsync()) { }
+            while (await s.Demoter!.RoundAsync()) { }
             Assert.True(Run(s, db => db.Index.IsCold(db.Index.Find(B("h"), KeyIndex.Hash(B("h"))))));
             Run(s, db => HashOps.Set(db, B("h"), new Pairs("after", "demotion"), out _));   // promoted, then an OP
             before = Dump(s);
@@ -566,14 +566,14 @@ public sealed class OpLogTests : IDisposable
         using Store s = Open(tiered: true, maxMemory: 1L << 20, o =>
         {
             SmallPages(o);
-            o.MaxMemoryPolicy = "allkeys-lru";   // the big value, written first and never read, is the first victim
+            o.Memory.MaxMemoryPolicy = "allkeys-lru";   // the big value, written first and never read, is the first victim
         });
         Run(s, db => StringOps.Set(db, B("big"), Noise(20_000, 4)));
         Run(s, db => StringOps.Set(db, B("one-record"), Noise(2_000, 5)));
         await s.Journal!.CommitOnceAsync();
         for (int i = 0; i < 3000; i++) Run(s, db => StringOps.Set(db, B("s" + i), new byte[500]));
         await s.Journal.CommitOnceAsync();
-        while (await s.Cold!.Demoter.RoundAsync()) { }
+        while (await s.Demoter!.RoundAsync()) { }
         Assert.True(s.TierStats.Demotions > 1000, $"{s.TierStats.Demotions} demotions");
         Assert.True(Run(s, db => db.Index.IsCold(db.Index.Find(B("one-record"), KeyIndex.Hash(B("one-record"))))));
         Assert.False(Run(s, db => db.Index.IsCold(db.Index.Find(B("big"), KeyIndex.Hash(B("big"))))));

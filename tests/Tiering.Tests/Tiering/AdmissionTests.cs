@@ -83,19 +83,19 @@ public class AdmissionTests(ITestOutputHelper output)
         using var t = new TieredStore(maxMemory: 256 << 10);
         for (int i = 0; i < Keys; i++) t.Set("k" + i, TieredStoreTests.Value(i));
         t.Demote();
-        long max = t.Store.Options.MaxMemory, start = max / 100 * t.Store.Options.Tier.DemoteStartPercent;
+        long max = t.Store.Options.Memory.MaxMemory, start = max / 100 * t.Store.Options.Tier.DemoteStartPercent;
         Assert.True(t.Read(_ => t.Store.UsedMemory) <= start, "demotion left DRAM over the start level");
-        long kicks = t.Cold.Demoter.Kicks, promotions = t.Store.TierStats.Promotions;
+        long kicks = t.Demoter!.Kicks, promotions = t.Store.TierStats.Promotions;
         int k = 0;
         bool crossed = false;
         for (; k < Keys && !crossed; k++)
         {
             if (!ColdRaceTests.IsCold(t, "k" + k)) continue;
-            long before = t.Cold.Demoter.Kicks;
+            long before = t.Demoter!.Kicks;
             t.Get("k" + k);   // a first read lifts its LFU counter from 5 to 6, over the hot keys' 5: admitted
             long used = t.Read(_ => t.Store.UsedMemory);
-            if (used > start) crossed = t.Cold.Demoter.Kicks > before;
-            else Assert.Equal(kicks, t.Cold.Demoter.Kicks);
+            if (used > start) crossed = t.Demoter!.Kicks > before;
+            else Assert.Equal(kicks, t.Demoter!.Kicks);
         }
         Assert.True(t.Store.TierStats.Promotions - promotions >= 5, "too few keys were admitted for the test to mean anything");
         Assert.True(crossed, "the admission that pushed DRAM over the start level did not ask for a round");

@@ -52,7 +52,7 @@ public class ColdRaceTests
         {
             while (!stop.IsCancellationRequested)
             {
-                if (await t.Cold.Demoter.RoundAsync()) demoteRounds++;
+                if (await t.Demoter!.RoundAsync()) demoteRounds++;
                 else await Task.Delay(1);
             }
         });
@@ -168,7 +168,7 @@ public class ColdRaceTests
         Task demoter = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
-                if (!await t.Cold.Demoter.RoundAsync()) await Task.Delay(1);
+                if (!await t.Demoter!.RoundAsync()) await Task.Delay(1);
         });
         string? wrong = null;
         Task reader = Task.Run(async () =>
@@ -218,7 +218,7 @@ public class ColdRaceTests
             lock (t.Store.Lock)
             {
                 t.Store.BeginBatch();
-                if (!t.Cold.Prefetch(t.Db, k, set))
+                if (!t.Db.PrefetchCold(k, set))
                 {
                     t.Cold.BeginCommand(set);
                     try { return StringOps.Get(t.Db, k, out ReadOnlySpan<byte> v) == Status.Ok ? v.ToArray() : null; }
@@ -232,7 +232,7 @@ public class ColdRaceTests
     /// <summary>Makes dirty hot keys, starts a demotion round on a slow device and waits until they are in flight.</summary>
     private static async Task<Task<bool>> DemotionInFlightAsync(TieredStore t, params string[] keys)
     {
-        Task<bool> round = Task.Run(() => t.Cold.Demoter.RoundAsync());
+        Task<bool> round = Task.Run(() => t.Demoter!.RoundAsync());
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!Now(t, db => keys.All(k => EntryOf(db, k) is int i && i >= 0 && !db.Index.IsCold(i) && db.Index.HotOf(i).Record == -1)))
         {
@@ -306,7 +306,7 @@ public class ColdRaceTests
         const int n = 600;
         for (int i = 0; i < n; i++) AddHot(t, "k" + i, "old" + i);
         var overwritten = new HashSet<int>();
-        t.Cold.Demoter.BetweenPickHolds = () =>
+        t.Demoter!.BetweenPickHolds = () =>
         {
             if (overwritten.Count > 0) return;   // once, after the first hold
             for (int i = 0; i < n; i++)
@@ -317,8 +317,8 @@ public class ColdRaceTests
                     overwritten.Add(i);
                 }
         };
-        await t.Cold.Demoter.RoundAsync();
-        t.Cold.Demoter.BetweenPickHolds = null;
+        await t.Demoter!.RoundAsync();
+        t.Demoter!.BetweenPickHolds = null;
         Assert.True(overwritten.Count > 0, "no key was in flight between two holds: the race was not exercised");
         int coldOverwritten = 0;
         for (int i = 0; i < n; i++)

@@ -31,7 +31,7 @@ public class SsdFullTests
                     finally { t.Store.EndCommand(); }
                 }
             }
-            t.Cold.Demoter.RoundAsync().GetAwaiter().GetResult();
+            t.Demoter!.RoundAsync().GetAwaiter().GetResult();
         }
     }
 
@@ -42,7 +42,7 @@ public class SsdFullTests
     {
         using var t = new TieredStore(Budget, o =>
         {
-            o.MaxMemoryPolicy = "noeviction";
+            o.Memory.MaxMemoryPolicy = "noeviction";
             o.Tier.SsdMaxSize = SsdMax;
         }, slowDevice);
         int written = 0;
@@ -68,7 +68,7 @@ public class SsdFullTests
     {
         using var t = new TieredStore(Budget, o =>
         {
-            o.MaxMemoryPolicy = "allkeys-lfu";
+            o.Memory.MaxMemoryPolicy = "allkeys-lfu";
             o.Tier.SsdMaxSize = SsdMax;
         }, slowDevice);
         const int n = 3000;

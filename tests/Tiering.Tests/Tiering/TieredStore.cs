@@ -20,7 +20,7 @@ internal sealed class TieredStore : IDisposable
     public TieredStore(long maxMemory, Action<EngineOptions>? configure = null, bool slowDevice = false)
     {
         _dir = Path.Combine(Path.GetTempPath(), "tiered-test-" + Guid.NewGuid().ToString("N"));
-        var options = new EngineOptions { SsdPath = _dir, MaxMemory = maxMemory, MaxMemoryPolicy = "allkeys-lfu" };
+        var options = new EngineOptions { SsdPath = _dir, Memory = { MaxMemory = maxMemory, MaxMemoryPolicy = "allkeys-lfu" } };
         options.Tier.CompactMinBytes = 0;
         if (slowDevice) options.Tier.DeviceFactory = () => new SlowMemoryDevice(maxDelay: TimeSpan.FromMilliseconds(1));
         configure?.Invoke(options);
@@ -30,6 +30,8 @@ internal sealed class TieredStore : IDisposable
     public Store Store { get; }
 
     public ColdTier Cold => Store.Cold!;
+
+    public Demoter Demoter => Store.Demoter!;
 
     public Database Db => Store.Databases[0];
 
@@ -48,7 +50,7 @@ internal sealed class TieredStore : IDisposable
                     finally { Store.EndCommand(); }
                 }
             }
-            Cold.Demoter.RoundAsync().GetAwaiter().GetResult();
+            Store.Demoter!.RoundAsync().GetAwaiter().GetResult();
         }
     }
 
@@ -66,7 +68,7 @@ internal sealed class TieredStore : IDisposable
     /// <summary>Runs demotion rounds until hot bytes are under the target.</summary>
     public void Demote()
     {
-        while (Cold.Demoter.RoundAsync().GetAwaiter().GetResult()) { }
+        while (Store.Demoter!.RoundAsync().GetAwaiter().GetResult()) { }
     }
 
     public void Set(string key, byte[] value) => Write(db => StringOps.Set(db, Encoding.UTF8.GetBytes(key), value, SetCondition.Always, 0, false));

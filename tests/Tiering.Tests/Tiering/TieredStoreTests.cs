@@ -26,8 +26,8 @@ public class TieredStoreTests
     public void AnSsdTierWithoutABudgetGetsTheDefaultBudget()
     {
         using var t = new TieredStore(maxMemory: 0);
-        Assert.Equal(EngineOptions.DefaultTieredBudget(), t.Store.Options.MaxMemory);
-        Assert.True(t.Store.Options.MaxMemory >= 64L << 20);
+        Assert.Equal(EngineOptions.DefaultTieredBudget(), t.Store.Options.Memory.MaxMemory);
+        Assert.True(t.Store.Options.Memory.MaxMemory >= 64L << 20);
     }
 
     [Theory]

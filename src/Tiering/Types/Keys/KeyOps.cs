@@ -361,7 +361,7 @@ public static class KeyOps
         int i = db.LookupReadNoTouch(key);
         if (i < 0) { freq = 0; return false; }
         Slot e = db.At(i);
-        freq = Lfu.Decay(e.Lfu, e.LfuStamp, db.Store.Clock.Minutes16, db.Store.Options.LfuDecayTime);
+        freq = Lfu.Decay(e.Lfu, e.LfuStamp, db.Store.Clock.Minutes16, db.Store.Memory.LfuDecayTime);
         return true;
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
-using Tiered.Tiering.Engine;
+using Tiered.Tiering.Metrics;
 
-namespace Tiered.Tiering.Metrics;
+namespace Tiered.Tiering.Engine;
 
 /// <summary>
 /// Exports the tiering metrics through System.Diagnostics.Metrics, meter <c>Tiered.Tiering</c>, so

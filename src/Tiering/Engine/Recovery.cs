@@ -30,11 +30,11 @@ using System.Globalization;
 using System.IO.Hashing;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;
+using Tiered.Tiering.Movement;
 
-namespace Tiered.Tiering.Durability;
+namespace Tiered.Tiering.Engine;
 
 /// <summary>What a recovery found.</summary>
 /// <param name="Records">Records replayed.</param>
@@ -70,7 +70,7 @@ internal sealed class Recovery
         _report = report;
         _second = new uint[store.Databases.Length][];
         for (int i = 0; i < _second.Length; i++) _second[i] = [];
-        long max = store.Options.MaxMemory;
+        long max = store.Options.Memory.MaxMemory;
         // Keys come back hot while DRAM has room for them (all of them without an SSD tier); half the budget leaves
         // the hot set room to form from real traffic.
         _hotLimit = store.Cold is null || max <= 0 ? long.MaxValue : max / 2;
@@ -99,7 +99,7 @@ internal sealed class Recovery
             skips.Sort();
             SaveSkips(skips);
         }
-        lock (_store.Lock) _store.LogSkips = skips;
+        lock (_store.Lock) _store.Compactor!.Skips = skips;
         double secs = _clock.Elapsed.TotalSeconds;
         if (_skippedOps > 0)
             _report?.Invoke($"Log: {_skippedOps:N0} operation records skipped (their key had expired or did not hold their type)");

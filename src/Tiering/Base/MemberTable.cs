@@ -290,13 +290,13 @@ internal sealed class MemberTable
     /// <summary>Writes the entries in slot order.</summary>
     public void Serialize(IBufferWriter<byte> output)
     {
-        WriteVarint(output, (uint)Count);
+        Varint.Write(output, (ulong)Count);
         for (int i = 0; i < _used; i++)
         {
             byte[]? m = _members[i];
             if (m is null) continue;
-            WriteBytes(output, m);
-            if (_values != null) WriteBytes(output, _values[i]!);
+            Varint.WriteBytes(output, m);
+            if (_values != null) Varint.WriteBytes(output, _values[i]!);
         }
     }
 
@@ -304,60 +304,18 @@ internal sealed class MemberTable
     public static MemberTable? Read(ReadOnlySpan<byte> payload, bool withValues)
     {
         int pos = 0;
-        if (!ReadVarint(payload, ref pos, out uint count) || count > payload.Length) return null;
+        if (!Varint.TryRead(payload, ref pos, out ulong count) || count > (ulong)payload.Length) return null;
         var table = new MemberTable(withValues, (int)count);
-        for (uint n = 0; n < count; n++)
+        for (ulong n = 0; n < count; n++)
         {
-            if (!ReadBytes(payload, ref pos, out ReadOnlySpan<byte> member)) return null;
+            if (!Varint.TryReadBytes(payload, ref pos, out ReadOnlySpan<byte> member)) return null;
             if (!table.Add(member, out int slot)) return null;
             if (withValues)
             {
-                if (!ReadBytes(payload, ref pos, out ReadOnlySpan<byte> value)) return null;
+                if (!Varint.TryReadBytes(payload, ref pos, out ReadOnlySpan<byte> value)) return null;
                 table.SetValueAt(slot, value.ToArray());
             }
         }
         return pos == payload.Length ? table : null;
-    }
-
-    private static void WriteBytes(IBufferWriter<byte> output, byte[] bytes)
-    {
-        WriteVarint(output, (uint)bytes.Length);
-        output.Write(bytes);
-    }
-
-    private static void WriteVarint(IBufferWriter<byte> output, uint v)
-    {
-        Span<byte> s = output.GetSpan(5);
-        int n = 0;
-        while (v >= 0x80)
-        {
-            s[n++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-        s[n++] = (byte)v;
-        output.Advance(n);
-    }
-
-    private static bool ReadBytes(ReadOnlySpan<byte> data, ref int pos, out ReadOnlySpan<byte> bytes)
-    {
-        bytes = default;
-        if (!ReadVarint(data, ref pos, out uint len) || len > (uint)(data.Length - pos)) return false;
-        bytes = data.Slice(pos, (int)len);
-        pos += (int)len;
-        return true;
-    }
-
-    private static bool ReadVarint(ReadOnlySpan<byte> data, ref int pos, out uint value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 35; shift += 7)
-        {
-            if (pos >= data.Length) return false;
-            byte b = data[pos++];
-            if (shift == 28 && b > 0x0F) return false;
-            value |= (uint)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return value <= int.MaxValue;
-        }
-        return false;
     }
 }

@@ -116,10 +116,9 @@ public sealed class OpArgs : IByteStrings
         int pos = 1;
         while (pos < value.Length)
         {
-            if (!Varint.TryRead(value, ref pos, out ulong len) || len > (ulong)(value.Length - pos)) return false;
+            if (!Varint.TryReadBytes(value, ref pos, out ReadOnlySpan<byte> arg)) return false;
             if (Count == _args.Length) Array.Resize(ref _args, _args.Length * 2);
-            _args[Count++] = (pos, (int)len);
-            pos += (int)len;
+            _args[Count++] = (pos - arg.Length, arg.Length);
         }
         return true;
     }

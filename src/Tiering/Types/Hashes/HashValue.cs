@@ -25,7 +25,7 @@ public readonly struct HashEntry(byte[] field, byte[] value)
 ///
 /// Shared state rule: owned by one database entry; read or changed only under the store lock.
 /// </summary>
-public sealed class HashValue : ValueObject
+public sealed class HashValue : TableValue
 {
     /// <summary>hash-max-listpack-entries.</summary>
     public const int MaxListpackEntries = 128;
@@ -33,25 +33,18 @@ public sealed class HashValue : ValueObject
     /// <summary>hash-max-listpack-value.</summary>
     public const int MaxListpackValue = 64;
 
-    internal readonly MemberTable Table;
     private bool _hashtable;
 
     public HashValue() : this(new MemberTable(withValues: true)) { }
 
-    private HashValue(MemberTable table) => Table = table;
+    private HashValue(MemberTable table) : base(table) { }
 
     public override ValueKind Kind => ValueKind.Hash;
-
-    public override long SizeBytes => 32 + Table.SizeBytes;
-
-    public override long Count => Table.Count;
 
     public override string Encoding => _hashtable ? "hashtable" : "listpack";
 
     /// <summary>True while Redis would still use its compact (listpack) encoding.</summary>
     public bool IsCompact => !_hashtable;
-
-    public override byte FormatVersion => 1;
 
     /// <summary>Replays one of this type's operation records (HashOps.Apply).</summary>
     internal override bool Apply(OpArgs op) => HashOps.Apply(this, op);
@@ -73,12 +66,6 @@ public sealed class HashValue : ValueObject
         return slot >= 0;
     }
 
-    /// <summary>True if <paramref name="field"/> exists.</summary>
-    public bool Contains(ReadOnlySpan<byte> field) => Table.Find(field) >= 0;
-
-    /// <summary>Removes <paramref name="field"/>; false if absent.</summary>
-    public bool Remove(ReadOnlySpan<byte> field) => Table.Remove(field);
-
     /// <summary>A uniformly random entry; the hash must not be empty.</summary>
     public HashEntry RandomEntry()
     {
@@ -98,28 +85,16 @@ public sealed class HashValue : ValueObject
     /// <summary>Allocation-free enumerator over the live slots.</summary>
     public struct Enumerator
     {
-        private readonly MemberTable _table;
-        private int _slot;
+        private LiveSlots _slots;
 
-        internal Enumerator(MemberTable table)
-        {
-            _table = table;
-            _slot = -1;
-        }
+        internal Enumerator(MemberTable table) => _slots = new LiveSlots(table);
 
-        public readonly HashEntry Current => new(_table.MemberAt(_slot), _table.ValueAt(_slot));
+        public readonly HashEntry Current => new(_slots.Table.MemberAt(_slots.Slot), _slots.Table.ValueAt(_slots.Slot));
 
-        public bool MoveNext()
-        {
-            while (++_slot < _table.HighWater)
-                if (_table.IsLive(_slot)) return true;
-            return false;
-        }
+        public bool MoveNext() => _slots.MoveNext();
     }
 
     public override object DeepCopy() => new HashValue(Table.Clone()) { _hashtable = _hashtable };
-
-    public override void Serialize(IBufferWriter<byte> output) => Table.Serialize(output);
 
     /// <summary>Decodes a payload written by <see cref="Serialize"/>; null for an unknown version or bad payload.</summary>
     public static HashValue? Read(byte version, ReadOnlySpan<byte> payload)

@@ -266,12 +266,10 @@ public sealed class ListValue : ValueObject
 
     public override void Serialize(IBufferWriter<byte> output)
     {
-        WriteVarint(output, (ulong)_count);
+        Varint.Write(output, (ulong)_count);
         for (int i = 0; i < _count; i++)
         {
-            byte[] e = this[i];
-            WriteVarint(output, (ulong)e.Length);
-            output.Write(e);
+            Varint.WriteBytes(output, this[i]);
         }
     }
 
@@ -280,15 +278,14 @@ public sealed class ListValue : ValueObject
     {
         if (version != 1) return null;
         int pos = 0;
-        if (!ReadVarint(payload, ref pos, out ulong count)) return null;
+        if (!Varint.TryRead(payload, ref pos, out ulong count)) return null;
         // Every element takes at least its one-byte length, which bounds the count before anything is allocated.
         if (count > (ulong)(payload.Length - pos)) return null;
         var list = new ListValue((int)count);
         for (ulong i = 0; i < count; i++)
         {
-            if (!ReadVarint(payload, ref pos, out ulong len) || len > (ulong)(payload.Length - pos)) return null;
-            list.PushRightOwned(payload.Slice(pos, (int)len).ToArray());
-            pos += (int)len;
+            if (!Varint.TryReadBytes(payload, ref pos, out ReadOnlySpan<byte> element)) return null;
+            list.PushRightOwned(element.ToArray());
         }
         return pos == payload.Length ? list : null;
     }
@@ -338,19 +335,4 @@ public sealed class ListValue : ValueObject
         _head = 0;
         _mask = capacity - 1;
     }
-
-    private static void WriteVarint(IBufferWriter<byte> output, ulong value)
-    {
-        Span<byte> buf = output.GetSpan(10);
-        int n = 0;
-        while (value >= 0x80)
-        {
-            buf[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        buf[n++] = (byte)value;
-        output.Advance(n);
-    }
-
-    private static bool ReadVarint(ReadOnlySpan<byte> data, ref int pos, out ulong value) => Varint.TryRead(data, ref pos, out value);
 }

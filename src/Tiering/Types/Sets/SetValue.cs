@@ -22,7 +22,7 @@ namespace Tiered.Tiering.Types.Sets;
 ///
 /// Shared state rule: owned by one database entry; read or changed only under the store lock.
 /// </summary>
-public sealed class SetValue : ValueObject, IReadableSet
+public sealed class SetValue : TableValue, IReadableSet
 {
     /// <summary>set-max-intset-entries.</summary>
     public const int MaxIntsetEntries = 512;
@@ -35,18 +35,13 @@ public sealed class SetValue : ValueObject, IReadableSet
 
     private enum Enc : byte { IntSet, ListPack, HashTable }
 
-    internal readonly MemberTable Table;
     private Enc _encoding;
 
     public SetValue() : this(new MemberTable(withValues: false)) { }
 
-    private SetValue(MemberTable table) => Table = table;
+    private SetValue(MemberTable table) : base(table) { }
 
     public override ValueKind Kind => ValueKind.Set;
-
-    public override long SizeBytes => 32 + Table.SizeBytes;
-
-    public override long Count => Table.Count;
 
     public override string Encoding => _encoding switch
     {
@@ -57,8 +52,6 @@ public sealed class SetValue : ValueObject, IReadableSet
 
     /// <summary>True while Redis would still use a compact encoding (intset or listpack).</summary>
     public bool IsCompact => _encoding != Enc.HashTable;
-
-    public override byte FormatVersion => 1;
 
     /// <summary>Replays one of this type's operation records (SetOps.Apply).</summary>
     internal override bool Apply(OpArgs op) => SetOps.Apply(this, op);
@@ -79,18 +72,12 @@ public sealed class SetValue : ValueObject, IReadableSet
         Table.AddOwned(member);
     }
 
-    /// <summary>True if <paramref name="member"/> is in the set.</summary>
-    public bool Contains(ReadOnlySpan<byte> member) => Table.Find(member) >= 0;
-
     /// <summary>Appends every member to <paramref name="into"/> (ZUNION/ZINTER read plain sets as scores of 1).</summary>
     public void CopyMembersTo(List<byte[]> into)
     {
         for (int slot = 0; slot < Table.HighWater; slot++)
             if (Table.IsLive(slot)) into.Add(Table.MemberAt(slot));
     }
-
-    /// <summary>Removes <paramref name="member"/>; false if absent.</summary>
-    public bool Remove(ReadOnlySpan<byte> member) => Table.Remove(member);
 
     /// <summary>A uniformly random member; the set must not be empty.</summary>
     public byte[] RandomMember() => Table.MemberAt(Table.RandomSlot());
@@ -120,28 +107,16 @@ public sealed class SetValue : ValueObject, IReadableSet
     /// <summary>Allocation-free enumerator over the live slots.</summary>
     public struct Enumerator
     {
-        private readonly MemberTable _table;
-        private int _slot;
+        private LiveSlots _slots;
 
-        internal Enumerator(MemberTable table)
-        {
-            _table = table;
-            _slot = -1;
-        }
+        internal Enumerator(MemberTable table) => _slots = new LiveSlots(table);
 
-        public readonly byte[] Current => _table.MemberAt(_slot);
+        public readonly byte[] Current => _slots.Table.MemberAt(_slots.Slot);
 
-        public bool MoveNext()
-        {
-            while (++_slot < _table.HighWater)
-                if (_table.IsLive(_slot)) return true;
-            return false;
-        }
+        public bool MoveNext() => _slots.MoveNext();
     }
 
     public override object DeepCopy() => new SetValue(Table.Clone()) { _encoding = _encoding };
-
-    public override void Serialize(IBufferWriter<byte> output) => Table.Serialize(output);
 
     /// <summary>Decodes a payload written by <see cref="Serialize"/>; null for an unknown version or bad payload.</summary>
     public static SetValue? Read(byte version, ReadOnlySpan<byte> payload)

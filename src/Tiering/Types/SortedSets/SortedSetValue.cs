@@ -158,11 +158,10 @@ public sealed class SortedSetValue : ValueObject
 
     public override void Serialize(IBufferWriter<byte> output)
     {
-        WriteVarint(output, (ulong)_list.Count);
+        Varint.Write(output, (ulong)_list.Count);
         for (SkipListNode? n = _list.First; n != null; n = n.Next)
         {
-            WriteVarint(output, (ulong)n.Member.Length);
-            output.Write(n.Member);
+            Varint.WriteBytes(output, n.Member);
             Span<byte> s = output.GetSpan(8);
             BinaryPrimitives.WriteDoubleLittleEndian(s, n.Score);
             output.Advance(8);
@@ -174,13 +173,11 @@ public sealed class SortedSetValue : ValueObject
     {
         if (version != 1) return null;
         int pos = 0;
-        if (!ReadVarint(payload, ref pos, out ulong count) || count > (ulong)payload.Length) return null;
+        if (!Varint.TryRead(payload, ref pos, out ulong count) || count > (ulong)payload.Length) return null;
         var set = new SortedSetValue();
         for (ulong i = 0; i < count; i++)
         {
-            if (!ReadVarint(payload, ref pos, out ulong len) || len > (ulong)(payload.Length - pos)) return null;
-            ReadOnlySpan<byte> member = payload.Slice(pos, (int)len);
-            pos += (int)len;
+            if (!Varint.TryReadBytes(payload, ref pos, out ReadOnlySpan<byte> member)) return null;
             if (payload.Length - pos < 8) return null;
             double score = BinaryPrimitives.ReadDoubleLittleEndian(payload[pos..]);
             pos += 8;
@@ -188,32 +185,6 @@ public sealed class SortedSetValue : ValueObject
             set.Insert(member, score);
         }
         return pos == payload.Length ? set : null;
-    }
-
-    private static void WriteVarint(IBufferWriter<byte> output, ulong v)
-    {
-        Span<byte> s = output.GetSpan(10);
-        int n = 0;
-        while (v >= 0x80)
-        {
-            s[n++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-        s[n++] = (byte)v;
-        output.Advance(n);
-    }
-
-    private static bool ReadVarint(ReadOnlySpan<byte> s, ref int pos, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (pos >= s.Length) return false;
-            byte b = s[pos++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return true;
-        }
-        return false;
     }
 
     /// <summary>Byte-content equality for member arrays, with a span alternate so lookups need no array.</summary>

@@ -240,47 +240,47 @@ public sealed class StreamGroup
 
     internal void Serialize(IBufferWriter<byte> output)
     {
-        WriteBytes(output, Name);
-        StreamValue.Varint(output, LastDeliveredId.Ms);
-        StreamValue.Varint(output, LastDeliveredId.Seq);
-        StreamValue.Varint(output, (ulong)(EntriesRead + 1));
-        StreamValue.Varint(output, (ulong)Consumers.Count);
+        Varint.WriteBytes(output, Name);
+        Varint.Write(output, LastDeliveredId.Ms);
+        Varint.Write(output, LastDeliveredId.Seq);
+        Varint.Write(output, (ulong)(EntriesRead + 1));
+        Varint.Write(output, (ulong)Consumers.Count);
         foreach (StreamConsumer c in Consumers)
         {
-            WriteBytes(output, c.Name);
-            StreamValue.Varint(output, (ulong)c.SeenTimeMs);
+            Varint.WriteBytes(output, c.Name);
+            Varint.Write(output, (ulong)c.SeenTimeMs);
         }
-        StreamValue.Varint(output, (ulong)Pel.Count);
+        Varint.Write(output, (ulong)Pel.Count);
         foreach (PendingEntry e in Pel)
         {
-            StreamValue.Varint(output, e.Id.Ms);
-            StreamValue.Varint(output, e.Id.Seq);
-            StreamValue.Varint(output, (ulong)FindConsumer(e.Consumer.Name));
-            StreamValue.Varint(output, (ulong)e.DeliveryTimeMs);
-            StreamValue.Varint(output, (ulong)e.DeliveryCount);
+            Varint.Write(output, e.Id.Ms);
+            Varint.Write(output, e.Id.Seq);
+            Varint.Write(output, (ulong)FindConsumer(e.Consumer.Name));
+            Varint.Write(output, (ulong)e.DeliveryTimeMs);
+            Varint.Write(output, (ulong)e.DeliveryCount);
         }
     }
 
     internal static StreamGroup? Read(ReadOnlySpan<byte> s, ref int pos)
     {
         if (!ReadBytes(s, ref pos, out byte[]? name)
-            || !StreamValue.ReadVarint(s, ref pos, out ulong ms) || !StreamValue.ReadVarint(s, ref pos, out ulong seq)
-            || !StreamValue.ReadVarint(s, ref pos, out ulong read) || read > long.MaxValue
-            || !StreamValue.ReadVarint(s, ref pos, out ulong consumers) || consumers > (ulong)s.Length)
+            || !Varint.TryRead(s, ref pos, out ulong ms) || !Varint.TryRead(s, ref pos, out ulong seq)
+            || !Varint.TryRead(s, ref pos, out ulong read) || read > long.MaxValue
+            || !Varint.TryRead(s, ref pos, out ulong consumers) || consumers > (ulong)s.Length)
             return null;
         var g = new StreamGroup(name!, new StreamId(ms, seq), (long)read - 1);
         for (ulong i = 0; i < consumers; i++)
         {
-            if (!ReadBytes(s, ref pos, out byte[]? cname) || !StreamValue.ReadVarint(s, ref pos, out ulong seen)) return null;
+            if (!ReadBytes(s, ref pos, out byte[]? cname) || !Varint.TryRead(s, ref pos, out ulong seen)) return null;
             if (g.FindConsumer(cname) >= 0 || g.Consumers.Count > 0 && g.Consumers[^1].Name.AsSpan().SequenceCompareTo(cname) > 0) return null;
             g.GetOrCreateConsumer(cname, (long)seen);
         }
-        if (!StreamValue.ReadVarint(s, ref pos, out ulong pending) || pending > (ulong)s.Length) return null;
+        if (!Varint.TryRead(s, ref pos, out ulong pending) || pending > (ulong)s.Length) return null;
         for (ulong i = 0; i < pending; i++)
         {
-            if (!StreamValue.ReadVarint(s, ref pos, out ulong pms) || !StreamValue.ReadVarint(s, ref pos, out ulong pseq)
-                || !StreamValue.ReadVarint(s, ref pos, out ulong ci) || ci >= (ulong)g.Consumers.Count
-                || !StreamValue.ReadVarint(s, ref pos, out ulong time) || !StreamValue.ReadVarint(s, ref pos, out ulong count)
+            if (!Varint.TryRead(s, ref pos, out ulong pms) || !Varint.TryRead(s, ref pos, out ulong pseq)
+                || !Varint.TryRead(s, ref pos, out ulong ci) || ci >= (ulong)g.Consumers.Count
+                || !Varint.TryRead(s, ref pos, out ulong time) || !Varint.TryRead(s, ref pos, out ulong count)
                 || count == 0 || count > long.MaxValue)
                 return null;
             var id = new StreamId(pms, pseq);
@@ -290,18 +290,11 @@ public sealed class StreamGroup
         return g;
     }
 
-    private static void WriteBytes(IBufferWriter<byte> output, byte[] b)
-    {
-        StreamValue.Varint(output, (ulong)b.Length);
-        output.Write(b);
-    }
-
     private static bool ReadBytes(ReadOnlySpan<byte> s, ref int pos, out byte[]? b)
     {
         b = null;
-        if (!StreamValue.ReadVarint(s, ref pos, out ulong len) || len > (ulong)(s.Length - pos)) return false;
-        b = s.Slice(pos, (int)len).ToArray();
-        pos += (int)len;
+        if (!Varint.TryReadBytes(s, ref pos, out ReadOnlySpan<byte> bytes)) return false;
+        b = bytes.ToArray();
         return true;
     }
 }

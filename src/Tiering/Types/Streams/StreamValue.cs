@@ -68,7 +68,7 @@ public readonly struct StreamEntry(StreamId id, byte[] data)
         get
         {
             int pos = 0;
-            StreamValue.ReadVarint(Data, ref pos, out ulong n);
+            Varint.TryRead(Data, ref pos, out ulong n);
             return (int)n;
         }
     }
@@ -86,7 +86,7 @@ public readonly struct StreamEntry(StreamId id, byte[] data)
         internal FieldEnumerator(byte[] data)
         {
             _data = data;
-            StreamValue.ReadVarint(data, ref _pos, out ulong n);
+            Varint.TryRead(data, ref _pos, out ulong n);
             _left = (int)n * 2;
         }
 
@@ -98,7 +98,7 @@ public readonly struct StreamEntry(StreamId id, byte[] data)
         {
             if (_left == 0) return false;
             _left--;
-            StreamValue.ReadVarint(_data, ref _pos, out ulong len);
+            Varint.TryRead(_data, ref _pos, out ulong len);
             Current = _data.Slice(_pos, (int)len);
             _pos += (int)len;
             return true;
@@ -326,14 +326,14 @@ public sealed class StreamValue : ValueObject
     public void Append<T>(StreamId id, in T fieldsAndValues) where T : IByteStrings
     {
         int n = fieldsAndValues.Count;
-        int size = VarintSize((ulong)(n / 2));
-        for (int i = 0; i < n; i++) size += VarintSize((ulong)fieldsAndValues.Get(i).Length) + fieldsAndValues.Get(i).Length;
+        int size = Varint.Size((ulong)(n / 2));
+        for (int i = 0; i < n; i++) size += Varint.Size((ulong)fieldsAndValues.Get(i).Length) + fieldsAndValues.Get(i).Length;
         byte[] data = new byte[size];
-        int pos = WriteVarint(data, 0, (ulong)(n / 2));
+        int pos = Varint.Write(data, (ulong)(n / 2));
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<byte> s = fieldsAndValues.Get(i);
-            pos = WriteVarint(data, pos, (ulong)s.Length);
+            pos += Varint.Write(data.AsSpan(pos), (ulong)s.Length);
             s.CopyTo(data.AsSpan(pos));
             pos += s.Length;
         }
@@ -437,23 +437,22 @@ public sealed class StreamValue : ValueObject
 
     public override void Serialize(IBufferWriter<byte> output)
     {
-        Varint(output, LastId.Ms);
-        Varint(output, LastId.Seq);
-        Varint(output, MaxDeletedId.Ms);
-        Varint(output, MaxDeletedId.Seq);
-        Varint(output, EntriesAdded);
-        Varint(output, (ulong)_count);
+        Varint.Write(output, LastId.Ms);
+        Varint.Write(output, LastId.Seq);
+        Varint.Write(output, MaxDeletedId.Ms);
+        Varint.Write(output, MaxDeletedId.Seq);
+        Varint.Write(output, EntriesAdded);
+        Varint.Write(output, (ulong)_count);
         ulong prevMs = 0;
         for (int i = 0; i < _count; i++)
         {
             StreamEntry e = _items[_head + i];
-            Varint(output, e.Id.Ms - prevMs);
-            Varint(output, e.Id.Seq);
+            Varint.Write(output, e.Id.Ms - prevMs);
+            Varint.Write(output, e.Id.Seq);
             prevMs = e.Id.Ms;
-            Varint(output, (ulong)e.Data.Length);
-            output.Write(e.Data);
+            Varint.WriteBytes(output, e.Data);
         }
-        Varint(output, (ulong)_groups.Count);
+        Varint.Write(output, (ulong)_groups.Count);
         foreach (StreamGroup g in _groups) g.Serialize(output);
     }
 
@@ -462,9 +461,9 @@ public sealed class StreamValue : ValueObject
     {
         if (version is not (1 or 2)) return null;
         int pos = 0;
-        if (!ReadVarint(payload, ref pos, out ulong lastMs) || !ReadVarint(payload, ref pos, out ulong lastSeq)
-            || !ReadVarint(payload, ref pos, out ulong delMs) || !ReadVarint(payload, ref pos, out ulong delSeq)
-            || !ReadVarint(payload, ref pos, out ulong added) || !ReadVarint(payload, ref pos, out ulong count)
+        if (!Varint.TryRead(payload, ref pos, out ulong lastMs) || !Varint.TryRead(payload, ref pos, out ulong lastSeq)
+            || !Varint.TryRead(payload, ref pos, out ulong delMs) || !Varint.TryRead(payload, ref pos, out ulong delSeq)
+            || !Varint.TryRead(payload, ref pos, out ulong added) || !Varint.TryRead(payload, ref pos, out ulong count)
             || count > (ulong)payload.Length)
             return null;
         var s = new StreamValue
@@ -479,21 +478,20 @@ public sealed class StreamValue : ValueObject
         StreamId prev = default;
         for (ulong i = 0; i < count; i++)
         {
-            if (!ReadVarint(payload, ref pos, out ulong dms) || !ReadVarint(payload, ref pos, out ulong seq)
-                || !ReadVarint(payload, ref pos, out ulong len) || len > (ulong)(payload.Length - pos))
+            if (!Varint.TryRead(payload, ref pos, out ulong dms) || !Varint.TryRead(payload, ref pos, out ulong seq)
+                || !Varint.TryReadBytes(payload, ref pos, out ReadOnlySpan<byte> entry))
                 return null;
             if (dms > ulong.MaxValue - ms) return null;
             ms += dms;
             var id = new StreamId(ms, seq);
             if (!first && id <= prev || id > s.LastId) return null;
-            byte[] data = payload.Slice(pos, (int)len).ToArray();
-            pos += (int)len;
+            byte[] data = entry.ToArray();
             if (!ValidData(data)) return null;
             s.AppendRaw(new StreamEntry(id, data));
             prev = id;
             first = false;
         }
-        if (!ReadVarint(payload, ref pos, out ulong groups) || (version == 1 ? groups != 0 : groups == 0 || groups > (ulong)payload.Length))
+        if (!Varint.TryRead(payload, ref pos, out ulong groups) || (version == 1 ? groups != 0 : groups == 0 || groups > (ulong)payload.Length))
             return null;
         for (ulong i = 0; i < groups; i++)
         {
@@ -508,49 +506,11 @@ public sealed class StreamValue : ValueObject
     private static bool ValidData(ReadOnlySpan<byte> data)
     {
         int pos = 0;
-        if (!ReadVarint(data, ref pos, out ulong pairs) || pairs == 0 || pairs > (ulong)data.Length) return false;
+        if (!Varint.TryRead(data, ref pos, out ulong pairs) || pairs == 0 || pairs > (ulong)data.Length) return false;
         for (ulong i = 0; i < pairs * 2; i++)
         {
-            if (!ReadVarint(data, ref pos, out ulong len) || len > (ulong)(data.Length - pos)) return false;
-            pos += (int)len;
+            if (!Varint.TryReadBytes(data, ref pos, out _)) return false;
         }
         return pos == data.Length;
-    }
-
-    private static int VarintSize(ulong v)
-    {
-        int n = 1;
-        while (v >= 0x80) { v >>= 7; n++; }
-        return n;
-    }
-
-    private static int WriteVarint(Span<byte> s, int pos, ulong v)
-    {
-        while (v >= 0x80)
-        {
-            s[pos++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-        s[pos++] = (byte)v;
-        return pos;
-    }
-
-    internal static void Varint(IBufferWriter<byte> output, ulong v)
-    {
-        Span<byte> s = output.GetSpan(10);
-        output.Advance(WriteVarint(s, 0, v));
-    }
-
-    internal static bool ReadVarint(ReadOnlySpan<byte> s, ref int pos, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (pos >= s.Length) return false;
-            byte b = s[pos++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return true;
-        }
-        return false;
     }
 }

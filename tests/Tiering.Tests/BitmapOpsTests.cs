@@ -18,10 +18,10 @@ public sealed class BitmapOpsTests
 
     private byte[] Raw(string key) => StringOps.Get(Db, B(key), out ReadOnlySpan<byte> v) == Status.Ok ? v.ToArray() : [];
 
-    private readonly struct Keys(params string[] keys) : IByteItems
+    private readonly struct Keys(params string[] keys) : IByteStrings
     {
-        public int ItemCount => keys.Length;
-        public ReadOnlySpan<byte> Item(int i) => Encoding.UTF8.GetBytes(keys[i]);
+        public int Count => keys.Length;
+        public ReadOnlySpan<byte> Get(int i) => Encoding.UTF8.GetBytes(keys[i]);
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Text;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
-using Tiered.Tiering.Types.Bitmaps;
 using Tiered.Tiering.Types.Blooms;
 using Tiered.Tiering.Types.Keys;
 using Tiered.Tiering.Types.Strings;
@@ -15,17 +14,17 @@ public sealed class BloomOpsTests
 
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
-    private readonly struct Items(params string[] items) : IByteItems
+    private readonly struct Items(params string[] items) : IByteStrings
     {
-        public int ItemCount => items.Length;
-        public ReadOnlySpan<byte> Item(int i) => Encoding.UTF8.GetBytes(items[i]);
+        public int Count => items.Length;
+        public ReadOnlySpan<byte> Get(int i) => Encoding.UTF8.GetBytes(items[i]);
     }
 
-    private sealed class Numbered(string prefix, int from, int count) : IByteItems
+    private sealed class Numbered(string prefix, int from, int count) : IByteStrings
     {
         private readonly byte[] _buf = new byte[64];
-        public int ItemCount => count;
-        public ReadOnlySpan<byte> Item(int i)
+        public int Count => count;
+        public ReadOnlySpan<byte> Get(int i)
         {
             int n = Encoding.ASCII.GetBytes(prefix, _buf);
             (from + i).TryFormat(_buf.AsSpan(n), out int w);
@@ -61,11 +60,11 @@ public sealed class BloomOpsTests
         Assert.Single(bf.Layers);
         // No false negatives.
         var probe = new Numbered("in:", 0, n);
-        for (int i = 0; i < n; i++) Assert.True(bf.Contains(probe.Item(i)));
+        for (int i = 0; i < n; i++) Assert.True(bf.Contains(probe.Get(i)));
         const int probes = 1_000_000;
         var other = new Numbered("out:", 0, probes);
         int falsePositives = 0;
-        for (int i = 0; i < probes; i++) if (bf.Contains(other.Item(i))) falsePositives++;
+        for (int i = 0; i < probes; i++) if (bf.Contains(other.Get(i))) falsePositives++;
         double rate = falsePositives / (double)probes;
         Assert.InRange(rate, 0, error * 1.5);
         Assert.True(rate > error / 4, $"rate {rate} implausibly low: the filter is oversized");
@@ -121,7 +120,7 @@ public sealed class BloomOpsTests
         Assert.Equal(100, bf.Layers[0].Count);
         Assert.InRange(bf.Items, 960, 1000);
         var probe = new Numbered("i", 0, 1000);
-        for (int i = 0; i < 1000; i++) Assert.True(bf.Contains(probe.Item(i)));
+        for (int i = 0; i < 1000; i++) Assert.True(bf.Contains(probe.Get(i)));
     }
 
     [Fact]
@@ -152,7 +151,7 @@ public sealed class BloomOpsTests
         Assert.Equal(bf.SizeBytes, copy.SizeBytes);
         Assert.Equal(encoded, ValueFormat.Encode(ValueKind.Bloom, copy));
         var probe = new Numbered("i", 0, 300);
-        for (int i = 0; i < 300; i++) Assert.True(copy.Contains(probe.Item(i)));
+        for (int i = 0; i < 300; i++) Assert.True(copy.Contains(probe.Get(i)));
         for (int at = 0; at < encoded.Length; at += 97)
         {
             byte[] bad = (byte[])encoded.Clone();

@@ -1,7 +1,6 @@
 using System.Text;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
-using Tiered.Tiering.Types.Bitmaps;
 using Tiered.Tiering.Types.Blooms;
 using Tiered.Tiering.Types.HyperLogLogs;
 using Tiered.Tiering.Types.Keys;
@@ -18,18 +17,18 @@ public sealed class HyperLogLogOpsTests
 
     private byte[] Raw(string key) => StringOps.Get(Db, B(key), out ReadOnlySpan<byte> v) == Status.Ok ? v.ToArray() : [];
 
-    private readonly struct Items(params string[] items) : IByteItems
+    private readonly struct Items(params string[] items) : IByteStrings
     {
-        public int ItemCount => items.Length;
-        public ReadOnlySpan<byte> Item(int i) => Encoding.UTF8.GetBytes(items[i]);
+        public int Count => items.Length;
+        public ReadOnlySpan<byte> Get(int i) => Encoding.UTF8.GetBytes(items[i]);
     }
 
     /// <summary>Elements "prefix0".."prefix{n-1}" without a string per element.</summary>
-    private sealed class Numbered(string prefix, int from, int count) : IByteItems
+    private sealed class Numbered(string prefix, int from, int count) : IByteStrings
     {
         private readonly byte[] _buf = new byte[64];
-        public int ItemCount => count;
-        public ReadOnlySpan<byte> Item(int i)
+        public int Count => count;
+        public ReadOnlySpan<byte> Get(int i)
         {
             int n = Encoding.ASCII.GetBytes(prefix, _buf);
             (from + i).TryFormat(_buf.AsSpan(n), out int w);

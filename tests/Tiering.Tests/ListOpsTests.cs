@@ -17,11 +17,11 @@ public sealed class ListOpsTests
 
     private static string S(byte[] b) => Encoding.UTF8.GetString(b);
 
-    private static ListElementArray E(params string[] items)
+    private static ByteArrays E(params string[] items)
     {
         var arrays = new byte[items.Length][];
         for (int i = 0; i < items.Length; i++) arrays[i] = B(items[i]);
-        return new ListElementArray(arrays);
+        return new ByteArrays(arrays);
     }
 
     private long RPush(string key, params string[] items)

@@ -15,16 +15,16 @@ public sealed class SortedSetOpsTests
 
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
-    private readonly struct Members(params string[] items) : IMemberList
+    private readonly struct Members(params string[] items) : IByteStrings
     {
         public int Count => items.Length;
-        public ReadOnlySpan<byte> Member(int i) => Encoding.UTF8.GetBytes(items[i]);
+        public ReadOnlySpan<byte> Get(int i) => Encoding.UTF8.GetBytes(items[i]);
     }
 
-    private readonly struct Keys(params string[] items) : IKeyList
+    private readonly struct Keys(params string[] items) : IByteStrings
     {
         public int Count => items.Length;
-        public ReadOnlySpan<byte> Key(int i) => Encoding.UTF8.GetBytes(items[i]);
+        public ReadOnlySpan<byte> Get(int i) => Encoding.UTF8.GetBytes(items[i]);
     }
 
     private long Add(string key, ZAddFlags flags, params (double Score, string Member)[] pairs)

@@ -108,7 +108,7 @@ public static class BitmapCommands
             c.Writer.Error("ERR BITOP NOT must be called with a single source key."u8);
             return;
         }
-        Status s = BitmapOps.BitOp(c.Db, op, c[2], new ArgItems(c, 3, c.Count - 3), out long length);
+        Status s = BitmapOps.BitOp(c.Db, op, c[2], new ArgStrings(c, 3, c.Count - 3), out long length);
         if (s == Status.Ok) c.Writer.Integer(length);
         else c.Error(s);
     }
@@ -213,12 +213,5 @@ public static class BitmapCommands
         if (bitUnit || c.Is(arg, "BYTE"u8)) return true;
         c.SyntaxError();
         return false;
-    }
-
-    /// <summary>A run of arguments as engine items, without copying.</summary>
-    private readonly struct ArgItems(CommandContext c, int from, int count) : IByteItems
-    {
-        public int ItemCount => count;
-        public ReadOnlySpan<byte> Item(int i) => c[from + i];
     }
 }

@@ -88,7 +88,7 @@ public static class BlockingListCommands
         if (!c.BlockTimeout(1, out long ms)) return;
         if (!ListCommands.ParseMultiPop(c, 2, out int numKeys, out bool left, out long count)) return;
         List<byte[]> popped = t_elements ??= [];
-        Status s = ListOps.TryMultiPop(c.Db, new ListCommands.ArgRange(c, 3, numKeys), left, count, popped, out int keyIndex);
+        Status s = ListOps.TryMultiPop(c.Db, new ArgStrings(c, 3, numKeys), left, count, popped, out int keyIndex);
         if (s == Status.Ok)
         {
             c.Writer.Array(2);

@@ -1,5 +1,4 @@
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Types.Bitmaps;
 using Tiered.Tiering.Types.Blooms;
 
 namespace Tiered.Server.Commands;
@@ -60,7 +59,7 @@ public static class BloomCommands
     private static void Add(CommandContext c)
     {
         Span<int> result = stackalloc int[1];
-        Status s = BloomOps.Add(c.Db, c[1], new ArgItems(c, 2, 1), result);
+        Status s = BloomOps.Add(c.Db, c[1], new ArgStrings(c, 2, 1), result);
         if (s != Status.Ok) c.Error(s);
         else if (result[0] < 0) c.Writer.Error(FullError);
         else c.Writer.Boolean(result[0] == 1);
@@ -70,7 +69,7 @@ public static class BloomCommands
     {
         int n = c.Count - 2;
         int[] results = new int[n];
-        Status s = BloomOps.Add(c.Db, c[1], new ArgItems(c, 2, n), results);
+        Status s = BloomOps.Add(c.Db, c[1], new ArgStrings(c, 2, n), results);
         if (s != Status.Ok) { c.Error(s); return; }
         c.Writer.Array(n);
         foreach (int r in results)
@@ -83,7 +82,7 @@ public static class BloomCommands
     private static void Exists(CommandContext c)
     {
         Span<bool> result = stackalloc bool[1];
-        Status s = BloomOps.Exists(c.Db, c[1], new ArgItems(c, 2, 1), result);
+        Status s = BloomOps.Exists(c.Db, c[1], new ArgStrings(c, 2, 1), result);
         if (s == Status.WrongType) c.Error(s);
         else c.Writer.Boolean(result[0]);
     }
@@ -92,7 +91,7 @@ public static class BloomCommands
     {
         int n = c.Count - 2;
         bool[] results = new bool[n];
-        Status s = BloomOps.Exists(c.Db, c[1], new ArgItems(c, 2, n), results);
+        Status s = BloomOps.Exists(c.Db, c[1], new ArgStrings(c, 2, n), results);
         if (s == Status.WrongType) { c.Error(s); return; }
         c.Writer.Array(n);
         foreach (bool r in results) c.Writer.Boolean(r);
@@ -142,12 +141,5 @@ public static class BloomCommands
         Status s = BloomOps.Get(c.Db, c[1], out BloomValue? bf);
         if (s == Status.WrongType) c.Error(s);
         else c.Writer.Integer(bf?.Items ?? 0);
-    }
-
-    /// <summary>A run of arguments as engine items, without copying.</summary>
-    private readonly struct ArgItems(CommandContext c, int from, int count) : IByteItems
-    {
-        public int ItemCount => count;
-        public ReadOnlySpan<byte> Item(int i) => c[from + i];
     }
 }

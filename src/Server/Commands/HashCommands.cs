@@ -1,6 +1,5 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Hashes;
-using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Server.Commands;
 
@@ -215,13 +214,6 @@ public static class HashCommands
         public int PairCount => (c.Count - from) / 2;
         public ReadOnlySpan<byte> Key(int i) => c[from + 2 * i];
         public ReadOnlySpan<byte> Value(int i) => c[from + 2 * i + 1];
-    }
-
-    /// <summary>Arguments <c>from</c>..end of a command as an <see cref="IByteStrings"/>, without copying (shared with SetCommands).</summary>
-    internal readonly struct ArgStrings(CommandContext c, int from, int end = -1) : IByteStrings
-    {
-        public int Count => (end < 0 ? c.Count : end) - from;
-        public ReadOnlySpan<byte> Get(int i) => c[from + i];
     }
 
     /// <summary>The cursor and options of HSCAN and SSCAN: <c>cursor [MATCH pattern] [COUNT count]</c>.</summary>

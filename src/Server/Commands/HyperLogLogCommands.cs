@@ -1,5 +1,4 @@
 using Tiered.Tiering.Base;
-using Tiered.Tiering.Types.Bitmaps;
 using Tiered.Tiering.Types.HyperLogLogs;
 
 namespace Tiered.Server.Commands;
@@ -24,14 +23,14 @@ public static class HyperLogLogCommands
 
     private static void PfAdd(CommandContext c)
     {
-        Status s = HyperLogLogOps.Add(c.Db, c[1], new ArgItems(c, 2, c.Count - 2), out bool changed);
+        Status s = HyperLogLogOps.Add(c.Db, c[1], new ArgStrings(c, 2, c.Count - 2), out bool changed);
         if (s == Status.Ok) c.Writer.Integer(changed ? 1 : 0);
         else Error(c, s);
     }
 
     private static void PfCount(CommandContext c)
     {
-        Status s = HyperLogLogOps.Count(c.Db, new ArgItems(c, 1, c.Count - 1), out long count);
+        Status s = HyperLogLogOps.Count(c.Db, new ArgStrings(c, 1, c.Count - 1), out long count);
         if (s == Status.Ok) c.Writer.Integer(count);
         else Error(c, s);
     }
@@ -39,7 +38,7 @@ public static class HyperLogLogCommands
     private static void PfMerge(CommandContext c)
     {
         // Redis merges argv[1..]: the destination's own registers are part of the union.
-        Status s = HyperLogLogOps.Merge(c.Db, c[1], new ArgItems(c, 1, c.Count - 1));
+        Status s = HyperLogLogOps.Merge(c.Db, c[1], new ArgStrings(c, 1, c.Count - 1));
         if (s == Status.Ok) c.Writer.Ok();
         else Error(c, s);
     }
@@ -49,12 +48,5 @@ public static class HyperLogLogCommands
         if (s == Status.NotHyperLogLog) c.Writer.Error("WRONGTYPE Key is not a valid HyperLogLog string value."u8);
         else if (s == Status.Corrupted) c.Writer.Error("INVALIDOBJ Corrupted HLL object detected"u8);
         else c.Error(s);
-    }
-
-    /// <summary>A run of arguments as engine items, without copying.</summary>
-    private readonly struct ArgItems(CommandContext c, int from, int count) : IByteItems
-    {
-        public int ItemCount => count;
-        public ReadOnlySpan<byte> Item(int i) => c[from + i];
     }
 }

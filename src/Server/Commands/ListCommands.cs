@@ -60,7 +60,7 @@ public static class ListCommands
 
     private static void Push(CommandContext c, bool left, bool onlyIfExists)
     {
-        Status s = ListOps.Push(c.Db, c[1], new ArgRange(c, 2, c.Count - 2), left, onlyIfExists, out long length);
+        Status s = ListOps.Push(c.Db, c[1], new ArgStrings(c, 2, c.Count - 2), left, onlyIfExists, out long length);
         if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(length);
         else c.Error(s);
     }
@@ -257,7 +257,7 @@ public static class ListCommands
     {
         if (!ParseMultiPop(c, 1, out int numKeys, out bool left, out long count)) return;
         List<byte[]> popped = Elements;
-        Status s = ListOps.TryMultiPop(c.Db, new ArgRange(c, 2, numKeys), left, count, popped, out int keyIndex);
+        Status s = ListOps.TryMultiPop(c.Db, new ArgStrings(c, 2, numKeys), left, count, popped, out int keyIndex);
         if (s == Status.Ok)
         {
             c.Writer.Array(2);
@@ -293,13 +293,5 @@ public static class ListCommands
         c.Writer.Array(elements.Count);
         foreach (byte[] e in elements) c.Writer.Bulk(e);
         elements.Clear();
-    }
-
-    /// <summary>Arguments <c>[start, start + count)</c> as list elements or keys, without copying.</summary>
-    internal readonly struct ArgRange(CommandContext c, int start, int count) : IListElements
-    {
-        public int Count => count;
-
-        public ReadOnlySpan<byte> this[int i] => c[start + i];
     }
 }

@@ -45,14 +45,14 @@ public static class SetCommands
 
     private static void SAdd(CommandContext c)
     {
-        Status s = SetOps.Add(c.Db, c[1], new HashCommands.ArgStrings(c, 2), out long added);
+        Status s = SetOps.Add(c.Db, c[1], new ArgStrings(c, 2), out long added);
         if (s == Status.Ok) c.Writer.Integer(added);
         else c.Error(s);
     }
 
     private static void SRem(CommandContext c)
     {
-        Status s = SetOps.Remove(c.Db, c[1], new HashCommands.ArgStrings(c, 2), out long removed);
+        Status s = SetOps.Remove(c.Db, c[1], new ArgStrings(c, 2), out long removed);
         if (s == Status.WrongType) c.Error(s);
         else c.Writer.Integer(removed);
     }
@@ -143,7 +143,7 @@ public static class SetCommands
     private static void Combine(CommandContext c, SetAlgebra op)
     {
         var members = new List<byte[]>();
-        Status s = SetOps.Combine(c.Db, op, new HashCommands.ArgStrings(c, 1), members);
+        Status s = SetOps.Combine(c.Db, op, new ArgStrings(c, 1), members);
         if (s == Status.WrongType) c.Error(s);
         else WriteSet(c, members);
     }
@@ -156,7 +156,7 @@ public static class SetCommands
 
     private static void CombineStore(CommandContext c, SetAlgebra op)
     {
-        Status s = SetOps.CombineStore(c.Db, op, c[1], new HashCommands.ArgStrings(c, 2), out long count);
+        Status s = SetOps.CombineStore(c.Db, op, c[1], new ArgStrings(c, 2), out long count);
         if (s == Status.Ok) c.Writer.Integer(count);
         else c.Error(s);
     }
@@ -175,7 +175,7 @@ public static class SetCommands
             }
             else { c.SyntaxError(); return; }
         }
-        Status s = SetOps.InterCard(c.Db, new HashCommands.ArgStrings(c, 2, end), limit, out long count);
+        Status s = SetOps.InterCard(c.Db, new ArgStrings(c, 2, end - 2), limit, out long count);
         if (s == Status.Ok) c.Writer.Integer(count);
         else c.Error(s);
     }

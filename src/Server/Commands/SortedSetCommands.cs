@@ -54,14 +54,6 @@ public static class SortedSetCommands
         SortedSetRangeCommands.Register(t);
     }
 
-    /// <summary>Members taken from the arguments: <c>count</c> of them from <c>first</c>, <c>step</c> apart.</summary>
-    internal readonly struct ArgMembers(CommandContext c, int first, int count, int step) : IMemberList
-    {
-        public int Count => count;
-
-        public ReadOnlySpan<byte> Member(int i) => c[first + i * step];
-    }
-
     internal static List<ScoredMember> RentItems()
     {
         List<ScoredMember> l = t_items ?? new List<ScoredMember>();
@@ -129,7 +121,7 @@ public static class SortedSetCommands
             else ReplyError(c, si);
             return;
         }
-        Status s = SortedSetOps.Add(c.Db, c[1], flags, scores, new ArgMembers(c, i + 1, elements, 2), out long added, out long changed);
+        Status s = SortedSetOps.Add(c.Db, c[1], flags, scores, new ArgStrings(c, i + 1, elements, 2), out long added, out long changed);
         if (s == Status.Ok) c.Writer.Integer(ch ? changed : added);
         else ReplyError(c, s);
     }
@@ -162,7 +154,7 @@ public static class SortedSetCommands
 
     private static void ZRem(CommandContext c)
     {
-        Status s = SortedSetOps.Remove(c.Db, c[1], new ArgMembers(c, 2, c.Count - 2, 1), out long removed);
+        Status s = SortedSetOps.Remove(c.Db, c[1], new ArgStrings(c, 2, c.Count - 2, 1), out long removed);
         if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(removed);
         else c.Error(s);
     }
@@ -179,7 +171,7 @@ public static class SortedSetCommands
     {
         int n = c.Count - 2;
         Span<double> scores = n <= 64 ? stackalloc double[n] : new double[n];
-        Status s = SortedSetOps.MScore(c.Db, c[1], new ArgMembers(c, 2, n, 1), scores);
+        Status s = SortedSetOps.MScore(c.Db, c[1], new ArgStrings(c, 2, n, 1), scores);
         if (s != Status.Ok) { c.Error(s); return; }
         c.Writer.Array(n);
         foreach (double v in scores)

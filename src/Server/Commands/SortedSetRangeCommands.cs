@@ -195,14 +195,6 @@ public static class SortedSetRangeCommands
         else c.Error(s);
     }
 
-    /// <summary>The input keys of the algebra commands, straight from the arguments.</summary>
-    private readonly struct ArgKeys(CommandContext c, int first, int count) : IKeyList
-    {
-        public int Count => count;
-
-        public ReadOnlySpan<byte> Key(int i) => c[first + i];
-    }
-
     private static void Algebra(CommandContext c, SetAlgebra op, bool store)
     {
         int numArg = store ? 2 : 1;
@@ -245,7 +237,7 @@ public static class SortedSetRangeCommands
             else if (!store && c.Is(j, "WITHSCORES"u8)) withScores = true;
             else { c.SyntaxError(); return; }
         }
-        var keys = new ArgKeys(c, numArg + 1, n);
+        var keys = new ArgStrings(c, numArg + 1, n);
         if (store)
         {
             Status ss = SortedSetRangeOps.CombineStore(c.Db, c[1], op, keys, weights, aggregate, out long stored);

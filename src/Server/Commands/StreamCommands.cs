@@ -63,7 +63,7 @@ public static class StreamCommands
         int fields = c.Count - (i + 1);
         if (fields < 2 || fields % 2 != 0) { c.WrongArity(); return; }
         if (!spec.Auto && !spec.SeqAuto && spec.Id == StreamId.Min) { c.Writer.Error("ERR The ID specified in XADD must be greater than 0-0"u8); return; }
-        Status s = StreamOps.Add(c.Db, c[1], noMk, spec, new HashCommands.ArgStrings(c, i + 1), trim, out StreamId added);
+        Status s = StreamOps.Add(c.Db, c[1], noMk, spec, new ArgStrings(c, i + 1), trim, out StreamId added);
         switch (s)
         {
             case Status.Ok: WriteId(c.Writer, added); break;

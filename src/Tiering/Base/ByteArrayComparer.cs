@@ -48,16 +48,3 @@ public sealed class ByteArrayComparer : IEqualityComparer<byte[]>, IAlternateEqu
 
     public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
 }
-
-/// <summary>
-/// A read-only list of byte strings (members, fields, keys) that an engine call reads without copying, typically a
-/// struct over a slice of the command's arguments.
-/// </summary>
-public interface IByteStrings
-{
-    /// <summary>Number of strings.</summary>
-    int Count { get; }
-
-    /// <summary>String <paramref name="i"/>.</summary>
-    ReadOnlySpan<byte> Get(int i);
-}

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Base;
 
@@ -9,7 +10,7 @@ namespace Tiered.Tiering.Base;
 ///
 /// Shared state rule: owned by one database entry; read or changed only under the store lock.
 /// </summary>
-public abstract class TableValue : ValueObject
+public abstract class TableValue : ValueObject, IRemovableMembers
 {
     /// <summary>The members (and values), in insertion order with holes.</summary>
     internal readonly MemberTable Table;

@@ -38,3 +38,10 @@ public interface IReadableSet
     /// <summary>Appends every member to <paramref name="into"/> (the arrays may be shared; they are not mutated).</summary>
     void CopyMembersTo(List<byte[]> into);
 }
+
+/// <summary>A collection whose members can be removed one by one (hash fields, set and sorted-set members).</summary>
+public interface IRemovableMembers
+{
+    /// <summary>Removes <paramref name="member"/>; false if absent.</summary>
+    bool Remove(ReadOnlySpan<byte> member);
+}

@@ -158,14 +158,18 @@ internal sealed unsafe class LinuxAio : IDisposable
         int done = 0;
         while (done < count)
         {
-            long n = Sys.IoSubmit(_ctx, count - done, iocbs + done);
+            // Counted before the kernel sees them, so a completion (on the reaper) never runs ahead of its count.
+            int asked = count - done;
             Interlocked.Increment(ref _submitCalls);
+            Interlocked.Add(ref _submitted, asked);
+            long n = Sys.IoSubmit(_ctx, asked, iocbs + done);
             if (n > 0)
             {
+                if (n < asked) Interlocked.Add(ref _submitted, n - asked);
                 done += (int)n;
-                Interlocked.Add(ref _submitted, n);
                 continue;
             }
+            Interlocked.Add(ref _submitted, -asked);
             int errno = n == 0 ? (int)LinuxFile.EIO : Marshal.GetLastPInvokeError();
             if (errno == (int)LinuxFile.EINTR) continue;
             // Refused (EAGAIN: the kernel's AIO limits; EINVAL/EBADF: a bad request): fail the first one and go on.

@@ -380,6 +380,22 @@ public sealed class Database : IKeyspace
     }
 
     /// <summary>
+    /// Finds the string at <paramref name="key"/> for a read, like any read (lazy expiry, access data, hit/miss
+    /// counts): Ok with its bytes (the stored array: do not keep it past the command) and its entry index, NotFound,
+    /// or WrongType (then <paramref name="value"/> is empty and <paramref name="entry"/> -1).
+    /// </summary>
+    public Status ReadString(ReadOnlySpan<byte> key, out byte[] value, out int entry)
+    {
+        value = [];
+        entry = LookupRead(key);
+        if (entry < 0) return Status.NotFound;
+        Slot e = Index.At(entry);
+        if (e.Kind != ValueKind.String) { entry = -1; return Status.WrongType; }
+        value = (byte[])e.Value!;
+        return Status.Ok;
+    }
+
+    /// <summary>
     /// Finds the collection of kind <paramref name="kind"/> at <paramref name="key"/> for a read. Ok with the object,
     /// NotFound, or WrongType. Counts hits/misses and updates access data like any read.
     /// </summary>
@@ -442,6 +458,29 @@ public sealed class Database : IKeyspace
             return Status.Ok;
         }
         return Create(key, hash, kind, create, out obj, out created);
+    }
+
+    /// <summary>
+    /// HDEL, SREM, ZREM: removes <paramref name="members"/> from the collection of kind <paramref name="kind"/> at
+    /// <paramref name="key"/>, logging the ones that existed as one <paramref name="op"/> record, and deletes the key
+    /// if it is left empty. <paramref name="removed"/>: how many existed. Ok, NotFound or WrongType.
+    /// </summary>
+    public Status RemoveMembers<T, TList>(ReadOnlySpan<byte> key, ValueKind kind, in TList members, OpCode op, out long removed)
+        where T : ValueObject, IRemovableMembers where TList : IByteStrings
+    {
+        removed = 0;
+        Status s = WriteObject<T>(key, kind, null, out T? obj, out _, out OpLog log);
+        if (s != Status.Ok) return s;
+        for (int i = 0; i < members.Count && obj!.Count > 0; i++)
+        {
+            if (!obj.Remove(members.Get(i))) continue;
+            if (log.Active && removed == 0) log.Begin(op);
+            if (log.Active) log.Arg(members.Get(i));
+            removed++;
+        }
+        if (log.Active && removed > 0) log.End();
+        Updated(key, obj!);
+        return Status.Ok;
     }
 
     /// <summary>The absent key's collection, made by <paramref name="create"/> (NotFound when it is null).</summary>

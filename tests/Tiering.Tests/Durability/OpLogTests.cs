@@ -51,12 +51,10 @@ public sealed class OpLogTests : IDisposable
 
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
-    private readonly struct Strings(params string[] items) : IByteStrings, IListElements, IMemberList
+    private readonly struct Strings(params string[] items) : IByteStrings
     {
         public int Count => items.Length;
         public ReadOnlySpan<byte> Get(int i) => Encoding.UTF8.GetBytes(items[i]);
-        public ReadOnlySpan<byte> this[int i] => Get(i);
-        public ReadOnlySpan<byte> Member(int i) => Get(i);
     }
 
     private readonly struct Pairs(params string[] kv) : IKeyValuePairs

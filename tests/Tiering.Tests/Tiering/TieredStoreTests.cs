@@ -130,7 +130,7 @@ public class TieredStoreTests
     {
         using var t = new TieredStore(maxMemory: 64 << 10, slowDevice: slowDevice);
         t.Write(db => HashOps.Set(db, "h"u8, new Pairs("f1", "v1", "f2", "v2"), out _));
-        t.Write(db => ListOps.Push(db, "l"u8, new ListElementArray(["a"u8.ToArray(), "b"u8.ToArray(), "c"u8.ToArray()]), left: false, onlyIfExists: false, out _));
+        t.Write(db => ListOps.Push(db, "l"u8, new ByteArrays(["a"u8.ToArray(), "b"u8.ToArray(), "c"u8.ToArray()]), left: false, onlyIfExists: false, out _));
         for (int i = 0; i < 500; i++) t.Set("filler" + i, Value(i));
         t.Demote();
         Assert.True(t.Read(db => db.Index.IsCold(db.Index.Find("h"u8, KeyIndex.Hash("h"u8)))), "the hash should be cold");

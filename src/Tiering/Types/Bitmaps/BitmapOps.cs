@@ -27,16 +27,6 @@ namespace Tiered.Tiering.Types.Bitmaps;
 // ranges are byte or bit offsets with Redis's negative-index and clamping rules. Counting and searching use
 // hardware popcount over 64-bit words and the runtime's vectorised IndexOfAnyExcept to skip runs of 0x00 / 0xFF.
 
-/// <summary>A list of byte strings (elements, keys) read without copying: a struct over the command's arguments.</summary>
-public interface IByteItems
-{
-    /// <summary>Number of items.</summary>
-    int ItemCount { get; }
-
-    /// <summary>Item <paramref name="i"/>.</summary>
-    ReadOnlySpan<byte> Item(int i);
-}
-
 /// <summary>BITOP's operation.</summary>
 public enum BitOperation : byte
 {
@@ -216,19 +206,18 @@ public static class BitmapOps
     /// <paramref name="dest"/>, which is overwritten whatever its type (TTL cleared) or deleted when the result is
     /// empty. Ok with the result length, or WrongType (nothing written) when a source is not a string.
     /// </summary>
-    public static Status BitOp<T>(Database db, BitOperation op, ReadOnlySpan<byte> dest, in T sources, out long length) where T : IByteItems
+    public static Status BitOp<T>(Database db, BitOperation op, ReadOnlySpan<byte> dest, in T sources, out long length) where T : IByteStrings
     {
         length = 0;
-        int n = sources.ItemCount;
+        int n = sources.Count;
         int maxLen = 0;
         var values = new byte[]?[n];
         for (int j = 0; j < n; j++)
         {
-            int k = db.LookupRead(sources.Item(j));
-            if (k < 0) continue;
-            Slot e = db.At(k);
-            if (e.Kind != ValueKind.String) return Status.WrongType;
-            values[j] = (byte[])e.Value!;
+            Status s = db.ReadString(sources.Get(j), out byte[] value, out _);
+            if (s == Status.NotFound) continue;
+            if (s != Status.Ok) return s;
+            values[j] = value;
             maxLen = Math.Max(maxLen, values[j]!.Length);
         }
         if (maxLen == 0)

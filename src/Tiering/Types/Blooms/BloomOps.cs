@@ -1,6 +1,5 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
-using Tiered.Tiering.Types.Bitmaps;
 
 namespace Tiered.Tiering.Types.Blooms;
 
@@ -38,11 +37,11 @@ public static class BloomOps
     /// BF.ADD / BF.MADD: adds each item, creating a default filter when the key is missing. <paramref name="results"/>[i]
     /// is 1 (added), 0 (probably present already) or -1 (non-scaling filter full). Ok or WrongType.
     /// </summary>
-    public static Status Add<T>(Database db, ReadOnlySpan<byte> key, in T items, Span<int> results) where T : IByteItems
+    public static Status Add<T>(Database db, ReadOnlySpan<byte> key, in T items, Span<int> results) where T : IByteStrings
     {
         Status s = db.WriteObject(key, ValueKind.Bloom, CreateDefault, out BloomValue? bf, out _);
         if (s != Status.Ok) return s;
-        for (int i = 0; i < items.ItemCount; i++) results[i] = bf!.Add(items.Item(i));
+        for (int i = 0; i < items.Count; i++) results[i] = bf!.Add(items.Get(i));
         db.Updated(key, bf!);
         return Status.Ok;
     }
@@ -53,11 +52,11 @@ public static class BloomOps
     /// BF.EXISTS / BF.MEXISTS: <paramref name="results"/>[i] is true if item i may be in the filter (false for a
     /// missing key). Ok, NotFound or WrongType.
     /// </summary>
-    public static Status Exists<T>(Database db, ReadOnlySpan<byte> key, in T items, Span<bool> results) where T : IByteItems
+    public static Status Exists<T>(Database db, ReadOnlySpan<byte> key, in T items, Span<bool> results) where T : IByteStrings
     {
         Status s = db.ReadObject(key, ValueKind.Bloom, out BloomValue? bf);
         if (s == Status.WrongType) return s;
-        for (int i = 0; i < items.ItemCount; i++) results[i] = bf != null && bf.Contains(items.Item(i));
+        for (int i = 0; i < items.Count; i++) results[i] = bf != null && bf.Contains(items.Get(i));
         return s;
     }
 

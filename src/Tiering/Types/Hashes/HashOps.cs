@@ -1,14 +1,13 @@
 using System.Buffers.Text;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
-using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Tiering.Types.Hashes;
 
 /// <summary>
 /// Hash operations (HSET, HGET and friends). Each method is one atomic engine call; the caller holds the store lock.
 ///
-/// Why this shape: like <see cref="StringOps"/>, a command's whole read-modify-write happens inside one call and the
+/// Why this shape: like the string operations, a command's whole read-modify-write happens inside one call and the
 /// engine speaks <see cref="Status"/>, never RESP. Writes go through <see cref="Database.WriteObject{T}"/> and end
 /// with <see cref="Database.Updated"/>, which charges the size change to the memory budget and deletes a hash that
 /// became empty (Redis never keeps empty collections). Bulk readers (HGETALL, HKEYS, HVALS, HMGET) get the
@@ -70,21 +69,7 @@ public static class HashOps
 
     /// <summary>HDEL: removes the fields. <paramref name="removed"/>: how many existed. Ok, NotFound or WrongType.</summary>
     public static Status Delete<T>(Database db, ReadOnlySpan<byte> key, in T fields, out long removed) where T : IByteStrings
-    {
-        removed = 0;
-        Status s = db.WriteObject<HashValue>(key, ValueKind.Hash, null, out HashValue? hash, out _, out OpLog log);
-        if (s != Status.Ok) return s;
-        for (int i = 0; i < fields.Count && hash!.Count > 0; i++)
-        {
-            if (!hash.Remove(fields.Get(i))) continue;
-            if (log.Active && removed == 0) log.Begin(OpCode.HashDelete);
-            if (log.Active) log.Arg(fields.Get(i));
-            removed++;
-        }
-        if (log.Active && removed > 0) log.End();
-        db.Updated(key, hash!);
-        return Status.Ok;
-    }
+        => db.RemoveMembers<HashValue, T>(key, ValueKind.Hash, fields, OpCode.HashDelete, out removed);
 
     /// <summary>HLEN: the number of fields (0 with NotFound for a missing key).</summary>
     public static Status Len(Database db, ReadOnlySpan<byte> key, out long length)

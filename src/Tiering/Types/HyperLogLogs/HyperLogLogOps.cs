@@ -1,7 +1,6 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
-using Tiered.Tiering.Types.Bitmaps;
 
 namespace Tiered.Tiering.Types.HyperLogLogs;
 
@@ -21,7 +20,7 @@ public static class HyperLogLogOps
     /// the key was created or a register grew (the cached count is then stale). Ok, WrongType, NotHyperLogLog or Corrupted.
     /// </summary>
     public static Status Add<T>(Database db, ReadOnlySpan<byte> key, in T elements, out bool changed,
-        int sparseMaxBytes = HyperLogLog.SparseMaxBytes) where T : IByteItems
+        int sparseMaxBytes = HyperLogLog.SparseMaxBytes) where T : IByteStrings
     {
         changed = false;
         ulong hash = KeyIndex.Hash(key);
@@ -40,7 +39,7 @@ public static class HyperLogLogOps
             hll = (byte[])e.Value!;
             if (!HyperLogLog.IsValid(hll)) return Status.NotHyperLogLog;
         }
-        int n = elements.ItemCount;
+        int n = elements.Count;
         if (n == 0) return Status.Ok;
         if (hll[4] == HyperLogLog.EncodingDense)
         {
@@ -48,7 +47,7 @@ public static class HyperLogLogOps
             bool grew = false;
             for (int j = 0; j < n; j++)
             {
-                int count = HyperLogLog.PatternLength(elements.Item(j), out int index);
+                int count = HyperLogLog.PatternLength(elements.Get(j), out int index);
                 if (count > HyperLogLog.GetDense(regs, index))
                 {
                     HyperLogLog.SetDense(regs, index, count);
@@ -64,7 +63,7 @@ public static class HyperLogLogOps
         bool sparseGrew = false;
         for (int j = 0; j < n; j++)
         {
-            int count = HyperLogLog.PatternLength(elements.Item(j), out int index);
+            int count = HyperLogLog.PatternLength(elements.Get(j), out int index);
             if (count > registers[index])
             {
                 registers[index] = (byte)count;
@@ -81,13 +80,13 @@ public static class HyperLogLogOps
     /// PFCOUNT: the estimated cardinality of one HLL (using and refreshing its cached count, in place) or of the
     /// union of several (nothing is modified). Missing keys count as empty. Ok, WrongType, NotHyperLogLog or Corrupted.
     /// </summary>
-    public static Status Count<T>(Database db, in T keys, out long count) where T : IByteItems
+    public static Status Count<T>(Database db, in T keys, out long count) where T : IByteStrings
     {
         count = 0;
-        int n = keys.ItemCount;
+        int n = keys.Count;
         if (n == 1)
         {
-            Status s = Find(db, keys.Item(0), out byte[]? hll);
+            Status s = Find(db, keys.Get(0), out byte[]? hll);
             if (s != Status.Ok) return s == Status.NotFound ? Status.Ok : s;
             if (HyperLogLog.CacheValid(hll!))
             {
@@ -112,7 +111,7 @@ public static class HyperLogLogOps
     /// the destination among them, so an existing destination is part of the union). The result is dense if any input
     /// was dense, else sparse while it fits. Ok, WrongType, NotHyperLogLog or Corrupted (nothing written on error).
     /// </summary>
-    public static Status Merge<T>(Database db, ReadOnlySpan<byte> dest, in T sources) where T : IByteItems
+    public static Status Merge<T>(Database db, ReadOnlySpan<byte> dest, in T sources) where T : IByteStrings
     {
         Span<byte> max = stackalloc byte[HyperLogLog.Registers];
         max.Clear();
@@ -137,24 +136,21 @@ public static class HyperLogLogOps
     private static Status Find(Database db, ReadOnlySpan<byte> key, out byte[]? hll)
     {
         hll = null;
-        int i = db.LookupRead(key);
-        if (i < 0) return Status.NotFound;
-        Slot e = db.At(i);
-        if (e.Kind != ValueKind.String) return Status.WrongType;
-        byte[] s = (byte[])e.Value!;
+        Status found = db.ReadString(key, out byte[] s, out _);
+        if (found != Status.Ok) return found;
         if (!HyperLogLog.IsValid(s)) return Status.NotHyperLogLog;
         hll = s;
         return Status.Ok;
     }
 
     /// <summary>Folds every existing key's registers into <paramref name="max"/> (register-wise maximum).</summary>
-    private static Status Union<T>(Database db, in T keys, Span<byte> max, out bool anyDense) where T : IByteItems
+    private static Status Union<T>(Database db, in T keys, Span<byte> max, out bool anyDense) where T : IByteStrings
     {
         anyDense = false;
         Span<byte> registers = stackalloc byte[HyperLogLog.Registers];
-        for (int j = 0; j < keys.ItemCount; j++)
+        for (int j = 0; j < keys.Count; j++)
         {
-            Status s = Find(db, keys.Item(j), out byte[]? hll);
+            Status s = Find(db, keys.Get(j), out byte[]? hll);
             if (s == Status.NotFound) continue;
             if (s != Status.Ok) return s;
             if (hll![4] == HyperLogLog.EncodingDense) anyDense = true;

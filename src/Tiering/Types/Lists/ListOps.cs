@@ -22,24 +22,6 @@ namespace Tiered.Tiering.Types.Lists;
 // range to the list; LINDEX and LSET do not clamp. Every write ends with Database.Updated, which charges the size
 // change to the memory budget and deletes the key when the list became empty.
 
-/// <summary>A sequence of byte strings read without copying (list elements, or keys for LMPOP).</summary>
-public interface IListElements
-{
-    /// <summary>Number of strings.</summary>
-    int Count { get; }
-
-    /// <summary>String <paramref name="i"/>.</summary>
-    ReadOnlySpan<byte> this[int i] { get; }
-}
-
-/// <summary>An <see cref="IListElements"/> over an array of byte arrays.</summary>
-public readonly struct ListElementArray(byte[][] items) : IListElements
-{
-    public int Count => items.Length;
-
-    public ReadOnlySpan<byte> this[int i] => items[i];
-}
-
 /// <summary>
 /// List operations (LPUSH, LPOP, LRANGE, LMOVE and friends). One public static method per operation; the caller holds
 /// the store lock. See the comment at the top of this file.
@@ -54,7 +36,7 @@ public static class ListOps
     /// or WrongType.
     /// </summary>
     public static Status Push<T>(Database db, ReadOnlySpan<byte> key, in T elements, bool left, bool onlyIfExists, out long length)
-        where T : IListElements
+        where T : IByteStrings
     {
         length = 0;
         Status s = db.WriteObject(key, ValueKind.List, onlyIfExists ? null : s_create, out ListValue? list, out _, out OpLog log);
@@ -63,9 +45,9 @@ public static class ListOps
         if (log.Active) log.Begin(left ? OpCode.ListPushLeft : OpCode.ListPushRight);
         for (int i = 0; i < n; i++)
         {
-            if (left) list!.PushLeft(elements[i]);
-            else list!.PushRight(elements[i]);
-            if (log.Active) log.Arg(elements[i]);
+            if (left) list!.PushLeft(elements.Get(i));
+            else list!.PushRight(elements.Get(i));
+            if (log.Active) log.Arg(elements.Get(i));
         }
         if (log.Active) log.End();
         length = list!.Count;
@@ -119,12 +101,12 @@ public static class ListOps
     /// a key of another type met before a list is an error, as in Redis. Ok, NotFound (no key holds a list) or WrongType.
     /// </summary>
     public static Status TryMultiPop<T>(Database db, in T keys, bool left, long count, List<byte[]> into, out int keyIndex)
-        where T : IListElements
+        where T : IByteStrings
     {
         int n = keys.Count;
         for (int k = 0; k < n; k++)
         {
-            ReadOnlySpan<byte> key = keys[k];
+            ReadOnlySpan<byte> key = keys.Get(k);
             Status s = db.WriteObject(key, ValueKind.List, null, out ListValue? list, out _, out OpLog log);
             if (s == Status.NotFound) continue;
             keyIndex = k;

@@ -55,21 +55,7 @@ public static class SetOps
 
     /// <summary>SREM: removes the members. <paramref name="removed"/>: how many existed. Ok, NotFound or WrongType.</summary>
     public static Status Remove<T>(Database db, ReadOnlySpan<byte> key, in T members, out long removed) where T : IByteStrings
-    {
-        removed = 0;
-        Status s = db.WriteObject<SetValue>(key, ValueKind.Set, null, out SetValue? set, out _, out OpLog log);
-        if (s != Status.Ok) return s;
-        for (int i = 0; i < members.Count && set!.Count > 0; i++)
-        {
-            if (!set.Remove(members.Get(i))) continue;
-            if (log.Active && removed == 0) log.Begin(OpCode.SetRemove);
-            if (log.Active) log.Arg(members.Get(i));
-            removed++;
-        }
-        if (log.Active && removed > 0) log.End();
-        db.Updated(key, set!);
-        return Status.Ok;
-    }
+        => db.RemoveMembers<SetValue, T>(key, ValueKind.Set, members, OpCode.SetRemove, out removed);
 
     /// <summary>SISMEMBER: Ok when the member is in the set, NotFound when the key or member is missing, or WrongType.</summary>
     public static Status IsMember(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member)

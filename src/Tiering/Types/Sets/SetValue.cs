@@ -1,5 +1,6 @@
 using System.Buffers;
 using Tiered.Tiering.Base;
+using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Types.Sets;
 

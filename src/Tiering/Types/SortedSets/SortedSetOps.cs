@@ -7,7 +7,7 @@ namespace Tiered.Tiering.Types.SortedSets;
 // -----------------------------------
 // Sorted set operations, one public static method per command behaviour, run by a caller that holds Store.Lock and
 // answering with a Status plus plain values; the command layer parses arguments and speaks RESP. Members arrive as
-// spans over the command's arguments (IMemberList, a struct over the argument list, so no per-call array), and
+// spans over the command's arguments (IByteStrings, a struct over the argument list, so no per-call array), and
 // results leave as ScoredMember references into the set (member arrays are never mutated once stored, so the writer
 // may read them after the call while the lock is still held). Ranges, range deletes, stores and the set algebra
 // (ZUNION/ZINTER/ZDIFF) live in SortedSetRangeOps.cs.
@@ -31,16 +31,6 @@ public enum ZAddFlags : byte
     Lt = 8,
 }
 
-/// <summary>A list of members read without copying (a struct over the command's arguments).</summary>
-public interface IMemberList
-{
-    /// <summary>Number of members.</summary>
-    int Count { get; }
-
-    /// <summary>Member <paramref name="i"/>.</summary>
-    ReadOnlySpan<byte> Member(int i);
-}
-
 /// <summary>A member and its score, as returned by range and pop operations.</summary>
 public readonly record struct ScoredMember(byte[] Member, double Score);
 
@@ -58,7 +48,7 @@ public static class SortedSetOps
     /// Ok or WrongType. With XX a missing key is not created.
     /// </summary>
     public static Status Add<T>(Database db, ReadOnlySpan<byte> key, ZAddFlags flags, ReadOnlySpan<double> scores, T members,
-        out long added, out long changed) where T : IMemberList
+        out long added, out long changed) where T : IByteStrings
     {
         added = changed = 0;
         Func<SortedSetValue>? create = (flags & ZAddFlags.Xx) != 0 ? null : NewSet;
@@ -67,7 +57,7 @@ public static class SortedSetOps
         if (s != Status.Ok) return s;
         for (int i = 0; i < members.Count; i++)
         {
-            ReadOnlySpan<byte> m = members.Member(i);
+            ReadOnlySpan<byte> m = members.Get(i);
             double score = scores[i];
             SkipListNode? node = z!.Find(m);
             if (node is null)
@@ -164,22 +154,8 @@ public static class SortedSetOps
     }
 
     /// <summary>ZREM: removes the members; <paramref name="removed"/> counts those that existed. Ok, NotFound or WrongType.</summary>
-    public static Status Remove<T>(Database db, ReadOnlySpan<byte> key, T members, out long removed) where T : IMemberList
-    {
-        removed = 0;
-        Status s = db.WriteObject<SortedSetValue>(key, ValueKind.ZSet, null, out SortedSetValue? z, out _, out OpLog log);
-        if (s != Status.Ok) return s;
-        for (int i = 0; i < members.Count && z!.Count > 0; i++)
-        {
-            if (!z.Remove(members.Member(i))) continue;
-            if (log.Active && removed == 0) log.Begin(OpCode.ZSetRemove);
-            if (log.Active) log.Arg(members.Member(i));
-            removed++;
-        }
-        if (log.Active && removed > 0) log.End();
-        db.Updated(key, z!);
-        return Status.Ok;
-    }
+    public static Status Remove<T>(Database db, ReadOnlySpan<byte> key, T members, out long removed) where T : IByteStrings
+        => db.RemoveMembers<SortedSetValue, T>(key, ValueKind.ZSet, members, OpCode.ZSetRemove, out removed);
 
     /// <summary>ZSCORE: Ok with the score, NotFound (key or member missing) or WrongType.</summary>
     public static Status Score(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> member, out double score)
@@ -194,14 +170,14 @@ public static class SortedSetOps
     /// ZMSCORE: fills <paramref name="scores"/> (one per member) with each score, NaN for a missing member (scores are
     /// never NaN). Ok (also for a missing key: all NaN) or WrongType.
     /// </summary>
-    public static Status MScore<T>(Database db, ReadOnlySpan<byte> key, T members, Span<double> scores) where T : IMemberList
+    public static Status MScore<T>(Database db, ReadOnlySpan<byte> key, T members, Span<double> scores) where T : IByteStrings
     {
         scores.Fill(double.NaN);
         Status s = db.ReadObject(key, ValueKind.ZSet, out SortedSetValue? z);
         if (s == Status.NotFound) return Status.Ok;
         if (s != Status.Ok) return s;
         for (int i = 0; i < members.Count; i++)
-            if (z!.TryGetScore(members.Member(i), out double v)) scores[i] = v;
+            if (z!.TryGetScore(members.Get(i), out double v)) scores[i] = v;
         return Status.Ok;
     }
 

@@ -63,14 +63,6 @@ public enum Aggregate : byte
     Max,
 }
 
-/// <summary>A list of keys read without copying (a struct over the command's arguments).</summary>
-public interface IKeyList
-{
-    int Count { get; }
-
-    ReadOnlySpan<byte> Key(int i);
-}
-
 /// <summary>Sorted set range, range-delete, store and algebra operations. The caller holds the store lock.</summary>
 public static class SortedSetRangeOps
 {
@@ -200,7 +192,7 @@ public static class SortedSetRangeOps
     /// per key (ignored for Diff). Ok or WrongType (a source of another type than sorted set or set).
     /// </summary>
     public static Status Combine<T>(Database db, SetAlgebra op, T keys, ReadOnlySpan<double> weights, Aggregate aggregate,
-        List<ScoredMember> into) where T : IKeyList
+        List<ScoredMember> into) where T : IByteStrings
     {
         Status s = Compute(db, op, keys, weights, aggregate, out SortedSetValue? result);
         if (s != Status.Ok) return s;
@@ -210,7 +202,7 @@ public static class SortedSetRangeOps
 
     /// <summary>ZUNIONSTORE / ZINTERSTORE / ZDIFFSTORE: stores the result at <paramref name="dst"/>. Ok with the count, or WrongType.</summary>
     public static Status CombineStore<T>(Database db, ReadOnlySpan<byte> dst, SetAlgebra op, T keys, ReadOnlySpan<double> weights,
-        Aggregate aggregate, out long stored) where T : IKeyList
+        Aggregate aggregate, out long stored) where T : IByteStrings
     {
         stored = 0;
         Status s = Compute(db, op, keys, weights, aggregate, out SortedSetValue? result);
@@ -238,14 +230,14 @@ public static class SortedSetRangeOps
     }
 
     private static Status Compute<T>(Database db, SetAlgebra op, T keys, ReadOnlySpan<double> weights, Aggregate aggregate,
-        out SortedSetValue? result) where T : IKeyList
+        out SortedSetValue? result) where T : IByteStrings
     {
         result = null;
         var sources = new Source[keys.Count];
         for (int i = 0; i < sources.Length; i++)
         {
             double w = op != SetAlgebra.Difference && weights.Length > i ? weights[i] : 1;
-            int e = db.LookupRead(keys.Key(i));
+            int e = db.LookupRead(keys.Get(i));
             if (e < 0) { sources[i] = new Source(null, null, w); continue; }
             Slot entry = db.At(e);
             if (entry.Kind == ValueKind.ZSet) sources[i] = new Source((SortedSetValue)entry.Value!, null, w);

@@ -30,7 +30,7 @@ namespace Tiered.Tiering.Types.SortedSets;
 //   varint count | { varint length | member bytes | score as IEEE-754 double, 8 bytes LE } * count
 
 /// <summary>A sorted set value (ZADD and friends).</summary>
-public sealed class SortedSetValue : ValueObject
+public sealed class SortedSetValue : ValueObject, IRemovableMembers
 {
     /// <summary>Redis's zset-max-listpack-entries default.</summary>
     public const int ListpackMaxEntries = 128;

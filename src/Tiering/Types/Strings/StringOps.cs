@@ -29,19 +29,6 @@ public enum TtlChange : byte
     Persist,
 }
 
-/// <summary>The key/value pairs of MSET and MSETNX, read without copying (a struct over the command's arguments).</summary>
-public interface IKeyValuePairs
-{
-    /// <summary>Number of pairs.</summary>
-    int PairCount { get; }
-
-    /// <summary>The key of pair <paramref name="i"/>.</summary>
-    ReadOnlySpan<byte> Key(int i);
-
-    /// <summary>The value of pair <paramref name="i"/>.</summary>
-    ReadOnlySpan<byte> Value(int i);
-}
-
 /// <summary>
 /// String operations (GET, SET and friends). Each method is one atomic engine call; the caller holds the store lock.
 ///
@@ -73,12 +60,9 @@ public static class StringOps
     /// <summary>GET: the value of a string key. Ok, NotFound or WrongType.</summary>
     public static Status Get(Database db, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
-        int i = db.LookupRead(key);
-        if (i < 0) { value = default; return Status.NotFound; }
-        Slot e = db.At(i);
-        if (e.Kind != ValueKind.String) { value = default; return Status.WrongType; }
-        value = (byte[])e.Value!;
-        return Status.Ok;
+        Status s = db.ReadString(key, out byte[] stored, out _);
+        value = stored;
+        return s;
     }
 
     /// <summary>
@@ -143,14 +127,10 @@ public static class StringOps
     /// <summary>GETDEL: the value of a string key, which is deleted. Ok, NotFound or WrongType (nothing deleted).</summary>
     public static Status GetDel(Database db, ReadOnlySpan<byte> key, out byte[]? value)
     {
-        value = null;
-        int i = db.LookupRead(key);
-        if (i < 0) return Status.NotFound;
-        Slot e = db.At(i);
-        if (e.Kind != ValueKind.String) return Status.WrongType;
-        value = (byte[])e.Value!;
-        db.Delete(i);
-        return Status.Ok;
+        Status s = db.ReadString(key, out byte[] stored, out int i);
+        value = s == Status.Ok ? stored : null;
+        if (s == Status.Ok) db.Delete(i);
+        return s;
     }
 
     /// <summary>
@@ -160,12 +140,9 @@ public static class StringOps
     /// </summary>
     public static Status GetEx(Database db, ReadOnlySpan<byte> key, TtlChange change, long expireAt, out ReadOnlySpan<byte> value)
     {
-        value = default;
-        int i = db.LookupRead(key);
-        if (i < 0) return Status.NotFound;
-        Slot e = db.At(i);
-        if (e.Kind != ValueKind.String) return Status.WrongType;
-        value = (byte[])e.Value!;
+        Status s = db.ReadString(key, out byte[] stored, out int i);
+        value = stored;
+        if (s != Status.Ok) return s;
         if (change == TtlChange.Set)
         {
             if (expireAt <= db.Store.Clock.NowMs) DeleteExpired(db, i);
@@ -223,13 +200,9 @@ public static class StringOps
     /// <summary>STRLEN: the length of a string value; 0 (and NotFound) when the key is missing; WrongType otherwise.</summary>
     public static Status Strlen(Database db, ReadOnlySpan<byte> key, out long length)
     {
-        length = 0;
-        int i = db.LookupRead(key);
-        if (i < 0) return Status.NotFound;
-        Slot e = db.At(i);
-        if (e.Kind != ValueKind.String) return Status.WrongType;
-        length = ((byte[])e.Value!).Length;
-        return Status.Ok;
+        Status s = db.ReadString(key, out byte[] value, out _);
+        length = value.Length;
+        return s;
     }
 
     /// <summary>
@@ -289,11 +262,8 @@ public static class StringOps
     public static Status GetRange(Database db, ReadOnlySpan<byte> key, long start, long end, out ReadOnlySpan<byte> range)
     {
         range = default;
-        int i = db.LookupRead(key);
-        if (i < 0) return Status.NotFound;
-        Slot e = db.At(i);
-        if (e.Kind != ValueKind.String) return Status.WrongType;
-        byte[] s = (byte[])e.Value!;
+        Status found = db.ReadString(key, out byte[] s, out _);
+        if (found != Status.Ok) return found;
         long len = s.Length;
         if (start < 0 && end < 0 && start > end) return Status.Ok;
         if (start < 0) start = Math.Max(0, len + start);

@@ -7,6 +7,9 @@
 #   e.g. benchmarks/redis-benchmark-vs-redis.sh 5 16 1
 #
 #   AOF=everysec benchmarks/redis-benchmark-vs-redis.sh 5 16 1   (both servers log writes, fsync every second)
+#   PEER_DLL=/tmp/before/tiered-server.dll benchmarks/redis-benchmark-vs-redis.sh 5 16 1
+#     (the peer is another Tiered build instead of redis-server: this build against an earlier one, e.g. before a
+#     refactoring, with the same options; the columns then read "tiered" = this build, "redis" = the peer)
 #
 # Like with like: AOF=no (default) runs both servers with persistence off (Tiered --appendonly no; redis --save ''
 # --appendonly no); AOF=everysec or AOF=always runs both with the log on and that fsync policy (Tiered's log in a temp
@@ -26,8 +29,13 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/redis-benchmark-vs-redis.XXXXXX"); mkdir -p "$T
 if [ "$AOF" = no ]; then TLOG=(--appendonly no); RLOG=(--appendonly no)
 else TLOG=(--appendonly yes --appendfsync "$AOF" --dir "$TMP/tiered"); RLOG=(--appendonly yes --appendfsync "$AOF"); fi
 dotnet "$DLL" --port "$TPORT" --bind 127.0.0.1 "${TLOG[@]}" >/tmp/tiered-bench.log 2>&1 & TPID=$!
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' "${RLOG[@]}" --dir "$TMP/redis" --daemonize no \
-  >/tmp/redis-bench.log 2>&1 & RPID=$!
+if [ -n "${PEER_DLL:-}" ]; then
+  PLOG=("${TLOG[@]}"); [ "$AOF" = no ] || PLOG=(--appendonly yes --appendfsync "$AOF" --dir "$TMP/redis")
+  dotnet "$PEER_DLL" --port "$RPORT" --bind 127.0.0.1 "${PLOG[@]}" >/tmp/redis-bench.log 2>&1 & RPID=$!
+else
+  redis-server --port "$RPORT" --bind 127.0.0.1 --save '' "${RLOG[@]}" --dir "$TMP/redis" --daemonize no \
+    >/tmp/redis-bench.log 2>&1 & RPID=$!
+fi
 cleanup() { kill "$TPID" "$RPID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT
 for p in "$TPORT" "$RPORT"; do

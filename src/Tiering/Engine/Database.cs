@@ -577,4 +577,24 @@ public readonly struct OpLog
         Arg(arg);
         End();
     }
+
+    /// <summary>One OP record with two string arguments (a field and its value), when active; else nothing.</summary>
+    public void WriteIfActive(OpCode op, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (!Active) return;
+        Begin(op);
+        Arg(a);
+        Arg(b);
+        End();
+    }
+
+    /// <summary>One OP record with a score and a member, when active; else nothing.</summary>
+    public void WriteIfActive(OpCode op, double score, ReadOnlySpan<byte> member)
+    {
+        if (!Active) return;
+        Begin(op);
+        Arg(score);
+        Arg(member);
+        End();
+    }
 }

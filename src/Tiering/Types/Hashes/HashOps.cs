@@ -53,7 +53,7 @@ public static class HashOps
         if (s != Status.Ok) return s;
         if (hash!.Contains(field)) return Status.ConditionNotMet;
         hash.Set(field, value);
-        LogSet(log, field, value);
+        log.WriteIfActive(OpCode.HashSet, field, value);
         db.Updated(key, hash);
         return Status.Ok;
     }
@@ -114,7 +114,7 @@ public static class HashOps
         Span<byte> text = stackalloc byte[20];
         Utf8Formatter.TryFormat(result, text, out int n);
         hash.Set(field, text[..n]);
-        LogSet(log, field, text[..n]);
+        log.WriteIfActive(OpCode.HashSet, field, text[..n]);
         db.Updated(key, hash);
         return Status.Ok;
     }
@@ -137,19 +137,10 @@ public static class HashOps
         Span<byte> text = stackalloc byte[400];
         int n = Numbers.FormatSum(stored, incrementText, sum, text);
         hash.Set(field, text[..n]);
-        LogSet(log, field, text[..n]);   // the result, not the increment: replay does no float arithmetic
+        log.WriteIfActive(OpCode.HashSet, field, text[..n]);   // the result, not the increment: replay does no float arithmetic
         db.Updated(key, hash);
         hash.TryGet(field, out result);
         return Status.Ok;
-    }
-
-    private static void LogSet(in OpLog log, ReadOnlySpan<byte> field, ReadOnlySpan<byte> value)
-    {
-        if (!log.Active) return;
-        log.Begin(OpCode.HashSet);
-        log.Arg(field);
-        log.Arg(value);
-        log.End();
     }
 
     /// <summary>Replays one operation record on <paramref name="hash"/> (recovery). False when it does not fit.</summary>

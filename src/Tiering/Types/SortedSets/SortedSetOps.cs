@@ -84,15 +84,6 @@ public static class SortedSetOps
         return Status.Ok;
     }
 
-    private static void LogScore(in OpLog log, double score, ReadOnlySpan<byte> member)
-    {
-        if (!log.Active) return;
-        log.Begin(OpCode.ZSetAdd);
-        log.Arg(score);
-        log.Arg(member);
-        log.End();
-    }
-
     /// <summary>Replays one operation record on <paramref name="z"/> (recovery). False when it does not fit.</summary>
     internal static bool Apply(SortedSetValue z, OpArgs op)
     {
@@ -148,7 +139,7 @@ public static class SortedSetOps
             else if (!Allowed(flags, node.Score, sum)) result = Status.ConditionNotMet;
             else z.SetScore(node, score = sum);
         }
-        if (result == Status.Ok) LogScore(log, score, member);   // the resulting score, not the increment
+        if (result == Status.Ok) log.WriteIfActive(OpCode.ZSetAdd, score, member);   // the resulting score, not the increment
         db.Updated(key, z); // deletes a set created above and left empty by a refused increment
         return result;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Tiered.Server.Admin;
 using Tiered.Server.Commands;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
@@ -321,7 +322,7 @@ public static class InfoBuilder
     private static void CommandStat(StringBuilder sb, CommandDef d)
     {
         if (d.Calls == 0 && d.RejectedCalls == 0 && d.FailedCalls == 0) return;
-        long usec = TieredServer.Micros(d.Ticks);
+        long usec = ServerStats.Micros(d.Ticks);
         sb.Append("cmdstat_").Append(d.FullName)
           .Append(":calls=").Append(d.Calls)
           .Append(",usec=").Append(usec)

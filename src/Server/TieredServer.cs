@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Net;
+using Tiered.Server.Admin;
 using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Network;
@@ -228,8 +228,6 @@ public sealed class TieredServer : IAsyncDisposable
 
     /// <summary>Seconds since start.</summary>
     public long UptimeSeconds => (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds;
-
-    public static long Micros(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
 }
 
 /// <summary>Gathers the SSD reads a network round starts into one device submission (DeviceReadBatch).</summary>

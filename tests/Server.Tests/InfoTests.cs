@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;

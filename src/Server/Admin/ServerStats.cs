@@ -1,4 +1,6 @@
-namespace Tiered.Server;
+using System.Diagnostics;
+
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// Server counters for INFO stats. Command counters change under the store lock; byte counters are added by
@@ -30,4 +32,7 @@ public sealed class ServerStats
         Interlocked.Exchange(ref _inputBytes, 0);
         Interlocked.Exchange(ref _outputBytes, 0);
     }
+
+    /// <summary>Microseconds in <paramref name="stopwatchTicks"/>.</summary>
+    public static long Micros(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
 }

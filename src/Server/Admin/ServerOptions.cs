@@ -1,6 +1,6 @@
 using Tiered.Tiering.Base;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// Settings of the network server and its clients. Defaults live here; each setting says what it changes.

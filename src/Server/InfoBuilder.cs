@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Tiered.Server.Admin;
 using Tiered.Server.Commands;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;

@@ -5,6 +5,7 @@ using Tiered.Server.Admin;
 using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Network;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
@@ -57,13 +58,13 @@ public sealed class TieredServer : IAsyncDisposable
     public ClientRegistry Clients { get; } = new();
     public DateTimeOffset StartedAt { get; }
 
-    /// <summary>WATCHed keys (Transactions.cs).</summary>
+    /// <summary>WATCHed keys (Session/Transactions.cs).</summary>
     public WatchRegistry Watches { get; }
 
-    /// <summary>Clients blocked on keys (Blocking.cs).</summary>
+    /// <summary>Clients blocked on keys (Session/Blocking.cs).</summary>
     public BlockingRegistry Blocking { get; }
 
-    /// <summary>Pub/sub channels and patterns (PubSub.cs).</summary>
+    /// <summary>Pub/sub channels and patterns (Session/PubSub.cs).</summary>
     public PubSubRegistry PubSub { get; } = new();
 
     /// <summary>Non-zero when some client watches or blocks on a key: only then do writes look at their keys.</summary>

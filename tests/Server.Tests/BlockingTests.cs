@@ -2,6 +2,7 @@ using CommandFlags = Tiered.Server.Commands.CommandFlags;
 using System.Diagnostics;
 using static Tiered.Server.Tests.Infrastructure.Replies;
 using Tiered.Server.Commands;
+using Tiered.Server.Session;
 using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;

@@ -6,7 +6,7 @@ namespace Tiered.Server.Commands;
 // Why this file looks the way it does
 // -----------------------------------
 // The blocking list commands (BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP) are the non-blocking ones (LPOP, LMOVE, LMPOP)
-// plus the handler contract of Blocking.cs: try to serve with the very same ListOps call; if it answers NotFound
+// plus the handler contract of Session/Blocking.cs: try to serve with the very same ListOps call; if it answers NotFound
 // (nothing to take, nothing changed) either write the timeout reply (deadline passed, or inside EXEC) or park the
 // client on the keys with CommandContext.BlockOn and write nothing. A push to one of those keys re-runs the command
 // from its bytes, so it simply tries again.

@@ -7,7 +7,7 @@ namespace Tiered.Server.Commands;
 // Why this file looks the way it does
 // -----------------------------------
 // The blocking sorted set commands (BZPOPMIN BZPOPMAX BZMPOP) are ZPOPMIN / ZPOPMAX over several keys plus the handler
-// contract of Blocking.cs: try to pop from the keys in the order given; if none holds a sorted set, either write the
+// contract of Session/Blocking.cs: try to pop from the keys in the order given; if none holds a sorted set, either write the
 // timeout reply (deadline passed, or inside EXEC) or park the client on the keys with CommandContext.BlockOn and write
 // nothing. A ZADD (or any write) to one of those keys re-runs the command from its bytes, so it simply tries again.
 //

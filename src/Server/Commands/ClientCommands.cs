@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Tiered.Server.Network;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Tiered.Server.Protocol;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 
@@ -121,7 +122,7 @@ public sealed class CommandContext
     public void UnknownSubcommand()
         => Writer.Error($"ERR unknown subcommand '{Truncate(Str(1), 128)}'. Try {Command.Name.ToUpperInvariant()} HELP.");
 
-    // ---- Blocking commands (the mechanism is described in Blocking.cs) ----
+    // ---- Blocking commands (the mechanism is described in Session/Blocking.cs) ----
 
     /// <summary>
     /// True when a blocking command must not block but write its timeout reply: its deadline passed, or it runs

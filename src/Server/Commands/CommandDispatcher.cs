@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
@@ -152,7 +153,7 @@ public sealed class CommandDispatcher
         return started;
     }
 
-    // ---- Connection-level features (Transactions.cs, PubSub.cs, Blocking.cs) ----
+    // ---- Connection-level features (Session/Transactions.cs, Session/PubSub.cs, Session/Blocking.cs) ----
 
     /// <summary>
     /// For a client inside MULTI or in RESP2 subscribed mode: true when the command was dealt with here (queued,
@@ -162,7 +163,7 @@ public sealed class CommandDispatcher
     {
         ClientSession client = c.Client;
         bool handled = client.Protocol == 2 && client.SubscriptionCount > 0 && PubSubCommands.RefuseInSubscribedMode(_table, c)
-            || client.Multi is { } multi && Transactions.TryQueue(_table, c, multi);
+            || client.Multi is { } multi && TransactionCommands.TryQueue(_table, c, multi);
         if (handled) _server.Stats.CommandsProcessed++;
         return handled;
     }

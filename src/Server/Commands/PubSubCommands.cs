@@ -1,9 +1,10 @@
 using Tiered.Server.Network;
+using Tiered.Server.Session;
 
 namespace Tiered.Server.Commands;
 
 /// <summary>
-/// Pub/sub commands: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB (the registry is PubSub.cs).
+/// Pub/sub commands: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB (the registry is Session/PubSub.cs).
 /// Subscribe and unsubscribe confirmations are push frames (<c>&gt;3</c> in RESP3, <c>*3</c> in RESP2), one per
 /// channel, each with the client's subscription count after it.
 /// </summary>

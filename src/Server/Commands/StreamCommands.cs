@@ -14,7 +14,7 @@ namespace Tiered.Server.Commands;
 /// An entry is replied as <c>[id, [field, value, ...]]</c>; XREAD replies an array of <c>[key, entries]</c> in RESP2
 /// and a map key → entries in RESP3, or a null array when no stream has new entries.
 ///
-/// XREAD BLOCK uses the generic mechanism of Blocking.cs: when no stream has new entries the command parks on its
+/// XREAD BLOCK uses the generic mechanism of Session/Blocking.cs: when no stream has new entries the command parks on its
 /// keys and is run again from its bytes after a write to one of them. "$" means "the last ID when I was called", so
 /// it is resolved at the first run and handed to the re-runs through <see cref="CommandContext.BlockOn(int, int, long, object?)"/>;
 /// re-resolving it would skip the very entry that woke the client.

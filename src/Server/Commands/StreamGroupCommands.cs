@@ -14,7 +14,7 @@ namespace Tiered.Server.Commands;
 /// <see cref="CommandContext.KeyModified"/> themselves (watchers of the key, and XREADGROUP clients blocked on it,
 /// which must learn that their group was destroyed).
 ///
-/// XREADGROUP BLOCK (Blocking.cs): with only "&gt;" IDs and nothing new, the command parks on its keys. A re-run
+/// XREADGROUP BLOCK (Session/Blocking.cs): with only "&gt;" IDs and nothing new, the command parks on its keys. A re-run
 /// that finds the stream gone keeps waiting (Redis 7.0 does not unblock on DEL); one that finds the stream but not
 /// the group replies Redis's "-NOGROUP the consumer group this client was blocked on no longer exists".
 /// </summary>

@@ -7,6 +7,7 @@ using System.Runtime.InteropServices;
 using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Protocol;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
@@ -44,7 +45,7 @@ namespace Tiered.Server.Network;
 /// other thread can push to it and the loop may send directly with no lock; the loop's previous send has completed
 /// before it runs the batch that sets the flag. From then on every send goes through the outbox.
 ///
-/// Blocking commands (Blocking.cs): a command that called BlockOn is left unconsumed in the input buffer; the loop
+/// Blocking commands (Session/Blocking.cs): a command that called BlockOn is left unconsumed in the input buffer; the loop
 /// sends the replies before it, then waits for a wake-up, the deadline or the socket, and runs it again.
 /// </summary>
 public sealed class Connection
@@ -493,7 +494,7 @@ public sealed class Connection
         }
     }
 
-    // ---- Blocking (Blocking.cs) ----
+    // ---- Blocking (Session/Blocking.cs) ----
 
     /// <summary>
     /// Waits until the blocked command is woken or its deadline passes, receiving meanwhile so a closed or killed

@@ -1,6 +1,6 @@
 using Tiered.Tiering.Cold;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Session;
 
 /// <summary>
 /// A client's session state as commands see it (CLIENT LIST, SELECT, AUTH, HELLO...).

@@ -2,7 +2,7 @@ using Tiered.Server.Commands;
 using Tiered.Server.Network;
 using Tiered.Tiering.Base;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Session;
 
 /// <summary>
 /// Pub/sub: channel -> subscribers and pattern -> subscribers, plus each client's own sets.

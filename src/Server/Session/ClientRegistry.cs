@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Tiered.Server.Network;
 
-namespace Tiered.Server.Network;
+namespace Tiered.Server.Session;
 
 /// <summary>
 /// The connected clients, for CLIENT LIST/KILL, INFO clients, timeouts and shutdown.

@@ -135,8 +135,8 @@ public sealed class TieredServer : IAsyncDisposable
                 s.Dispose();
                 continue;
             }
-            var conn = new Connection(Sockets!.Wrap(s), this, Interlocked.Increment(ref _nextClientId));
-            Clients.Add(conn);
+            var conn = new Connection(Sockets!.Wrap(s), Interlocked.Increment(ref _nextClientId), Store, Engine, Options, Stats,
+                Logger, c => new ClientHandler(this, c));   // the handler enters the client in Clients
             _ = Task.Run(conn.RunAsync);
         }
     }

@@ -161,7 +161,7 @@ public sealed class BlockingTests : ServerTestBase
         using var b = Server.Raw();
         a.Command("CLIENT", "ID");
         long id = long.Parse(a.ReadReply()[1..^2]);
-        ClientSession session = Server.Server.Clients.Find(id)!.Session;
+        ClientSession session = Server.Server.Clients.Find(id)!;
         a.Command("TESTBPOP", "k", "30");
         await WaitBlocked(1);
         BlockedWait first;

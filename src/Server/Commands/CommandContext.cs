@@ -31,7 +31,7 @@ public sealed class CommandContext
     public CommandDef Command { get; internal set; } = null!;
 
     /// <summary>The connection running the commands (pub/sub pushes); null only in tests that build a context by hand.</summary>
-    public Network.Connection? Connection { get; init; }
+    public Network.Connection? Connection => Client.Connection;
 
     /// <summary>The engine.</summary>
     public Store Store => Server.Store;

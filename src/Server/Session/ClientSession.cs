@@ -1,3 +1,4 @@
+using Tiered.Server.Network;
 using Tiered.Tiering.Cold;
 
 namespace Tiered.Server.Session;
@@ -57,8 +58,11 @@ public sealed class ClientSession
     /// <summary>Close the connection once the pending replies are sent (QUIT, protocol errors).</summary>
     public bool CloseAfterReply { get; set; }
 
+    /// <summary>The client's connection (its socket, its push path); null only for a session made by hand in a test.</summary>
+    public Connection? Connection { get; init; }
+
     /// <summary>Bytes of input buffered but not yet parsed (CLIENT LIST qbuf).</summary>
-    public long QueryBufferBytes { get; set; }
+    public long QueryBufferBytes => Connection?.QueryBufferBytes ?? 0;
 
     /// <summary>Closes the connection from another client (CLIENT KILL) or at shutdown.</summary>
     public void Kill() => _kill();

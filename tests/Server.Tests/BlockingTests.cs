@@ -13,7 +13,7 @@ namespace Tiered.Server.Tests;
 /// <summary>
 /// The blocking mechanism, proven through a test-only command registered from here:
 /// TESTBPOP key [key ...] timeout — pops (GETDEL) the first existing string key and replies [key, value]; blocks
-/// when none exists; replies a null array at the timeout. It follows the handler contract of Blocking.cs.
+/// when none exists; replies a null array at the timeout. It follows the handler contract of Session/Blocking.cs.
 /// </summary>
 public sealed class BlockingTests : ServerTestBase
 {

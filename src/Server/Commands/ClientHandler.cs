@@ -13,11 +13,11 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public sealed class ClientHandler : IConnectionHandler
 {
-    private readonly TieredServer _server;
+    private readonly ServerCore _server;
     private readonly CommandDispatcher _dispatcher;
     private readonly CommandContext _ctx;
 
-    public ClientHandler(TieredServer server, Connection connection)
+    public ClientHandler(ServerCore server, Connection connection)
     {
         _server = server;
         _dispatcher = server.Dispatcher;

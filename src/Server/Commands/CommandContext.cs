@@ -14,7 +14,7 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public sealed class CommandContext
 {
-    public CommandContext(TieredServer server, ClientSession client, ArgList args, RespWriter writer)
+    public CommandContext(ServerCore server, ClientSession client, ArgList args, RespWriter writer)
     {
         Server = server;
         Client = client;
@@ -22,7 +22,7 @@ public sealed class CommandContext
         Writer = writer;
     }
 
-    public TieredServer Server { get; }
+    public ServerCore Server { get; }
     public ClientSession Client { get; }
     public ArgList Args { get; }
     public RespWriter Writer { get; }

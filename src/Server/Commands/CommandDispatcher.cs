@@ -15,13 +15,13 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public sealed class CommandDispatcher
 {
-    private readonly TieredServer _server;
+    private readonly ServerCore _server;
     private readonly CommandTable _table;
 
     private static readonly byte[] s_exec = "exec"u8.ToArray();
     private readonly CommandDef? _exec;
 
-    public CommandDispatcher(TieredServer server, CommandTable table)
+    public CommandDispatcher(ServerCore server, CommandTable table)
     {
         _server = server;
         _table = table;

@@ -4,7 +4,7 @@ namespace Tiered.Server.Commands;
 
 /// <summary>
 /// What happens to watchers and blocked clients after a write command succeeded (called by the dispatcher only
-/// when <see cref="TieredServer.KeyInterest"/> is non-zero, so a server nobody watches or blocks on pays one compare).
+/// when <see cref="ServerCore.KeyInterest"/> is non-zero, so a server nobody watches or blocks on pays one compare).
 /// The keys come from <see cref="CommandDef.GetKeyPositions(CommandContext, Span{int})"/>, so commands whose keys
 /// follow a numkeys argument or a keyword (LMPOP, ZUNIONSTORE, BZMPOP, XREADGROUP...) count too.
 /// FLUSHDB, FLUSHALL and SWAPDB have no keys and touch whole databases; MOVE also touches the key in the destination
@@ -14,7 +14,7 @@ internal static class KeyEvents
 {
     public static void AfterWrite(CommandContext c)
     {
-        TieredServer s = c.Server;
+        ServerCore s = c.Server;
         CommandDef cmd = c.Command;
         int db = c.Client.DbIndex;
         Span<int> positions = stackalloc int[16];
@@ -52,13 +52,13 @@ internal static class KeyEvents
         }
     }
 
-    internal static void Touch(TieredServer s, int db, ReadOnlySpan<byte> key)
+    internal static void Touch(ServerCore s, int db, ReadOnlySpan<byte> key)
     {
         if (s.Watches.Count != 0) s.Watches.Touch(db, key);
         if (s.Blocking.Count != 0) s.Blocking.Wake(db, key);
     }
 
-    private static void TouchDb(TieredServer s, int db)
+    private static void TouchDb(ServerCore s, int db)
     {
         s.Watches.TouchDb(db);
         s.Blocking.WakeDb(db);

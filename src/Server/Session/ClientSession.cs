@@ -55,7 +55,7 @@ public sealed class ClientSession
     /// <summary>Full name of the last command run ("client|list").</summary>
     public string LastCommand { get; set; } = "NULL";
 
-    /// <summary>Close the connection once the pending replies are sent (QUIT, protocol errors).</summary>
+    /// <summary>Close the connection once the pending replies are sent (QUIT, CLIENT KILL of itself).</summary>
     public bool CloseAfterReply { get; set; }
 
     /// <summary>The client's connection (its socket, its push path); null only for a session made by hand in a test.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tiered.Server.Network;
 
 namespace Tiered.Server.Admin;
 
@@ -6,7 +7,7 @@ namespace Tiered.Server.Admin;
 /// Server counters for INFO stats. Command counters change under the store lock; byte counters are added by
 /// connection loops with interlocked operations; INFO reads them all under the lock.
 /// </summary>
-public sealed class ServerStats
+public sealed class ServerStats : ITrafficCounters
 {
     /// <summary>Connections accepted (total_connections_received).</summary>
     public long TotalConnections;

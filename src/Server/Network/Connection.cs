@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Tiered.Server.Admin;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Protocol;
 using Tiered.Tiering.Base;
@@ -59,8 +58,8 @@ public sealed class Connection
     private readonly ClientSocket _socket;
     private readonly Store _store;
     private readonly EngineOptions _engine;
-    private readonly ServerOptions _options;
-    private readonly ServerStats _stats;
+    private readonly IConnectionLimits _limits;
+    private readonly ITrafficCounters _traffic;
     private readonly ILogger _logger;
     private readonly IConnectionHandler _handler;
     private readonly Pipe _input;
@@ -88,15 +87,15 @@ public sealed class Connection
     private Task<int>? _pendingReceive;
 
     /// <param name="handlerFor">Makes the handler that runs this connection's commands (called once, at the end).</param>
-    public Connection(ClientSocket transport, long id, Store store, EngineOptions engine, ServerOptions options,
-        ServerStats stats, ILogger logger, Func<Connection, IConnectionHandler> handlerFor)
+    public Connection(ClientSocket transport, long id, Store store, EngineOptions engine, IConnectionLimits limits,
+        ITrafficCounters traffic, ILogger logger, Func<Connection, IConnectionHandler> handlerFor)
     {
         Socket socket = transport.Socket;
         _socket = transport;
         _store = store;
         _engine = engine;
-        _options = options;
-        _stats = stats;
+        _limits = limits;
+        _traffic = traffic;
         _logger = logger;
         Id = id;
         Fd = transport.Fd;
@@ -166,7 +165,7 @@ public sealed class Connection
                     }
                     if (n == 0) break;
                     inWriter.Advance(n);
-                    _stats.AddInputBytes(n);
+                    _traffic.AddInputBytes(n);
                     ValueTask<FlushResult> flush = inWriter.FlushAsync();
                     if (!flush.IsCompleted) await flush.ConfigureAwait(false);
                 }
@@ -192,7 +191,7 @@ public sealed class Connection
                     keepGoing = more && buffer.Length < before;
                 }
                 QueryBufferBytes = buffer.Length;
-                if (buffer.Length > _options.ClientQueryBufferLimit)
+                if (buffer.Length > _limits.ClientQueryBufferLimit)
                 {
                     _logger.LogWarning("Closing client {Addr}: query buffer of {Bytes} bytes exceeds client-query-buffer-limit",
                         RemoteAddress, buffer.Length);
@@ -243,7 +242,7 @@ public sealed class Connection
     private async ValueTask SendAsync()
     {
         ReadOnlyMemory<byte> pending = _writer.Pending;
-        _stats.AddOutputBytes(pending.Length);
+        _traffic.AddOutputBytes(pending.Length);
         while (!pending.IsEmpty)
         {
             int sent = await _socket.SendAsync(pending).ConfigureAwait(false);
@@ -500,7 +499,7 @@ public sealed class Connection
                     _outboxSpare = sending;
                 }
                 ReadOnlyMemory<byte> pending = sending.Pending;
-                _stats.AddOutputBytes(pending.Length);
+                _traffic.AddOutputBytes(pending.Length);
                 while (!pending.IsEmpty)
                 {
                     int sent = await _socket.SendAsync(pending).ConfigureAwait(false);
@@ -544,11 +543,11 @@ public sealed class Connection
                 _pendingReceive = null;
                 if (n == 0) return false;
                 inWriter.Advance(n);
-                _stats.AddInputBytes(n);
+                _traffic.AddInputBytes(n);
                 await inWriter.FlushAsync().ConfigureAwait(false);
                 buffered += n;
                 QueryBufferBytes = buffered;
-                if (buffered > _options.ClientQueryBufferLimit) return false;
+                if (buffered > _limits.ClientQueryBufferLimit) return false;
             }
         }
         finally

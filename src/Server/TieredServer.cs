@@ -5,10 +5,8 @@ using Tiered.Server.Admin;
 using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Network;
-using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
-using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Server;

@@ -1,5 +1,3 @@
-using Tiered.Server.Session;
-
 namespace Tiered.Server.Commands;
 
 /// <summary>

@@ -6,7 +6,6 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Protocol;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Session;
 

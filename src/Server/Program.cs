@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tiered.Server;
+using Tiered.Server.Admin;
 using Tiered.Tiering.Engine;
 
 var serverOptions = new ServerOptions();

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Net;
+using Tiered.Server.Admin;
 using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Network;
@@ -12,10 +12,12 @@ using Tiered.Tiering.Engine;
 namespace Tiered.Server;
 
 /// <summary>
-/// The server: options, engine, command table, clients, and the listeners and background cycle that drive them.
+/// The server: the listeners, accepting clients (each connection's loop, Network/Connection.cs, runs its commands
+/// through a Commands/ClientHandler.cs), the background cycle, recovery and shutdown, over the state commands see
+/// (options, engine, command table, clients: Commands/ServerCore.cs).
 /// Hosted by <see cref="ServerHost"/> in the program, or created directly by in-process tests.
 /// </summary>
-public sealed class TieredServer : IAsyncDisposable
+public sealed class TieredServer : ServerCore, IAsyncDisposable
 {
     private readonly List<Socket> _listeners = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -25,60 +27,12 @@ public sealed class TieredServer : IAsyncDisposable
     /// <param name="extraCommands">Commands added to the table (tests register test-only commands this way).</param>
     public TieredServer(ServerOptions options, EngineOptions engine, ILogger logger, Action? requestShutdown = null,
         IEnumerable<CommandDef>? extraCommands = null)
+        : base(options, engine, logger, requestShutdown, extraCommands)
     {
-        Options = options;
-        Engine = engine;
-        Logger = logger;
-        RequestShutdown = requestShutdown ?? (() => { });
-        Store = new Store(engine);
-        Config = new ConfigRegistry(options, engine);
-        Commands = CommandRegistry.Build(extraCommands);
-        Watches = new WatchRegistry(Store.Databases.Length);
-        Blocking = new BlockingRegistry(Store.Databases.Length);
-        Dispatcher = new CommandDispatcher(this, Commands);
-        SlowLog = new SlowLog(options);
-        Latency = new LatencyMonitor(options);
-        StartedAt = DateTimeOffset.UtcNow;
     }
-
-    public ServerOptions Options { get; }
-    public EngineOptions Engine { get; }
-    public ILogger Logger { get; }
-    public Store Store { get; }
-    public ConfigRegistry Config { get; }
-    public CommandTable Commands { get; }
-    public CommandDispatcher Dispatcher { get; }
-    public SlowLog SlowLog { get; }
-    public LatencyMonitor Latency { get; }
-    public ServerMetrics Metrics { get; } = new();
-
-    public ServerStats Stats { get; } = new();
-    public ClientRegistry Clients { get; } = new();
-    public DateTimeOffset StartedAt { get; }
-
-    /// <summary>WATCHed keys (Transactions.cs).</summary>
-    public WatchRegistry Watches { get; }
-
-    /// <summary>Clients blocked on keys (Blocking.cs).</summary>
-    public BlockingRegistry Blocking { get; }
-
-    /// <summary>Pub/sub channels and patterns (PubSub.cs).</summary>
-    public PubSubRegistry PubSub { get; } = new();
-
-    /// <summary>Non-zero when some client watches or blocks on a key: only then do writes look at their keys.</summary>
-    public int KeyInterest => Watches.Count | Blocking.Count;
-
-    /// <summary>Asks the host to stop (SHUTDOWN).</summary>
-    public Action RequestShutdown { get; }
-
-    /// <summary>True while the dataset is loading: commands without the loading flag get -LOADING.</summary>
-    public volatile bool Loading;
 
     /// <summary>The transport of client sockets (our epoll loops, or .NET's sockets); made by <see cref="Start"/>.</summary>
     public SocketEngine? Sockets { get; private set; }
-
-    /// <summary>The port actually bound (differs from the option when it was 0 in tests).</summary>
-    public int BoundPort { get; private set; }
 
     /// <summary>Binds the listeners and starts accepting clients.</summary>
     public void Start()
@@ -133,8 +87,8 @@ public sealed class TieredServer : IAsyncDisposable
                 s.Dispose();
                 continue;
             }
-            var conn = new Connection(Sockets!.Wrap(s), this, Interlocked.Increment(ref _nextClientId));
-            Clients.Add(conn);
+            var conn = new Connection(Sockets!.Wrap(s), Interlocked.Increment(ref _nextClientId), Store, Engine, Options, Stats,
+                Logger, c => new ClientHandler(this, c));   // the handler enters the client in Clients
             _ = Task.Run(conn.RunAsync);
         }
     }
@@ -206,12 +160,6 @@ public sealed class TieredServer : IAsyncDisposable
         });
     }
 
-    /// <summary>What the last recovery found (INFO persistence).</summary>
-    public Tiered.Tiering.Engine.RecoveryResult LastRecovery { get; private set; }
-
-    /// <summary>Unix ms when loading started.</summary>
-    public long LoadingStartedMs { get; private set; }
-
     /// <summary>Stops listening and closes every client.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -224,11 +172,6 @@ public sealed class TieredServer : IAsyncDisposable
         try { await Ready.ConfigureAwait(false); } catch (Exception) { }
         Store.Dispose();
     }
-
-    /// <summary>Seconds since start.</summary>
-    public long UptimeSeconds => (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds;
-
-    public static long Micros(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
 }
 
 /// <summary>Gathers the SSD reads a network round starts into one device submission (DeviceReadBatch).</summary>

@@ -2,6 +2,7 @@ using CommandFlags = Tiered.Server.Commands.CommandFlags;
 using System.Diagnostics;
 using static Tiered.Server.Tests.Infrastructure.Replies;
 using Tiered.Server.Commands;
+using Tiered.Server.Session;
 using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
@@ -12,7 +13,7 @@ namespace Tiered.Server.Tests;
 /// <summary>
 /// The blocking mechanism, proven through a test-only command registered from here:
 /// TESTBPOP key [key ...] timeout — pops (GETDEL) the first existing string key and replies [key, value]; blocks
-/// when none exists; replies a null array at the timeout. It follows the handler contract of Blocking.cs.
+/// when none exists; replies a null array at the timeout. It follows the handler contract of Session/Blocking.cs.
 /// </summary>
 public sealed class BlockingTests : ServerTestBase
 {
@@ -160,7 +161,7 @@ public sealed class BlockingTests : ServerTestBase
         using var b = Server.Raw();
         a.Command("CLIENT", "ID");
         long id = long.Parse(a.ReadReply()[1..^2]);
-        ClientSession session = Server.Server.Clients.Find(id)!.Session;
+        ClientSession session = Server.Server.Clients.Find(id)!;
         a.Command("TESTBPOP", "k", "30");
         await WaitBlocked(1);
         BlockedWait first;

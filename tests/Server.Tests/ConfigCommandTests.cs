@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using Tiered.Server.Admin;
 using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;

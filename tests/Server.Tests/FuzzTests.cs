@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Net;
 using System.Text;
+using Tiered.Server.Admin;
 using Xunit.Abstractions;
 using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering.Engine;

@@ -1,3 +1,5 @@
+using Tiered.Server.Admin;
+using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;

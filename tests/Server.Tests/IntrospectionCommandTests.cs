@@ -1,6 +1,7 @@
 using CommandFlags = Tiered.Server.Commands.CommandFlags;
 using StackExchange.Redis;
 using System.Diagnostics;
+using Tiered.Server.Admin;
 using Tiered.Server.Commands;
 using Tiered.Server.Tests.Infrastructure;
 using Tiered.Tiering.Engine;

@@ -10,7 +10,7 @@ namespace Tiered.Tiering.Tests;
 /// </summary>
 public sealed partial class ArchitectureTests
 {
-    private static readonly string[] Projects = ["Compression", "Tiering"];
+    private static readonly string[] Projects = ["Compression", "Tiering", "Server"];
 
     [Fact]
     public void NoTwoFoldersOfAProjectUseEachOther()

@@ -1,6 +1,7 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Bitmaps;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -17,17 +18,14 @@ public static class BitmapCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
-        const CommandFlags ro = CommandFlags.ReadOnly;
-        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
 
-        t.Add(new("setbit", 4, wOom, 1, 1, 1, Group, "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", "O(1)", SetBit));
-        t.Add(new("getbit", 3, roFast, 1, 1, 1, Group, "Returns a bit value by offset.", "2.2.0", "O(1)", GetBit));
-        t.Add(new("bitcount", -2, ro, 1, 1, 1, Group, "Counts the number of set bits (population counting) in a string.", "2.6.0", "O(N)", BitCount));
-        t.Add(new("bitpos", -3, ro, 1, 1, 1, Group, "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", "O(N)", BitPos));
-        t.Add(new("bitop", -4, wOom, 2, -1, 1, Group, "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", "O(N)", BitOp));
-        t.Add(new("bitfield", -2, wOom, 1, 1, 1, Group, "Performs arbitrary bitfield integer operations on strings.", "3.2.0", "O(1) for each subcommand specified", BitField));
-        t.Add(new("bitfield_ro", -2, roFast, 1, 1, 1, Group, "Performs arbitrary read-only bitfield integer operations on strings.", "6.0.0", "O(1) for each subcommand specified", BitFieldRo));
+        t.Add(new("setbit", 4, WOom, 1, 1, 1, Group, "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", "O(1)", SetBit));
+        t.Add(new("getbit", 3, RF, 1, 1, 1, Group, "Returns a bit value by offset.", "2.2.0", "O(1)", GetBit));
+        t.Add(new("bitcount", -2, R, 1, 1, 1, Group, "Counts the number of set bits (population counting) in a string.", "2.6.0", "O(N)", BitCount));
+        t.Add(new("bitpos", -3, R, 1, 1, 1, Group, "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", "O(N)", BitPos));
+        t.Add(new("bitop", -4, WOom, 2, -1, 1, Group, "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", "O(N)", BitOp));
+        t.Add(new("bitfield", -2, WOom, 1, 1, 1, Group, "Performs arbitrary bitfield integer operations on strings.", "3.2.0", "O(1) for each subcommand specified", BitField));
+        t.Add(new("bitfield_ro", -2, RF, 1, 1, 1, Group, "Performs arbitrary read-only bitfield integer operations on strings.", "6.0.0", "O(1) for each subcommand specified", BitFieldRo));
     }
 
     private static void SetBit(CommandContext c)

@@ -1,12 +1,13 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Lists;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
 // Why this file looks the way it does
 // -----------------------------------
 // The blocking list commands (BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP) are the non-blocking ones (LPOP, LMOVE, LMPOP)
-// plus the handler contract of Blocking.cs: try to serve with the very same ListOps call; if it answers NotFound
+// plus the handler contract of Session/Blocking.cs: try to serve with the very same ListOps call; if it answers NotFound
 // (nothing to take, nothing changed) either write the timeout reply (deadline passed, or inside EXEC) or park the
 // client on the keys with CommandContext.BlockOn and write nothing. A push to one of those keys re-runs the command
 // from its bytes, so it simply tries again.
@@ -29,16 +30,15 @@ public static class BlockingListCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags wb = CommandFlags.Write | CommandFlags.Blocking;
         const CommandFlags wbOom = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Blocking;
         const string popCost = "O(N) where N is the number of provided keys.";
 
-        t.Add(new("blpop", -3, wb, 1, -2, 1, Group, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, c => BPop(c, left: true)));
-        t.Add(new("brpop", -3, wb, 1, -2, 1, Group, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, c => BPop(c, left: false)));
+        t.Add(new("blpop", -3, WB, 1, -2, 1, Group, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, c => BPop(c, left: true)));
+        t.Add(new("brpop", -3, WB, 1, -2, 1, Group, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, c => BPop(c, left: false)));
         t.Add(new("brpoplpush", 4, wbOom, 1, 2, 1, Group, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", "O(1)", BRPopLPush));
         t.Add(new("blmove", 6, wbOom, 1, 2, 1, Group, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", "O(1)", BLMove));
         // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
-        t.Add(new("blmpop", -5, wb, 0, 0, 0, Group, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0",
+        t.Add(new("blmpop", -5, WB, 0, 0, 0, Group, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0",
             "O(N+M) where N is the number of provided keys and M is the number of elements returned.", BLMPop));
     }
 

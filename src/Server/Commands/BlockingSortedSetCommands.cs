@@ -1,13 +1,14 @@
 using Tiered.Server.Protocol;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.SortedSets;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
 // Why this file looks the way it does
 // -----------------------------------
 // The blocking sorted set commands (BZPOPMIN BZPOPMAX BZMPOP) are ZPOPMIN / ZPOPMAX over several keys plus the handler
-// contract of Blocking.cs: try to pop from the keys in the order given; if none holds a sorted set, either write the
+// contract of Session/Blocking.cs: try to pop from the keys in the order given; if none holds a sorted set, either write the
 // timeout reply (deadline passed, or inside EXEC) or park the client on the keys with CommandContext.BlockOn and write
 // nothing. A ZADD (or any write) to one of those keys re-runs the command from its bytes, so it simply tries again.
 //
@@ -28,13 +29,12 @@ public static class BlockingSortedSetCommands
     public static void Register(CommandTable t)
     {
         const CommandFlags wbFast = CommandFlags.Write | CommandFlags.Blocking | CommandFlags.Fast;
-        const CommandFlags wb = CommandFlags.Write | CommandFlags.Blocking;
         const string popCost = "O(log(N)) with N being the number of elements in the sorted set.";
 
         t.Add(new("bzpopmin", -3, wbFast, 1, -2, 1, Group, "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", popCost, c => BZPop(c, max: false)));
         t.Add(new("bzpopmax", -3, wbFast, 1, -2, 1, Group, "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "5.0.0", popCost, c => BZPop(c, max: true)));
         // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
-        t.Add(new("bzmpop", -5, wb, 0, 0, 0, Group, "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0",
+        t.Add(new("bzmpop", -5, WB, 0, 0, 0, Group, "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0",
             "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", BZMPop));
         t.Add(new("zmpop", -4, CommandFlags.Write, 0, 0, 0, Group, "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0",
             "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", c => MPop(c, 1, -1)));

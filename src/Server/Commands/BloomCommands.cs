@@ -1,5 +1,6 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Blooms;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -15,17 +16,14 @@ public static class BloomCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
-        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
-        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
 
-        t.Add(new("bf.reserve", -4, wOom, 1, 1, 1, Group, "Creates a new Bloom Filter", "1.0.0", "O(1)", Reserve));
-        t.Add(new("bf.add", 3, wOomFast, 1, 1, 1, Group, "Adds an item to a Bloom Filter", "1.0.0", "O(k), where k is the number of hash functions used by the last sub-filter", Add));
-        t.Add(new("bf.madd", -3, wOom, 1, 1, 1, Group, "Adds one or more items to a Bloom Filter. A filter will be created if it does not exist", "1.0.0", "O(k * n), where k is the number of hash functions and n is the number of items", MAdd));
-        t.Add(new("bf.exists", 3, roFast, 1, 1, 1, Group, "Checks whether an item exists in a Bloom Filter", "1.0.0", "O(k), where k is the number of hash functions used by the last sub-filter", Exists));
+        t.Add(new("bf.reserve", -4, WOom, 1, 1, 1, Group, "Creates a new Bloom Filter", "1.0.0", "O(1)", Reserve));
+        t.Add(new("bf.add", 3, WOomF, 1, 1, 1, Group, "Adds an item to a Bloom Filter", "1.0.0", "O(k), where k is the number of hash functions used by the last sub-filter", Add));
+        t.Add(new("bf.madd", -3, WOom, 1, 1, 1, Group, "Adds one or more items to a Bloom Filter. A filter will be created if it does not exist", "1.0.0", "O(k * n), where k is the number of hash functions and n is the number of items", MAdd));
+        t.Add(new("bf.exists", 3, RF, 1, 1, 1, Group, "Checks whether an item exists in a Bloom Filter", "1.0.0", "O(k), where k is the number of hash functions used by the last sub-filter", Exists));
         t.Add(new("bf.mexists", -3, CommandFlags.ReadOnly, 1, 1, 1, Group, "Checks whether one or more items exist in a Bloom Filter", "1.0.0", "O(k * n), where k is the number of hash functions and n is the number of items", MExists));
-        t.Add(new("bf.info", -2, roFast, 1, 1, 1, Group, "Returns information about a Bloom Filter", "1.0.0", "O(1)", Info));
-        t.Add(new("bf.card", 2, roFast, 1, 1, 1, Group, "Returns the cardinality of a Bloom filter", "2.4.4", "O(1)", Card));
+        t.Add(new("bf.info", -2, RF, 1, 1, 1, Group, "Returns information about a Bloom Filter", "1.0.0", "O(1)", Info));
+        t.Add(new("bf.card", 2, RF, 1, 1, 1, Group, "Returns the cardinality of a Bloom filter", "2.4.4", "O(1)", Card));
     }
 
     private static void Reserve(CommandContext c)

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Tiered.Server.Network;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 
@@ -69,8 +69,8 @@ public static class ClientCommands
             string? type = ClientType(c.Str(3));
             if (type is null) { c.Writer.Error($"ERR Unknown client type '{c.Str(3)}'"); return; }
             // Clients are normal or pubsub until replication exists.
-            foreach (Connection conn in c.Server.Clients.Connections())
-                if (TypeOf(conn.Session) == type) AppendLine(sb, c, conn);
+            foreach (ClientSession s in c.Server.Clients.Sessions())
+                if (TypeOf(s) == type) AppendLine(sb, c, s);
         }
         else if (c.Count > 3 && c.Is(2, "ID"u8))
         {
@@ -78,12 +78,12 @@ public static class ClientCommands
             for (int i = 3; i < c.Count; i++)
                 if (!c.TryLong(i, out ids[i - 3])) { c.Writer.Error("ERR Invalid client ID"u8); return; }
             foreach (long id in ids)
-                if (c.Server.Clients.Find(id) is { } conn) AppendLine(sb, c, conn);
+                if (c.Server.Clients.Find(id) is { } s) AppendLine(sb, c, s);
         }
         else if (c.Count != 2) { c.SyntaxError(); return; }
         else
         {
-            foreach (Connection conn in c.Server.Clients.Connections()) AppendLine(sb, c, conn);
+            foreach (ClientSession s in c.Server.Clients.Sessions()) AppendLine(sb, c, s);
         }
         c.Writer.Verbatim(sb.ToString());
     }
@@ -91,7 +91,7 @@ public static class ClientCommands
     private static void Info(CommandContext c)
     {
         var sb = new StringBuilder();
-        Connection? self = c.Server.Clients.Find(c.Client.Id);
+        ClientSession? self = c.Server.Clients.Find(c.Client.Id);
         if (self != null) AppendLine(sb, c, self);
         c.Writer.Verbatim(sb.ToString());
     }
@@ -107,9 +107,8 @@ public static class ClientCommands
     };
 
     /// <summary>One CLIENT LIST line in Redis 7's field order, ending with a newline.</summary>
-    private static void AppendLine(StringBuilder sb, CommandContext c, Connection conn)
+    private static void AppendLine(StringBuilder sb, CommandContext c, ClientSession s)
     {
-        ClientSession s = conn.Session;
         bool self = ReferenceEquals(s, c.Client);
         long now = c.Store.Clock.NowMs;
         long argvMem = 0;
@@ -119,7 +118,7 @@ public static class ClientCommands
         long qbufFree = Math.Max(0, ReceiveBuffer - qbuf);
         string cmd = self ? c.Command.FullName : s.LastCommand;
         var inv = CultureInfo.InvariantCulture;
-        sb.Append(inv, $"id={s.Id} addr={s.RemoteAddress} laddr={s.LocalAddress} fd={conn.Fd} name={s.Name ?? ""}")
+        sb.Append(inv, $"id={s.Id} addr={s.RemoteAddress} laddr={s.LocalAddress} fd={s.Connection?.Fd} name={s.Name ?? ""}")
           .Append(inv, $" age={Math.Max(0, now - s.CreatedMs) / 1000} idle={(self ? 0 : Math.Max(0, now - s.LastInteractionMs) / 1000)}")
           .Append(inv, $" flags={Flags(s)} db={s.DbIndex} sub={s.Subs?.Channels.Count ?? 0} psub={s.Subs?.Patterns.Count ?? 0} ssub=0")
           .Append(inv, $" multi={(s.Multi is null ? -1 : s.Multi.Queue.Count)} qbuf={qbuf} qbuf-free={qbufFree}")
@@ -186,9 +185,8 @@ public static class ClientCommands
         }
 
         int killed = 0;
-        foreach (Connection conn in c.Server.Clients.Connections())
+        foreach (ClientSession s in c.Server.Clients.Sessions())
         {
-            ClientSession s = conn.Session;
             if (addr != null && s.RemoteAddress != addr) continue;
             if (laddr != null && s.LocalAddress != laddr) continue;
             if (id != 0 && s.Id != id) continue;
@@ -196,7 +194,7 @@ public static class ClientCommands
             bool self = ReferenceEquals(s, c.Client);
             if (self && skipMe) continue;
             if (self) c.Client.CloseAfterReply = true;
-            else c.Server.Clients.Kill(conn);
+            else c.Server.Clients.Kill(s);
             killed++;
         }
 

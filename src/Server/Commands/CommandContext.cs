@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Tiered.Server.Protocol;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 
@@ -13,7 +14,7 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public sealed class CommandContext
 {
-    public CommandContext(TieredServer server, ClientSession client, ArgList args, RespWriter writer)
+    public CommandContext(ServerCore server, ClientSession client, ArgList args, RespWriter writer)
     {
         Server = server;
         Client = client;
@@ -21,7 +22,7 @@ public sealed class CommandContext
         Writer = writer;
     }
 
-    public TieredServer Server { get; }
+    public ServerCore Server { get; }
     public ClientSession Client { get; }
     public ArgList Args { get; }
     public RespWriter Writer { get; }
@@ -30,7 +31,7 @@ public sealed class CommandContext
     public CommandDef Command { get; internal set; } = null!;
 
     /// <summary>The connection running the commands (pub/sub pushes); null only in tests that build a context by hand.</summary>
-    public Network.Connection? Connection { get; init; }
+    public Network.Connection? Connection => Client.Connection;
 
     /// <summary>The engine.</summary>
     public Store Store => Server.Store;
@@ -121,7 +122,7 @@ public sealed class CommandContext
     public void UnknownSubcommand()
         => Writer.Error($"ERR unknown subcommand '{Truncate(Str(1), 128)}'. Try {Command.Name.ToUpperInvariant()} HELP.");
 
-    // ---- Blocking commands (the mechanism is described in Blocking.cs) ----
+    // ---- Blocking commands (the mechanism is described in Session/Blocking.cs) ----
 
     /// <summary>
     /// True when a blocking command must not block but write its timeout reply: its deadline passed, or it runs

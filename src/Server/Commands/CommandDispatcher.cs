@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
@@ -14,13 +15,13 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public sealed class CommandDispatcher
 {
-    private readonly TieredServer _server;
+    private readonly ServerCore _server;
     private readonly CommandTable _table;
 
     private static readonly byte[] s_exec = "exec"u8.ToArray();
     private readonly CommandDef? _exec;
 
-    public CommandDispatcher(TieredServer server, CommandTable table)
+    public CommandDispatcher(ServerCore server, CommandTable table)
     {
         _server = server;
         _table = table;
@@ -152,7 +153,7 @@ public sealed class CommandDispatcher
         return started;
     }
 
-    // ---- Connection-level features (Transactions.cs, PubSub.cs, Blocking.cs) ----
+    // ---- Connection-level features (Session/Transactions.cs, Session/PubSub.cs, Session/Blocking.cs) ----
 
     /// <summary>
     /// For a client inside MULTI or in RESP2 subscribed mode: true when the command was dealt with here (queued,
@@ -162,7 +163,7 @@ public sealed class CommandDispatcher
     {
         ClientSession client = c.Client;
         bool handled = client.Protocol == 2 && client.SubscriptionCount > 0 && PubSubCommands.RefuseInSubscribedMode(_table, c)
-            || client.Multi is { } multi && Transactions.TryQueue(_table, c, multi);
+            || client.Multi is { } multi && TransactionCommands.TryQueue(_table, c, multi);
         if (handled) _server.Stats.CommandsProcessed++;
         return handled;
     }

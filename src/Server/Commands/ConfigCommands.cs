@@ -1,4 +1,5 @@
 using System.Text;
+using Tiered.Server.Admin;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Metrics;

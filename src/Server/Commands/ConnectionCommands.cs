@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
@@ -132,7 +133,7 @@ public static class ConnectionCommands
 
     private static void Reset(CommandContext c)
     {
-        Transactions.End(c);   // leaves MULTI, forgets watched keys
+        TransactionCommands.End(c);   // leaves MULTI, forgets watched keys
         PubSubCommands.UnsubscribeAll(c);
         c.Client.DbIndex = 0;
         c.Client.Name = null;

@@ -1,5 +1,6 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Hashes;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -14,28 +15,24 @@ public static class HashCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags ro = CommandFlags.ReadOnly;
-        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
-        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
-        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
         const string all = "O(N) where N is the size of the hash.";
 
-        t.Add(new("hset", -4, wOomFast, 1, 1, 1, Group, "Creates or modifies the value of a field in a hash.", "2.0.0", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", HSet));
-        t.Add(new("hsetnx", 4, wOomFast, 1, 1, 1, Group, "Sets the value of a field in a hash only when the field doesn't exist.", "2.0.0", "O(1)", HSetNx));
-        t.Add(new("hget", 3, roFast, 1, 1, 1, Group, "Returns the value of a field in a hash.", "2.0.0", "O(1)", HGet));
-        t.Add(new("hmget", -3, roFast, 1, 1, 1, Group, "Returns the values of all fields in a hash.", "2.0.0", "O(N) where N is the number of fields being requested.", HMGet));
-        t.Add(new("hmset", -4, wOomFast, 1, 1, 1, Group, "Sets the values of multiple fields.", "2.0.0", "O(N) where N is the number of fields being set.", HMSet));
-        t.Add(new("hdel", -3, wFast, 1, 1, 1, Group, "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "2.0.0", "O(N) where N is the number of fields to be removed.", HDel));
-        t.Add(new("hexists", 3, roFast, 1, 1, 1, Group, "Determines whether a field exists in a hash.", "2.0.0", "O(1)", HExists));
-        t.Add(new("hlen", 2, roFast, 1, 1, 1, Group, "Returns the number of fields in a hash.", "2.0.0", "O(1)", HLen));
-        t.Add(new("hstrlen", 3, roFast, 1, 1, 1, Group, "Returns the length of the value of a field.", "3.2.0", "O(1)", HStrLen));
-        t.Add(new("hkeys", 2, ro, 1, 1, 1, Group, "Returns all fields in a hash.", "2.0.0", all, HKeys));
-        t.Add(new("hvals", 2, ro, 1, 1, 1, Group, "Returns all values in a hash.", "2.0.0", all, HVals));
-        t.Add(new("hgetall", 2, ro, 1, 1, 1, Group, "Returns all fields and values in a hash.", "2.0.0", all, HGetAll));
-        t.Add(new("hincrby", 4, wOomFast, 1, 1, 1, Group, "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "2.0.0", "O(1)", HIncrBy));
-        t.Add(new("hincrbyfloat", 4, wOomFast, 1, 1, 1, Group, "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "2.6.0", "O(1)", HIncrByFloat));
-        t.Add(new("hrandfield", -2, ro | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random fields from a hash.", "6.2.0", "O(N) where N is the number of fields returned", HRandField));
-        t.Add(new("hscan", -3, ro | CommandFlags.Random, 1, 1, 1, Group, "Iterates over fields and values of a hash.", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", HScan));
+        t.Add(new("hset", -4, WOomF, 1, 1, 1, Group, "Creates or modifies the value of a field in a hash.", "2.0.0", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", HSet));
+        t.Add(new("hsetnx", 4, WOomF, 1, 1, 1, Group, "Sets the value of a field in a hash only when the field doesn't exist.", "2.0.0", "O(1)", HSetNx));
+        t.Add(new("hget", 3, RF, 1, 1, 1, Group, "Returns the value of a field in a hash.", "2.0.0", "O(1)", HGet));
+        t.Add(new("hmget", -3, RF, 1, 1, 1, Group, "Returns the values of all fields in a hash.", "2.0.0", "O(N) where N is the number of fields being requested.", HMGet));
+        t.Add(new("hmset", -4, WOomF, 1, 1, 1, Group, "Sets the values of multiple fields.", "2.0.0", "O(N) where N is the number of fields being set.", HMSet));
+        t.Add(new("hdel", -3, WF, 1, 1, 1, Group, "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "2.0.0", "O(N) where N is the number of fields to be removed.", HDel));
+        t.Add(new("hexists", 3, RF, 1, 1, 1, Group, "Determines whether a field exists in a hash.", "2.0.0", "O(1)", HExists));
+        t.Add(new("hlen", 2, RF, 1, 1, 1, Group, "Returns the number of fields in a hash.", "2.0.0", "O(1)", HLen));
+        t.Add(new("hstrlen", 3, RF, 1, 1, 1, Group, "Returns the length of the value of a field.", "3.2.0", "O(1)", HStrLen));
+        t.Add(new("hkeys", 2, R, 1, 1, 1, Group, "Returns all fields in a hash.", "2.0.0", all, HKeys));
+        t.Add(new("hvals", 2, R, 1, 1, 1, Group, "Returns all values in a hash.", "2.0.0", all, HVals));
+        t.Add(new("hgetall", 2, R, 1, 1, 1, Group, "Returns all fields and values in a hash.", "2.0.0", all, HGetAll));
+        t.Add(new("hincrby", 4, WOomF, 1, 1, 1, Group, "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "2.0.0", "O(1)", HIncrBy));
+        t.Add(new("hincrbyfloat", 4, WOomF, 1, 1, 1, Group, "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "2.6.0", "O(1)", HIncrByFloat));
+        t.Add(new("hrandfield", -2, R | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random fields from a hash.", "6.2.0", "O(N) where N is the number of fields returned", HRandField));
+        t.Add(new("hscan", -3, R | CommandFlags.Random, 1, 1, 1, Group, "Iterates over fields and values of a hash.", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", HScan));
     }
 
     private static void HSet(CommandContext c)

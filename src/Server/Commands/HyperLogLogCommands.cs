@@ -1,5 +1,6 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.HyperLogLogs;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -13,12 +14,10 @@ public static class HyperLogLogCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
-        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
 
-        t.Add(new("pfadd", -2, wOomFast, 1, 1, 1, Group, "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", "2.8.9", "O(1) to add every element.", PfAdd));
+        t.Add(new("pfadd", -2, WOomF, 1, 1, 1, Group, "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", "2.8.9", "O(1) to add every element.", PfAdd));
         t.Add(new("pfcount", -2, CommandFlags.ReadOnly, 1, -1, 1, Group, "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", "2.8.9", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", PfCount));
-        t.Add(new("pfmerge", -2, wOom, 1, -1, 1, Group, "Merges one or more HyperLogLog values into a single key.", "2.8.9", "O(N) to merge N HyperLogLogs, but with high constant times.", PfMerge));
+        t.Add(new("pfmerge", -2, WOom, 1, -1, 1, Group, "Merges one or more HyperLogLog values into a single key.", "2.8.9", "O(N) to merge N HyperLogLogs, but with high constant times.", PfMerge));
     }
 
     private static void PfAdd(CommandContext c)

@@ -1,6 +1,7 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Keys;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -21,10 +22,6 @@ public static class KeyCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags W = CommandFlags.Write;
-        const CommandFlags WF = CommandFlags.Write | CommandFlags.Fast;
-        const CommandFlags R = CommandFlags.ReadOnly;
-        const CommandFlags RF = CommandFlags.ReadOnly | CommandFlags.Fast;
 
         t.Add(new("del", -2, W, 1, -1, 1, Group, "Deletes one or more keys.", "1.0.0",
             "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", Del));

@@ -1,5 +1,6 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Lists;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -19,40 +20,34 @@ public static class ListCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags w = CommandFlags.Write;
-        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
-        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
-        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
-        const CommandFlags ro = CommandFlags.ReadOnly;
-        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
         const string pushCost = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.";
         const string popCost = "O(N) where N is the number of elements returned";
 
-        t.Add(new("lpush", -3, wOomFast, 1, 1, 1, Group, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, c => Push(c, left: true, onlyIfExists: false)));
-        t.Add(new("rpush", -3, wOomFast, 1, 1, 1, Group, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, c => Push(c, left: false, onlyIfExists: false)));
-        t.Add(new("lpushx", -3, wOomFast, 1, 1, 1, Group, "Prepends one or more elements to a list only when the list exists.", "2.2.0", pushCost, c => Push(c, left: true, onlyIfExists: true)));
-        t.Add(new("rpushx", -3, wOomFast, 1, 1, 1, Group, "Appends an element to a list only when the list exists.", "2.2.0", pushCost, c => Push(c, left: false, onlyIfExists: true)));
-        t.Add(new("lpop", -2, wFast, 1, 1, 1, Group, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", popCost, c => Pop(c, left: true)));
-        t.Add(new("rpop", -2, wFast, 1, 1, 1, Group, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", popCost, c => Pop(c, left: false)));
-        t.Add(new("llen", 2, roFast, 1, 1, 1, Group, "Returns the length of a list.", "1.0.0", "O(1)", LLen));
-        t.Add(new("lrange", 4, ro, 1, 1, 1, Group, "Returns a range of elements from a list.", "1.0.0",
+        t.Add(new("lpush", -3, WOomF, 1, 1, 1, Group, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, c => Push(c, left: true, onlyIfExists: false)));
+        t.Add(new("rpush", -3, WOomF, 1, 1, 1, Group, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, c => Push(c, left: false, onlyIfExists: false)));
+        t.Add(new("lpushx", -3, WOomF, 1, 1, 1, Group, "Prepends one or more elements to a list only when the list exists.", "2.2.0", pushCost, c => Push(c, left: true, onlyIfExists: true)));
+        t.Add(new("rpushx", -3, WOomF, 1, 1, 1, Group, "Appends an element to a list only when the list exists.", "2.2.0", pushCost, c => Push(c, left: false, onlyIfExists: true)));
+        t.Add(new("lpop", -2, WF, 1, 1, 1, Group, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", popCost, c => Pop(c, left: true)));
+        t.Add(new("rpop", -2, WF, 1, 1, 1, Group, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", popCost, c => Pop(c, left: false)));
+        t.Add(new("llen", 2, RF, 1, 1, 1, Group, "Returns the length of a list.", "1.0.0", "O(1)", LLen));
+        t.Add(new("lrange", 4, R, 1, 1, 1, Group, "Returns a range of elements from a list.", "1.0.0",
             "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", LRange));
-        t.Add(new("lindex", 3, ro, 1, 1, 1, Group, "Returns an element from a list by its index.", "1.0.0",
+        t.Add(new("lindex", 3, R, 1, 1, 1, Group, "Returns an element from a list by its index.", "1.0.0",
             "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", LIndex));
-        t.Add(new("lset", 4, wOom, 1, 1, 1, Group, "Sets the value of an element in a list by its index.", "1.0.0",
+        t.Add(new("lset", 4, WOom, 1, 1, 1, Group, "Sets the value of an element in a list by its index.", "1.0.0",
             "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", LSet));
-        t.Add(new("linsert", 5, wOom, 1, 1, 1, Group, "Inserts an element before or after another element in a list.", "2.2.0",
+        t.Add(new("linsert", 5, WOom, 1, 1, 1, Group, "Inserts an element before or after another element in a list.", "2.2.0",
             "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", LInsert));
-        t.Add(new("lrem", 4, w, 1, 1, 1, Group, "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0",
+        t.Add(new("lrem", 4, W, 1, 1, 1, Group, "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0",
             "O(N+M) where N is the length of the list and M is the number of elements removed.", LRem));
-        t.Add(new("ltrim", 4, w, 1, 1, 1, Group, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0",
+        t.Add(new("ltrim", 4, W, 1, 1, 1, Group, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0",
             "O(N) where N is the number of elements to be removed by the operation.", LTrim));
-        t.Add(new("lpos", -3, ro, 1, 1, 1, Group, "Returns the index of matching elements in a list.", "6.0.6",
+        t.Add(new("lpos", -3, R, 1, 1, 1, Group, "Returns the index of matching elements in a list.", "6.0.6",
             "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", LPos));
-        t.Add(new("lmove", 5, wOom, 1, 2, 1, Group, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", "O(1)", LMove));
-        t.Add(new("rpoplpush", 3, wOom, 1, 2, 1, Group, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", "O(1)", RPopLPush));
+        t.Add(new("lmove", 5, WOom, 1, 2, 1, Group, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", "O(1)", LMove));
+        t.Add(new("rpoplpush", 3, WOom, 1, 2, 1, Group, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", "O(1)", RPopLPush));
         // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
-        t.Add(new("lmpop", -4, w, 0, 0, 0, Group, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0",
+        t.Add(new("lmpop", -4, W, 0, 0, 0, Group, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0",
             "O(N+M) where N is the number of provided keys and M is the number of elements returned.", LMPop));
     }
 

@@ -1,9 +1,10 @@
 using Tiered.Server.Network;
+using Tiered.Server.Session;
 
 namespace Tiered.Server.Commands;
 
 /// <summary>
-/// Pub/sub commands: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB (the registry is PubSub.cs).
+/// Pub/sub commands: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB (the registry is Session/PubSub.cs).
 /// Subscribe and unsubscribe confirmations are push frames (<c>&gt;3</c> in RESP3, <c>*3</c> in RESP2), one per
 /// channel, each with the client's subscription count after it.
 /// </summary>
@@ -65,11 +66,10 @@ public static class PubSubCommands
 
     private static void Subscribe(CommandContext c, bool pattern)
     {
-        Connection conn = Conn(c);
-        conn.EnablePush();
+        Conn(c).EnablePush();
         for (int i = 1; i < c.Count; i++)
         {
-            c.Server.PubSub.Subscribe(conn, c[i], pattern);
+            c.Server.PubSub.Subscribe(c.Client, c[i], pattern);
             Confirm(c, pattern ? "psubscribe"u8 : "subscribe"u8, c[i]);
         }
         c.Client.RefreshMode();
@@ -77,7 +77,7 @@ public static class PubSubCommands
 
     private static void Unsubscribe(CommandContext c, bool pattern)
     {
-        Connection conn = Conn(c);
+        Conn(c);   // pub/sub needs a connection
         ReadOnlySpan<byte> kind = pattern ? "punsubscribe"u8 : "unsubscribe"u8;
         if (c.Count == 1)
         {
@@ -94,7 +94,7 @@ public static class PubSubCommands
             {
                 foreach (byte[] name in mine.ToArray())
                 {
-                    c.Server.PubSub.Unsubscribe(conn, name, pattern);
+                    c.Server.PubSub.Unsubscribe(c.Client, name, pattern);
                     Confirm(c, kind, name);
                 }
             }
@@ -103,7 +103,7 @@ public static class PubSubCommands
         {
             for (int i = 1; i < c.Count; i++)
             {
-                c.Server.PubSub.Unsubscribe(conn, c[i], pattern);
+                c.Server.PubSub.Unsubscribe(c.Client, c[i], pattern);
                 Confirm(c, kind, c[i]);
             }
         }
@@ -113,7 +113,7 @@ public static class PubSubCommands
     /// <summary>RESET and disconnect: leave every channel and pattern without replies.</summary>
     internal static void UnsubscribeAll(CommandContext c)
     {
-        if (c.Connection != null) c.Server.PubSub.RemoveAll(c.Connection);
+        c.Server.PubSub.RemoveAll(c.Client);
         c.Client.RefreshMode();
     }
 

@@ -1,5 +1,6 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Sets;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -15,32 +16,27 @@ public static class SetCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags ro = CommandFlags.ReadOnly;
-        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
-        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
-        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
-        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
         const string inter = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.";
         const string total = "O(N) where N is the total number of elements in all given sets.";
 
-        t.Add(new("sadd", -3, wOomFast, 1, 1, 1, Group, "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", SAdd));
-        t.Add(new("srem", -3, wFast, 1, 1, 1, Group, "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", "O(N) where N is the number of members to be removed.", SRem));
-        t.Add(new("sismember", 3, roFast, 1, 1, 1, Group, "Determines whether a member belongs to a set.", "1.0.0", "O(1)", SIsMember));
-        t.Add(new("smismember", -3, roFast, 1, 1, 1, Group, "Determines whether multiple members belong to a set.", "6.2.0", "O(N) where N is the number of elements being checked for membership", SMIsMember));
-        t.Add(new("smembers", 2, ro, 1, 1, 1, Group, "Returns all members of a set.", "1.0.0", "O(N) where N is the set cardinality.", SMembers));
-        t.Add(new("scard", 2, roFast, 1, 1, 1, Group, "Returns the number of members in a set.", "1.0.0", "O(1)", SCard));
-        t.Add(new("spop", -2, wFast | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", SPop));
-        t.Add(new("srandmember", -2, ro | CommandFlags.Random, 1, 1, 1, Group, "Get one or multiple random members from a set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", SRandMember));
-        t.Add(new("smove", 4, wFast, 1, 2, 1, Group, "Moves a member from one set to another.", "1.0.0", "O(1)", SMove));
-        t.Add(new("sinter", -2, ro, 1, -1, 1, Group, "Returns the intersect of multiple sets.", "1.0.0", inter, SInter));
-        t.Add(new("sunion", -2, ro, 1, -1, 1, Group, "Returns the union of multiple sets.", "1.0.0", total, SUnion));
-        t.Add(new("sdiff", -2, ro, 1, -1, 1, Group, "Returns the difference of multiple sets.", "1.0.0", total, SDiff));
-        t.Add(new("sinterstore", -3, wOom, 1, -1, 1, Group, "Stores the intersect of multiple sets in a key.", "1.0.0", inter, SInterStore));
-        t.Add(new("sunionstore", -3, wOom, 1, -1, 1, Group, "Stores the union of multiple sets in a key.", "1.0.0", total, SUnionStore));
-        t.Add(new("sdiffstore", -3, wOom, 1, -1, 1, Group, "Stores the difference of multiple sets in a key.", "1.0.0", total, SDiffStore));
+        t.Add(new("sadd", -3, WOomF, 1, 1, 1, Group, "Adds one or more members to a set. Creates the key if it doesn't exist.", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", SAdd));
+        t.Add(new("srem", -3, WF, 1, 1, 1, Group, "Removes one or more members from a set. Deletes the set if the last member was removed.", "1.0.0", "O(N) where N is the number of members to be removed.", SRem));
+        t.Add(new("sismember", 3, RF, 1, 1, 1, Group, "Determines whether a member belongs to a set.", "1.0.0", "O(1)", SIsMember));
+        t.Add(new("smismember", -3, RF, 1, 1, 1, Group, "Determines whether multiple members belong to a set.", "6.2.0", "O(N) where N is the number of elements being checked for membership", SMIsMember));
+        t.Add(new("smembers", 2, R, 1, 1, 1, Group, "Returns all members of a set.", "1.0.0", "O(N) where N is the set cardinality.", SMembers));
+        t.Add(new("scard", 2, RF, 1, 1, 1, Group, "Returns the number of members in a set.", "1.0.0", "O(1)", SCard));
+        t.Add(new("spop", -2, WF | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", SPop));
+        t.Add(new("srandmember", -2, R | CommandFlags.Random, 1, 1, 1, Group, "Get one or multiple random members from a set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", SRandMember));
+        t.Add(new("smove", 4, WF, 1, 2, 1, Group, "Moves a member from one set to another.", "1.0.0", "O(1)", SMove));
+        t.Add(new("sinter", -2, R, 1, -1, 1, Group, "Returns the intersect of multiple sets.", "1.0.0", inter, SInter));
+        t.Add(new("sunion", -2, R, 1, -1, 1, Group, "Returns the union of multiple sets.", "1.0.0", total, SUnion));
+        t.Add(new("sdiff", -2, R, 1, -1, 1, Group, "Returns the difference of multiple sets.", "1.0.0", total, SDiff));
+        t.Add(new("sinterstore", -3, WOom, 1, -1, 1, Group, "Stores the intersect of multiple sets in a key.", "1.0.0", inter, SInterStore));
+        t.Add(new("sunionstore", -3, WOom, 1, -1, 1, Group, "Stores the union of multiple sets in a key.", "1.0.0", total, SUnionStore));
+        t.Add(new("sdiffstore", -3, WOom, 1, -1, 1, Group, "Stores the difference of multiple sets in a key.", "1.0.0", total, SDiffStore));
         // Keys follow a numkeys argument (movable keys): no fixed first/last/step, as Redis reports it.
-        t.Add(new("sintercard", -3, ro, 0, 0, 0, Group, "Returns the number of members of the intersect of multiple sets.", "7.0.0", inter, SInterCard));
-        t.Add(new("sscan", -3, ro | CommandFlags.Random, 1, 1, 1, Group, "Iterates over members of a set.", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", SScan));
+        t.Add(new("sintercard", -3, R, 0, 0, 0, Group, "Returns the number of members of the intersect of multiple sets.", "7.0.0", inter, SInterCard));
+        t.Add(new("sscan", -3, R | CommandFlags.Random, 1, 1, 1, Group, "Iterates over members of a set.", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", SScan));
     }
 
     private static void SAdd(CommandContext c)

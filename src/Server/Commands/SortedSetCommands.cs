@@ -1,6 +1,7 @@
 using Tiered.Server.Protocol;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.SortedSets;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -20,36 +21,32 @@ public static class SortedSetCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
-        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
-        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
-        const CommandFlags ro = CommandFlags.ReadOnly;
 
-        t.Add(new("zadd", -4, wOomFast, 1, 1, 1, Group, "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0",
+        t.Add(new("zadd", -4, WOomF, 1, 1, 1, Group, "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0",
             "O(log(N)) for each item added, where N is the number of elements in the sorted set.", ZAdd));
-        t.Add(new("zincrby", 4, wOomFast, 1, 1, 1, Group, "Increments the score of a member in a sorted set.", "1.2.0",
+        t.Add(new("zincrby", 4, WOomF, 1, 1, 1, Group, "Increments the score of a member in a sorted set.", "1.2.0",
             "O(log(N)) where N is the number of elements in the sorted set.", ZIncrBy));
-        t.Add(new("zrem", -3, wFast, 1, 1, 1, Group, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0",
+        t.Add(new("zrem", -3, WF, 1, 1, 1, Group, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0",
             "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", ZRem));
-        t.Add(new("zscore", 3, roFast, 1, 1, 1, Group, "Returns the score of a member in a sorted set.", "1.2.0", "O(1)", ZScore));
-        t.Add(new("zmscore", -3, roFast, 1, 1, 1, Group, "Returns the score of one or more members in a sorted set.", "6.2.0",
+        t.Add(new("zscore", 3, RF, 1, 1, 1, Group, "Returns the score of a member in a sorted set.", "1.2.0", "O(1)", ZScore));
+        t.Add(new("zmscore", -3, RF, 1, 1, 1, Group, "Returns the score of one or more members in a sorted set.", "6.2.0",
             "O(N) where N is the number of members being requested.", ZMScore));
-        t.Add(new("zcard", 2, roFast, 1, 1, 1, Group, "Returns the number of members in a sorted set.", "1.2.0", "O(1)", ZCard));
-        t.Add(new("zcount", 4, roFast, 1, 1, 1, Group, "Returns the count of members in a sorted set that have scores within a range.", "2.0.0",
+        t.Add(new("zcard", 2, RF, 1, 1, 1, Group, "Returns the number of members in a sorted set.", "1.2.0", "O(1)", ZCard));
+        t.Add(new("zcount", 4, RF, 1, 1, 1, Group, "Returns the count of members in a sorted set that have scores within a range.", "2.0.0",
             "O(log(N)) with N being the number of elements in the sorted set.", ZCount));
-        t.Add(new("zlexcount", 4, roFast, 1, 1, 1, Group, "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9",
+        t.Add(new("zlexcount", 4, RF, 1, 1, 1, Group, "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9",
             "O(log(N)) with N being the number of elements in the sorted set.", ZLexCount));
-        t.Add(new("zrank", 3, roFast, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0",
+        t.Add(new("zrank", 3, RF, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0",
             "O(log(N))", c => ZRank(c, reverse: false)));
-        t.Add(new("zrevrank", 3, roFast, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0",
+        t.Add(new("zrevrank", 3, RF, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0",
             "O(log(N))", c => ZRank(c, reverse: true)));
-        t.Add(new("zpopmin", -2, wFast, 1, 1, 1, Group, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
+        t.Add(new("zpopmin", -2, WF, 1, 1, 1, Group, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
             "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", c => ZPop(c, max: false)));
-        t.Add(new("zpopmax", -2, wFast, 1, 1, 1, Group, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
+        t.Add(new("zpopmax", -2, WF, 1, 1, 1, Group, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
             "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", c => ZPop(c, max: true)));
-        t.Add(new("zrandmember", -2, ro | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random members from a sorted set.", "6.2.0",
+        t.Add(new("zrandmember", -2, R | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random members from a sorted set.", "6.2.0",
             "O(N) where N is the number of members returned", ZRandMember));
-        t.Add(new("zscan", -3, ro | CommandFlags.Random, 1, 1, 1, Group, "Iterates over members and scores of a sorted set.", "2.8.0",
+        t.Add(new("zscan", -3, R | CommandFlags.Random, 1, 1, 1, Group, "Iterates over members and scores of a sorted set.", "2.8.0",
             "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", ZScan));
         SortedSetRangeCommands.Register(t);
     }

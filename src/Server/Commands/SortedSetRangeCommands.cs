@@ -1,6 +1,7 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Sets;
 using Tiered.Tiering.Types.SortedSets;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -18,9 +19,6 @@ public static class SortedSetRangeCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags ro = CommandFlags.ReadOnly;
-        const CommandFlags w = CommandFlags.Write;
-        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
         const string rangeCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.";
         const string scoreCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).";
         const string remCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.";
@@ -28,33 +26,33 @@ public static class SortedSetRangeCommands
         const string interCost = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.";
         const string diffCost = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.";
 
-        t.Add(new("zrange", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes.", "1.2.0", rangeCost,
+        t.Add(new("zrange", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes.", "1.2.0", rangeCost,
             c => ZRange(c, store: false, Kind.Auto, reverse: null)));
-        t.Add(new("zrangestore", -5, wOom, 1, 2, 1, Group, "Stores a range of members from sorted set in a key.", "6.2.0",
+        t.Add(new("zrangestore", -5, WOom, 1, 2, 1, Group, "Stores a range of members from sorted set in a key.", "6.2.0",
             "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
             c => ZRange(c, store: true, Kind.Auto, reverse: null)));
-        t.Add(new("zrevrange", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", rangeCost,
+        t.Add(new("zrevrange", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", rangeCost,
             c => ZRange(c, store: false, Kind.Rank, reverse: true)));
-        t.Add(new("zrangebyscore", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores.", "1.0.5", scoreCost,
+        t.Add(new("zrangebyscore", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores.", "1.0.5", scoreCost,
             c => ZRange(c, store: false, Kind.Score, reverse: false)));
-        t.Add(new("zrevrangebyscore", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", scoreCost,
+        t.Add(new("zrevrangebyscore", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", scoreCost,
             c => ZRange(c, store: false, Kind.Score, reverse: true)));
-        t.Add(new("zrangebylex", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range.", "2.8.9", scoreCost,
+        t.Add(new("zrangebylex", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range.", "2.8.9", scoreCost,
             c => ZRange(c, store: false, Kind.Lex, reverse: false)));
-        t.Add(new("zrevrangebylex", -4, ro, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", scoreCost,
+        t.Add(new("zrevrangebylex", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", scoreCost,
             c => ZRange(c, store: false, Kind.Lex, reverse: true)));
-        t.Add(new("zremrangebyrank", 4, w, 1, 1, 1, Group, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", remCost,
+        t.Add(new("zremrangebyrank", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", remCost,
             c => ZRemRange(c, Kind.Rank)));
-        t.Add(new("zremrangebyscore", 4, w, 1, 1, 1, Group, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", remCost,
+        t.Add(new("zremrangebyscore", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", remCost,
             c => ZRemRange(c, Kind.Score)));
-        t.Add(new("zremrangebylex", 4, w, 1, 1, 1, Group, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", remCost,
+        t.Add(new("zremrangebylex", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", remCost,
             c => ZRemRange(c, Kind.Lex)));
-        t.Add(new("zunion", -3, ro, 0, 0, 0, Group, "Returns the union of multiple sorted sets.", "6.2.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: false)));
-        t.Add(new("zinter", -3, ro, 0, 0, 0, Group, "Returns the intersect of multiple sorted sets.", "6.2.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: false)));
-        t.Add(new("zdiff", -3, ro, 0, 0, 0, Group, "Returns the difference between multiple sorted sets.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: false)));
-        t.Add(new("zunionstore", -4, wOom, 1, 1, 1, Group, "Stores the union of multiple sorted sets in a key.", "2.0.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: true)));
-        t.Add(new("zinterstore", -4, wOom, 1, 1, 1, Group, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: true)));
-        t.Add(new("zdiffstore", -4, wOom, 1, 1, 1, Group, "Stores the difference of multiple sorted sets in a key.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: true)));
+        t.Add(new("zunion", -3, R, 0, 0, 0, Group, "Returns the union of multiple sorted sets.", "6.2.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: false)));
+        t.Add(new("zinter", -3, R, 0, 0, 0, Group, "Returns the intersect of multiple sorted sets.", "6.2.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: false)));
+        t.Add(new("zdiff", -3, R, 0, 0, 0, Group, "Returns the difference between multiple sorted sets.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: false)));
+        t.Add(new("zunionstore", -4, WOom, 1, 1, 1, Group, "Stores the union of multiple sorted sets in a key.", "2.0.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: true)));
+        t.Add(new("zinterstore", -4, WOom, 1, 1, 1, Group, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: true)));
+        t.Add(new("zdiffstore", -4, WOom, 1, 1, 1, Group, "Stores the difference of multiple sorted sets in a key.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: true)));
     }
 
     /// <summary>Parses a ZRANGEBYSCORE bound: a float, "(" for exclusive, "-inf"/"+inf".</summary>

@@ -2,6 +2,7 @@ using Tiered.Server.Protocol;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Streams;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -32,10 +33,9 @@ public static class StreamClaimCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags w = CommandFlags.Write;
         t.Add(new("xpending", -3, CommandFlags.ReadOnly, 1, 1, 1, Group, "Returns the information and entries from a stream consumer group's pending entries list.", "5.0.0", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", XPending));
-        t.Add(new("xclaim", -6, w | CommandFlags.Fast, 1, 1, 1, Group, "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", "5.0.0", "O(log N) with N being the number of messages in the PEL of the consumer group.", XClaim));
-        t.Add(new("xautoclaim", -6, w | CommandFlags.Fast, 1, 1, 1, Group, "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", "6.2.0", "O(1) if COUNT is small.", XAutoClaim));
+        t.Add(new("xclaim", -6, W | CommandFlags.Fast, 1, 1, 1, Group, "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", "5.0.0", "O(log N) with N being the number of messages in the PEL of the consumer group.", XClaim));
+        t.Add(new("xautoclaim", -6, W | CommandFlags.Fast, 1, 1, 1, Group, "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", "6.2.0", "O(1) if COUNT is small.", XAutoClaim));
     }
 
     private static void NoGroup(CommandContext c)

@@ -1,6 +1,7 @@
 using Tiered.Server.Protocol;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Streams;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -14,7 +15,7 @@ namespace Tiered.Server.Commands;
 /// An entry is replied as <c>[id, [field, value, ...]]</c>; XREAD replies an array of <c>[key, entries]</c> in RESP2
 /// and a map key → entries in RESP3, or a null array when no stream has new entries.
 ///
-/// XREAD BLOCK uses the generic mechanism of Blocking.cs: when no stream has new entries the command parks on its
+/// XREAD BLOCK uses the generic mechanism of Session/Blocking.cs: when no stream has new entries the command parks on its
 /// keys and is run again from its bytes after a write to one of them. "$" means "the last ID when I was called", so
 /// it is resolved at the first run and handed to the re-runs through <see cref="CommandContext.BlockOn(int, int, long, object?)"/>;
 /// re-resolving it would skip the very entry that woke the client.
@@ -27,20 +28,15 @@ public static class StreamCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags ro = CommandFlags.ReadOnly;
-        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
-        const CommandFlags w = CommandFlags.Write;
-        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
-        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
         const string range = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).";
 
-        t.Add(new("xadd", -5, wOomFast, 1, 1, 1, Group, "Appends a new message to a stream. Creates the key if it doesn't exist.", "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", XAdd));
-        t.Add(new("xlen", 2, roFast, 1, 1, 1, Group, "Return the number of messages in a stream.", "5.0.0", "O(1)", XLen));
-        t.Add(new("xrange", -4, ro, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs.", "5.0.0", range, c => XRange(c, rev: false)));
-        t.Add(new("xrevrange", -4, ro, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", range, c => XRange(c, rev: true)));
-        t.Add(new("xdel", -3, wFast, 1, 1, 1, Group, "Returns the number of messages after removing them from a stream.", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", XDel));
-        t.Add(new("xtrim", -4, w, 1, 1, 1, Group, "Deletes messages from the beginning of a stream.", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", XTrim));
-        t.Add(new("xread", -4, ro | CommandFlags.Blocking, 0, 0, 0, Group, "Returns messages from multiple streams with IDs greater than the ones requested.", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", XRead));
+        t.Add(new("xadd", -5, WOomF, 1, 1, 1, Group, "Appends a new message to a stream. Creates the key if it doesn't exist.", "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", XAdd));
+        t.Add(new("xlen", 2, RF, 1, 1, 1, Group, "Return the number of messages in a stream.", "5.0.0", "O(1)", XLen));
+        t.Add(new("xrange", -4, R, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs.", "5.0.0", range, c => XRange(c, rev: false)));
+        t.Add(new("xrevrange", -4, R, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", range, c => XRange(c, rev: true)));
+        t.Add(new("xdel", -3, WF, 1, 1, 1, Group, "Returns the number of messages after removing them from a stream.", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", XDel));
+        t.Add(new("xtrim", -4, W, 1, 1, 1, Group, "Deletes messages from the beginning of a stream.", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", XTrim));
+        t.Add(new("xread", -4, R | CommandFlags.Blocking, 0, 0, 0, Group, "Returns messages from multiple streams with IDs greater than the ones requested.", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", XRead));
         StreamGroupCommands.Register(t);
         StreamClaimCommands.Register(t);
         StreamInfoCommands.Register(t);

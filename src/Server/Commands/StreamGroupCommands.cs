@@ -1,6 +1,7 @@
 using Tiered.Server.Protocol;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Streams;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -14,7 +15,7 @@ namespace Tiered.Server.Commands;
 /// <see cref="CommandContext.KeyModified"/> themselves (watchers of the key, and XREADGROUP clients blocked on it,
 /// which must learn that their group was destroyed).
 ///
-/// XREADGROUP BLOCK (Blocking.cs): with only "&gt;" IDs and nothing new, the command parks on its keys. A re-run
+/// XREADGROUP BLOCK (Session/Blocking.cs): with only "&gt;" IDs and nothing new, the command parks on its keys. A re-run
 /// that finds the stream gone keeps waiting (Redis 7.0 does not unblock on DEL); one that finds the stream but not
 /// the group replies Redis's "-NOGROUP the consumer group this client was blocked on no longer exists".
 /// </summary>
@@ -25,21 +26,20 @@ public static class StreamGroupCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags w = CommandFlags.Write;
         t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for consumer groups commands.", "5.0.0", "Depends on subcommand.", Subcommands.Dispatch)
         {
             Subcommands =
             [
-                new("create", -5, w | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer group.", "5.0.0", "O(1)", XGroupCreate) { Parent = Parent },
-                new("destroy", 4, w, 2, 2, 1, Group, "Destroys a consumer group.", "5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).", XGroupDestroy) { Parent = Parent },
-                new("setid", -5, w, 2, 2, 1, Group, "Sets the last-delivered ID of a consumer group.", "5.0.0", "O(1)", XGroupSetId) { Parent = Parent },
-                new("createconsumer", 5, w | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer in a consumer group.", "6.2.0", "O(1)", XGroupCreateConsumer) { Parent = Parent },
-                new("delconsumer", 5, w, 2, 2, 1, Group, "Deletes a consumer from a consumer group.", "5.0.0", "O(1)", XGroupDelConsumer) { Parent = Parent },
+                new("create", -5, W | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer group.", "5.0.0", "O(1)", XGroupCreate) { Parent = Parent },
+                new("destroy", 4, W, 2, 2, 1, Group, "Destroys a consumer group.", "5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).", XGroupDestroy) { Parent = Parent },
+                new("setid", -5, W, 2, 2, 1, Group, "Sets the last-delivered ID of a consumer group.", "5.0.0", "O(1)", XGroupSetId) { Parent = Parent },
+                new("createconsumer", 5, W | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer in a consumer group.", "6.2.0", "O(1)", XGroupCreateConsumer) { Parent = Parent },
+                new("delconsumer", 5, W, 2, 2, 1, Group, "Deletes a consumer from a consumer group.", "5.0.0", "O(1)", XGroupDelConsumer) { Parent = Parent },
                 new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XGroupHelp) { Parent = Parent },
             ],
         });
-        t.Add(new("xreadgroup", -7, w | CommandFlags.Blocking, 0, 0, 0, Group, "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", XReadGroup));
-        t.Add(new("xack", -4, w | CommandFlags.Fast, 1, 1, 1, Group, "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "5.0.0", "O(1) for each message ID processed.", XAck));
+        t.Add(new("xreadgroup", -7, W | CommandFlags.Blocking, 0, 0, 0, Group, "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", XReadGroup));
+        t.Add(new("xack", -4, W | CommandFlags.Fast, 1, 1, 1, Group, "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "5.0.0", "O(1) for each message ID processed.", XAck));
     }
 
     private static void XGroupCreate(CommandContext c)

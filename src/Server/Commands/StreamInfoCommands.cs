@@ -2,6 +2,7 @@ using Tiered.Server.Protocol;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Streams;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -18,14 +19,13 @@ public static class StreamInfoCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags ro = CommandFlags.ReadOnly;
         t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for stream introspection commands.", "5.0.0", "Depends on subcommand.", Subcommands.Dispatch)
         {
             Subcommands =
             [
-                new("consumers", 4, ro, 2, 2, 1, Group, "Returns a list of the consumers in a consumer group.", "5.0.0", "O(1)", XInfoConsumers) { Parent = Parent },
-                new("groups", 3, ro, 2, 2, 1, Group, "Returns a list of the consumer groups of a stream.", "5.0.0", "O(1)", XInfoGroups) { Parent = Parent },
-                new("stream", -3, ro, 2, 2, 1, Group, "Returns information about a stream.", "5.0.0", "O(1)", XInfoStream) { Parent = Parent },
+                new("consumers", 4, R, 2, 2, 1, Group, "Returns a list of the consumers in a consumer group.", "5.0.0", "O(1)", XInfoConsumers) { Parent = Parent },
+                new("groups", 3, R, 2, 2, 1, Group, "Returns a list of the consumer groups of a stream.", "5.0.0", "O(1)", XInfoGroups) { Parent = Parent },
+                new("stream", -3, R, 2, 2, 1, Group, "Returns information about a stream.", "5.0.0", "O(1)", XInfoStream) { Parent = Parent },
                 new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XInfoHelp) { Parent = Parent },
             ],
         });

@@ -1,6 +1,7 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Strings;
+using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -15,34 +16,29 @@ public static class StringCommands
 
     public static void Register(CommandTable t)
     {
-        const CommandFlags ro = CommandFlags.ReadOnly;
-        const CommandFlags roFast = CommandFlags.ReadOnly | CommandFlags.Fast;
-        const CommandFlags wFast = CommandFlags.Write | CommandFlags.Fast;
-        const CommandFlags wOom = CommandFlags.Write | CommandFlags.DenyOom;
-        const CommandFlags wOomFast = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast;
         const string substrCost = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.";
 
-        t.Add(new("get", 2, roFast, 1, 1, 1, Group, "Returns the string value of a key.", "1.0.0", "O(1)", Get));
-        t.Add(new("set", -3, wOom, 1, 1, 1, Group, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", "O(1)", Set));
-        t.Add(new("setnx", 3, wOomFast, 1, 1, 1, Group, "Set the string value of a key only when the key doesn't exist.", "1.0.0", "O(1)", SetNx));
-        t.Add(new("setex", 4, wOom, 1, 1, 1, Group, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0", "O(1)", SetEx));
-        t.Add(new("psetex", 4, wOom, 1, 1, 1, Group, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0", "O(1)", PSetEx));
-        t.Add(new("getset", 3, wOomFast, 1, 1, 1, Group, "Returns the previous string value of a key after setting it to a new value.", "1.0.0", "O(1)", GetSet));
-        t.Add(new("getdel", 2, wFast, 1, 1, 1, Group, "Returns the string value of a key after deleting the key.", "6.2.0", "O(1)", GetDel));
-        t.Add(new("getex", -2, wFast, 1, 1, 1, Group, "Returns the string value of a key after setting its expiration time.", "6.2.0", "O(1)", GetEx));
-        t.Add(new("mget", -2, roFast, 1, -1, 1, Group, "Atomically returns the string values of one or more keys.", "1.0.0", "O(N) where N is the number of keys to retrieve.", MGet));
-        t.Add(new("mset", -3, wOom, 1, -1, 2, Group, "Atomically creates or modifies the string values of one or more keys.", "1.0.1", "O(N) where N is the number of keys to set.", MSet));
-        t.Add(new("msetnx", -3, wOom, 1, -1, 2, Group, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", "O(N) where N is the number of keys to set.", MSetNx));
-        t.Add(new("append", 3, wOomFast, 1, 1, 1, Group, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", Append));
-        t.Add(new("strlen", 2, roFast, 1, 1, 1, Group, "Returns the length of a string value.", "2.2.0", "O(1)", Strlen));
-        t.Add(new("incr", 2, wOomFast, 1, 1, 1, Group, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", Incr));
-        t.Add(new("decr", 2, wOomFast, 1, 1, 1, Group, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", Decr));
-        t.Add(new("incrby", 3, wOomFast, 1, 1, 1, Group, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", IncrBy));
-        t.Add(new("decrby", 3, wOomFast, 1, 1, 1, Group, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", DecrBy));
-        t.Add(new("incrbyfloat", 3, wOomFast, 1, 1, 1, Group, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0", "O(1)", IncrByFloat));
-        t.Add(new("getrange", 4, ro, 1, 1, 1, Group, "Returns a substring of the string stored at a key.", "2.4.0", substrCost, GetRange));
-        t.Add(new("substr", 4, ro, 1, 1, 1, Group, "Returns a substring from string value.", "1.0.0", substrCost, GetRange));
-        t.Add(new("setrange", 4, wOom, 1, 1, 1, Group, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", SetRange));
+        t.Add(new("get", 2, RF, 1, 1, 1, Group, "Returns the string value of a key.", "1.0.0", "O(1)", Get));
+        t.Add(new("set", -3, WOom, 1, 1, 1, Group, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", "O(1)", Set));
+        t.Add(new("setnx", 3, WOomF, 1, 1, 1, Group, "Set the string value of a key only when the key doesn't exist.", "1.0.0", "O(1)", SetNx));
+        t.Add(new("setex", 4, WOom, 1, 1, 1, Group, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0", "O(1)", SetEx));
+        t.Add(new("psetex", 4, WOom, 1, 1, 1, Group, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0", "O(1)", PSetEx));
+        t.Add(new("getset", 3, WOomF, 1, 1, 1, Group, "Returns the previous string value of a key after setting it to a new value.", "1.0.0", "O(1)", GetSet));
+        t.Add(new("getdel", 2, WF, 1, 1, 1, Group, "Returns the string value of a key after deleting the key.", "6.2.0", "O(1)", GetDel));
+        t.Add(new("getex", -2, WF, 1, 1, 1, Group, "Returns the string value of a key after setting its expiration time.", "6.2.0", "O(1)", GetEx));
+        t.Add(new("mget", -2, RF, 1, -1, 1, Group, "Atomically returns the string values of one or more keys.", "1.0.0", "O(N) where N is the number of keys to retrieve.", MGet));
+        t.Add(new("mset", -3, WOom, 1, -1, 2, Group, "Atomically creates or modifies the string values of one or more keys.", "1.0.1", "O(N) where N is the number of keys to set.", MSet));
+        t.Add(new("msetnx", -3, WOom, 1, -1, 2, Group, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", "O(N) where N is the number of keys to set.", MSetNx));
+        t.Add(new("append", 3, WOomF, 1, 1, 1, Group, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", Append));
+        t.Add(new("strlen", 2, RF, 1, 1, 1, Group, "Returns the length of a string value.", "2.2.0", "O(1)", Strlen));
+        t.Add(new("incr", 2, WOomF, 1, 1, 1, Group, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", Incr));
+        t.Add(new("decr", 2, WOomF, 1, 1, 1, Group, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", Decr));
+        t.Add(new("incrby", 3, WOomF, 1, 1, 1, Group, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", IncrBy));
+        t.Add(new("decrby", 3, WOomF, 1, 1, 1, Group, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", DecrBy));
+        t.Add(new("incrbyfloat", 3, WOomF, 1, 1, 1, Group, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0", "O(1)", IncrByFloat));
+        t.Add(new("getrange", 4, R, 1, 1, 1, Group, "Returns a substring of the string stored at a key.", "2.4.0", substrCost, GetRange));
+        t.Add(new("substr", 4, R, 1, 1, 1, Group, "Returns a substring from string value.", "1.0.0", substrCost, GetRange));
+        t.Add(new("setrange", 4, WOom, 1, 1, 1, Group, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", SetRange));
     }
 
     private static void Get(CommandContext c)

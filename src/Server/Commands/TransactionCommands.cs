@@ -1,9 +1,10 @@
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 
-/// <summary>Transactions: MULTI EXEC DISCARD WATCH UNWATCH (the mechanism is described in Transactions.cs).</summary>
+/// <summary>Transactions: MULTI EXEC DISCARD WATCH UNWATCH (the mechanism is described in Session/Transactions.cs).</summary>
 public static class TransactionCommands
 {
     private const string Group = "transactions";
@@ -22,6 +23,38 @@ public static class TransactionCommands
         t.Add(new("unwatch", 1, f | CommandFlags.Fast, 0, 0, 0, Group, "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", Unwatch));
     }
 
+    /// <summary>
+    /// The MULTI side of the dispatcher: called for a client inside MULTI. Returns true when the command was queued
+    /// (+QUEUED written). Returns false when the dispatcher must go on as usual: for EXEC DISCARD MULTI WATCH QUIT
+    /// RESET, which run at once, and for a refused command (unknown, NOAUTH, wrong arity), which also flags the
+    /// transaction so EXEC aborts.
+    /// </summary>
+    internal static bool TryQueue(CommandTable table, CommandContext c, MultiState multi)
+    {
+        CommandDef? cmd = table.Find(c.Args[0]);
+        if (cmd is null || !c.Client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0 || !cmd.ArityOk(c.Count))
+        {
+            multi.Aborted = true;
+            return false;
+        }
+        switch (cmd.Name)
+        {
+            case "exec" or "discard" or "multi" or "watch" or "quit" or "reset":
+                return false;
+        }
+        multi.Queue.Add(QueuedCommand.Copy(c.Args));
+        c.Writer.Raw("+QUEUED\r\n"u8);
+        return true;
+    }
+
+    /// <summary>Ends the transaction and forgets the watches (EXEC, DISCARD, RESET).</summary>
+    internal static void End(CommandContext c)
+    {
+        c.Client.Multi = null;
+        c.Client.RefreshMode();
+        c.Server.Watches.UnwatchAll(c.Client);
+    }
+
     private static void Multi(CommandContext c)
     {
         if (c.Client.Multi != null) { c.Writer.Error("ERR MULTI calls can not be nested"u8); return; }
@@ -33,7 +66,7 @@ public static class TransactionCommands
     private static void Discard(CommandContext c)
     {
         if (c.Client.Multi is null) { c.Writer.Error("ERR DISCARD without MULTI"u8); return; }
-        Transactions.End(c);
+        End(c);
         c.Writer.Ok();
     }
 
@@ -46,7 +79,7 @@ public static class TransactionCommands
         MultiState? multi = c.Client.Multi;
         if (multi is null) { c.Writer.Error("ERR EXEC without MULTI"u8); return; }
         bool dirty = WatchRegistry.IsDirty(c.Client, c.Store.Clock.NowMs);
-        Transactions.End(c);   // unwatch before running, as Redis does: our own writes must not dirty us
+        End(c);   // unwatch before running, as Redis does: our own writes must not dirty us
         if (multi.Aborted) { c.Writer.Error("EXECABORT Transaction discarded because of previous errors."u8); return; }
         if (dirty) { c.Writer.NullArray(); return; }
 

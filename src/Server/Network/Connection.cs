@@ -4,10 +4,8 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Protocol;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
@@ -27,8 +25,12 @@ namespace Tiered.Server.Network;
 ///
 /// A command that straddles two pipe segments is copied whole into a scratch array; nothing else is copied.
 ///
+/// What runs the commands is the connection's <see cref="IConnectionHandler"/> (Commands/ClientHandler.cs, which
+/// holds the client's session): the loop hands it each parsed command, once per command, and it answers whether to
+/// go on, wait for cold reads, wait while blocked or close. The network knows nothing of sessions or commands.
+///
 /// Shared state rule: a connection's fields are touched only by its own loop, except <see cref="Kill"/> (any thread),
-/// the push path's outbox (under its own lock, see below) and the <see cref="ClientSession"/> (see its rule).
+/// the push path's outbox (under its own lock, see below) and the handler's session (see ClientSession's rule).
 ///
 /// The push path (pub/sub). A PUBLISH on another connection must write to this socket. It writes the message into
 /// this connection's outbox under a small lock (<c>_outboxLock</c>) and, unless a flush is already under way, queues
@@ -44,7 +46,7 @@ namespace Tiered.Server.Network;
 /// other thread can push to it and the loop may send directly with no lock; the loop's previous send has completed
 /// before it runs the batch that sets the flag. From then on every send goes through the outbox.
 ///
-/// Blocking commands (Blocking.cs): a command that called BlockOn is left unconsumed in the input buffer; the loop
+/// Blocking commands (Session/Blocking.cs): a command that called BlockOn is left unconsumed in the input buffer; the loop
 /// sends the replies before it, then waits for a wake-up, the deadline or the socket, and runs it again.
 /// </summary>
 public sealed class Connection
@@ -53,16 +55,21 @@ public sealed class Connection
     private const int MaxBatchReplyBytes = 1 << 20;
 
     private readonly ClientSocket _socket;
-    private readonly TieredServer _server;
+    private readonly Store _store;
+    private readonly EngineOptions _engine;
+    private readonly IConnectionLimits _limits;
+    private readonly ITrafficCounters _traffic;
+    private readonly ILogger _logger;
+    private readonly IConnectionHandler _handler;
     private readonly Pipe _input;
     private readonly ArgList _args = new();
     private readonly KeyPrefetch _prefetch = new();
     private readonly RespWriter _writer = new();
-    private readonly CommandContext _ctx;
-    private readonly CommandDispatcher _dispatcher;
     private byte[] _scratch = [];
     private int _needed;   // don't re-parse until this many bytes are buffered (large bulk arriving)
     private int _killed;
+    private RunResult _stopped;   // why the last batch stopped early: Wait or Blocked (else Done)
+    private bool _closing;        // close once the replies are sent (the handler said Close, or a protocol error)
 
     // Push path (see the class comment). The outbox writers exist only once the connection has subscribed.
     private const int OutboxLimit = 32 * 1024 * 1024;   // Redis's pubsub client-output-buffer-limit hard limit
@@ -78,12 +85,21 @@ public sealed class Connection
     // Blocking: a receive started while blocked that the next loop iteration must complete.
     private Task<int>? _pendingReceive;
 
-    public Connection(ClientSocket transport, TieredServer server, long id)
+    /// <param name="handlerFor">Makes the handler that runs this connection's commands (called once, at the end).</param>
+    public Connection(ClientSocket transport, long id, Store store, EngineOptions engine, IConnectionLimits limits,
+        ITrafficCounters traffic, ILogger logger, Func<Connection, IConnectionHandler> handlerFor)
     {
         Socket socket = transport.Socket;
         _socket = transport;
-        _server = server;
+        _store = store;
+        _engine = engine;
+        _limits = limits;
+        _traffic = traffic;
+        _logger = logger;
+        Id = id;
         Fd = transport.Fd;
+        RemoteAddress = socket.RemoteEndPoint?.ToString() ?? "?";
+        LocalAddress = socket.LocalEndPoint?.ToString() ?? "?";
         _input = new Pipe(new PipeOptions(
             pool: MemoryPool<byte>.Shared,
             readerScheduler: PipeScheduler.Inline,
@@ -92,16 +108,23 @@ public sealed class Connection
             resumeWriterThreshold: 0,
             minimumSegmentSize: ReceiveSize,
             useSynchronizationContext: false));
-        Session = new ClientSession(id, socket.RemoteEndPoint?.ToString() ?? "?", socket.LocalEndPoint?.ToString() ?? "?",
-            server.Store.Clock.NowMs, Kill)
-        {
-            Authenticated = server.Options.RequirePass is null,
-        };
-        _ctx = new CommandContext(server, Session, _args, _writer) { Connection = this };
-        _dispatcher = server.Dispatcher;
+        _handler = handlerFor(this);
     }
 
-    public ClientSession Session { get; }
+    /// <summary>The client's id (CLIENT ID).</summary>
+    public long Id { get; }
+
+    public string RemoteAddress { get; }
+    public string LocalAddress { get; }
+
+    /// <summary>The arguments of the command being run (the parser fills them, the handler reads them).</summary>
+    public ArgList Args => _args;
+
+    /// <summary>Where the commands write their replies.</summary>
+    public RespWriter Writer => _writer;
+
+    /// <summary>Bytes of input buffered but not yet parsed (CLIENT LIST qbuf).</summary>
+    public long QueryBufferBytes { get; private set; }
 
     /// <summary>True when this connection's cold reads may complete inline on the device's I/O thread (see ClientSocket).</summary>
     internal bool InlineIoCompletions => _socket.ResumesOnItsOwnThread;
@@ -141,7 +164,7 @@ public sealed class Connection
                     }
                     if (n == 0) break;
                     inWriter.Advance(n);
-                    _server.Stats.AddInputBytes(n);
+                    _traffic.AddInputBytes(n);
                     ValueTask<FlushResult> flush = inWriter.FlushAsync();
                     if (!flush.IsCompleted) await flush.ConfigureAwait(false);
                 }
@@ -155,33 +178,33 @@ public sealed class Connection
                     long before = buffer.Length;
                     SequencePosition consumed = ProcessBatch(ref buffer, out bool more);
                     buffer = buffer.Slice(consumed);
-                    if (Session.DurableUntil > 0) await WaitDurableAsync().ConfigureAwait(false);
+                    long durableUntil = _handler.TakeDurableUntil();
+                    if (durableUntil > 0) await WaitDurableAsync(durableUntil).ConfigureAwait(false);
                     if (_writer.Length > 0) await SendAsync().ConfigureAwait(false);
                     else if (_loopFlush)
                     {
                         _loopFlush = false;
                         await FlushOutboxAsync().ConfigureAwait(false);
                     }
-                    if (Session.CloseAfterReply) return;
+                    if (_closing) return;
                     keepGoing = more && buffer.Length < before;
                 }
-                Session.QueryBufferBytes = buffer.Length;
-                if (buffer.Length > _server.Options.ClientQueryBufferLimit)
+                QueryBufferBytes = buffer.Length;
+                if (buffer.Length > _limits.ClientQueryBufferLimit)
                 {
-                    _server.Logger.LogWarning("Closing client {Addr}: query buffer of {Bytes} bytes exceeds client-query-buffer-limit",
-                        Session.RemoteAddress, buffer.Length);
+                    _logger.LogWarning("Closing client {Addr}: query buffer of {Bytes} bytes exceeds client-query-buffer-limit",
+                        RemoteAddress, buffer.Length);
                     return;
                 }
-                if (Session.PendingIo is { } io)
+                if (_stopped == RunResult.Wait)
                 {
                     // Cold keys are being read (or DRAM waits for demotion): examined nothing, so the command's
                     // bytes come back at once, and run it again when the wait is over. The lock is not held here.
                     inReader.AdvanceTo(buffer.Start);
-                    Session.PendingIo = null;
-                    await _socket.ResumeAfter(io).ConfigureAwait(false);
+                    await _socket.ResumeAfter(_handler.TakePendingIo()).ConfigureAwait(false);
                     resume = true;
                 }
-                else if (Session.BlockState == BlockState.Blocked)
+                else if (_stopped == RunResult.Blocked)
                 {
                     // Examined: nothing, so the next TryRead hands the blocked command's bytes back at once.
                     inReader.AdvanceTo(buffer.Start);
@@ -195,7 +218,7 @@ public sealed class Connection
         catch (ObjectDisposedException) { }
         catch (Exception ex)
         {
-            _server.Logger.LogError(ex, "Connection {Id} failed", Session.Id);
+            _logger.LogError(ex, "Connection {Id} failed", Id);
         }
         finally
         {
@@ -203,24 +226,22 @@ public sealed class Connection
             _socket.Close();   // before the pipe's memory goes back: a receive still pending from a blocked wait ends here
             await inWriter.CompleteAsync().ConfigureAwait(false);
             await inReader.CompleteAsync().ConfigureAwait(false);
-            ForgetConnectionState();
+            lock (_outboxLock) _outboxDead = true;
             _writer.Dispose();
-            _server.Clients.Remove(this);
+            _handler.Closed();   // drops out of the pub/sub, WATCH and blocking registries and of the client list
         }
     }
 
     /// <summary>appendfsync always: holds this batch's replies until the log is durable past its writes.</summary>
-    private async ValueTask WaitDurableAsync()
+    private async ValueTask WaitDurableAsync(long until)
     {
-        long until = Session.DurableUntil;
-        Session.DurableUntil = 0;
-        if (_server.Store.Journal is { } journal) await journal.WhenDurable(until).ConfigureAwait(false);
+        if (_store.Journal is { } journal) await journal.WhenDurable(until).ConfigureAwait(false);
     }
 
     private async ValueTask SendAsync()
     {
         ReadOnlyMemory<byte> pending = _writer.Pending;
-        _server.Stats.AddOutputBytes(pending.Length);
+        _traffic.AddOutputBytes(pending.Length);
         while (!pending.IsEmpty)
         {
             int sent = await _socket.SendAsync(pending).ConfigureAwait(false);
@@ -237,11 +258,12 @@ public sealed class Connection
     private SequencePosition ProcessBatch(ref ReadOnlySequence<byte> buffer, out bool more)
     {
         more = false;
+        _stopped = RunResult.Done;
         if (buffer.Length < _needed) return buffer.Start;
         _needed = 0;
         long consumedTotal = 0;
         bool locked = false;
-        var store = _server.Store;
+        var store = _store;
         try
         {
             ReadOnlySequence<byte> rest = buffer;
@@ -258,8 +280,8 @@ public sealed class Connection
                 bool straddle = false;
                 while (pos < len)
                 {
-                    ParseStatus st = RespParser.Parse(array, off + pos, len - pos, _args, _server.Engine.ProtoMaxBulkLen,
-                        Session.Authenticated, ref _scratch, out int used, out int needed, out string? error);
+                    ParseStatus st = RespParser.Parse(array, off + pos, len - pos, _args, _engine.ProtoMaxBulkLen,
+                        _handler.Authenticated, ref _scratch, out int used, out int needed, out string? error);
                     if (st == ParseStatus.Incomplete)
                     {
                         if (rest.Length > len - pos) straddle = true;   // the rest of the command is in the next segment
@@ -275,21 +297,23 @@ public sealed class Connection
                     if (st == ParseStatus.Empty) continue;
                     if (!locked) { store.Lock.Enter(); locked = true; store.BeginBatch(); }
                     if (pos - used >= prefetchedTo) prefetchedTo = PrefetchKeys(array, off + pos - used, off + len) - off;
-                    _dispatcher.Execute(_ctx);
-                    if (Session.PendingIo != null)
+                    RunResult r = _handler.Run();
+                    if (r == RunResult.Wait)
                     {
+                        _stopped = r;
                         ReadAhead(array, off + pos, off + len);
                         return buffer.GetPosition(consumedTotal + pos - used);   // run again after the wait
                     }
-                    if (Session.BlockState != BlockState.None)
+                    if (r == RunResult.Blocked)
                     {
-                        // Blocked: leave the command unconsumed, to be run again. Otherwise it was a re-run: done.
-                        if (Session.BlockState == BlockState.Blocked) return buffer.GetPosition(consumedTotal + pos - used);
-                        Session.BlockState = BlockState.None;
+                        // Blocked: leave the command unconsumed, to be run again.
+                        _stopped = r;
+                        return buffer.GetPosition(consumedTotal + pos - used);
                     }
-                    if (Session.CloseAfterReply || _writer.Length > MaxBatchReplyBytes)
+                    if (r == RunResult.Close) _closing = true;
+                    if (_closing || _writer.Length > MaxBatchReplyBytes)
                     {
-                        more = !Session.CloseAfterReply;
+                        more = !_closing;
                         return buffer.GetPosition(consumedTotal + pos);
                     }
                 }
@@ -307,16 +331,15 @@ public sealed class Connection
                 if (!ParseStraddling(rest, out int straddleUsed, ref locked)) return buffer.GetPosition(consumedTotal);
                 consumedTotal += straddleUsed;
                 rest = rest.Slice(straddleUsed);
-                if (Session.CloseAfterReply) return buffer.End;
+                if (_closing) return buffer.End;
             }
             return buffer.GetPosition(consumedTotal);
         }
         finally
         {
-            if (Session.PendingIo is null) Session.ColdReads?.ForgetAll();   // ran all it had: read-aheads unused are dropped
+            _handler.EndBatch();   // unless a command waits for cold reads, read-aheads unused are dropped
             if (_pushMode) _loopFlush |= MoveRepliesToOutbox();
             if (locked) store.Lock.Exit();
-            Session.LastInteractionMs = store.Clock.NowMs;
         }
     }
 
@@ -333,7 +356,7 @@ public sealed class Connection
         int to = RespParser.SkimKeys(array, from, end, starts, lengths, out int n);
         if (n < 2) return to;
         for (int k = 0; k < n; k++) _prefetch.Add(new ReadOnlySpan<byte>(array, starts[k], lengths[k]));
-        _ctx.Db.Prefetch(_prefetch);
+        _handler.Db.Prefetch(_prefetch);
         return to;
     }
 
@@ -345,11 +368,12 @@ public sealed class Connection
     /// </summary>
     private void ReadAhead(byte[] array, int from, int end)
     {
-        if (_server.Store.Cold is null || Session.ColdReads is not { } set) return;
+        if (_store.Cold is null || _handler.ColdReads is not { } set) return;
+        Database db = _handler.Db;
         Span<int> starts = stackalloc int[KeyPrefetch.Capacity];
         Span<int> lengths = stackalloc int[KeyPrefetch.Capacity];
         RespParser.SkimKeys(array, from, end, starts, lengths, out int n);
-        for (int k = 0; k < n; k++) _ctx.Db.PrefetchCold(new ReadOnlySpan<byte>(array, starts[k], lengths[k]), set);
+        for (int k = 0; k < n; k++) db.PrefetchCold(new ReadOnlySpan<byte>(array, starts[k], lengths[k]), set);
     }
 
     private bool ParseStraddling(ReadOnlySequence<byte> rest, out int used, ref bool locked)
@@ -360,8 +384,8 @@ public sealed class Connection
         {
             byte[] copy = EnsureStraddleBuffer(take);
             rest.Slice(0, take).CopyTo(copy);
-            ParseStatus st = RespParser.Parse(copy, 0, take, _args, _server.Engine.ProtoMaxBulkLen,
-                Session.Authenticated, ref _scratch, out used, out int needed, out string? error);
+            ParseStatus st = RespParser.Parse(copy, 0, take, _args, _engine.ProtoMaxBulkLen,
+                _handler.Authenticated, ref _scratch, out used, out int needed, out string? error);
             switch (st)
             {
                 case ParseStatus.Error:
@@ -371,14 +395,10 @@ public sealed class Connection
                 case ParseStatus.Empty:
                     return true;
                 case ParseStatus.Complete:
-                    if (!locked) { _server.Store.Lock.Enter(); locked = true; _server.Store.BeginBatch(); }
-                    _dispatcher.Execute(_ctx);
-                    if (Session.PendingIo != null) { used = 0; return false; }
-                    if (Session.BlockState != BlockState.None)
-                    {
-                        if (Session.BlockState == BlockState.Blocked) { used = 0; return false; }
-                        Session.BlockState = BlockState.None;
-                    }
+                    if (!locked) { _store.Lock.Enter(); locked = true; _store.BeginBatch(); }
+                    RunResult r = _handler.Run();
+                    if (r is RunResult.Wait or RunResult.Blocked) { _stopped = r; used = 0; return false; }
+                    if (r == RunResult.Close) _closing = true;
                     return true;
                 default:
                     // Only the first `take` bytes were looked at. When more are buffered and the command may end
@@ -422,14 +442,15 @@ public sealed class Connection
     /// Queues a pub/sub message for this client (called by PUBLISH on any connection, under the store lock), in
     /// the client's protocol: [message, channel, payload] or [pmessage, pattern, channel, payload].
     /// </summary>
-    internal void Deliver(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool hasPattern)
+    public void Deliver(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool hasPattern,
+        int protocol)
     {
         bool schedule, overLimit = false;
         lock (_outboxLock)
         {
             if (_outboxDead || _outbox is null) return;
             RespWriter w = _outbox;
-            w.Protocol = Session.Protocol;
+            w.Protocol = protocol;
             w.Push(hasPattern ? 4 : 3);
             w.Bulk(hasPattern ? "pmessage"u8 : "message"u8);
             if (hasPattern) w.Bulk(pattern);
@@ -441,7 +462,7 @@ public sealed class Connection
         }
         if (overLimit)
         {
-            _server.Logger.LogWarning("Closing pub/sub client {Addr}: output buffer over {Bytes} bytes", Session.RemoteAddress, OutboxLimit);
+            _logger.LogWarning("Closing pub/sub client {Addr}: output buffer over {Bytes} bytes", RemoteAddress, OutboxLimit);
             Kill();
         }
         else if (schedule) ThreadPool.UnsafeQueueUserWorkItem(s_flush, this, preferLocal: false);
@@ -477,7 +498,7 @@ public sealed class Connection
                     _outboxSpare = sending;
                 }
                 ReadOnlyMemory<byte> pending = sending.Pending;
-                _server.Stats.AddOutputBytes(pending.Length);
+                _traffic.AddOutputBytes(pending.Length);
                 while (!pending.IsEmpty)
                 {
                     int sent = await _socket.SendAsync(pending).ConfigureAwait(false);
@@ -493,7 +514,7 @@ public sealed class Connection
         }
     }
 
-    // ---- Blocking (Blocking.cs) ----
+    // ---- Blocking (Session/Blocking.cs) ----
 
     /// <summary>
     /// Waits until the blocked command is woken or its deadline passes, receiving meanwhile so a closed or killed
@@ -501,9 +522,9 @@ public sealed class Connection
     /// </summary>
     private async Task<bool> WaitWhileBlockedAsync(PipeWriter inWriter, long buffered)
     {
-        BlockedWait wait = Session.Block!;
+        Task woken = _handler.WhenWoken(out long deadlineMs);
         using var cts = new CancellationTokenSource();
-        long remaining = wait.DeadlineMs == long.MaxValue ? -1 : Math.Max(0, wait.DeadlineMs - Environment.TickCount64);
+        long remaining = deadlineMs == long.MaxValue ? -1 : Math.Max(0, deadlineMs - Environment.TickCount64);
         Task timer = Task.Delay(remaining < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(remaining), cts.Token);
         bool timedOut;
         try
@@ -511,49 +532,35 @@ public sealed class Connection
             while (true)
             {
                 _pendingReceive ??= _socket.ReceiveAsync(inWriter.GetMemory(ReceiveSize)).AsTask();
-                Task done = await Task.WhenAny(_pendingReceive, wait.Signal.Task, timer).ConfigureAwait(false);
+                Task done = await Task.WhenAny(_pendingReceive, woken, timer).ConfigureAwait(false);
                 if (done != _pendingReceive)
                 {
-                    timedOut = !wait.Signal.Task.IsCompleted;
+                    timedOut = !woken.IsCompleted;
                     break;
                 }
                 int n = await _pendingReceive.ConfigureAwait(false);   // throws once the socket is closed (CLIENT KILL)
                 _pendingReceive = null;
                 if (n == 0) return false;
                 inWriter.Advance(n);
-                _server.Stats.AddInputBytes(n);
+                _traffic.AddInputBytes(n);
                 await inWriter.FlushAsync().ConfigureAwait(false);
                 buffered += n;
-                Session.QueryBufferBytes = buffered;
-                if (buffered > _server.Options.ClientQueryBufferLimit) return false;
+                QueryBufferBytes = buffered;
+                if (buffered > _limits.ClientQueryBufferLimit) return false;
             }
         }
         finally
         {
             cts.Cancel();
         }
-        lock (_server.Store.Lock) _server.Blocking.Remove(wait);
-        Session.BlockState = timedOut ? BlockState.TimedOut : BlockState.Woken;
+        _handler.EndBlock(timedOut);
         return true;
-    }
-
-    /// <summary>A leaving connection drops out of the pub/sub, WATCH and blocking registries.</summary>
-    private void ForgetConnectionState()
-    {
-        lock (_outboxLock) _outboxDead = true;
-        if (Session.Subs is null && Session.Watched is null && Session.Block is null) return;
-        lock (_server.Store.Lock)
-        {
-            _server.PubSub.RemoveAll(this);
-            _server.Watches.UnwatchAll(Session);
-            if (Session.Block != null) _server.Blocking.Remove(Session.Block);
-        }
     }
 
     private void ProtocolError(string error)
     {
         _writer.Error("ERR " + error);
-        _server.Logger.LogInformation("Protocol error ({Error}) from client {Addr}", error, Session.RemoteAddress);
-        Session.CloseAfterReply = true;
+        _logger.LogInformation("Protocol error ({Error}) from client {Addr}", error, RemoteAddress);
+        _closing = true;
     }
 }

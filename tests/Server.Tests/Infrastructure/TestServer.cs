@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 using System.Net.Sockets;
 using System.Net;
+using Tiered.Server.Admin;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Tests.Infrastructure;

@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using Tiered.Server.Commands;
+using Tiered.Server.Admin;
+using Tiered.Server.Session;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Metrics;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Commands;
 
 /// <summary>
 /// Builds the text of INFO: <c># Section</c> headers, <c>field:value</c> lines ending in CRLF, a blank line
@@ -30,7 +31,7 @@ public static class InfoBuilder
     /// The INFO text for the requested section names (any case; "default", "all", "everything" expand).
     /// Unknown names are ignored, as Redis does; no names means the default sections.
     /// </summary>
-    public static string Build(TieredServer server, IReadOnlyList<string> requested)
+    public static string Build(ServerCore server, IReadOnlyList<string> requested)
     {
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         if (requested.Count == 0) wanted.UnionWith(DefaultSections);
@@ -70,7 +71,7 @@ public static class InfoBuilder
 
     private static string F2(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
 
-    private static void Server(StringBuilder sb, TieredServer s)
+    private static void Server(StringBuilder sb, ServerCore s)
     {
         long nowUs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
         long uptime = s.UptimeSeconds;
@@ -123,7 +124,7 @@ public static class InfoBuilder
         return $"{os} {arch}";
     }
 
-    private static void Clients(StringBuilder sb, TieredServer s)
+    private static void Clients(StringBuilder sb, ServerCore s)
     {
         long maxInput = 0;
         foreach (ClientSession c in s.Clients.Sessions()) maxInput = Math.Max(maxInput, c.QueryBufferBytes);
@@ -137,7 +138,7 @@ public static class InfoBuilder
         Line(sb, "clients_in_timeout_table", 0);
     }
 
-    private static void Memory(StringBuilder sb, TieredServer s)
+    private static void Memory(StringBuilder sb, ServerCore s)
     {
         // used_memory is the managed heap (the allocator's view, as jemalloc's is for Redis); RSS is the
         // process working set; the dataset figure is the engine's own estimate of keys and values.
@@ -187,7 +188,7 @@ public static class InfoBuilder
         return F2(v) + units[u];
     }
 
-    private static void Persistence(StringBuilder sb, TieredServer s)
+    private static void Persistence(StringBuilder sb, ServerCore s)
     {
         Journal? j = s.Store.Journal;
         long writes = 0;
@@ -232,7 +233,7 @@ public static class InfoBuilder
         Line(sb, "recovery_damaged_record_address", s.LastRecovery.InvalidAddress);
     }
 
-    private static void Stats(StringBuilder sb, TieredServer s)
+    private static void Stats(StringBuilder sb, ServerCore s)
     {
         ServerStats st = s.Stats;
         EngineStats es = s.Store.Stats;
@@ -263,14 +264,14 @@ public static class InfoBuilder
     /// Unknown commands plus every command's rejected and failed calls. A container's counters already include
     /// its subcommands' errors (they are written while the container's handler runs).
     /// </summary>
-    public static long TotalErrorReplies(TieredServer s)
+    public static long TotalErrorReplies(ServerCore s)
     {
         long n = s.Stats.RejectedCalls;
         foreach (CommandDef d in s.Commands.All) n += d.RejectedCalls + d.FailedCalls;
         return n;
     }
 
-    private static void Replication(StringBuilder sb, TieredServer s)
+    private static void Replication(StringBuilder sb, ServerCore s)
     {
         sb.Append("# Replication\r\n");
         Line(sb, "role", "master");
@@ -296,7 +297,7 @@ public static class InfoBuilder
         Line(sb, "used_cpu_user_children", "0.000000");
     }
 
-    private static void CommandStats(StringBuilder sb, TieredServer s)
+    private static void CommandStats(StringBuilder sb, ServerCore s)
     {
         sb.Append("# Commandstats\r\n");
         foreach (CommandDef d in s.Commands.All.OrderBy(d => d.Name, StringComparer.Ordinal))
@@ -321,7 +322,7 @@ public static class InfoBuilder
     private static void CommandStat(StringBuilder sb, CommandDef d)
     {
         if (d.Calls == 0 && d.RejectedCalls == 0 && d.FailedCalls == 0) return;
-        long usec = TieredServer.Micros(d.Ticks);
+        long usec = ServerStats.Micros(d.Ticks);
         sb.Append("cmdstat_").Append(d.FullName)
           .Append(":calls=").Append(d.Calls)
           .Append(",usec=").Append(usec)

@@ -1,7 +1,7 @@
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// All settings of all components, by name, for the command line, the config file, environment variables and

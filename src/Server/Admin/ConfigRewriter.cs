@@ -2,7 +2,7 @@ using System.Text;
 using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// CONFIG REWRITE: rewrites the config file so it states the running configuration. Lines that set a known

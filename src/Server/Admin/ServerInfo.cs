@@ -1,4 +1,4 @@
-namespace Tiered.Server;
+namespace Tiered.Server.Admin;
 
 /// <summary>Version strings the server reports.</summary>
 public static class ServerInfo

@@ -1,4 +1,4 @@
-namespace Tiered.Server;
+namespace Tiered.Server.Session;
 
 /// <summary>
 /// The generic mechanism behind blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK...): not a command, a way for a

@@ -1,11 +1,12 @@
+using Tiered.Server.Network;
 using Tiered.Tiering.Base;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// Settings of the network server and its clients. Defaults live here; each setting says what it changes.
 /// </summary>
-public sealed class ServerOptions
+public sealed class ServerOptions : IConnectionLimits
 {
     /// <summary>TCP port.</summary>
     public int Port { get; set; } = 6379;

@@ -1,7 +1,4 @@
-using System.Runtime.CompilerServices;
-using Tiered.Server.Commands;
-
-namespace Tiered.Server;
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// LATENCY: for each event ("command", "fast-command"), the samples in milliseconds that reached
@@ -24,21 +21,19 @@ public sealed class LatencyMonitor
     /// <summary>Events with at least one sample, by name.</summary>
     public IReadOnlyDictionary<string, LatencyEvent> Events => _events;
 
-    /// <summary>
-    /// Called by the dispatcher after every command. Costs one comparison while monitoring is off (threshold 0).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void ObserveCommand(CommandDef cmd, long stopwatchTicks, long unixMs)
-    {
-        long threshold = _options.LatencyMonitorThreshold;
-        if (threshold > 0) ObserveSlow(cmd, stopwatchTicks, unixMs, threshold);
-    }
+    /// <summary><c>latency-monitor-threshold</c> in milliseconds; 0: monitoring is off.</summary>
+    public long Threshold => _options.LatencyMonitorThreshold;
 
-    private void ObserveSlow(CommandDef cmd, long stopwatchTicks, long unixMs, long threshold)
+    /// <summary>
+    /// Records a command that ran <paramref name="stopwatchTicks"/> under event <paramref name="name"/> when it reached
+    /// <see cref="Threshold"/>. The dispatcher's call, which costs one comparison while monitoring is off, is
+    /// Commands/CommandObservers.cs.
+    /// </summary>
+    public void ObserveSlow(string name, long stopwatchTicks, long unixMs)
     {
-        long ms = TieredServer.Micros(stopwatchTicks) / 1000;
-        if (ms < threshold) return;
-        Add((cmd.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", ms, unixMs / 1000);
+        long ms = ServerStats.Micros(stopwatchTicks) / 1000;
+        if (ms < Threshold) return;
+        Add(name, ms, unixMs / 1000);
     }
 
     /// <summary>Records <paramref name="ms"/> for <paramref name="name"/> at <paramref name="unixSeconds"/>.</summary>

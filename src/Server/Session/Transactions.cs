@@ -1,9 +1,8 @@
-using Tiered.Server.Commands;
 using Tiered.Server.Protocol;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Keys;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Session;
 
 /// <summary>
 /// Transactions (MULTI / EXEC / DISCARD) and optimistic locking (WATCH), as Redis does them.
@@ -20,7 +19,7 @@ namespace Tiered.Server;
 ///
 /// WATCH keeps (db, key) -> clients in <see cref="WatchRegistry"/> on the server. After every successful write
 /// command, when that registry is not empty, the watchers of the command's keys are marked dirty (see
-/// <see cref="KeyEvents"/>). This is an over-approximation Redis shares only in part: a write that turned out to be a
+/// <see cref="Commands.KeyEvents"/>). This is an over-approximation Redis shares only in part: a write that turned out to be a
 /// no-op (SET NX on an existing key, DEL of a missing key) also counts as a modification here. A watched key whose
 /// TTL passed between WATCH and EXEC also counts as modified (Redis 6.0.9+), checked at EXEC from the expiry time
 /// noted at WATCH.
@@ -130,40 +129,5 @@ public sealed class WatchRegistry
         if (db < 0 || db >= _map.Databases) return;
         foreach (List<ClientSession> list in _map.InDb(db))
             foreach (ClientSession c in list) c.WatchDirty = true;
-    }
-}
-
-/// <summary>The MULTI side of the dispatcher: what happens to a command sent inside MULTI.</summary>
-internal static class Transactions
-{
-    /// <summary>
-    /// Called for a client inside MULTI. Returns true when the command was queued (+QUEUED written). Returns false
-    /// when the dispatcher must go on as usual: for EXEC DISCARD MULTI WATCH QUIT RESET, which run at once, and for a
-    /// refused command (unknown, NOAUTH, wrong arity), which also flags the transaction so EXEC aborts.
-    /// </summary>
-    public static bool TryQueue(CommandTable table, CommandContext c, MultiState multi)
-    {
-        CommandDef? cmd = table.Find(c.Args[0]);
-        if (cmd is null || !c.Client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0 || !cmd.ArityOk(c.Count))
-        {
-            multi.Aborted = true;
-            return false;
-        }
-        switch (cmd.Name)
-        {
-            case "exec" or "discard" or "multi" or "watch" or "quit" or "reset":
-                return false;
-        }
-        multi.Queue.Add(QueuedCommand.Copy(c.Args));
-        c.Writer.Raw("+QUEUED\r\n"u8);
-        return true;
-    }
-
-    /// <summary>Ends the transaction and forgets the watches (EXEC, DISCARD, RESET).</summary>
-    public static void End(CommandContext c)
-    {
-        c.Client.Multi = null;
-        c.Client.RefreshMode();
-        c.Server.Watches.UnwatchAll(c.Client);
     }
 }

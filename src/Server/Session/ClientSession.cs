@@ -1,6 +1,7 @@
+using Tiered.Server.Network;
 using Tiered.Tiering.Cold;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Session;
 
 /// <summary>
 /// A client's session state as commands see it (CLIENT LIST, SELECT, AUTH, HELLO...).
@@ -54,11 +55,14 @@ public sealed class ClientSession
     /// <summary>Full name of the last command run ("client|list").</summary>
     public string LastCommand { get; set; } = "NULL";
 
-    /// <summary>Close the connection once the pending replies are sent (QUIT, protocol errors).</summary>
+    /// <summary>Close the connection once the pending replies are sent (QUIT, CLIENT KILL of itself).</summary>
     public bool CloseAfterReply { get; set; }
 
+    /// <summary>The client's connection (its socket, its push path); null only for a session made by hand in a test.</summary>
+    public Connection? Connection { get; init; }
+
     /// <summary>Bytes of input buffered but not yet parsed (CLIENT LIST qbuf).</summary>
-    public long QueryBufferBytes { get; set; }
+    public long QueryBufferBytes => Connection?.QueryBufferBytes ?? 0;
 
     /// <summary>Closes the connection from another client (CLIENT KILL) or at shutdown.</summary>
     public void Kill() => _kill();

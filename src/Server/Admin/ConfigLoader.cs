@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Text;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// Reads settings the way Redis does, plus environment variables. Later sources override earlier ones:

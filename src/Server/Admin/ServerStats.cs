@@ -1,10 +1,13 @@
-namespace Tiered.Server;
+using System.Diagnostics;
+using Tiered.Server.Network;
+
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// Server counters for INFO stats. Command counters change under the store lock; byte counters are added by
 /// connection loops with interlocked operations; INFO reads them all under the lock.
 /// </summary>
-public sealed class ServerStats
+public sealed class ServerStats : ITrafficCounters
 {
     /// <summary>Connections accepted (total_connections_received).</summary>
     public long TotalConnections;
@@ -30,4 +33,7 @@ public sealed class ServerStats
         Interlocked.Exchange(ref _inputBytes, 0);
         Interlocked.Exchange(ref _outputBytes, 0);
     }
+
+    /// <summary>Microseconds in <paramref name="stopwatchTicks"/>.</summary>
+    public static long Micros(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
 }

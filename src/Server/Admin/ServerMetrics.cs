@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 
-namespace Tiered.Server;
+namespace Tiered.Server.Admin;
 
 /// <summary>
 /// Figures INFO reports that need sampling or identity: instantaneous ops/sec and network kbps (Redis's 16-sample

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging;
+using Tiered.Server.Admin;
+using Tiered.Server.Session;
+using Tiered.Tiering.Engine;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// The server as commands see it: options, engine, command table and dispatcher, the clients and their registries,
+/// the administration state, and what INFO reports of the server's life. The running server (TieredServer.cs at the
+/// root: listeners, accepting clients, the background cycle, recovery and shutdown) derives from it, so that no
+/// command names the server that composes them.
+/// </summary>
+public abstract class ServerCore
+{
+    /// <param name="extraCommands">Commands added to the table (tests register test-only commands this way).</param>
+    protected ServerCore(ServerOptions options, EngineOptions engine, ILogger logger, Action? requestShutdown,
+        IEnumerable<CommandDef>? extraCommands)
+    {
+        Options = options;
+        Engine = engine;
+        Logger = logger;
+        RequestShutdown = requestShutdown ?? (() => { });
+        Store = new Store(engine);
+        Config = new ConfigRegistry(options, engine);
+        Commands = CommandRegistry.Build(extraCommands);
+        Watches = new WatchRegistry(Store.Databases.Length);
+        Blocking = new BlockingRegistry(Store.Databases.Length);
+        Dispatcher = new CommandDispatcher(this, Commands);
+        SlowLog = new SlowLog(options);
+        Latency = new LatencyMonitor(options);
+        StartedAt = DateTimeOffset.UtcNow;
+    }
+
+    public ServerOptions Options { get; }
+    public EngineOptions Engine { get; }
+    public ILogger Logger { get; }
+    public Store Store { get; }
+    public ConfigRegistry Config { get; }
+    public CommandTable Commands { get; }
+    public CommandDispatcher Dispatcher { get; }
+    public SlowLog SlowLog { get; }
+    public LatencyMonitor Latency { get; }
+    public ServerMetrics Metrics { get; } = new();
+
+    public ServerStats Stats { get; } = new();
+    public ClientRegistry Clients { get; } = new();
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>WATCHed keys (Session/Transactions.cs).</summary>
+    public WatchRegistry Watches { get; }
+
+    /// <summary>Clients blocked on keys (Session/Blocking.cs).</summary>
+    public BlockingRegistry Blocking { get; }
+
+    /// <summary>Pub/sub channels and patterns (Session/PubSub.cs).</summary>
+    public PubSubRegistry PubSub { get; } = new();
+
+    /// <summary>Non-zero when some client watches or blocks on a key: only then do writes look at their keys.</summary>
+    public int KeyInterest => Watches.Count | Blocking.Count;
+
+    /// <summary>Asks the host to stop (SHUTDOWN).</summary>
+    public Action RequestShutdown { get; }
+
+    /// <summary>True while the dataset is loading: commands without the loading flag get -LOADING.</summary>
+    public volatile bool Loading;
+
+    /// <summary>The port actually bound (differs from the option when it was 0 in tests).</summary>
+    public int BoundPort { get; protected set; }
+
+    /// <summary>What the last recovery found (INFO persistence).</summary>
+    public RecoveryResult LastRecovery { get; protected set; }
+
+    /// <summary>Unix ms when loading started.</summary>
+    public long LoadingStartedMs { get; protected set; }
+
+    /// <summary>Seconds since start.</summary>
+    public long UptimeSeconds => (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds;
+}

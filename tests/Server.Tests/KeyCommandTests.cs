@@ -346,6 +346,50 @@ public sealed class KeyCommandTests : ServerTestBase
     }
 
     [Fact]
+    public void MoveRepliesOneWhenTheKeyMovedAndZeroWhenItCouldNot()
+    {
+        using var c = Server.Raw();
+        c.Roundtrip("+OK\r\n", "SET", "k", "v");
+        c.Roundtrip(":1\r\n", "EXPIRE", "k", "100");
+        c.Roundtrip(":1\r\n", "MOVE", "k", "2");
+        c.Roundtrip(":0\r\n", "EXISTS", "k");
+        c.Roundtrip(":0\r\n", "MOVE", "k", "2");
+        c.Roundtrip("+OK\r\n", "SELECT", "2");
+        c.Roundtrip("$1\r\nv\r\n", "GET", "k");
+        Assert.InRange(Int(c, "TTL", "k"), 99, 100);
+        c.Roundtrip("+OK\r\n", "SET", "other", "in-2");
+        c.Roundtrip("+OK\r\n", "SELECT", "0");
+        c.Roundtrip("+OK\r\n", "SET", "other", "in-0");
+        c.Roundtrip(":0\r\n", "MOVE", "other", "2");
+        c.Roundtrip("$4\r\nin-0\r\n", "GET", "other");
+    }
+
+    [Fact]
+    public void MoveAnswersRedisErrorsForABadDatabase()
+    {
+        using var c = Server.Raw();
+        c.Roundtrip("+OK\r\n", "SET", "k", "v");
+        c.Roundtrip("-ERR source and destination objects are the same\r\n", "MOVE", "k", "0");
+        c.Roundtrip("-ERR DB index is out of range\r\n", "MOVE", "k", "16");
+        c.Roundtrip("-ERR DB index is out of range\r\n", "MOVE", "k", "-1");
+        c.Roundtrip("-ERR value is not an integer or out of range\r\n", "MOVE", "k", "x");
+        c.Roundtrip("-ERR value is not an integer or out of range\r\n", "MOVE", "k", "4294967296");
+        c.Roundtrip("-ERR wrong number of arguments for 'move' command\r\n", "MOVE", "k");
+        c.Roundtrip("$1\r\nv\r\n", "GET", "k");
+    }
+
+    [Fact]
+    public async Task StackExchangeRedisMovesAKey()
+    {
+        await using var mux = await Server.ConnectAsync();
+        IDatabase db0 = mux.GetDatabase(0);
+        await db0.StringSetAsync("m", "1");
+        Assert.True(await db0.KeyMoveAsync("m", 5));
+        Assert.False(await db0.KeyExistsAsync("m"));
+        Assert.Equal("1", (string?)await mux.GetDatabase(5).StringGetAsync("m"));
+    }
+
+    [Fact]
     public async Task StackExchangeRedisKeyCommandsWork()
     {
         await using var mux = await Server.ConnectAsync();

@@ -213,6 +213,42 @@ public sealed class KeyOpsTests
     }
 
     [Fact]
+    public void MoveTakesValueTtlAndAccessDataToTheOtherDatabase()
+    {
+        Database other = _store.Databases[3];
+        Set("k", "v", expireAt: Now + 9000);
+        Slot entry = Db.At(Db.Lookup(K("k"), KeyIndex.Hash(K("k"))));
+        entry.Lfu = 200;   // far from a new key's counter (5), so a reset would show
+        long used = _store.UsedMemory;
+        Assert.Equal(Status.Ok, KeyOps.Move(Db, K("k"), other));
+        Assert.Null(Get("k"));
+        Assert.Equal(0, Db.Count);
+        Assert.Equal(0, Db.Expires);
+        Assert.Equal(1, other.Expires);
+        Assert.Equal(9000, KeyOps.Ttl(other, K("k"), TtlForm.Milliseconds));
+        Assert.True(KeyOps.ObjectFreq(other, K("k"), out int moved));
+        Assert.InRange(moved, 200, 201);   // carried over; MOVE's write lookup may count one access, as Redis's does
+        Assert.Equal(used, _store.UsedMemory);
+        Assert.Equal("v", Get("k", other));
+    }
+
+    [Fact]
+    public void MoveLeavesBothKeysWhenTheTargetHasOneAndIsNotFoundForAMissingKey()
+    {
+        Database other = _store.Databases[1];
+        Assert.Equal(Status.NotFound, KeyOps.Move(Db, K("k"), other));
+        Set("k", "here");
+        StringOps.Set(other, K("k"), K("there"));
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Move(Db, K("k"), other));
+        Assert.Equal("here", Get("k"));
+        Assert.Equal("there", Get("k", other));
+        Set("gone", "x", expireAt: Now + 10);
+        Advance(20);
+        Assert.Equal(Status.NotFound, KeyOps.Move(Db, K("gone"), other));
+        Assert.Equal(0, other.Expires);
+    }
+
+    [Fact]
     public void RenameOfMissingKeyIsNotFoundAndSameNameIsANoOp()
     {
         Assert.Equal(Status.NotFound, KeyOps.Rename(Db, K("x"), K("y"), onlyIfAbsent: false));

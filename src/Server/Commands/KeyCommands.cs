@@ -45,6 +45,7 @@ public static class KeyCommands
 
         t.Add(new("rename", 3, W, 1, 2, 1, Group, "Renames a key and overwrites the destination.", "1.0.0", "O(1)", c => Rename(c, nx: false)));
         t.Add(new("renamenx", 3, WF, 1, 2, 1, Group, "Renames a key only when the target key name doesn't exist.", "1.0.0", "O(1)", c => Rename(c, nx: true)));
+        t.Add(new("move", 3, WF, 1, 1, 1, Group, "Moves a key to another database.", "1.0.0", "O(1)", Move));
         t.Add(new("copy", -3, W | CommandFlags.DenyOom, 1, 2, 1, Group, "Copies the value of a key to a new key.", "6.2.0",
             "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", Copy));
 
@@ -135,6 +136,15 @@ public static class KeyCommands
         if (s == Status.NotFound) c.Writer.Error("ERR no such key"u8);
         else if (nx) c.Writer.Integer(s == Status.Ok ? 1 : 0);
         else c.Writer.Ok();
+    }
+
+    private static void Move(CommandContext c)
+    {
+        if (!c.TryLong(2, out long id) || id < int.MinValue || id > int.MaxValue) { c.Writer.Error("ERR value is not an integer or out of range"u8); return; }
+        if (id < 0 || id >= c.Store.Databases.Length) { c.Writer.Error("ERR DB index is out of range"u8); return; }
+        Database dst = c.Store.Databases[id];
+        if (dst == c.Db) { c.Writer.Error("ERR source and destination objects are the same"u8); return; }
+        c.Writer.Integer(KeyOps.Move(c.Db, c[1], dst) == Status.Ok ? 1 : 0);
     }
 
     private static void Copy(CommandContext c)

@@ -33,6 +33,22 @@ public class TieredStoreTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public void MovingAColdKeyTakesItsValueFromTheSsdToTheOtherDatabase(bool slowDevice)
+    {
+        using var t = new TieredStore(maxMemory: 1 << 20, slowDevice: slowDevice);
+        for (int i = 0; i < 3000; i++) t.Set("key:" + i, Value(i));
+        t.Demote();
+        int cold = Enumerable.Range(0, 3000).First(i => ColdRaceTests.IsCold(t, "key:" + i));
+        byte[] key = Encoding.UTF8.GetBytes("key:" + cold);
+        Assert.Equal(Status.Ok, t.Write(db => KeyOps.Move(db, key, t.Store.Databases[1])));
+        Assert.Null(t.Get("key:" + cold));
+        byte[]? moved = t.Read(_ => StringOps.Get(t.Store.Databases[1], key, out ReadOnlySpan<byte> v) == Status.Ok ? v.ToArray() : null);
+        Assert.Equal(Value(cold), moved);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public void DatasetTenTimesTheBudgetReadsBackExactly(bool slowDevice)
     {
         using var t = new TieredStore(maxMemory: 1 << 20, slowDevice: slowDevice);

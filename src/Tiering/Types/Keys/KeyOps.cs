@@ -180,16 +180,37 @@ public static class KeyOps
             if (onlyIfAbsent) return Status.ConditionNotMet;
             db.Delete(j); // entries never move, so i stays valid
         }
-        Slot moved = db.At(i);
-        (ValueKind kind, object value, long expireAt) = (moved.Kind, moved.Value!, db.Index.ExpireAt(i));
+        Relocate(db, i, db, dst, dstHash);
+        return Status.Ok;
+    }
+
+    /// <summary>
+    /// MOVE: moves <paramref name="key"/> from <paramref name="src"/> to <paramref name="dst"/> with its value, TTL and
+    /// access data. NotFound when the source is missing; ConditionNotMet when <paramref name="dst"/> already holds the
+    /// key (nothing moves; MOVE replies 0 for both). The caller rejects moving to the same database.
+    /// </summary>
+    public static Status Move(Database src, ReadOnlySpan<byte> key, Database dst)
+    {
+        ulong hash = KeyIndex.Hash(key);
+        int i = src.LookupWrite(key, hash);
+        if (i < 0) return Status.NotFound;
+        if (dst.LookupWrite(key, hash) >= 0) return Status.ConditionNotMet;
+        Relocate(src, i, dst, key, hash);
+        return Status.Ok;
+    }
+
+    /// <summary>Takes live entry <paramref name="i"/> out of <paramref name="from"/> and adds its value, TTL and access data as <paramref name="key"/> of <paramref name="to"/> (absent there).</summary>
+    private static void Relocate(Database from, int i, Database to, ReadOnlySpan<byte> key, ulong hash)
+    {
+        Slot moved = from.At(i);
+        (ValueKind kind, object value, long expireAt) = (moved.Kind, moved.Value!, from.Index.ExpireAt(i));
         (byte lfu, ushort stamp, uint access) = (moved.Lfu, moved.LfuStamp, moved.AccessSec);
-        db.Delete(i);
-        int k = db.Add(dst, dstHash, kind, value, expireAt);
-        Slot e = db.At(k);
+        from.Delete(i);
+        int k = to.Add(key, hash, kind, value, expireAt);
+        Slot e = to.At(k);
         e.Lfu = lfu;
         e.LfuStamp = stamp;
         e.AccessSec = access;
-        return Status.Ok;
     }
 
     /// <summary>

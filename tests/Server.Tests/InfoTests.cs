@@ -77,6 +77,17 @@ public sealed class InfoTests : ServerTestBase
     }
 
     [Fact]
+    public void TheTieringSectionIsEveryRegisteredMetricInItsOrder()
+    {
+        using var c = Server.Raw();
+        string[] lines = Replies.Info(c, "tiering").Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("# Tiering", lines[0]);
+        Assert.Equal(Server.Server.Store.Metrics.All.Select(m => m.Name), lines.Skip(1).Select(l => l[..l.IndexOf(':')]));
+        Assert.Matches(@"^tier_hot_hit_ratio:\d\.\d{4}$", lines.Single(l => l.StartsWith("tier_hot_hit_ratio:")));
+        Assert.Matches(@"^tier_compression_ratio:\d+\.\d{2}$", lines.Single(l => l.StartsWith("tier_compression_ratio:")));
+    }
+
+    [Fact]
     public void UnknownSectionIsAnEmptyBulkString()
     {
         using var c = Server.Raw();

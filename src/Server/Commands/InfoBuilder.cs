@@ -58,7 +58,7 @@ public static class InfoBuilder
                 case "cpu": Cpu(sb); break;
                 case "commandstats": CommandStats(sb, server); break;
                 case "cluster": sb.Append("# Cluster\r\n"); Line(sb, "cluster_enabled", 0); break;
-                case "tiering": Tiering(sb, server.Store); break;
+                case "tiering": Section(sb, server.Store.Metrics); break;
                 case "keyspace": Keyspace(sb, server.Store); break;
             }
         }
@@ -332,46 +332,15 @@ public static class InfoBuilder
           .Append("\r\n");
     }
 
-    /// <summary>The # Tiering section: per-tier keys, bytes, hits, movement and SSD traffic (see TierStats).</summary>
-    private static void Tiering(StringBuilder sb, Store store)
+    /// <summary>A section made from a component's metric registry (# Tiering: Store.Metrics), every metric in its order.</summary>
+    private static void Section(StringBuilder sb, MetricSet set)
     {
-        TierStats t = store.TierStats;
-        ColdTier? cold = store.Cold;
-        long hot = store.HotKeys();
-        sb.Append("# Tiering\r\n");
-        Line(sb, "tiering_enabled", cold is null ? 0 : 1);
-        Line(sb, "tier_hot_keys", hot);
-        Line(sb, "tier_cold_keys", store.TotalKeys() - hot);
-        Line(sb, "tier_hot_bytes", store.UsedMemory);
-        Line(sb, "tier_index_bytes", store.IndexBytes());
-        Line(sb, "tier_cold_logical_bytes", t.ColdLogicalBytes);
-        Line(sb, "tier_cold_stored_bytes", t.ColdStoredBytes);
-        Line(sb, "tier_compression_ratio", F2(t.CompressionRatio));
-        Line(sb, "tier_hot_hits", t.HotHits);
-        Line(sb, "tier_cold_hits", t.ColdHits);
-        Line(sb, "tier_misses", t.Misses);
-        Line(sb, "tier_hot_hit_ratio", t.HotHitRatio.ToString("F4", CultureInfo.InvariantCulture));
-        Line(sb, "tier_promotions", t.Promotions);
-        Line(sb, "tier_rejected_promotions", t.RejectedPromotions);
-        Line(sb, "tier_demotions", t.Demotions);
-        Line(sb, "tier_recycled_arrays", t.RecycledArrays);
-        Line(sb, "tier_recycled_bytes", cold?.RecycledBytes ?? 0);
-        Line(sb, "tier_demotion_stalls", t.DemotionStalls);
-        Line(sb, "tier_folded_chains", t.FoldedChains);
-        Line(sb, "tier_ssd_read_items", Interlocked.Read(ref t.SsdReadItems));
-        Line(sb, "tier_ssd_read_bytes", Interlocked.Read(ref t.SsdReadBytes));
-        Line(sb, "tier_sync_reads", t.SyncReads);
-        (long aioReads, long aioSubmits) = cold?.AsyncReadStats ?? (0, 0);
-        Line(sb, "tier_ssd_aio_reads", aioReads);
-        Line(sb, "tier_ssd_aio_submits", aioSubmits);
-        Line(sb, "tier_ssd_write_items", t.SsdWriteItems);
-        Line(sb, "tier_ssd_write_bytes", t.SsdWriteBytes);
-        Line(sb, "tier_ssd_log_bytes", cold?.LogBytes ?? 0);
-        Line(sb, "tier_ssd_live_bytes", t.LiveRecordBytes);
-        Line(sb, "tier_ssd_full", cold is { SsdFull: true } ? 1 : 0);
-        Line(sb, "tier_compactions", t.Compactions);
-        Line(sb, "tier_compacted_records", t.CompactedRecords);
-        Line(sb, "tier_compacted_bytes", t.CompactedBytes);
+        sb.Append("# ").Append(set.Section).Append("\r\n");
+        foreach (Metric m in set.All)
+        {
+            if (m.IsInteger) Line(sb, m.Name, m.ReadInteger());
+            else Line(sb, m.Name, m.ReadReal().ToString(m.Format, CultureInfo.InvariantCulture));
+        }
     }
 
     private static void Keyspace(StringBuilder sb, Store store)

@@ -12,7 +12,7 @@ namespace Tiered.Tiering.Base;
 /// checksum; the same bytes go to the SSD tier and to persistence).
 ///
 /// Shared state rule: a value object is owned by the database entry that holds it and may be read or changed only
-/// under the store lock, like the entry itself. After changing it, the owner calls <see cref="Database.Updated"/>
+/// under the store lock, like the entry itself. After changing it, the owner calls Database.Updated (Engine/)
 /// so the memory budget follows the change and an emptied collection is deleted, as Redis does.
 /// </summary>
 public abstract class ValueObject : ISizedValue, ICopyableValue, IEncodedValue
@@ -45,13 +45,13 @@ public abstract class ValueObject : ISizedValue, ICopyableValue, IEncodedValue
     /// </summary>
     internal virtual bool Apply(OpArgs op) => false;
 
-    /// <summary>The bytes last charged to the memory budget for this object (maintained by <see cref="Database"/>).</summary>
+    /// <summary>The bytes last charged to the memory budget for this object (maintained by the engine's Database).</summary>
     internal long AccountedBytes;
 
     /// <summary>
     /// With a journal: 0, or the log address of the PUT that this object's chain of operation records starts from
     /// (the object is the PUT with every OP record of its key after it applied). Set and cleared by
-    /// <see cref="Database"/> under the store lock; a copy (<see cref="DeepCopy"/>) starts without a chain.
+    /// the engine's Database under the store lock; a copy (<see cref="DeepCopy"/>) starts without a chain.
     /// </summary>
     internal long LogBase;
 

@@ -48,7 +48,7 @@ public enum RecordType : byte
     Del = 2,
     /// <summary>The key's expiry changed to ExpireAt (0: persisted).</summary>
     Expire = 3,
-    /// <summary>A write to a collection: its effect (Durability/OpRecord.cs), applied to the key's newest PUT before it.</summary>
+    /// <summary>A write to a collection: its effect (Base/OpRecord.cs), applied to the key's newest PUT before it.</summary>
     Op = 4,
     /// <summary>The database (or all of them) was emptied.</summary>
     Flush = 5,

@@ -4,7 +4,7 @@ namespace Tiered.Tiering.Cold;
 
 /// <summary>
 /// Settings of the tiering machinery (demotion, admission, compaction, SSD budget). Defaults live here, in code;
-/// each setting's description says what it changes. The SSD directory itself is <see cref="EngineOptions.SsdPath"/>.
+/// each setting's description says what it changes. The SSD directory itself is the engine's ssd-path (EngineOptions.SsdPath).
 /// </summary>
 public sealed class TierOptions
 {

@@ -433,7 +433,7 @@ public sealed class Database : IKeyspace
 
     /// <summary>
     /// Like <see cref="WriteObject{T}(ReadOnlySpan{byte}, ValueKind, Func{T}?, out T?, out bool)"/>, for a write that
-    /// logs its effect as operation records (Durability/OpRecord.cs): when <paramref name="log"/> is active the caller
+    /// logs its effect as operation records (Base/OpRecord.cs): when <paramref name="log"/> is active the caller
     /// must describe every change it makes to <paramref name="obj"/> through it, and the key's state is not logged
     /// again; when inactive (no journal, a key created now, or DRAM holds the only copy) the journal logs the key's
     /// resulting state after the command, as for any write.
@@ -528,7 +528,7 @@ public sealed class Database : IKeyspace
 
 /// <summary>
 /// Where a write that logs its effect describes it: one OP record per <see cref="Begin"/> ... <see cref="End"/>, its
-/// arguments in between (layouts in Durability/OpRecord.cs). Inactive (<see cref="Active"/> false) when the journal
+/// arguments in between (layouts in Base/OpRecord.cs). Inactive (<see cref="Active"/> false) when the journal
 /// logs the key's resulting state instead; then nothing may be called on it. Used under the store lock, within one
 /// command.
 /// </summary>

@@ -2,6 +2,7 @@ using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Hot;
+using Tiered.Tiering.Metrics;
 using Tiered.Tiering.Movement;
 
 namespace Tiered.Tiering.Engine;
@@ -40,7 +41,8 @@ public sealed class Store : DramState, IDisposable
             }
             Compactor = new Compactor(this, Log, options.Tier, LogGate, Cold);
         }
-        Meter = new TierMeter(this);
+        Metrics = TierMetrics.Declare(this);
+        Meter = new MetricMeter(TierMetrics.MeterName, Metrics);
     }
 
     /// <summary>
@@ -59,8 +61,11 @@ public sealed class Store : DramState, IDisposable
     /// <summary>A device from <see cref="TierOptions.DeviceFactory"/>, which the log does not own: disposed with the store.</summary>
     private FASTER.core.IDevice? _device;
 
-    /// <summary>The tiering metrics as a System.Diagnostics.Metrics meter.</summary>
-    public TierMeter Meter { get; }
+    /// <summary>The tiering metrics, each declared once: INFO's # Tiering section and the meter are made from it.</summary>
+    public MetricSet Metrics { get; }
+
+    /// <summary>The tiering metrics as the System.Diagnostics.Metrics meter <c>Tiered.Tiering</c>.</summary>
+    public MetricMeter Meter { get; }
 
     /// <summary>
     /// The log on disk: cold values and, with durability, every write. Null for an in-memory store that persists

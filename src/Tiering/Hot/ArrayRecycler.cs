@@ -41,8 +41,8 @@ namespace Tiered.Tiering.Hot;
 
 /// <summary>Hands the key and value arrays demotions free to the promotions that follow (see the file's header).</summary>
 /// <remarks>
-/// Shared state rule: every member is used only with <see cref="Store.Lock"/> held. <see cref="Release"/> also needs
-/// <see cref="Store.LogGate"/> and no array of this store referenced outside the lock: the demoter calls it at the end
+/// Shared state rule: every member is used only with <see cref="DramState.Lock"/> held. <see cref="Release"/> also needs
+/// the store's log gate and no array of this store referenced outside the lock: the demoter calls it at the end
 /// of its round, after clearing its batch.
 /// </remarks>
 internal sealed class ArrayRecycler

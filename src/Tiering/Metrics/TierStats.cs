@@ -6,7 +6,7 @@ namespace Tiered.Tiering.Metrics;
 /// Gauges (hot/cold key counts, cold bytes, live log bytes) follow the data and are never reset; counters (hits,
 /// promotions, SSD traffic...) count events since start or the last CONFIG RESETSTAT.
 ///
-/// Shared state rule: changed only under <see cref="Store.Lock"/>, except the <c>Ssd*</c> read counters, which the
+/// Shared state rule: changed only under the store lock (DramState.Lock), except the <c>Ssd*</c> read counters, which the
 /// I/O completion threads add to with <see cref="Interlocked"/>. Readers take the lock (INFO) or accept a torn
 /// snapshot of independent 64-bit counters (the meter's observable callbacks).
 /// </summary>

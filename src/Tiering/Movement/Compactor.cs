@@ -28,7 +28,7 @@ using Tiered.Tiering.Metrics;
 // Nothing points below the new head after step 3: new pointers only ever go to the tail, and every entry that
 // pointed into the chunk was live at its scan and is repointed or has moved on by itself.
 //
-// Chains of operation records (Durability/OpRecord.cs). A hot collection written through OP records is its newest
+// Chains of operation records (Base/OpRecord.cs). A hot collection written through OP records is its newest
 // PUT plus the OPs after it; neither may be dropped while the chain lasts, and copying them would put the PUT after
 // its own OPs. So a record in the chunk whose key is such a collection, with its chain starting in the chunk, folds
 // the chain instead: the collection's current value is appended as one new PUT (under the lock, like a copy) and the

@@ -222,37 +222,63 @@ public static class StreamCommands
 
     // ---- XREAD ----
 
+    /// <summary>The options of XREAD and XREADGROUP: <c>[GROUP g c] [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id...</c>.</summary>
+    internal struct ReadOptions
+    {
+        public long Count;
+        public long BlockMs;
+        public int StreamsArg;   // the first key
+        public int GroupArg;     // XREADGROUP: the group name (the consumer follows)
+        public bool NoAck;
+
+        /// <summary>Parses them in Redis's order of errors; false after replying with the error.</summary>
+        public static bool TryParse(CommandContext c, bool group, out ReadOptions o)
+        {
+            o = new ReadOptions { BlockMs = -1 };
+            for (int i = 1; i < c.Count; i++)
+            {
+                int more = c.Count - 1 - i;
+                if (c.Is(i, "BLOCK"u8) && more > 0)
+                {
+                    if (!BlockMilliseconds(c, ++i, out o.BlockMs)) return false;
+                }
+                else if (c.Is(i, "COUNT"u8) && more > 0)
+                {
+                    if (!c.Long(++i, out o.Count)) return false;
+                    if (o.Count < 0) o.Count = 0;
+                }
+                else if (c.Is(i, "STREAMS"u8) && more > 0)
+                {
+                    o.StreamsArg = i + 1;
+                    if ((c.Count - o.StreamsArg) % 2 == 0) break;
+                    c.Writer.Error(group
+                        ? "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '$' must be specified."u8
+                        : "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified."u8);
+                    return false;
+                }
+                else if (c.Is(i, "GROUP"u8) && more >= 2)
+                {
+                    if (!group) { c.Writer.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."u8); return false; }
+                    o.GroupArg = i + 1;
+                    i += 2;
+                }
+                else if (c.Is(i, "NOACK"u8))
+                {
+                    if (!group) { c.Writer.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."u8); return false; }
+                    o.NoAck = true;
+                }
+                else { c.SyntaxError(); return false; }
+            }
+            if (o.StreamsArg != 0) return true;
+            c.SyntaxError();
+            return false;
+        }
+    }
+
     private static void XRead(CommandContext c)
     {
-        long count = 0, blockMs = -1;
-        int streamsArg = 0;
-        for (int i = 1; i < c.Count; i++)
-        {
-            int more = c.Count - 1 - i;
-            if (c.Is(i, "BLOCK"u8) && more > 0)
-            {
-                if (!BlockMilliseconds(c, ++i, out blockMs)) return;
-            }
-            else if (c.Is(i, "COUNT"u8) && more > 0)
-            {
-                if (!c.Long(++i, out count)) return;
-                if (count < 0) count = 0;
-            }
-            else if (c.Is(i, "STREAMS"u8) && more > 0)
-            {
-                streamsArg = i + 1;
-                if ((c.Count - streamsArg) % 2 != 0)
-                {
-                    c.Writer.Error("ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified."u8);
-                    return;
-                }
-                break;
-            }
-            else if (c.Is(i, "GROUP"u8) && more >= 2) { c.Writer.Error("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."u8); return; }
-            else if (c.Is(i, "NOACK"u8)) { c.Writer.Error("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."u8); return; }
-            else { c.SyntaxError(); return; }
-        }
-        if (streamsArg == 0) { c.SyntaxError(); return; }
+        if (!ReadOptions.TryParse(c, group: false, out ReadOptions o)) return;
+        (long count, long blockMs, int streamsArg) = (o.Count, o.BlockMs, o.StreamsArg);
         int n = (c.Count - streamsArg) / 2;
         var streams = new StreamValue?[n];
         // On a re-run after blocking, "$" keeps the meaning it had at the first run.

@@ -164,36 +164,8 @@ public static class StreamGroupCommands
 
     private static void XReadGroup(CommandContext c)
     {
-        long count = 0, blockMs = -1;
-        int streamsArg = 0, groupArg = 0;
-        bool noAck = false;
-        for (int i = 1; i < c.Count; i++)
-        {
-            int more = c.Count - 1 - i;
-            if (c.Is(i, "BLOCK"u8) && more > 0)
-            {
-                if (!StreamCommands.BlockMilliseconds(c, ++i, out blockMs)) return;
-            }
-            else if (c.Is(i, "COUNT"u8) && more > 0)
-            {
-                if (!c.Long(++i, out count)) return;
-                if (count < 0) count = 0;
-            }
-            else if (c.Is(i, "STREAMS"u8) && more > 0)
-            {
-                streamsArg = i + 1;
-                if ((c.Count - streamsArg) % 2 != 0)
-                {
-                    c.Writer.Error("ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '$' must be specified."u8);
-                    return;
-                }
-                break;
-            }
-            else if (c.Is(i, "GROUP"u8) && more >= 2) { groupArg = i + 1; i += 2; }
-            else if (c.Is(i, "NOACK"u8)) noAck = true;
-            else { c.SyntaxError(); return; }
-        }
-        if (streamsArg == 0) { c.SyntaxError(); return; }
+        if (!StreamCommands.ReadOptions.TryParse(c, group: true, out StreamCommands.ReadOptions o)) return;
+        (long count, long blockMs, int streamsArg, int groupArg, bool noAck) = (o.Count, o.BlockMs, o.StreamsArg, o.GroupArg, o.NoAck);
         if (groupArg == 0) { c.Writer.Error("ERR Missing GROUP option for XREADGROUP"u8); return; }
         ReadOnlySpan<byte> group = c[groupArg], consumer = c[groupArg + 1];
         int n = (c.Count - streamsArg) / 2;

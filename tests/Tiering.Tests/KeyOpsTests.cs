@@ -106,8 +106,8 @@ public sealed class KeyOpsTests
     public void ExpireSetsTtlAndMissingKeyIsNotFound()
     {
         Set("a", "1");
-        Assert.Equal(Status.NotFound, KeyOps.Expire(Db, K("b"), Now + 5000, ExpireCondition.None));
-        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 5000, ExpireCondition.None));
+        Assert.Equal(Status.NotFound, KeyOps.Expire(Db, K("b"), Now + 5000, UpdateCondition.None));
+        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 5000, UpdateCondition.None));
         Assert.Equal(5000, KeyOps.Ttl(Db, K("a"), TtlForm.Milliseconds));
         Assert.Equal(1, Db.Expires);
     }
@@ -116,11 +116,11 @@ public sealed class KeyOpsTests
     public void ExpireInThePastDeletesTheKeyAndSucceeds()
     {
         Set("a", "1");
-        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now - 1, ExpireCondition.None));
+        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now - 1, UpdateCondition.None));
         Assert.Equal(0, Db.Count);
         Assert.Equal(-2, KeyOps.Ttl(Db, K("a"), TtlForm.Seconds));
         Set("b", "1");
-        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("b"), Now, ExpireCondition.None)); // "now" is already past
+        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("b"), Now, UpdateCondition.None)); // "now" is already past
         Assert.Equal(0, Db.Count);
     }
 
@@ -128,8 +128,8 @@ public sealed class KeyOpsTests
     public void ExpireNxOnlySetsWhenThereIsNoTtl()
     {
         Set("a", "1");
-        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 1000, ExpireCondition.Nx));
-        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 9000, ExpireCondition.Nx));
+        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 1000, UpdateCondition.Nx));
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 9000, UpdateCondition.Nx));
         Assert.Equal(1000, KeyOps.Ttl(Db, K("a"), TtlForm.Milliseconds));
     }
 
@@ -137,10 +137,10 @@ public sealed class KeyOpsTests
     public void ExpireXxOnlySetsWhenThereIsATtl()
     {
         Set("a", "1");
-        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 1000, ExpireCondition.Xx));
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 1000, UpdateCondition.Xx));
         Assert.Equal(-1, KeyOps.Ttl(Db, K("a"), TtlForm.Milliseconds));
-        KeyOps.Expire(Db, K("a"), Now + 1000, ExpireCondition.None);
-        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 2000, ExpireCondition.Xx));
+        KeyOps.Expire(Db, K("a"), Now + 1000, UpdateCondition.None);
+        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 2000, UpdateCondition.Xx));
         Assert.Equal(2000, KeyOps.Ttl(Db, K("a"), TtlForm.Milliseconds));
     }
 
@@ -148,11 +148,11 @@ public sealed class KeyOpsTests
     public void ExpireGtTreatsNoTtlAsInfiniteAndOnlyExtends()
     {
         Set("a", "1");
-        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 1000, ExpireCondition.Gt));
-        KeyOps.Expire(Db, K("a"), Now + 1000, ExpireCondition.None);
-        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 1000, ExpireCondition.Gt));
-        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 500, ExpireCondition.Gt | ExpireCondition.Xx));
-        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 3000, ExpireCondition.Gt));
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 1000, UpdateCondition.Gt));
+        KeyOps.Expire(Db, K("a"), Now + 1000, UpdateCondition.None);
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 1000, UpdateCondition.Gt));
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 500, UpdateCondition.Gt | UpdateCondition.Xx));
+        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 3000, UpdateCondition.Gt));
         Assert.Equal(3000, KeyOps.Ttl(Db, K("a"), TtlForm.Milliseconds));
     }
 
@@ -160,13 +160,13 @@ public sealed class KeyOpsTests
     public void ExpireLtTreatsNoTtlAsInfiniteAndOnlyShortens()
     {
         Set("a", "1");
-        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 5000, ExpireCondition.Lt));
-        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 5000, ExpireCondition.Lt));
-        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 9000, ExpireCondition.Lt));
-        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 2000, ExpireCondition.Lt | ExpireCondition.Xx));
+        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 5000, UpdateCondition.Lt));
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 5000, UpdateCondition.Lt));
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("a"), Now + 9000, UpdateCondition.Lt));
+        Assert.Equal(Status.Ok, KeyOps.Expire(Db, K("a"), Now + 2000, UpdateCondition.Lt | UpdateCondition.Xx));
         Assert.Equal(2000, KeyOps.Ttl(Db, K("a"), TtlForm.Milliseconds));
         Set("b", "1");
-        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("b"), Now + 2000, ExpireCondition.Lt | ExpireCondition.Xx));
+        Assert.Equal(Status.ConditionNotMet, KeyOps.Expire(Db, K("b"), Now + 2000, UpdateCondition.Lt | UpdateCondition.Xx));
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class KeyOpsTests
     {
         Set("a", "1");
         long at = Now + 1500;
-        KeyOps.Expire(Db, K("a"), at, ExpireCondition.None);
+        KeyOps.Expire(Db, K("a"), at, UpdateCondition.None);
         Assert.Equal(2, KeyOps.Ttl(Db, K("a"), TtlForm.Seconds)); // (1500 + 500) / 1000
         Assert.Equal(1500, KeyOps.Ttl(Db, K("a"), TtlForm.Milliseconds));
         Assert.Equal((at + 500) / 1000, KeyOps.Ttl(Db, K("a"), TtlForm.UnixSeconds));

@@ -27,14 +27,14 @@ public sealed class SortedSetOpsTests
         public ReadOnlySpan<byte> Get(int i) => Encoding.UTF8.GetBytes(items[i]);
     }
 
-    private long Add(string key, ZAddFlags flags, params (double Score, string Member)[] pairs)
+    private long Add(string key, UpdateCondition flags, params (double Score, string Member)[] pairs)
     {
         double[] scores = pairs.Select(p => p.Score).ToArray();
         Assert.Equal(Status.Ok, SortedSetOps.Add(Db, B(key), flags, scores, new Members(pairs.Select(p => p.Member).ToArray()), out long added, out _));
         return added;
     }
 
-    private long Add(string key, params (double Score, string Member)[] pairs) => Add(key, ZAddFlags.None, pairs);
+    private long Add(string key, params (double Score, string Member)[] pairs) => Add(key, UpdateCondition.None, pairs);
 
     private string Range(string key, RangeSpec spec)
     {
@@ -50,16 +50,16 @@ public sealed class SortedSetOpsTests
     public void AddCountsNewMembersAndConditionsRestrictUpdates()
     {
         Assert.Equal(2, Add("z", (1, "a"), (2, "b")));
-        Assert.Equal(0, Add("z", ZAddFlags.Nx, (5, "a")));
+        Assert.Equal(0, Add("z", UpdateCondition.Nx, (5, "a")));
         Assert.Equal(1.0, Value("z")!.Find(B("a"))!.Score);
-        Assert.Equal(0, Add("z", ZAddFlags.Xx, (5, "a"), (1, "new")));
+        Assert.Equal(0, Add("z", UpdateCondition.Xx, (5, "a"), (1, "new")));
         Assert.Null(Value("z")!.Find(B("new")));
         Assert.Equal(5.0, Value("z")!.Find(B("a"))!.Score);
-        Add("z", ZAddFlags.Gt, (3, "a"));
+        Add("z", UpdateCondition.Gt, (3, "a"));
         Assert.Equal(5.0, Value("z")!.Find(B("a"))!.Score);
-        Add("z", ZAddFlags.Lt, (3, "a"));
+        Add("z", UpdateCondition.Lt, (3, "a"));
         Assert.Equal(3.0, Value("z")!.Find(B("a"))!.Score);
-        SortedSetOps.Add(Db, B("z"), ZAddFlags.None, [3, 7], new Members("a", "b"), out long added, out long changed);
+        SortedSetOps.Add(Db, B("z"), UpdateCondition.None, [3, 7], new Members("a", "b"), out long added, out long changed);
         Assert.Equal(0, added);
         Assert.Equal(1, changed);
     }
@@ -67,26 +67,26 @@ public sealed class SortedSetOpsTests
     [Fact]
     public void AddWithXxNeverCreatesTheKeyAndAgainstAStringIsWrongType()
     {
-        Assert.Equal(0, Add("z", ZAddFlags.Xx, (1, "a")));
+        Assert.Equal(0, Add("z", UpdateCondition.Xx, (1, "a")));
         Assert.Equal(0, Db.Count);
         StringOps.Set(Db, B("s"), B("v"));
-        Assert.Equal(Status.WrongType, SortedSetOps.Add(Db, B("s"), ZAddFlags.None, [1], new Members("a"), out _, out _));
+        Assert.Equal(Status.WrongType, SortedSetOps.Add(Db, B("s"), UpdateCondition.None, [1], new Members("a"), out _, out _));
         Assert.Equal(Status.WrongType, SortedSetOps.Score(Db, B("s"), B("a"), out _));
     }
 
     [Fact]
     public void IncrAddsToTheScoreAndRefusesNaNWithoutChangingAnything()
     {
-        Assert.Equal(Status.Ok, SortedSetOps.Incr(Db, B("z"), ZAddFlags.None, 2.5, B("a"), out double s));
+        Assert.Equal(Status.Ok, SortedSetOps.Incr(Db, B("z"), UpdateCondition.None, 2.5, B("a"), out double s));
         Assert.Equal(2.5, s);
-        SortedSetOps.Incr(Db, B("z"), ZAddFlags.None, double.PositiveInfinity, B("a"), out s);
+        SortedSetOps.Incr(Db, B("z"), UpdateCondition.None, double.PositiveInfinity, B("a"), out s);
         Assert.Equal(double.PositiveInfinity, s);
-        Assert.Equal(Status.NanOrInfinity, SortedSetOps.Incr(Db, B("z"), ZAddFlags.None, double.NegativeInfinity, B("a"), out _));
+        Assert.Equal(Status.NanOrInfinity, SortedSetOps.Incr(Db, B("z"), UpdateCondition.None, double.NegativeInfinity, B("a"), out _));
         Assert.Equal(double.PositiveInfinity, Value("z")!.Find(B("a"))!.Score);
-        Assert.Equal(Status.ConditionNotMet, SortedSetOps.Incr(Db, B("z"), ZAddFlags.Nx, 1, B("a"), out _));
-        Assert.Equal(Status.ConditionNotMet, SortedSetOps.Incr(Db, B("other"), ZAddFlags.Xx, 1, B("a"), out _));
+        Assert.Equal(Status.ConditionNotMet, SortedSetOps.Incr(Db, B("z"), UpdateCondition.Nx, 1, B("a"), out _));
+        Assert.Equal(Status.ConditionNotMet, SortedSetOps.Incr(Db, B("other"), UpdateCondition.Xx, 1, B("a"), out _));
         Assert.Equal(1, Db.Count);
-        Assert.Equal(Status.ConditionNotMet, SortedSetOps.Incr(Db, B("z"), ZAddFlags.Lt, 1, B("a"), out _));
+        Assert.Equal(Status.ConditionNotMet, SortedSetOps.Incr(Db, B("z"), UpdateCondition.Lt, 1, B("a"), out _));
     }
 
     [Fact]

@@ -97,21 +97,21 @@ public static class KeyCommands
 
     private static void ExpireGeneric(CommandContext c, bool seconds, bool relative)
     {
-        ExpireCondition cond = ExpireCondition.None;
+        UpdateCondition cond = UpdateCondition.None;
         for (int j = 3; j < c.Count; j++)
         {
-            if (c.Is(j, "NX"u8)) cond |= ExpireCondition.Nx;
-            else if (c.Is(j, "XX"u8)) cond |= ExpireCondition.Xx;
-            else if (c.Is(j, "GT"u8)) cond |= ExpireCondition.Gt;
-            else if (c.Is(j, "LT"u8)) cond |= ExpireCondition.Lt;
+            if (c.Is(j, "NX"u8)) cond |= UpdateCondition.Nx;
+            else if (c.Is(j, "XX"u8)) cond |= UpdateCondition.Xx;
+            else if (c.Is(j, "GT"u8)) cond |= UpdateCondition.Gt;
+            else if (c.Is(j, "LT"u8)) cond |= UpdateCondition.Lt;
             else { c.Writer.Error("ERR Unsupported option " + c.Str(j)); return; }
         }
-        if ((cond & ExpireCondition.Nx) != 0 && (cond & (ExpireCondition.Xx | ExpireCondition.Gt | ExpireCondition.Lt)) != 0)
+        if ((cond & UpdateCondition.Nx) != 0 && (cond & (UpdateCondition.Xx | UpdateCondition.Gt | UpdateCondition.Lt)) != 0)
         {
             c.Writer.Error("ERR NX and XX, GT or LT options at the same time are not compatible"u8);
             return;
         }
-        if ((cond & (ExpireCondition.Gt | ExpireCondition.Lt)) == (ExpireCondition.Gt | ExpireCondition.Lt))
+        if ((cond & (UpdateCondition.Gt | UpdateCondition.Lt)) == (UpdateCondition.Gt | UpdateCondition.Lt))
         {
             c.Writer.Error("ERR GT and LT options at the same time are not compatible"u8);
             return;

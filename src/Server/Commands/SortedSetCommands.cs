@@ -87,15 +87,15 @@ public static class SortedSetCommands
 
     private static void ZAdd(CommandContext c)
     {
-        ZAddFlags flags = ZAddFlags.None;
+        UpdateCondition flags = UpdateCondition.None;
         bool ch = false, incr = false;
         int i = 2;
         for (; i < c.Count; i++)
         {
-            if (c.Is(i, "NX"u8)) flags |= ZAddFlags.Nx;
-            else if (c.Is(i, "XX"u8)) flags |= ZAddFlags.Xx;
-            else if (c.Is(i, "GT"u8)) flags |= ZAddFlags.Gt;
-            else if (c.Is(i, "LT"u8)) flags |= ZAddFlags.Lt;
+            if (c.Is(i, "NX"u8)) flags |= UpdateCondition.Nx;
+            else if (c.Is(i, "XX"u8)) flags |= UpdateCondition.Xx;
+            else if (c.Is(i, "GT"u8)) flags |= UpdateCondition.Gt;
+            else if (c.Is(i, "LT"u8)) flags |= UpdateCondition.Lt;
             else if (c.Is(i, "CH"u8)) ch = true;
             else if (c.Is(i, "INCR"u8)) incr = true;
             else break;
@@ -103,8 +103,8 @@ public static class SortedSetCommands
         int elements = c.Count - i;
         if (elements == 0 || elements % 2 != 0) { c.SyntaxError(); return; }
         elements /= 2;
-        bool nx = (flags & ZAddFlags.Nx) != 0, gt = (flags & ZAddFlags.Gt) != 0, lt = (flags & ZAddFlags.Lt) != 0;
-        if (nx && (flags & ZAddFlags.Xx) != 0) { c.Writer.Error("ERR XX and NX options at the same time are not compatible"u8); return; }
+        bool nx = (flags & UpdateCondition.Nx) != 0, gt = (flags & UpdateCondition.Gt) != 0, lt = (flags & UpdateCondition.Lt) != 0;
+        if (nx && (flags & UpdateCondition.Xx) != 0) { c.Writer.Error("ERR XX and NX options at the same time are not compatible"u8); return; }
         if ((gt && nx) || (lt && nx) || (gt && lt)) { c.Writer.Error("ERR GT, LT, and/or NX options at the same time are not compatible"u8); return; }
         if (incr && elements > 1) { c.Writer.Error("ERR INCR option supports a single increment-element pair"u8); return; }
         Span<double> scores = elements <= 64 ? stackalloc double[elements] : new double[elements];
@@ -144,7 +144,7 @@ public static class SortedSetCommands
     private static void ZIncrBy(CommandContext c)
     {
         if (!ParseScore(c, 2, out double incr)) return;
-        Status s = SortedSetOps.Incr(c.Db, c[1], ZAddFlags.None, incr, c[3], out double score);
+        Status s = SortedSetOps.Incr(c.Db, c[1], UpdateCondition.None, incr, c[3], out double score);
         if (s == Status.Ok) c.Writer.Double(score);
         else ReplyError(c, s);
     }

@@ -49,8 +49,8 @@ public sealed class JournalTests : IDisposable
             for (int i = 0; i < 500; i++) Run(s, db => StringOps.Set(db, B("k" + i), B("v" + i)));
             Run(s, db => StringOps.Set(db, B("k1"), B("changed")));
             Run(s, db => KeyOps.Delete(db, B("k2")));
-            Run(s, db => KeyOps.Expire(db, B("k3"), db.Store.Clock.NowMs + 100_000, ExpireCondition.None));
-            Run(s, db => KeyOps.Expire(db, B("k4"), db.Store.Clock.NowMs - 1, ExpireCondition.None));
+            Run(s, db => KeyOps.Expire(db, B("k3"), db.Store.Clock.NowMs + 100_000, UpdateCondition.None));
+            Run(s, db => KeyOps.Expire(db, B("k4"), db.Store.Clock.NowMs - 1, UpdateCondition.None));
             Run(s, db => HashOps.SetNx(db, B("h"), B("f"), B("x")));
             await s.Journal!.CommitOnceAsync();
         }

@@ -308,7 +308,7 @@ public sealed class OpLogTests : IDisposable
             for (int i = 0; i < 10; i++)
             {
                 Run(s, db => HashOps.IncrByFloat(db, B("h"), B("f"), B("0.1"), 0.1, out _));
-                Run(s, db => SortedSetOps.Incr(db, B("z"), ZAddFlags.None, 0.1, B("m"), out _));
+                Run(s, db => SortedSetOps.Incr(db, B("z"), UpdateCondition.None, 0.1, B("m"), out _));
             }
             await s.Journal!.CommitOnceAsync();
         }
@@ -364,10 +364,10 @@ public sealed class OpLogTests : IDisposable
         {
             Run(s, db => ListOps.Push(db, B("keep"), new Strings("a"), false, false, out _));
             Run(s, db => ListOps.Push(db, B("keep"), new Strings("b"), false, false, out _));
-            Run(s, db => KeyOps.Expire(db, B("keep"), db.Store.Clock.NowMs + 100_000, ExpireCondition.None));
+            Run(s, db => KeyOps.Expire(db, B("keep"), db.Store.Clock.NowMs + 100_000, UpdateCondition.None));
             Run(s, db => ListOps.Push(db, B("keep"), new Strings("c"), false, false, out _));
             Run(s, db => ListOps.Push(db, B("gone"), new Strings("a"), false, false, out _));
-            Run(s, db => KeyOps.Expire(db, B("gone"), db.Store.Clock.NowMs + 30, ExpireCondition.None));
+            Run(s, db => KeyOps.Expire(db, B("gone"), db.Store.Clock.NowMs + 30, UpdateCondition.None));
             Run(s, db => ListOps.Push(db, B("gone"), new Strings("b"), false, false, out _));
             await s.Journal!.CommitOnceAsync();
         }
@@ -383,7 +383,7 @@ public sealed class OpLogTests : IDisposable
     // ---- helpers ----
 
     private static Status ZAdd(Database db, string key, double score, string member)
-        => SortedSetOps.Add(db, B(key), ZAddFlags.None, [score], new Strings(member), out _, out _);
+        => SortedSetOps.Add(db, B(key), UpdateCondition.None, [score], new Strings(member), out _, out _);
 
     private static List<string> Range(Store s, string key)
         => Run(s, db =>
@@ -434,8 +434,8 @@ public sealed class OpLogTests : IDisposable
                     break;
                 case 3:
                     key = B("zset:" + k);
-                    if (r < 45) SortedSetOps.Add(db, key, (ZAddFlags)(rng.Next(3) == 0 ? 0 : 1 << rng.Next(4)), [rng.Next(100) * 0.25, rng.NextDouble()], new Strings(e, "e" + rng.Next(300)), out _, out _);
-                    else if (r < 65) SortedSetOps.Incr(db, key, ZAddFlags.None, rng.NextDouble() - 0.3, B(e), out _);
+                    if (r < 45) SortedSetOps.Add(db, key, (UpdateCondition)(rng.Next(3) == 0 ? 0 : 1 << rng.Next(4)), [rng.Next(100) * 0.25, rng.NextDouble()], new Strings(e, "e" + rng.Next(300)), out _, out _);
+                    else if (r < 65) SortedSetOps.Incr(db, key, UpdateCondition.None, rng.NextDouble() - 0.3, B(e), out _);
                     else if (r < 80) SortedSetOps.Remove(db, key, new Strings(e), out _);
                     else SortedSetOps.Pop(db, key, rng.Next(2) == 0, rng.Next(1, 3), []);
                     break;

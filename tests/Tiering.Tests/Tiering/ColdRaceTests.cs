@@ -383,14 +383,14 @@ public class ColdRaceTests
         t.Set("ttl", B("t"));
         t.Write(db => HashOps.Set(db, "hash"u8, new Pairs("f", "v"), out _));
         long at = t.Store.Clock.NowMs + 100_000;
-        Assert.Equal(Status.Ok, t.Write(db => KeyOps.Expire(db, "ttl"u8, at, ExpireCondition.None)));
-        Assert.Equal(Status.Ok, t.Write(db => KeyOps.Expire(db, "hash"u8, at + 5000, ExpireCondition.None)));
+        Assert.Equal(Status.Ok, t.Write(db => KeyOps.Expire(db, "ttl"u8, at, UpdateCondition.None)));
+        Assert.Equal(Status.Ok, t.Write(db => KeyOps.Expire(db, "hash"u8, at + 5000, UpdateCondition.None)));
         t.Demote();
         Assert.True(IsCold(t, "ttl") && IsCold(t, "hash") && IsCold(t, "plain"));
         Assert.Equal(at, t.Read(db => KeyOps.Ttl(db, "ttl"u8, TtlForm.UnixMilliseconds)));
         t.Demote();
         // A TTL set on a cold key (the index holds it) survives compaction, which copies the record forward.
-        Assert.Equal(Status.Ok, t.Write(db => KeyOps.Expire(db, "plain"u8, at + 10_000, ExpireCondition.None)));
+        Assert.Equal(Status.Ok, t.Write(db => KeyOps.Expire(db, "plain"u8, at + 10_000, UpdateCondition.None)));
         t.Demote();
         long compacted = t.Store.TierStats.CompactedRecords;
         Assert.True(await t.Store.Compactor!.CompactOnceAsync(maxBytes: 1 << 30));

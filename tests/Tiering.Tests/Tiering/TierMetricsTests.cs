@@ -70,7 +70,7 @@ public class TierMetricsTests
         for (int i = 0; i < 1000; i += 7) t.Get("k" + i);
         for (int i = 0; i < 1000; i += 11) t.Set("k" + i, TieredStoreTests.Value(i + 1, 300));
         for (int i = 0; i < 1000; i += 13) t.Write(db => KeyOps.Delete(db, System.Text.Encoding.UTF8.GetBytes("k" + i)));
-        t.Write(db => KeyOps.Expire(db, "k1"u8, db.Store.Clock.NowMs + 10, ExpireCondition.None));
+        t.Write(db => KeyOps.Expire(db, "k1"u8, db.Store.Clock.NowMs + 10, UpdateCondition.None));
         lock (t.Store.Lock) StringOps.Set(t.Store.Databases[3], "other"u8, TieredStoreTests.Value(5), SetCondition.Always, 0, false);
         t.Demote();
         await t.Store.Compactor!.CompactOnceAsync(maxBytes: 1 << 30);

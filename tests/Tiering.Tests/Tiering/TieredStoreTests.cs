@@ -130,7 +130,7 @@ public class TieredStoreTests
         Assert.Equal("new"u8.ToArray(), t.Get("k1"));
         Assert.True(t.Write(db => KeyOps.Delete(db, "k2"u8)));
         Assert.Null(t.Get("k2"));
-        t.Write(db => KeyOps.Expire(db, "k3"u8, db.Store.Clock.NowMs + 100_000, ExpireCondition.None));
+        t.Write(db => KeyOps.Expire(db, "k3"u8, db.Store.Clock.NowMs + 100_000, UpdateCondition.None));
         t.Demote();
         Assert.True(t.Read(db => KeyOps.Ttl(db, "k3"u8, TtlForm.Milliseconds)) > 0);
         t.Store.Clock.OffsetMs += 200_000;

@@ -24,21 +24,6 @@ namespace Tiered.Tiering.Types.Keys;
 // SCAN, RANDOMKEY) skip them without deleting, leaving reclamation to the active cycle (Database.ExpireStep).
 // Times are absolute unix milliseconds from Store.Clock, fixed for a command batch like Redis's command time.
 
-/// <summary>EXPIRE's NX / XX / GT / LT options (XX may be combined with GT or LT).</summary>
-[Flags]
-public enum ExpireCondition : byte
-{
-    None = 0,
-    /// <summary>Only when the key has no TTL.</summary>
-    Nx = 1,
-    /// <summary>Only when the key has a TTL.</summary>
-    Xx = 2,
-    /// <summary>Only when the new expiry is later than the current one (no TTL counts as infinite).</summary>
-    Gt = 4,
-    /// <summary>Only when the new expiry is earlier than the current one (no TTL counts as infinite).</summary>
-    Lt = 8,
-}
-
 /// <summary>What TTL-family command is answering.</summary>
 public enum TtlForm : byte
 {
@@ -119,17 +104,17 @@ public static class KeyOps
     /// ConditionNotMet when NX/XX/GT/LT refused, Ok when the TTL was set or, for a time not in the future, the key
     /// was deleted. The caller has already rejected incompatible condition combinations.
     /// </summary>
-    public static Status Expire(Database db, ReadOnlySpan<byte> key, long whenMs, ExpireCondition condition)
+    public static Status Expire(Database db, ReadOnlySpan<byte> key, long whenMs, UpdateCondition condition)
     {
         int i = db.LookupWrite(key, KeyIndex.Hash(key));
         if (i < 0) return Status.NotFound;
-        if (condition != ExpireCondition.None)
+        if (condition != UpdateCondition.None)
         {
             long current = db.Index.ExpireAt(i); // 0: no TTL, which GT/LT treat as infinite
-            if ((condition & ExpireCondition.Nx) != 0 && current != 0) return Status.ConditionNotMet;
-            if ((condition & ExpireCondition.Xx) != 0 && current == 0) return Status.ConditionNotMet;
-            if ((condition & ExpireCondition.Gt) != 0 && (current == 0 || whenMs <= current)) return Status.ConditionNotMet;
-            if ((condition & ExpireCondition.Lt) != 0 && current != 0 && whenMs >= current) return Status.ConditionNotMet;
+            if ((condition & UpdateCondition.Nx) != 0 && current != 0) return Status.ConditionNotMet;
+            if ((condition & UpdateCondition.Xx) != 0 && current == 0) return Status.ConditionNotMet;
+            if ((condition & UpdateCondition.Gt) != 0 && (current == 0 || whenMs <= current)) return Status.ConditionNotMet;
+            if ((condition & UpdateCondition.Lt) != 0 && current != 0 && whenMs >= current) return Status.ConditionNotMet;
         }
         if (whenMs <= db.Store.Clock.NowMs)
         {

@@ -16,21 +16,6 @@ namespace Tiered.Tiering.Types.SortedSets;
 // with XX never creates the key; an emptied set is deleted (Database.Updated); ZSCAN returns a small ("listpack")
 // set whole with cursor 0, and walks a large one by stable slot numbers (see SortedSetValue).
 
-/// <summary>ZADD's condition options.</summary>
-[Flags]
-public enum ZAddFlags : byte
-{
-    None = 0,
-    /// <summary>Only add new members.</summary>
-    Nx = 1,
-    /// <summary>Only update existing members.</summary>
-    Xx = 2,
-    /// <summary>Only update when the new score is greater.</summary>
-    Gt = 4,
-    /// <summary>Only update when the new score is less.</summary>
-    Lt = 8,
-}
-
 /// <summary>A member and its score, as returned by range and pop operations.</summary>
 public readonly record struct ScoredMember(byte[] Member, double Score);
 
@@ -47,11 +32,11 @@ public static class SortedSetOps
     /// counts new members, <paramref name="changed"/> new members plus members whose score changed (CH).
     /// Ok or WrongType. With XX a missing key is not created.
     /// </summary>
-    public static Status Add<T>(Database db, ReadOnlySpan<byte> key, ZAddFlags flags, ReadOnlySpan<double> scores, T members,
+    public static Status Add<T>(Database db, ReadOnlySpan<byte> key, UpdateCondition flags, ReadOnlySpan<double> scores, T members,
         out long added, out long changed) where T : IByteStrings
     {
         added = changed = 0;
-        Func<SortedSetValue>? create = (flags & ZAddFlags.Xx) != 0 ? null : NewSet;
+        Func<SortedSetValue>? create = (flags & UpdateCondition.Xx) != 0 ? null : NewSet;
         Status s = db.WriteObject(key, ValueKind.ZSet, create, out SortedSetValue? z, out _, out OpLog log);
         if (s == Status.NotFound) return Status.Ok;
         if (s != Status.Ok) return s;
@@ -62,13 +47,13 @@ public static class SortedSetOps
             SkipListNode? node = z!.Find(m);
             if (node is null)
             {
-                if ((flags & ZAddFlags.Xx) != 0) continue;
+                if ((flags & UpdateCondition.Xx) != 0) continue;
                 z.Insert(m, score);
                 added++;
             }
             else
             {
-                if ((flags & ZAddFlags.Nx) != 0 || !Allowed(flags, node.Score, score) || node.Score == score) continue;
+                if ((flags & UpdateCondition.Nx) != 0 || !Allowed(flags, node.Score, score) || node.Score == score) continue;
                 z.SetScore(node, score);
             }
             if (log.Active && changed == 0) log.Begin(OpCode.ZSetAdd);
@@ -107,19 +92,19 @@ public static class SortedSetOps
         }
     }
 
-    private static bool Allowed(ZAddFlags flags, double current, double proposed)
-        => ((flags & ZAddFlags.Gt) == 0 || proposed > current) && ((flags & ZAddFlags.Lt) == 0 || proposed < current);
+    private static bool Allowed(UpdateCondition flags, double current, double proposed)
+        => ((flags & UpdateCondition.Gt) == 0 || proposed > current) && ((flags & UpdateCondition.Lt) == 0 || proposed < current);
 
     /// <summary>
     /// ZINCRBY, or ZADD ... INCR under <paramref name="flags"/>: adds <paramref name="increment"/> to the member's
     /// score (0 if absent). Ok with <paramref name="score"/>; ConditionNotMet when NX/XX/GT/LT prevented it (ZADD
     /// replies nil); NanOrInfinity when the sum is NaN (nothing changes); WrongType.
     /// </summary>
-    public static Status Incr(Database db, ReadOnlySpan<byte> key, ZAddFlags flags, double increment, ReadOnlySpan<byte> member,
+    public static Status Incr(Database db, ReadOnlySpan<byte> key, UpdateCondition flags, double increment, ReadOnlySpan<byte> member,
         out double score)
     {
         score = 0;
-        Func<SortedSetValue>? create = (flags & ZAddFlags.Xx) != 0 ? null : NewSet;
+        Func<SortedSetValue>? create = (flags & UpdateCondition.Xx) != 0 ? null : NewSet;
         Status s = db.WriteObject(key, ValueKind.ZSet, create, out SortedSetValue? z, out _, out OpLog log);
         if (s == Status.NotFound) return Status.ConditionNotMet;
         if (s != Status.Ok) return s;
@@ -127,14 +112,14 @@ public static class SortedSetOps
         Status result = Status.Ok;
         if (node is null)
         {
-            if ((flags & ZAddFlags.Xx) != 0) result = Status.ConditionNotMet;
+            if ((flags & UpdateCondition.Xx) != 0) result = Status.ConditionNotMet;
             else if (double.IsNaN(increment)) result = Status.NanOrInfinity;
             else z.Insert(member, score = increment);
         }
         else
         {
             double sum = node.Score + increment;
-            if ((flags & ZAddFlags.Nx) != 0) result = Status.ConditionNotMet;
+            if ((flags & UpdateCondition.Nx) != 0) result = Status.ConditionNotMet;
             else if (double.IsNaN(sum)) result = Status.NanOrInfinity;
             else if (!Allowed(flags, node.Score, sum)) result = Status.ConditionNotMet;
             else z.SetScore(node, score = sum);

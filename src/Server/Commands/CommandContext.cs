@@ -70,15 +70,8 @@ public sealed class CommandContext
         return false;
     }
 
-    /// <summary>Strict integer parse: optional '-', digits, no spaces, fits in 64 bits.</summary>
-    public static bool ParseLong(ReadOnlySpan<byte> s, out long value)
-    {
-        value = 0;
-        if (s.IsEmpty || s.Length > 20 || s[0] == '+') return false;
-        if (s.Length > 1 && s[0] == '0') return false;
-        if (s.Length >= 2 && s[0] == '-' && s[1] == '0') return false;
-        return Utf8Parser.TryParse(s, out value, out int used) && used == s.Length;
-    }
+    /// <summary>Strict integer parse (Redis's string2ll: optional '-', digits, no spaces, fits in 64 bits).</summary>
+    public static bool ParseLong(ReadOnlySpan<byte> s, out long value) => Numbers.ParseInteger(s, out value);
 
     /// <summary>Float parse like Redis's strtold use: no spaces, "inf"/"-inf" allowed, NaN refused.</summary>
     public static bool ParseDouble(ReadOnlySpan<byte> s, out double value)

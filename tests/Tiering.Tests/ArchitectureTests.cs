@@ -24,6 +24,16 @@ public sealed partial class ArchitectureTests
     }
 
     [Fact]
+    public void NoTwoFoldersOfSrcUseEachOtherAcrossProjects()
+    {
+        // Across projects a type name may be declared in one project and used as a member name in another (a private
+        // enum Kind in the server against every Kind property of the engine): the whole tree is checked as one.
+        Dictionary<string, SortedDictionary<string, SortedSet<string>>> edges = FolderEdges("");
+        List<List<string>> cycles = Cycles(edges);
+        Assert.True(cycles.Count == 0, "src: folders that use each other: " + string.Join("; ", cycles.Select(c => Describe(c, edges))));
+    }
+
+    [Fact]
     public void TheArchitectureDocumentListsEachFoldersDependenciesAsTheCodeHasThem()
     {
         string doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "architecture.md"));
@@ -69,7 +79,7 @@ public sealed partial class ArchitectureTests
         foreach (string path in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
         {
             string rel = Path.GetRelativePath(root, path).Replace('\\', '/');
-            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
+            if (Array.Exists(rel.Split('/'), s => s is "bin" or "obj")) continue;
             files[rel] = File.ReadAllText(path);
         }
         static string FolderOf(string rel) => rel.Contains('/') ? rel[..rel.LastIndexOf('/')] : ".";

@@ -15,7 +15,7 @@ public static class SortedSetRangeCommands
 {
     private const string Group = SortedSetCommands.Group;
 
-    private enum Kind : byte { Auto, Rank, Score, Lex }
+    private enum RangeKind : byte { Auto, Rank, Score, Lex }
 
     public static void Register(CommandTable t)
     {
@@ -27,26 +27,26 @@ public static class SortedSetRangeCommands
         const string diffCost = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.";
 
         t.Add(new("zrange", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes.", "1.2.0", rangeCost,
-            c => ZRange(c, store: false, Kind.Auto, reverse: null)));
+            c => ZRange(c, store: false, RangeKind.Auto, reverse: null)));
         t.Add(new("zrangestore", -5, WOom, 1, 2, 1, Group, "Stores a range of members from sorted set in a key.", "6.2.0",
             "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
-            c => ZRange(c, store: true, Kind.Auto, reverse: null)));
+            c => ZRange(c, store: true, RangeKind.Auto, reverse: null)));
         t.Add(new("zrevrange", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", rangeCost,
-            c => ZRange(c, store: false, Kind.Rank, reverse: true)));
+            c => ZRange(c, store: false, RangeKind.Rank, reverse: true)));
         t.Add(new("zrangebyscore", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores.", "1.0.5", scoreCost,
-            c => ZRange(c, store: false, Kind.Score, reverse: false)));
+            c => ZRange(c, store: false, RangeKind.Score, reverse: false)));
         t.Add(new("zrevrangebyscore", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", scoreCost,
-            c => ZRange(c, store: false, Kind.Score, reverse: true)));
+            c => ZRange(c, store: false, RangeKind.Score, reverse: true)));
         t.Add(new("zrangebylex", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range.", "2.8.9", scoreCost,
-            c => ZRange(c, store: false, Kind.Lex, reverse: false)));
+            c => ZRange(c, store: false, RangeKind.Lex, reverse: false)));
         t.Add(new("zrevrangebylex", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", scoreCost,
-            c => ZRange(c, store: false, Kind.Lex, reverse: true)));
+            c => ZRange(c, store: false, RangeKind.Lex, reverse: true)));
         t.Add(new("zremrangebyrank", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", remCost,
-            c => ZRemRange(c, Kind.Rank)));
+            c => ZRemRange(c, RangeKind.Rank)));
         t.Add(new("zremrangebyscore", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", remCost,
-            c => ZRemRange(c, Kind.Score)));
+            c => ZRemRange(c, RangeKind.Score)));
         t.Add(new("zremrangebylex", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", remCost,
-            c => ZRemRange(c, Kind.Lex)));
+            c => ZRemRange(c, RangeKind.Lex)));
         t.Add(new("zunion", -3, R, 0, 0, 0, Group, "Returns the union of multiple sorted sets.", "6.2.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: false)));
         t.Add(new("zinter", -3, R, 0, 0, 0, Group, "Returns the intersect of multiple sorted sets.", "6.2.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: false)));
         t.Add(new("zdiff", -3, R, 0, 0, 0, Group, "Returns the difference between multiple sorted sets.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: false)));
@@ -106,7 +106,7 @@ public static class SortedSetRangeCommands
     /// Every ZRANGE form. <paramref name="kind"/> and <paramref name="reverse"/> are fixed by the legacy commands
     /// (Auto / null: chosen by BYSCORE, BYLEX and REV options).
     /// </summary>
-    private static void ZRange(CommandContext c, bool store, Kind kind, bool? reverse)
+    private static void ZRange(CommandContext c, bool store, RangeKind kind, bool? reverse)
     {
         int keyArg = store ? 2 : 1;
         int minArg = keyArg + 1, maxArg = keyArg + 2;
@@ -122,32 +122,32 @@ public static class SortedSetRangeCommands
                 j += 2;
             }
             else if (reverse is null && c.Is(j, "REV"u8)) reverse = true;
-            else if (kind == Kind.Auto && c.Is(j, "BYSCORE"u8)) kind = Kind.Score;
-            else if (kind == Kind.Auto && c.Is(j, "BYLEX"u8)) kind = Kind.Lex;
+            else if (kind == RangeKind.Auto && c.Is(j, "BYSCORE"u8)) kind = RangeKind.Score;
+            else if (kind == RangeKind.Auto && c.Is(j, "BYLEX"u8)) kind = RangeKind.Lex;
             else { c.SyntaxError(); return; }
         }
         bool rev = reverse ?? false;
-        if (kind == Kind.Auto) kind = Kind.Rank;
-        if ((offset != 0 || limit != -1) && kind == Kind.Rank)
+        if (kind == RangeKind.Auto) kind = RangeKind.Rank;
+        if ((offset != 0 || limit != -1) && kind == RangeKind.Rank)
         {
             c.Writer.Error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"u8);
             return;
         }
-        if (withScores && kind == Kind.Lex)
+        if (withScores && kind == RangeKind.Lex)
         {
             c.Writer.Error("ERR syntax error, WITHSCORES not supported in combination with BYLEX"u8);
             return;
         }
         // With REV the score and lex forms take max first.
-        if (rev && kind != Kind.Rank) (minArg, maxArg) = (maxArg, minArg);
+        if (rev && kind != RangeKind.Rank) (minArg, maxArg) = (maxArg, minArg);
         RangeSpec spec;
         switch (kind)
         {
-            case Kind.Rank:
+            case RangeKind.Rank:
                 if (!c.Long(minArg, out long start) || !c.Long(maxArg, out long stop)) return;
                 spec = RangeSpec.ByRank(start, stop, rev);
                 break;
-            case Kind.Score:
+            case RangeKind.Score:
                 if (!ParseScoreRange(c, minArg, maxArg, out ScoreRange scores)) return;
                 spec = RangeSpec.ByScore(scores, rev, offset, limit);
                 break;
@@ -170,16 +170,16 @@ public static class SortedSetRangeCommands
         SortedSetCommands.ReturnItems(items);
     }
 
-    private static void ZRemRange(CommandContext c, Kind kind)
+    private static void ZRemRange(CommandContext c, RangeKind kind)
     {
         RangeSpec spec;
         switch (kind)
         {
-            case Kind.Rank:
+            case RangeKind.Rank:
                 if (!c.Long(2, out long start) || !c.Long(3, out long stop)) return;
                 spec = RangeSpec.ByRank(start, stop);
                 break;
-            case Kind.Score:
+            case RangeKind.Score:
                 if (!ParseScoreRange(c, 2, 3, out ScoreRange scores)) return;
                 spec = RangeSpec.ByScore(scores);
                 break;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tiered.Server;
 using Tiered.Server.Admin;
-using Tiered.Tiering.Engine;
 
 var serverOptions = new ServerOptions();
 var engineOptions = new EngineOptions();

@@ -5,9 +5,7 @@ using Tiered.Server.Admin;
 using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Network;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server;
 

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Blooms;
 using Tiered.Tiering.Types.Hashes;
 using Tiered.Tiering.Types.Lists;

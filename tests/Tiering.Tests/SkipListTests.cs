@@ -89,14 +89,14 @@ public sealed class SkipListTests
         var list = new SkipList();
         foreach (string m in new[] { "a", "b", "c", "d" }) list.Insert(0, B(m));
         var incl = new LexRange(new LexBound(LexBoundKind.Inclusive, B("b")), new LexBound(LexBoundKind.Inclusive, B("c")));
-        Assert.Equal("b", Encoding.UTF8.GetString(list.FirstInLexRange(incl)!.Member));
-        Assert.Equal("c", Encoding.UTF8.GetString(list.LastInLexRange(incl)!.Member));
+        Assert.Equal("b", Encoding.UTF8.GetString(list.FirstInRange(incl)!.Member));
+        Assert.Equal("c", Encoding.UTF8.GetString(list.LastInRange(incl)!.Member));
         var excl = new LexRange(new LexBound(LexBoundKind.Exclusive, B("a")), LexBound.Max);
-        Assert.Equal("b", Encoding.UTF8.GetString(list.FirstInLexRange(excl)!.Member));
-        Assert.Equal("d", Encoding.UTF8.GetString(list.LastInLexRange(excl)!.Member));
+        Assert.Equal("b", Encoding.UTF8.GetString(list.FirstInRange(excl)!.Member));
+        Assert.Equal("d", Encoding.UTF8.GetString(list.LastInRange(excl)!.Member));
         var empty = new LexRange(new LexBound(LexBoundKind.Exclusive, B("b")), new LexBound(LexBoundKind.Exclusive, B("b")));
-        Assert.Null(list.FirstInLexRange(empty));
-        Assert.Null(list.FirstInLexRange(new LexRange(LexBound.Max, LexBound.Min)));
+        Assert.Null(list.FirstInRange(empty));
+        Assert.Null(list.FirstInRange(new LexRange(LexBound.Max, LexBound.Min)));
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public sealed class SortedSetOpsTests
         Assert.Equal(3, n);
         SortedSetOps.Count(Db, B("z"), new ScoreRange(1, 2, MinExclusive: true, MaxExclusive: true), out n);
         Assert.Equal(0, n);
-        SortedSetOps.LexCount(Db, B("z"), new LexRange(new LexBound(LexBoundKind.Exclusive, B("a")), LexBound.Max), out n);
+        SortedSetOps.Count(Db, B("z"), new LexRange(new LexBound(LexBoundKind.Exclusive, B("a")), LexBound.Max), out n);
         Assert.Equal(3, n);
         SortedSetOps.Rank(Db, B("z"), B("c"), false, out long r);
         Assert.Equal(2, r);

@@ -1,6 +1,3 @@
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
-
 namespace Tiered.Server.Admin;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Text;
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
-
 namespace Tiered.Server.Admin;
 
 /// <summary>

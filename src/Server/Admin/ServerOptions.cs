@@ -1,5 +1,4 @@
 using Tiered.Server.Network;
-using Tiered.Tiering.Base;
 
 namespace Tiered.Server.Admin;
 

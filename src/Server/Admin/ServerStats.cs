@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tiered.Server.Network;
 
 namespace Tiered.Server.Admin;

@@ -1,7 +1,4 @@
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Bitmaps;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -37,8 +34,7 @@ public static class BitmapCommands
             return;
         }
         Status s = BitmapOps.SetBit(c.Db, c[1], offset, (int)bit, out int old);
-        if (s == Status.Ok) c.Writer.Integer(old);
-        else c.Error(s);
+        c.Integer(s, old);
     }
 
     private static void GetBit(CommandContext c)
@@ -107,8 +103,7 @@ public static class BitmapCommands
             return;
         }
         Status s = BitmapOps.BitOp(c.Db, op, c[2], new ArgStrings(c, 3, c.Count - 3), out long length);
-        if (s == Status.Ok) c.Writer.Integer(length);
-        else c.Error(s);
+        c.Integer(s, length);
     }
 
     private static void BitField(CommandContext c) => BitFieldGeneric(c, readOnly: false);

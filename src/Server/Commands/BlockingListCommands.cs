@@ -1,6 +1,4 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Lists;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -33,14 +31,17 @@ public static class BlockingListCommands
         const CommandFlags wbOom = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Blocking;
         const string popCost = "O(N) where N is the number of provided keys.";
 
-        t.Add(new("blpop", -3, WB, 1, -2, 1, Group, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, c => BPop(c, left: true)));
-        t.Add(new("brpop", -3, WB, 1, -2, 1, Group, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, c => BPop(c, left: false)));
+        t.Add(new("blpop", -3, WB, 1, -2, 1, Group, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, BLPop));
+        t.Add(new("brpop", -3, WB, 1, -2, 1, Group, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, BRPop));
         t.Add(new("brpoplpush", 4, wbOom, 1, 2, 1, Group, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", "O(1)", BRPopLPush));
         t.Add(new("blmove", 6, wbOom, 1, 2, 1, Group, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", "O(1)", BLMove));
         // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
         t.Add(new("blmpop", -5, WB, 0, 0, 0, Group, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0",
             "O(N+M) where N is the number of provided keys and M is the number of elements returned.", BLMPop));
     }
+
+    private static void BLPop(CommandContext c) => BPop(c, left: true);
+    private static void BRPop(CommandContext c) => BPop(c, left: false);
 
     private static void BPop(CommandContext c, bool left)
     {

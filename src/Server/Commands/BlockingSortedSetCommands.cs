@@ -1,7 +1,4 @@
-using Tiered.Server.Protocol;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.SortedSets;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -31,14 +28,18 @@ public static class BlockingSortedSetCommands
         const CommandFlags wbFast = CommandFlags.Write | CommandFlags.Blocking | CommandFlags.Fast;
         const string popCost = "O(log(N)) with N being the number of elements in the sorted set.";
 
-        t.Add(new("bzpopmin", -3, wbFast, 1, -2, 1, Group, "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", popCost, c => BZPop(c, max: false)));
-        t.Add(new("bzpopmax", -3, wbFast, 1, -2, 1, Group, "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "5.0.0", popCost, c => BZPop(c, max: true)));
+        t.Add(new("bzpopmin", -3, wbFast, 1, -2, 1, Group, "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", popCost, BZPopMin));
+        t.Add(new("bzpopmax", -3, wbFast, 1, -2, 1, Group, "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "5.0.0", popCost, BZPopMax));
         // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
         t.Add(new("bzmpop", -5, WB, 0, 0, 0, Group, "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0",
             "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", BZMPop));
         t.Add(new("zmpop", -4, CommandFlags.Write, 0, 0, 0, Group, "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0",
-            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", c => MPop(c, 1, -1)));
+            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", ZMPop));
     }
+
+    private static void BZPopMin(CommandContext c) => BZPop(c, max: false);
+    private static void BZPopMax(CommandContext c) => BZPop(c, max: true);
+    private static void ZMPop(CommandContext c) => MPop(c, 1, -1);
 
     private static void BZPop(CommandContext c, bool max)
     {

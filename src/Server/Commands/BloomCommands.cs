@@ -1,6 +1,4 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Blooms;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text;
 using Tiered.Server.Session;
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

@@ -1,8 +1,6 @@
 using Tiered.Server.Network;
 using Tiered.Server.Session;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

@@ -1,10 +1,4 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
-using Tiered.Server.Protocol;
 using Tiered.Server.Session;
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 
@@ -86,6 +80,13 @@ public sealed class CommandContext
         if (chars.Equals("-inf", StringComparison.OrdinalIgnoreCase) || chars.Equals("-infinity", StringComparison.OrdinalIgnoreCase)) { value = double.NegativeInfinity; return true; }
         if (!double.TryParse(chars, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return false;
         return !double.IsNaN(value);
+    }
+
+    /// <summary>The integer reply when the engine answered Ok, else the status's error.</summary>
+    public void Integer(Status status, long value)
+    {
+        if (status == Status.Ok) Writer.Integer(value);
+        else Error(status);
     }
 
     /// <summary>Writes the reply for a non-Ok engine status (the one place statuses become RESP errors).</summary>

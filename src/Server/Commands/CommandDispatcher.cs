@@ -1,10 +1,6 @@
-using System.Diagnostics;
-using System.Text;
 using Tiered.Server.Session;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Movement;
 
 namespace Tiered.Server.Commands;

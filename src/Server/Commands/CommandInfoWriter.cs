@@ -1,5 +1,3 @@
-using Tiered.Server.Protocol;
-
 namespace Tiered.Server.Commands;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using Tiered.Server.Admin;
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

@@ -1,7 +1,4 @@
-using System.Text;
 using Tiered.Server.Admin;
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Metrics;
 
 namespace Tiered.Server.Commands;

@@ -1,5 +1,4 @@
 using Tiered.Server.Admin;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

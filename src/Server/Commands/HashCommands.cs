@@ -1,6 +1,4 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Hashes;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -39,8 +37,7 @@ public static class HashCommands
     {
         if (c.Count % 2 != 0) { c.WrongArity(); return; }
         Status s = HashOps.Set(c.Db, c[1], new ArgPairs(c, 2), out long added);
-        if (s == Status.Ok) c.Writer.Integer(added);
-        else c.Error(s);
+        c.Integer(s, added);
     }
 
     private static void HMSet(CommandContext c)

@@ -1,6 +1,4 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.HyperLogLogs;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 

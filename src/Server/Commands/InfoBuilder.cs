@@ -1,13 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
 using Tiered.Server.Admin;
 using Tiered.Server.Session;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Metrics;
 
 namespace Tiered.Server.Commands;

@@ -1,6 +1,4 @@
-using System.Text;
 using Tiered.Server.Admin;
-using Tiered.Tiering.Base;
 
 namespace Tiered.Server.Commands;
 

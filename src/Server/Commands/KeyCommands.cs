@@ -1,7 +1,4 @@
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Keys;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -18,7 +15,6 @@ public static class KeyCommands
     // KEYS and SCAN collect key references here while the lock is held; one list per thread, reused.
     [ThreadStatic] private static List<byte[]>? t_keys;
 
-    private static CommandDef[] s_objectSubcommands = [];
 
     public static void Register(CommandTable t)
     {
@@ -33,18 +29,18 @@ public static class KeyCommands
             "O(N) where N is the number of keys that will be touched.", Touch));
         t.Add(new("type", 2, RF, 1, 1, 1, Group, "Determines the type of value stored at a key.", "1.0.0", "O(1)", Type));
 
-        t.Add(new("expire", -3, WF, 1, 1, 1, Group, "Sets the expiration time of a key in seconds.", "1.0.0", "O(1)", c => ExpireGeneric(c, seconds: true, relative: true)));
-        t.Add(new("pexpire", -3, WF, 1, 1, 1, Group, "Sets the expiration time of a key in milliseconds.", "2.6.0", "O(1)", c => ExpireGeneric(c, seconds: false, relative: true)));
-        t.Add(new("expireat", -3, WF, 1, 1, 1, Group, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0", "O(1)", c => ExpireGeneric(c, seconds: true, relative: false)));
-        t.Add(new("pexpireat", -3, WF, 1, 1, 1, Group, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0", "O(1)", c => ExpireGeneric(c, seconds: false, relative: false)));
-        t.Add(new("ttl", 2, RF, 1, 1, 1, Group, "Returns the expiration time in seconds of a key.", "1.0.0", "O(1)", c => Ttl(c, TtlForm.Seconds)));
-        t.Add(new("pttl", 2, RF, 1, 1, 1, Group, "Returns the expiration time in milliseconds of a key.", "2.6.0", "O(1)", c => Ttl(c, TtlForm.Milliseconds)));
-        t.Add(new("expiretime", 2, RF, 1, 1, 1, Group, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0", "O(1)", c => Ttl(c, TtlForm.UnixSeconds)));
-        t.Add(new("pexpiretime", 2, RF, 1, 1, 1, Group, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0", "O(1)", c => Ttl(c, TtlForm.UnixMilliseconds)));
+        t.Add(new("expire", -3, WF, 1, 1, 1, Group, "Sets the expiration time of a key in seconds.", "1.0.0", "O(1)", Expire));
+        t.Add(new("pexpire", -3, WF, 1, 1, 1, Group, "Sets the expiration time of a key in milliseconds.", "2.6.0", "O(1)", PExpire));
+        t.Add(new("expireat", -3, WF, 1, 1, 1, Group, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0", "O(1)", ExpireAt));
+        t.Add(new("pexpireat", -3, WF, 1, 1, 1, Group, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0", "O(1)", PExpireAt));
+        t.Add(new("ttl", 2, RF, 1, 1, 1, Group, "Returns the expiration time in seconds of a key.", "1.0.0", "O(1)", Ttl));
+        t.Add(new("pttl", 2, RF, 1, 1, 1, Group, "Returns the expiration time in milliseconds of a key.", "2.6.0", "O(1)", PTtl));
+        t.Add(new("expiretime", 2, RF, 1, 1, 1, Group, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0", "O(1)", ExpireTime));
+        t.Add(new("pexpiretime", 2, RF, 1, 1, 1, Group, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0", "O(1)", PExpireTime));
         t.Add(new("persist", 2, WF, 1, 1, 1, Group, "Removes the expiration time of a key.", "2.2.0", "O(1)", Persist));
 
-        t.Add(new("rename", 3, W, 1, 2, 1, Group, "Renames a key and overwrites the destination.", "1.0.0", "O(1)", c => Rename(c, nx: false)));
-        t.Add(new("renamenx", 3, WF, 1, 2, 1, Group, "Renames a key only when the target key name doesn't exist.", "1.0.0", "O(1)", c => Rename(c, nx: true)));
+        t.Add(new("rename", 3, W, 1, 2, 1, Group, "Renames a key and overwrites the destination.", "1.0.0", "O(1)", Rename));
+        t.Add(new("renamenx", 3, WF, 1, 2, 1, Group, "Renames a key only when the target key name doesn't exist.", "1.0.0", "O(1)", RenameNx));
         t.Add(new("move", 3, WF, 1, 1, 1, Group, "Moves a key to another database.", "1.0.0", "O(1)", Move));
         t.Add(new("copy", -3, W | CommandFlags.DenyOom, 1, 2, 1, Group, "Copies the value of a key to a new key.", "6.2.0",
             "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", Copy));
@@ -55,7 +51,7 @@ public static class KeyCommands
             "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", Scan));
         t.Add(new("randomkey", 1, R | CommandFlags.Random, 0, 0, 0, Group, "Returns a random key name from the database.", "1.0.0", "O(1)", RandomKey));
 
-        s_objectSubcommands =
+        CommandDef[] objectSubcommands =
         [
             new("encoding", 3, R, 2, 2, 1, Group, "Returns the internal encoding of a Redis object.", "2.2.3", "O(1)", ObjectEncoding) { Parent = "object" },
             new("freq", 3, R, 2, 2, 1, Group, "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0", "O(1)", ObjectFreq) { Parent = "object" },
@@ -63,19 +59,32 @@ public static class KeyCommands
             new("refcount", 3, R, 2, 2, 1, Group, "Returns the reference count of a value of a key.", "2.2.3", "O(1)", ObjectRefCount) { Parent = "object" },
             new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "6.2.0", "O(1)", ObjectHelp) { Parent = "object" },
         ];
-        t.Add(new("object", -2, CommandFlags.None, 0, 0, 0, Group, "A container for object introspection commands.", "2.2.3", "Depends on subcommand.", Object)
+        t.Add(new("object", -2, CommandFlags.None, 0, 0, 0, Group, "A container for object introspection commands.", "2.2.3", "Depends on subcommand.", Subcommands.Dispatch)
         {
-            Subcommands = s_objectSubcommands,
+            Subcommands = objectSubcommands,
         });
 
         t.Add(new("dbsize", 1, RF, 0, 0, 0, ServerGroup, "Returns the number of keys in the database.", "1.0.0", "O(1)", DbSize));
         t.Add(new("flushdb", -1, W, 0, 0, 0, ServerGroup, "Remove all keys from the current database.", "1.0.0",
-            "O(N) where N is the number of keys in the selected database", c => Flush(c, all: false)));
+            "O(N) where N is the number of keys in the selected database", FlushDb));
         t.Add(new("flushall", -1, W, 0, 0, 0, ServerGroup, "Removes all keys from all databases.", "1.0.0",
-            "O(N) where N is the total number of keys in all databases", c => Flush(c, all: true)));
+            "O(N) where N is the total number of keys in all databases", FlushAll));
         t.Add(new("swapdb", 3, WF, 0, 0, 0, ServerGroup, "Swaps two Redis databases.", "4.0.0",
             "O(N) where N is the count of clients watching or blocking on keys from both databases.", SwapDb));
     }
+
+    private static void Expire(CommandContext c) => ExpireGeneric(c, seconds: true, relative: true);
+    private static void PExpire(CommandContext c) => ExpireGeneric(c, seconds: false, relative: true);
+    private static void ExpireAt(CommandContext c) => ExpireGeneric(c, seconds: true, relative: false);
+    private static void PExpireAt(CommandContext c) => ExpireGeneric(c, seconds: false, relative: false);
+    private static void Ttl(CommandContext c) => Ttl(c, TtlForm.Seconds);
+    private static void PTtl(CommandContext c) => Ttl(c, TtlForm.Milliseconds);
+    private static void ExpireTime(CommandContext c) => Ttl(c, TtlForm.UnixSeconds);
+    private static void PExpireTime(CommandContext c) => Ttl(c, TtlForm.UnixMilliseconds);
+    private static void Rename(CommandContext c) => Rename(c, nx: false);
+    private static void RenameNx(CommandContext c) => Rename(c, nx: true);
+    private static void FlushDb(CommandContext c) => Flush(c, all: false);
+    private static void FlushAll(CommandContext c) => Flush(c, all: true);
 
     private static void Del(CommandContext c) => CountKeys(c, KeyOps.Delete);
 
@@ -254,43 +263,26 @@ public static class KeyCommands
         c.Writer.Ok();
     }
 
-    private static void Object(CommandContext c)
-    {
-        CommandDef? sub = null;
-        foreach (CommandDef d in s_objectSubcommands)
-            if (System.Text.Ascii.EqualsIgnoreCase(c[1], d.Name)) { sub = d; break; }
-        if (sub is null) { c.UnknownSubcommand(); return; }
-        if (!sub.ArityOk(c.Count)) { c.Writer.Error("ERR wrong number of arguments for '" + sub.FullName + "' command"); return; }
-        sub.Handler(c);
-    }
-
     private static void ObjectEncoding(CommandContext c)
     {
         if (KeyOps.ObjectEncoding(c.Db, c[2], out string encoding)) c.Writer.Bulk(encoding);
         else c.Writer.Null();
     }
 
-    private static void ObjectFreq(CommandContext c)
+    private static void ObjectFreq(CommandContext c) => IntegerOrNull(c, KeyOps.ObjectFreq(c.Db, c[2], out int freq), freq);
+
+    private static void ObjectIdleTime(CommandContext c) => IntegerOrNull(c, KeyOps.ObjectIdleTime(c.Db, c[2], out long seconds), seconds);
+
+    private static void ObjectRefCount(CommandContext c) => IntegerOrNull(c, KeyOps.ObjectRefCount(c.Db, c[2], out int refCount), refCount);
+
+    /// <summary>OBJECT's reply for a key's number: the integer, or nil when the key does not exist.</summary>
+    private static void IntegerOrNull(CommandContext c, bool found, long value)
     {
-        if (KeyOps.ObjectFreq(c.Db, c[2], out int freq)) c.Writer.Integer(freq);
+        if (found) c.Writer.Integer(value);
         else c.Writer.Null();
     }
 
-    private static void ObjectIdleTime(CommandContext c)
-    {
-        if (KeyOps.ObjectIdleTime(c.Db, c[2], out long seconds)) c.Writer.Integer(seconds);
-        else c.Writer.Null();
-    }
-
-    private static void ObjectRefCount(CommandContext c)
-    {
-        if (KeyOps.ObjectRefCount(c.Db, c[2], out int refCount)) c.Writer.Integer(refCount);
-        else c.Writer.Null();
-    }
-
-    private static readonly string[] s_objectHelp =
-    [
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    private static void ObjectHelp(CommandContext c) => Subcommands.Help(c, "OBJECT",
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
@@ -302,14 +294,5 @@ public static class KeyCommands
         "    seconds elapsed since the last access to the key.",
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
-        "    <key>.",
-        "HELP",
-        "    Print this help.",
-    ];
-
-    private static void ObjectHelp(CommandContext c)
-    {
-        c.Writer.Array(s_objectHelp.Length);
-        foreach (string line in s_objectHelp) c.Writer.Simple(line);
-    }
+        "    <key>.");
 }

@@ -1,5 +1,3 @@
-using Tiered.Tiering.Engine;
-
 namespace Tiered.Server.Commands;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Tiered.Server.Protocol;
 
 namespace Tiered.Server.Commands;
 

@@ -1,6 +1,4 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Lists;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -23,12 +21,12 @@ public static class ListCommands
         const string pushCost = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.";
         const string popCost = "O(N) where N is the number of elements returned";
 
-        t.Add(new("lpush", -3, WOomF, 1, 1, 1, Group, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, c => Push(c, left: true, onlyIfExists: false)));
-        t.Add(new("rpush", -3, WOomF, 1, 1, 1, Group, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, c => Push(c, left: false, onlyIfExists: false)));
-        t.Add(new("lpushx", -3, WOomF, 1, 1, 1, Group, "Prepends one or more elements to a list only when the list exists.", "2.2.0", pushCost, c => Push(c, left: true, onlyIfExists: true)));
-        t.Add(new("rpushx", -3, WOomF, 1, 1, 1, Group, "Appends an element to a list only when the list exists.", "2.2.0", pushCost, c => Push(c, left: false, onlyIfExists: true)));
-        t.Add(new("lpop", -2, WF, 1, 1, 1, Group, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", popCost, c => Pop(c, left: true)));
-        t.Add(new("rpop", -2, WF, 1, 1, 1, Group, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", popCost, c => Pop(c, left: false)));
+        t.Add(new("lpush", -3, WOomF, 1, 1, 1, Group, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, LPush));
+        t.Add(new("rpush", -3, WOomF, 1, 1, 1, Group, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, RPush));
+        t.Add(new("lpushx", -3, WOomF, 1, 1, 1, Group, "Prepends one or more elements to a list only when the list exists.", "2.2.0", pushCost, LPushX));
+        t.Add(new("rpushx", -3, WOomF, 1, 1, 1, Group, "Appends an element to a list only when the list exists.", "2.2.0", pushCost, RPushX));
+        t.Add(new("lpop", -2, WF, 1, 1, 1, Group, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", popCost, LPop));
+        t.Add(new("rpop", -2, WF, 1, 1, 1, Group, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", popCost, RPop));
         t.Add(new("llen", 2, RF, 1, 1, 1, Group, "Returns the length of a list.", "1.0.0", "O(1)", LLen));
         t.Add(new("lrange", 4, R, 1, 1, 1, Group, "Returns a range of elements from a list.", "1.0.0",
             "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", LRange));
@@ -50,6 +48,13 @@ public static class ListCommands
         t.Add(new("lmpop", -4, W, 0, 0, 0, Group, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0",
             "O(N+M) where N is the number of provided keys and M is the number of elements returned.", LMPop));
     }
+
+    private static void LPush(CommandContext c) => Push(c, left: true, onlyIfExists: false);
+    private static void RPush(CommandContext c) => Push(c, left: false, onlyIfExists: false);
+    private static void LPushX(CommandContext c) => Push(c, left: true, onlyIfExists: true);
+    private static void RPushX(CommandContext c) => Push(c, left: false, onlyIfExists: true);
+    private static void LPop(CommandContext c) => Pop(c, left: true);
+    private static void RPop(CommandContext c) => Pop(c, left: false);
 
     private static List<byte[]> Elements => t_elements ??= [];
 

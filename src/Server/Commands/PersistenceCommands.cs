@@ -1,5 +1,4 @@
 using Tiered.Tiering.Durability;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Movement;
 
 namespace Tiered.Server.Commands;

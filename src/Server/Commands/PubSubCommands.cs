@@ -16,13 +16,13 @@ public static class PubSubCommands
     {
         const CommandFlags f = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
         t.Add(new("subscribe", -2, f, 0, 0, 0, Group, "Listens for messages published to channels.", "2.0.0",
-            "O(N) where N is the number of channels to subscribe to.", c => Subscribe(c, pattern: false)));
+            "O(N) where N is the number of channels to subscribe to.", Subscribe));
         t.Add(new("psubscribe", -2, f, 0, 0, 0, Group, "Listens for messages published to channels that match one or more patterns.", "2.0.0",
-            "O(N) where N is the number of patterns to subscribe to.", c => Subscribe(c, pattern: true)));
+            "O(N) where N is the number of patterns to subscribe to.", PSubscribe));
         t.Add(new("unsubscribe", -1, f, 0, 0, 0, Group, "Stops listening to messages posted to channels.", "2.0.0",
-            "O(N) where N is the number of channels to unsubscribe.", c => Unsubscribe(c, pattern: false)));
+            "O(N) where N is the number of channels to unsubscribe.", Unsubscribe));
         t.Add(new("punsubscribe", -1, f, 0, 0, 0, Group, "Stops listening to messages published to channels that match one or more patterns.", "2.0.0",
-            "O(N) where N is the number of patterns to unsubscribe.", c => Unsubscribe(c, pattern: true)));
+            "O(N) where N is the number of patterns to unsubscribe.", PUnsubscribe));
         t.Add(new("publish", 3, CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, 0, 0, 0, Group,
             "Posts a message to a channel.", "2.0.0",
             "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
@@ -41,6 +41,11 @@ public static class PubSubCommands
             ],
         });
     }
+
+    private static void Subscribe(CommandContext c) => Subscribe(c, pattern: false);
+    private static void PSubscribe(CommandContext c) => Subscribe(c, pattern: true);
+    private static void Unsubscribe(CommandContext c) => Unsubscribe(c, pattern: false);
+    private static void PUnsubscribe(CommandContext c) => Unsubscribe(c, pattern: true);
 
     /// <summary>
     /// In RESP2, a client with subscriptions may only run these; anything else gets Redis's error. Returns true

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Tiered.Tiering.Durability;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

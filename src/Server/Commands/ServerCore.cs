@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tiered.Server.Admin;
 using Tiered.Server.Session;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

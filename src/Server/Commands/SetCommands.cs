@@ -1,6 +1,4 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Sets;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -42,8 +40,7 @@ public static class SetCommands
     private static void SAdd(CommandContext c)
     {
         Status s = SetOps.Add(c.Db, c[1], new ArgStrings(c, 2), out long added);
-        if (s == Status.Ok) c.Writer.Integer(added);
-        else c.Error(s);
+        c.Integer(s, added);
     }
 
     private static void SRem(CommandContext c)
@@ -153,8 +150,7 @@ public static class SetCommands
     private static void CombineStore(CommandContext c, SetAlgebra op)
     {
         Status s = SetOps.CombineStore(c.Db, op, c[1], new ArgStrings(c, 2), out long count);
-        if (s == Status.Ok) c.Writer.Integer(count);
-        else c.Error(s);
+        c.Integer(s, count);
     }
 
     private static void SInterCard(CommandContext c)
@@ -172,8 +168,7 @@ public static class SetCommands
             else { c.SyntaxError(); return; }
         }
         Status s = SetOps.InterCard(c.Db, new ArgStrings(c, 2, end - 2), limit, out long count);
-        if (s == Status.Ok) c.Writer.Integer(count);
-        else c.Error(s);
+        c.Integer(s, count);
     }
 
     private static void SScan(CommandContext c)

@@ -1,7 +1,4 @@
-using Tiered.Server.Protocol;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.SortedSets;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -37,19 +34,24 @@ public static class SortedSetCommands
         t.Add(new("zlexcount", 4, RF, 1, 1, 1, Group, "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9",
             "O(log(N)) with N being the number of elements in the sorted set.", ZLexCount));
         t.Add(new("zrank", 3, RF, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0",
-            "O(log(N))", c => ZRank(c, reverse: false)));
+            "O(log(N))", ZRank));
         t.Add(new("zrevrank", 3, RF, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0",
-            "O(log(N))", c => ZRank(c, reverse: true)));
+            "O(log(N))", ZRevRank));
         t.Add(new("zpopmin", -2, WF, 1, 1, 1, Group, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
-            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", c => ZPop(c, max: false)));
+            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", ZPopMin));
         t.Add(new("zpopmax", -2, WF, 1, 1, 1, Group, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
-            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", c => ZPop(c, max: true)));
+            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", ZPopMax));
         t.Add(new("zrandmember", -2, R | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random members from a sorted set.", "6.2.0",
             "O(N) where N is the number of members returned", ZRandMember));
         t.Add(new("zscan", -3, R | CommandFlags.Random, 1, 1, 1, Group, "Iterates over members and scores of a sorted set.", "2.8.0",
             "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", ZScan));
         SortedSetRangeCommands.Register(t);
     }
+
+    private static void ZRank(CommandContext c) => ZRank(c, reverse: false);
+    private static void ZRevRank(CommandContext c) => ZRank(c, reverse: true);
+    private static void ZPopMin(CommandContext c) => ZPop(c, max: false);
+    private static void ZPopMax(CommandContext c) => ZPop(c, max: true);
 
     internal static List<ScoredMember> RentItems()
     {
@@ -181,24 +183,17 @@ public static class SortedSetCommands
     private static void ZCard(CommandContext c)
     {
         Status s = SortedSetOps.Card(c.Db, c[1], out long count);
-        if (s == Status.Ok) c.Writer.Integer(count);
-        else c.Error(s);
+        c.Integer(s, count);
     }
 
     private static void ZCount(CommandContext c)
     {
-        if (!SortedSetRangeCommands.ParseScoreRange(c, 2, 3, out ScoreRange range)) return;
-        Status s = SortedSetOps.Count(c.Db, c[1], range, out long count);
-        if (s == Status.Ok) c.Writer.Integer(count);
-        else c.Error(s);
+        if (SortedSetRangeCommands.ParseScoreRange(c, 2, 3, out ScoreRange range)) c.Integer(SortedSetOps.Count(c.Db, c[1], range, out long n), n);
     }
 
     private static void ZLexCount(CommandContext c)
     {
-        if (!SortedSetRangeCommands.ParseLexRange(c, 2, 3, out LexRange range)) return;
-        Status s = SortedSetOps.LexCount(c.Db, c[1], range, out long count);
-        if (s == Status.Ok) c.Writer.Integer(count);
-        else c.Error(s);
+        if (SortedSetRangeCommands.ParseLexRange(c, 2, 3, out LexRange range)) c.Integer(SortedSetOps.Count(c.Db, c[1], range, out long n), n);
     }
 
     private static void ZRank(CommandContext c, bool reverse)

@@ -1,7 +1,5 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Sets;
 using Tiered.Tiering.Types.SortedSets;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -27,33 +25,50 @@ public static class SortedSetRangeCommands
         const string diffCost = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.";
 
         t.Add(new("zrange", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes.", "1.2.0", rangeCost,
-            c => ZRange(c, store: false, RangeKind.Auto, reverse: null)));
+            ZRange));
         t.Add(new("zrangestore", -5, WOom, 1, 2, 1, Group, "Stores a range of members from sorted set in a key.", "6.2.0",
             "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
-            c => ZRange(c, store: true, RangeKind.Auto, reverse: null)));
+            ZRangeStore));
         t.Add(new("zrevrange", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", rangeCost,
-            c => ZRange(c, store: false, RangeKind.Rank, reverse: true)));
+            ZRevRange));
         t.Add(new("zrangebyscore", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores.", "1.0.5", scoreCost,
-            c => ZRange(c, store: false, RangeKind.Score, reverse: false)));
+            ZRangeByScore));
         t.Add(new("zrevrangebyscore", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", scoreCost,
-            c => ZRange(c, store: false, RangeKind.Score, reverse: true)));
+            ZRevRangeByScore));
         t.Add(new("zrangebylex", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range.", "2.8.9", scoreCost,
-            c => ZRange(c, store: false, RangeKind.Lex, reverse: false)));
+            ZRangeByLex));
         t.Add(new("zrevrangebylex", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", scoreCost,
-            c => ZRange(c, store: false, RangeKind.Lex, reverse: true)));
+            ZRevRangeByLex));
         t.Add(new("zremrangebyrank", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", remCost,
-            c => ZRemRange(c, RangeKind.Rank)));
+            ZRemRangeByRank));
         t.Add(new("zremrangebyscore", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", remCost,
-            c => ZRemRange(c, RangeKind.Score)));
+            ZRemRangeByScore));
         t.Add(new("zremrangebylex", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", remCost,
-            c => ZRemRange(c, RangeKind.Lex)));
-        t.Add(new("zunion", -3, R, 0, 0, 0, Group, "Returns the union of multiple sorted sets.", "6.2.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: false)));
-        t.Add(new("zinter", -3, R, 0, 0, 0, Group, "Returns the intersect of multiple sorted sets.", "6.2.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: false)));
-        t.Add(new("zdiff", -3, R, 0, 0, 0, Group, "Returns the difference between multiple sorted sets.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: false)));
-        t.Add(new("zunionstore", -4, WOom, 1, 1, 1, Group, "Stores the union of multiple sorted sets in a key.", "2.0.0", unionCost, c => Algebra(c, SetAlgebra.Union, store: true)));
-        t.Add(new("zinterstore", -4, WOom, 1, 1, 1, Group, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", interCost, c => Algebra(c, SetAlgebra.Intersection, store: true)));
-        t.Add(new("zdiffstore", -4, WOom, 1, 1, 1, Group, "Stores the difference of multiple sorted sets in a key.", "6.2.0", diffCost, c => Algebra(c, SetAlgebra.Difference, store: true)));
+            ZRemRangeByLex));
+        t.Add(new("zunion", -3, R, 0, 0, 0, Group, "Returns the union of multiple sorted sets.", "6.2.0", unionCost, ZUnion));
+        t.Add(new("zinter", -3, R, 0, 0, 0, Group, "Returns the intersect of multiple sorted sets.", "6.2.0", interCost, ZInter));
+        t.Add(new("zdiff", -3, R, 0, 0, 0, Group, "Returns the difference between multiple sorted sets.", "6.2.0", diffCost, ZDiff));
+        t.Add(new("zunionstore", -4, WOom, 1, 1, 1, Group, "Stores the union of multiple sorted sets in a key.", "2.0.0", unionCost, ZUnionStore));
+        t.Add(new("zinterstore", -4, WOom, 1, 1, 1, Group, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", interCost, ZInterStore));
+        t.Add(new("zdiffstore", -4, WOom, 1, 1, 1, Group, "Stores the difference of multiple sorted sets in a key.", "6.2.0", diffCost, ZDiffStore));
     }
+
+    private static void ZRange(CommandContext c) => ZRange(c, store: false, RangeKind.Auto, reverse: null);
+    private static void ZRangeStore(CommandContext c) => ZRange(c, store: true, RangeKind.Auto, reverse: null);
+    private static void ZRevRange(CommandContext c) => ZRange(c, store: false, RangeKind.Rank, reverse: true);
+    private static void ZRangeByScore(CommandContext c) => ZRange(c, store: false, RangeKind.Score, reverse: false);
+    private static void ZRevRangeByScore(CommandContext c) => ZRange(c, store: false, RangeKind.Score, reverse: true);
+    private static void ZRangeByLex(CommandContext c) => ZRange(c, store: false, RangeKind.Lex, reverse: false);
+    private static void ZRevRangeByLex(CommandContext c) => ZRange(c, store: false, RangeKind.Lex, reverse: true);
+    private static void ZRemRangeByRank(CommandContext c) => ZRemRange(c, RangeKind.Rank);
+    private static void ZRemRangeByScore(CommandContext c) => ZRemRange(c, RangeKind.Score);
+    private static void ZRemRangeByLex(CommandContext c) => ZRemRange(c, RangeKind.Lex);
+    private static void ZUnion(CommandContext c) => Algebra(c, SetAlgebra.Union, store: false);
+    private static void ZInter(CommandContext c) => Algebra(c, SetAlgebra.Intersection, store: false);
+    private static void ZDiff(CommandContext c) => Algebra(c, SetAlgebra.Difference, store: false);
+    private static void ZUnionStore(CommandContext c) => Algebra(c, SetAlgebra.Union, store: true);
+    private static void ZInterStore(CommandContext c) => Algebra(c, SetAlgebra.Intersection, store: true);
+    private static void ZDiffStore(CommandContext c) => Algebra(c, SetAlgebra.Difference, store: true);
 
     /// <summary>Parses a ZRANGEBYSCORE bound: a float, "(" for exclusive, "-inf"/"+inf".</summary>
     private static bool ParseScoreBound(ReadOnlySpan<byte> s, out double value, out bool exclusive)

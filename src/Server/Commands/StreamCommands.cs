@@ -1,7 +1,4 @@
-using Tiered.Server.Protocol;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Types.Streams;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -32,8 +29,8 @@ public static class StreamCommands
 
         t.Add(new("xadd", -5, WOomF, 1, 1, 1, Group, "Appends a new message to a stream. Creates the key if it doesn't exist.", "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", XAdd));
         t.Add(new("xlen", 2, RF, 1, 1, 1, Group, "Return the number of messages in a stream.", "5.0.0", "O(1)", XLen));
-        t.Add(new("xrange", -4, R, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs.", "5.0.0", range, c => XRange(c, rev: false)));
-        t.Add(new("xrevrange", -4, R, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", range, c => XRange(c, rev: true)));
+        t.Add(new("xrange", -4, R, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs.", "5.0.0", range, XRange));
+        t.Add(new("xrevrange", -4, R, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", range, XRevRange));
         t.Add(new("xdel", -3, WF, 1, 1, 1, Group, "Returns the number of messages after removing them from a stream.", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", XDel));
         t.Add(new("xtrim", -4, W, 1, 1, 1, Group, "Deletes messages from the beginning of a stream.", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", XTrim));
         t.Add(new("xread", -4, R | CommandFlags.Blocking, 0, 0, 0, Group, "Returns messages from multiple streams with IDs greater than the ones requested.", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", XRead));
@@ -41,6 +38,9 @@ public static class StreamCommands
         StreamClaimCommands.Register(t);
         StreamInfoCommands.Register(t);
     }
+
+    private static void XRange(CommandContext c) => XRange(c, rev: false);
+    private static void XRevRange(CommandContext c) => XRange(c, rev: true);
 
     // ---- XADD / XTRIM ----
 

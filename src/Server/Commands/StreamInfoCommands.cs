@@ -1,8 +1,4 @@
-using Tiered.Server.Protocol;
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Streams;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 

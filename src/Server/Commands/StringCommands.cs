@@ -1,7 +1,4 @@
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Strings;
-using static Tiered.Server.Commands.CommandFlagSets;
 
 namespace Tiered.Server.Commands;
 
@@ -145,8 +142,7 @@ public static class StringCommands
     private static void Append(CommandContext c)
     {
         Status s = StringOps.Append(c.Db, c[1], c[2], out long length);
-        if (s == Status.Ok) c.Writer.Integer(length);
-        else c.Error(s);
+        c.Integer(s, length);
     }
 
     private static void Strlen(CommandContext c)
@@ -175,8 +171,7 @@ public static class StringCommands
     private static void AddInteger(CommandContext c, long delta)
     {
         Status s = StringOps.IncrBy(c.Db, c[1], delta, out long value);
-        if (s == Status.Ok) c.Writer.Integer(value);
-        else c.Error(s);
+        c.Integer(s, value);
     }
 
     private static void IncrByFloat(CommandContext c)
@@ -200,8 +195,7 @@ public static class StringCommands
         if (!c.Long(2, out long offset)) return;
         if (offset < 0) { c.Writer.Error("ERR offset is out of range"u8); return; }
         Status s = StringOps.SetRange(c.Db, c[1], offset, c[3], out long length);
-        if (s == Status.Ok) c.Writer.Integer(length);
-        else c.Error(s);
+        c.Integer(s, length);
     }
 
     private static void BulkOrNull(CommandContext c, byte[]? value)

@@ -1,6 +1,4 @@
 using Tiered.Server.Session;
-using Tiered.Tiering.Base;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Commands;
 

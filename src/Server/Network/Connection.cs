@@ -1,13 +1,9 @@
 using Microsoft.Extensions.Logging;
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Tiered.Server.Network.Transport;
-using Tiered.Server.Protocol;
 using Tiered.Tiering.Durability;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Server.Network;
@@ -240,14 +236,19 @@ public sealed class Connection
 
     private async ValueTask SendAsync()
     {
-        ReadOnlyMemory<byte> pending = _writer.Pending;
+        await SendAllAsync(_writer.Pending).ConfigureAwait(false);
+        _writer.Clear();
+    }
+
+    /// <summary>Sends every byte of <paramref name="pending"/> (a send may take part of it) and counts them.</summary>
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> pending)
+    {
         _traffic.AddOutputBytes(pending.Length);
         while (!pending.IsEmpty)
         {
             int sent = await _socket.SendAsync(pending).ConfigureAwait(false);
             pending = pending[sent..];
         }
-        _writer.Clear();
     }
 
     /// <summary>
@@ -497,13 +498,7 @@ public sealed class Connection
                     _outbox = _outboxSpare;
                     _outboxSpare = sending;
                 }
-                ReadOnlyMemory<byte> pending = sending.Pending;
-                _traffic.AddOutputBytes(pending.Length);
-                while (!pending.IsEmpty)
-                {
-                    int sent = await _socket.SendAsync(pending).ConfigureAwait(false);
-                    pending = pending[sent..];
-                }
+                await SendAllAsync(sending.Pending).ConfigureAwait(false);
                 sending.Clear();
             }
         }

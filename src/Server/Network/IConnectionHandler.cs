@@ -1,5 +1,4 @@
 using Tiered.Tiering.Cold;
-using Tiered.Tiering.Engine;
 
 namespace Tiered.Server.Network;
 

@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-
 namespace Tiered.Server.Protocol;
 
 /// <summary>Outcome of parsing one command.</summary>

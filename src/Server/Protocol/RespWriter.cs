@@ -1,8 +1,5 @@
 using System.Buffers;
-using System.Buffers.Text;
-using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 
 namespace Tiered.Server.Protocol;
 
@@ -85,15 +82,7 @@ public sealed class RespWriter : IDisposable
     public void Ok() => Raw("+OK\r\n"u8);
 
     /// <summary>+QUEUED and other fixed simple strings.</summary>
-    public void Simple(ReadOnlySpan<byte> text)
-    {
-        Span<byte> s = Reserve(text.Length + 3);
-        s[0] = (byte)'+';
-        text.CopyTo(s[1..]);
-        s[text.Length + 1] = (byte)'\r';
-        s[text.Length + 2] = (byte)'\n';
-        _pos += text.Length + 3;
-    }
+    public void Simple(ReadOnlySpan<byte> text) => Line((byte)'+', text);
 
     /// <summary>A simple string from text (CR and LF are replaced by spaces, as Redis does).</summary>
     public void Simple(string text) => Line((byte)'+', text);
@@ -112,8 +101,14 @@ public sealed class RespWriter : IDisposable
     public void Error(ReadOnlySpan<byte> text)
     {
         ErrorCount++;
+        Line((byte)'-', text);
+    }
+
+    /// <summary>A prefix, bytes that hold no CR or LF, and CRLF.</summary>
+    private void Line(byte prefix, ReadOnlySpan<byte> text)
+    {
         Span<byte> s = Reserve(text.Length + 3);
-        s[0] = (byte)'-';
+        s[0] = prefix;
         text.CopyTo(s[1..]);
         s[text.Length + 1] = (byte)'\r';
         s[text.Length + 2] = (byte)'\n';

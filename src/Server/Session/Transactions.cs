@@ -1,5 +1,3 @@
-using Tiered.Server.Protocol;
-using Tiered.Tiering.Engine;
 using Tiered.Tiering.Types.Keys;
 
 namespace Tiered.Server.Session;

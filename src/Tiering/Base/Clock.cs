@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Tiered.Tiering.Base;
 
 /// <summary>

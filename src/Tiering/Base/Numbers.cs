@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
 using System.Text;
 
 namespace Tiered.Tiering.Base;

@@ -30,7 +30,6 @@
 // applies them in log order; compaction never drops a chain's snapshot without first writing a newer one
 // (Compactor folds the chain), and demotion writes a snapshot before a chained value leaves DRAM.
 
-using System.Buffers.Binary;
 
 namespace Tiered.Tiering.Base;
 

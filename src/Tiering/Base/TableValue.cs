@@ -1,4 +1,3 @@
-using System.Buffers;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Base;

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Buffers;
 using System.IO.Hashing;
 
 namespace Tiered.Tiering.Base;

@@ -40,10 +40,8 @@
 // install their result under the lock only if the entry still is what they read (see Demoter and Compactor), so a
 // write racing them is never lost. A re-run after an async read sees the newest state.
 
-using System.Buffers;
 using System.Threading.Tasks.Sources;
 using Tiered.Compression;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;
 

@@ -1,5 +1,3 @@
-using Tiered.Tiering.Base;
-
 // Settings of the SSD device layer (DirectFileDevice).
 //
 // The cold tier is only cold if its reads go to the disk: the device opens its files with O_DIRECT, so the

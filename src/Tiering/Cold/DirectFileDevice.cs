@@ -39,7 +39,6 @@
 // set, in which case the constructor throws.
 
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using FASTER.core;
 
 namespace Tiered.Tiering.Cold;

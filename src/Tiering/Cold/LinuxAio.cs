@@ -34,8 +34,6 @@
 // which returns EINVAL for a destroyed context.
 
 using FASTER.core;
-using System.Runtime.InteropServices;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Cold;

@@ -34,7 +34,6 @@
 // lengths that disagree with the record's size (computed in 64 bits, so huge lengths cannot wrap) or a CRC mismatch
 // all return false. It never throws and never reads outside the span.
 
-using System.Buffers.Binary;
 using System.IO.Hashing;
 
 namespace Tiered.Tiering.Cold;

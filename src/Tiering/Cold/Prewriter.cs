@@ -27,7 +27,6 @@
 // more, in large writes, and up to AheadBytes of disk beyond the log. If a zero write fails (a full disk), prewriting
 // stops for good and log writes go on as before.
 
-using System.Runtime.InteropServices;
 
 namespace Tiered.Tiering.Cold;
 

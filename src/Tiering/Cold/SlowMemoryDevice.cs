@@ -14,7 +14,6 @@
 // the old or the new bytes as it could on a disk. Reads past the written end return zeros.
 
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using FASTER.core;
 
 namespace Tiered.Tiering.Cold;

@@ -1,6 +1,4 @@
-using System.Buffers;
 using Tiered.Compression;
-using Tiered.Tiering.Base;
 
 namespace Tiered.Tiering.Cold;
 

@@ -1,5 +1,3 @@
-using Tiered.Tiering.Base;
-
 namespace Tiered.Tiering.Cold;
 
 /// <summary>

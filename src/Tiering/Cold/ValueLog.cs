@@ -56,9 +56,7 @@
 // task it starts for each flush.
 
 using FASTER.core;
-using System.Buffers.Binary;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Cold;

@@ -32,9 +32,6 @@
 // appends a value of a key the journal logs (with a journal every hot entry is clean after its command), so replay
 // in log order rebuilds exactly the newest state.
 
-using System.Buffers.Binary;
-using System.Buffers;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;

@@ -1,4 +1,3 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Hot;

@@ -24,11 +24,7 @@
 // not follow one another, or a continued part without its first (the log's head was truncated between parts by
 // compaction, which had already written the value again later), are dropped and counted.
 
-using System.Buffers;
-using System.Diagnostics;
-using System.Globalization;
 using System.IO.Hashing;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;

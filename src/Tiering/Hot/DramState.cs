@@ -1,4 +1,3 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Metrics;
 
 namespace Tiered.Tiering.Hot;

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using Tiered.Tiering.Base;
-
 namespace Tiered.Tiering.Hot;
 
 /// <summary>

@@ -1,9 +1,5 @@
-using System.Diagnostics;
 using System.IO.Hashing;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
-using Tiered.Tiering.Base;
 
 namespace Tiered.Tiering.Hot;
 

@@ -19,7 +19,6 @@
 //
 // Shared state rule: a part of its KeyIndex, under the same rule (only a thread holding the store lock).
 
-using System.Runtime.InteropServices;
 
 namespace Tiered.Tiering.Hot;
 

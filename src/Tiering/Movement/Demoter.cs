@@ -19,9 +19,7 @@
 // So no write is lost to a race: the only state change made after the unlocked wait is conditional on the entry
 // being exactly as it was serialized.
 
-using System.Buffers;
 using Tiered.Compression;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
 using Tiered.Tiering.Hot;

@@ -1,4 +1,3 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Metrics;

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Buffers;
-using Tiered.Tiering.Base;
-
 namespace Tiered.Tiering.Types.Blooms;
 
 // Why a scalable Bloom filter, and how it is laid out

@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Types.Hashes;

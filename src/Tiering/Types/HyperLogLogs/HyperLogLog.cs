@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Numerics;
-using Tiered.Tiering.Base;
 
 namespace Tiered.Tiering.Types.HyperLogLogs;
 

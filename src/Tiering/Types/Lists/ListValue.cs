@@ -1,6 +1,3 @@
-using System.Buffers;
-using Tiered.Tiering.Base;
-
 namespace Tiered.Tiering.Types.Lists;
 
 // Why a circular buffer

@@ -1,5 +1,3 @@
-using System.Buffers;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Types.Sets;

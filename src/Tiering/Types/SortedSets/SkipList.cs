@@ -59,9 +59,24 @@ internal struct SkipListLevel
     public long Span;
 }
 
-/// <summary>A score range with inclusive or exclusive ends (ZRANGEBYSCORE's "(" prefix).</summary>
-public readonly record struct ScoreRange(double Min, double Max, bool MinExclusive = false, bool MaxExclusive = false)
+/// <summary>A range of a skip list's order: by score (<see cref="ScoreRange"/>) or by member (<see cref="LexRange"/>).</summary>
+public interface ISkipListRange
 {
+    /// <summary>True if no node can be in the range.</summary>
+    bool IsEmpty { get; }
+
+    /// <summary>The node is not below the range's start.</summary>
+    bool AboveMin(SkipListNode node);
+
+    /// <summary>The node is not above the range's end.</summary>
+    bool BelowMax(SkipListNode node);
+}
+
+/// <summary>A score range with inclusive or exclusive ends (ZRANGEBYSCORE's "(" prefix).</summary>
+public readonly record struct ScoreRange(double Min, double Max, bool MinExclusive = false, bool MaxExclusive = false) : ISkipListRange
+{
+    public bool AboveMin(SkipListNode node) => AboveMin(node.Score);
+    public bool BelowMax(SkipListNode node) => BelowMax(node.Score);
     public bool AboveMin(double s) => MinExclusive ? s > Min : s >= Min;
     public bool BelowMax(double s) => MaxExclusive ? s < Max : s <= Max;
     public bool Contains(double s) => AboveMin(s) && BelowMax(s);
@@ -91,8 +106,11 @@ public readonly record struct LexBound(LexBoundKind Kind, byte[] Value)
 }
 
 /// <summary>A lex range (ZRANGEBYLEX): meaningful when all scores are equal, as in Redis.</summary>
-public readonly record struct LexRange(LexBound Min, LexBound Max)
+public readonly record struct LexRange(LexBound Min, LexBound Max) : ISkipListRange
 {
+    public bool AboveMin(SkipListNode node) => AboveMin(node.Member);
+    public bool BelowMax(SkipListNode node) => BelowMax(node.Member);
+
     public bool AboveMin(ReadOnlySpan<byte> m) => Min.Kind switch
     {
         LexBoundKind.NegativeInfinity => true,
@@ -314,46 +332,25 @@ public sealed class SkipList
         return null;
     }
 
-    /// <summary>The first node whose score is in <paramref name="range"/>, or null.</summary>
-    public SkipListNode? FirstInRange(in ScoreRange range)
+    /// <summary>The first node in <paramref name="range"/> (by score or by member), or null.</summary>
+    public SkipListNode? FirstInRange<TRange>(in TRange range) where TRange : struct, ISkipListRange
     {
-        if (range.IsEmpty || _tail == null || !range.AboveMin(_tail.Score) || !range.BelowMax(First!.Score)) return null;
+        if (range.IsEmpty || _tail == null || !range.AboveMin(_tail) || !range.BelowMax(First!)) return null;
         SkipListNode x = _head;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } f && !range.AboveMin(f.Score)) x = f;
+            while (x.Levels[i].Forward is { } f && !range.AboveMin(f)) x = f;
         SkipListNode? n = x.Levels[0].Forward;
-        return n != null && range.BelowMax(n.Score) ? n : null;
+        return n != null && range.BelowMax(n) ? n : null;
     }
 
-    /// <summary>The last node whose score is in <paramref name="range"/>, or null.</summary>
-    public SkipListNode? LastInRange(in ScoreRange range)
+    /// <summary>The last node in <paramref name="range"/> (by score or by member), or null.</summary>
+    public SkipListNode? LastInRange<TRange>(in TRange range) where TRange : struct, ISkipListRange
     {
-        if (range.IsEmpty || _tail == null || !range.AboveMin(_tail.Score) || !range.BelowMax(First!.Score)) return null;
+        if (range.IsEmpty || _tail == null || !range.AboveMin(_tail) || !range.BelowMax(First!)) return null;
         SkipListNode x = _head;
         for (int i = _level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } f && range.BelowMax(f.Score)) x = f;
-        return x != _head && range.AboveMin(x.Score) ? x : null;
-    }
-
-    /// <summary>The first node whose member is in <paramref name="range"/>, or null.</summary>
-    public SkipListNode? FirstInLexRange(in LexRange range)
-    {
-        if (range.IsEmpty || _tail == null || !range.AboveMin(_tail.Member) || !range.BelowMax(First!.Member)) return null;
-        SkipListNode x = _head;
-        for (int i = _level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } f && !range.AboveMin(f.Member)) x = f;
-        SkipListNode? n = x.Levels[0].Forward;
-        return n != null && range.BelowMax(n.Member) ? n : null;
-    }
-
-    /// <summary>The last node whose member is in <paramref name="range"/>, or null.</summary>
-    public SkipListNode? LastInLexRange(in LexRange range)
-    {
-        if (range.IsEmpty || _tail == null || !range.AboveMin(_tail.Member) || !range.BelowMax(First!.Member)) return null;
-        SkipListNode x = _head;
-        for (int i = _level - 1; i >= 0; i--)
-            while (x.Levels[i].Forward is { } f && range.BelowMax(f.Member)) x = f;
-        return x != _head && range.AboveMin(x.Member) ? x : null;
+            while (x.Levels[i].Forward is { } f && range.BelowMax(f)) x = f;
+        return x != _head && range.AboveMin(x) ? x : null;
     }
 
     /// <summary>1-based rank of a node known to be in the list (O(log N)).</summary>

@@ -1,4 +1,3 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 
 namespace Tiered.Tiering.Types.SortedSets;
@@ -167,8 +166,11 @@ public static class SortedSetOps
         return s;
     }
 
-    /// <summary>ZCOUNT: members with a score in <paramref name="range"/>, in O(log N). Ok or WrongType.</summary>
-    public static Status Count(Database db, ReadOnlySpan<byte> key, in ScoreRange range, out long count)
+    /// <summary>
+    /// ZCOUNT (a <see cref="ScoreRange"/>) and ZLEXCOUNT (a <see cref="LexRange"/>): members in <paramref name="range"/>,
+    /// in O(log N). Ok or WrongType.
+    /// </summary>
+    public static Status Count<TRange>(Database db, ReadOnlySpan<byte> key, in TRange range, out long count) where TRange : struct, ISkipListRange
     {
         count = 0;
         Status s = db.ReadObject(key, ValueKind.ZSet, out SortedSetValue? z);
@@ -176,18 +178,6 @@ public static class SortedSetOps
         if (s != Status.Ok) return s;
         SkipListNode? first = z!.List.FirstInRange(range);
         if (first != null) count = z.List.RankOf(z.List.LastInRange(range)!) - z.List.RankOf(first) + 1;
-        return Status.Ok;
-    }
-
-    /// <summary>ZLEXCOUNT: members in the lex <paramref name="range"/>, in O(log N). Ok or WrongType.</summary>
-    public static Status LexCount(Database db, ReadOnlySpan<byte> key, in LexRange range, out long count)
-    {
-        count = 0;
-        Status s = db.ReadObject(key, ValueKind.ZSet, out SortedSetValue? z);
-        if (s == Status.NotFound) return Status.Ok;
-        if (s != Status.Ok) return s;
-        SkipListNode? first = z!.List.FirstInLexRange(range);
-        if (first != null) count = z.List.RankOf(z.List.LastInLexRange(range)!) - z.List.RankOf(first) + 1;
         return Status.Ok;
     }
 

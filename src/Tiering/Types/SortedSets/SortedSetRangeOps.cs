@@ -1,4 +1,3 @@
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Types.Sets;
@@ -117,7 +116,7 @@ public static class SortedSetRangeOps
                 x = list.FirstInRange(spec.Scores);
                 break;
             default:
-                x = list.FirstInLexRange(spec.Lex);
+                x = list.FirstInRange(spec.Lex);
                 break;
         }
         while (x != null && take > 0)
@@ -159,7 +158,7 @@ public static class SortedSetRangeOps
         if (spec.Offset < 0) return;
         SkipListNode? node = spec.By == RangeBy.Score
             ? (spec.Reverse ? list.LastInRange(spec.Scores) : list.FirstInRange(spec.Scores))
-            : (spec.Reverse ? list.LastInLexRange(spec.Lex) : list.FirstInLexRange(spec.Lex));
+            : (spec.Reverse ? list.LastInRange(spec.Lex) : list.FirstInRange(spec.Lex));
         for (long skip = spec.Offset; node != null && skip > 0; skip--) node = spec.Reverse ? node.Backward : node.Next;
         long limit = spec.Limit;
         while (node != null && limit != 0)

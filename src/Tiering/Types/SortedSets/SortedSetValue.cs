@@ -1,8 +1,5 @@
-using System.Buffers.Binary;
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Hashing;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Hot;
 
 namespace Tiered.Tiering.Types.SortedSets;

@@ -1,6 +1,3 @@
-using System.Buffers;
-using Tiered.Tiering.Base;
-
 namespace Tiered.Tiering.Types.Streams;
 
 /// <summary>An entry delivered to a consumer and not acknowledged yet (one row of a group's PEL).</summary>

@@ -1,7 +1,3 @@
-using System.Buffers.Text;
-using System.Buffers;
-using Tiered.Tiering.Base;
-
 namespace Tiered.Tiering.Types.Streams;
 
 /// <summary>A stream entry ID: milliseconds and a sequence number, ordered as the pair (ms, seq).</summary>

@@ -1,7 +1,4 @@
-using System.Buffers.Text;
-using System.Globalization;
 using System.Text;
-using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 

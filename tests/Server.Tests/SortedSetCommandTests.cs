@@ -242,6 +242,19 @@ public sealed class SortedSetCommandTests : ServerTestBase
     }
 
     [Fact]
+    public void ZScanJudgesItsOptionsOnlyOnceTheKeyExists()
+    {
+        // Redis 7.0 looks the key up first: a missing key answers an empty scan even with bad options.
+        using var c = Server.Raw();
+        c.Roundtrip(Arr(Bulk("0"), Empty), "ZSCAN", "nokey", "0", "COUNT", "abc");
+        c.Roundtrip(Arr(Bulk("0"), Empty), "ZSCAN", "nokey", "0", "FOO");
+        c.Roundtrip(":1\r\n", "ZADD", "z", "1", "a");
+        c.Roundtrip("-ERR value is not an integer or out of range\r\n", "ZSCAN", "z", "0", "COUNT", "abc");
+        c.Roundtrip("-ERR syntax error\r\n", "ZSCAN", "z", "0", "FOO");
+        c.Roundtrip("-ERR syntax error\r\n", "ZSCAN", "z", "0", "COUNT", "0");
+    }
+
+    [Fact]
     public void ObjectEncodingFollowsRedisThresholds()
     {
         using var c = Server.Raw();

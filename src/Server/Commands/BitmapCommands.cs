@@ -9,23 +9,10 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class BitmapCommands
 {
-    private const string Group = "bitmap";
     private const string OffsetError = "ERR bit offset is not an integer or out of range";
     private const string TypeError = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
 
-    public static void Register(CommandTable t)
-    {
-
-        t.Add(new("setbit", 4, WOom, 1, 1, 1, Group, "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", "O(1)", SetBit));
-        t.Add(new("getbit", 3, RF, 1, 1, 1, Group, "Returns a bit value by offset.", "2.2.0", "O(1)", GetBit));
-        t.Add(new("bitcount", -2, R, 1, 1, 1, Group, "Counts the number of set bits (population counting) in a string.", "2.6.0", "O(N)", BitCount));
-        t.Add(new("bitpos", -3, R, 1, 1, 1, Group, "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", "O(N)", BitPos));
-        t.Add(new("bitop", -4, WOom, 2, -1, 1, Group, "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", "O(N)", BitOp));
-        t.Add(new("bitfield", -2, WOom, 1, 1, 1, Group, "Performs arbitrary bitfield integer operations on strings.", "3.2.0", "O(1) for each subcommand specified", BitField));
-        t.Add(new("bitfield_ro", -2, RF, 1, 1, 1, Group, "Performs arbitrary read-only bitfield integer operations on strings.", "6.0.0", "O(1) for each subcommand specified", BitFieldRo));
-    }
-
-    private static void SetBit(CommandContext c)
+    [Command("setbit")] private static void SetBit(CommandContext c)
     {
         if (!Offset(c, 2, 0, out long offset)) return;
         if (!c.TryLong(3, out long bit) || (bit != 0 && bit != 1))
@@ -37,7 +24,7 @@ public static class BitmapCommands
         c.Integer(s, old);
     }
 
-    private static void GetBit(CommandContext c)
+    [Command("getbit")] private static void GetBit(CommandContext c)
     {
         if (!Offset(c, 2, 0, out long offset)) return;
         Status s = BitmapOps.GetBit(c.Db, c[1], offset, out int bit);
@@ -45,7 +32,7 @@ public static class BitmapCommands
         else c.Writer.Integer(bit);
     }
 
-    private static void BitCount(CommandContext c)
+    [Command("bitcount")] private static void BitCount(CommandContext c)
     {
         long start = 0, end = 0;
         bool bitUnit = false;
@@ -65,7 +52,7 @@ public static class BitmapCommands
         else c.Writer.Integer(count);
     }
 
-    private static void BitPos(CommandContext c)
+    [Command("bitpos")] private static void BitPos(CommandContext c)
     {
         if (!c.Long(2, out long bit)) return;
         if (bit != 0 && bit != 1)
@@ -89,7 +76,7 @@ public static class BitmapCommands
         c.Writer.Integer(BitmapOps.FindBit(value, (int)bit, c.Count >= 4, start, c.Count >= 5, end, bitUnit));
     }
 
-    private static void BitOp(CommandContext c)
+    [Command("bitop")] private static void BitOp(CommandContext c)
     {
         BitOperation op;
         if (c.Is(1, "AND"u8)) op = BitOperation.And;
@@ -106,9 +93,9 @@ public static class BitmapCommands
         c.Integer(s, length);
     }
 
-    private static void BitField(CommandContext c) => BitFieldGeneric(c, readOnly: false);
+    [Command("bitfield")] private static void BitField(CommandContext c) => BitFieldGeneric(c, readOnly: false);
 
-    private static void BitFieldRo(CommandContext c) => BitFieldGeneric(c, readOnly: true);
+    [Command("bitfield_ro")] private static void BitFieldRo(CommandContext c) => BitFieldGeneric(c, readOnly: true);
 
     private static void BitFieldGeneric(CommandContext c, bool readOnly)
     {

@@ -21,27 +21,11 @@ namespace Tiered.Server.Commands;
 /// <summary>Blocking list commands: BLPOP BRPOP BRPOPLPUSH BLMOVE BLMPOP. See the comment at the top of this file.</summary>
 public static class BlockingListCommands
 {
-    private const string Group = "list";
-
     // Elements popped by BLMPOP are collected here under the lock, then written; one per thread.
     [ThreadStatic] private static List<byte[]>? t_elements;
 
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags wbOom = CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Blocking;
-        const string popCost = "O(N) where N is the number of provided keys.";
-
-        t.Add(new("blpop", -3, WB, 1, -2, 1, Group, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, BLPop));
-        t.Add(new("brpop", -3, WB, 1, -2, 1, Group, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "2.0.0", popCost, BRPop));
-        t.Add(new("brpoplpush", 4, wbOom, 1, 2, 1, Group, "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "2.2.0", "O(1)", BRPopLPush));
-        t.Add(new("blmove", 6, wbOom, 1, 2, 1, Group, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "6.2.0", "O(1)", BLMove));
-        // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
-        t.Add(new("blmpop", -5, WB, 0, 0, 0, Group, "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "7.0.0",
-            "O(N+M) where N is the number of provided keys and M is the number of elements returned.", BLMPop));
-    }
-
-    private static void BLPop(CommandContext c) => BPop(c, left: true);
-    private static void BRPop(CommandContext c) => BPop(c, left: false);
+    [Command("blpop")] private static void BLPop(CommandContext c) => BPop(c, left: true);
+    [Command("brpop")] private static void BRPop(CommandContext c) => BPop(c, left: false);
 
     private static void BPop(CommandContext c, bool left)
     {
@@ -61,13 +45,13 @@ public static class BlockingListCommands
         else c.BlockOn(1, lastKey, ms);
     }
 
-    private static void BRPopLPush(CommandContext c)
+    [Command("brpoplpush")] private static void BRPopLPush(CommandContext c)
     {
         if (!c.BlockTimeout(3, out long ms)) return;
         Move(c, fromLeft: false, toLeft: true, ms);
     }
 
-    private static void BLMove(CommandContext c)
+    [Command("blmove")] private static void BLMove(CommandContext c)
     {
         if (!ListCommands.Side(c, 3, out bool fromLeft) || !ListCommands.Side(c, 4, out bool toLeft)) return;
         if (!c.BlockTimeout(5, out long ms)) return;
@@ -84,7 +68,7 @@ public static class BlockingListCommands
         else c.BlockOn(1, 1, ms);
     }
 
-    private static void BLMPop(CommandContext c)
+    [Command("blmpop")] private static void BLMPop(CommandContext c)
     {
         if (!c.BlockTimeout(1, out long ms)) return;
         if (!ListCommands.ParseMultiPop(c, 2, out int numKeys, out bool left, out long count)) return;

@@ -21,25 +21,9 @@ namespace Tiered.Server.Commands;
 /// <summary>Blocking sorted set commands: BZPOPMIN BZPOPMAX BZMPOP, and ZMPOP. See the comment at the top of this file.</summary>
 public static class BlockingSortedSetCommands
 {
-    private const string Group = "sorted-set";
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags wbFast = CommandFlags.Write | CommandFlags.Blocking | CommandFlags.Fast;
-        const string popCost = "O(log(N)) with N being the number of elements in the sorted set.";
-
-        t.Add(new("bzpopmin", -3, wbFast, 1, -2, 1, Group, "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "5.0.0", popCost, BZPopMin));
-        t.Add(new("bzpopmax", -3, wbFast, 1, -2, 1, Group, "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "5.0.0", popCost, BZPopMax));
-        // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
-        t.Add(new("bzmpop", -5, WB, 0, 0, 0, Group, "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "7.0.0",
-            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", BZMPop));
-        t.Add(new("zmpop", -4, CommandFlags.Write, 0, 0, 0, Group, "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", "7.0.0",
-            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", ZMPop));
-    }
-
-    private static void BZPopMin(CommandContext c) => BZPop(c, max: false);
-    private static void BZPopMax(CommandContext c) => BZPop(c, max: true);
-    private static void ZMPop(CommandContext c) => MPop(c, 1, -1);
+    [Command("bzpopmin")] private static void BZPopMin(CommandContext c) => BZPop(c, max: false);
+    [Command("bzpopmax")] private static void BZPopMax(CommandContext c) => BZPop(c, max: true);
+    [Command("zmpop")] private static void ZMPop(CommandContext c) => MPop(c, 1, -1);
 
     private static void BZPop(CommandContext c, bool max)
     {
@@ -64,7 +48,7 @@ public static class BlockingSortedSetCommands
         else c.BlockOn(1, lastKey, ms);
     }
 
-    private static void BZMPop(CommandContext c)
+    [Command("bzmpop")] private static void BZMPop(CommandContext c)
     {
         if (c.BlockTimeout(1, out long ms)) MPop(c, 2, ms);
     }

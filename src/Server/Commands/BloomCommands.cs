@@ -9,22 +9,9 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class BloomCommands
 {
-    private const string Group = "bf";
     private const string FullError = "ERR non scaling filter is full";
 
-    public static void Register(CommandTable t)
-    {
-
-        t.Add(new("bf.reserve", -4, WOom, 1, 1, 1, Group, "Creates a new Bloom Filter", "1.0.0", "O(1)", Reserve));
-        t.Add(new("bf.add", 3, WOomF, 1, 1, 1, Group, "Adds an item to a Bloom Filter", "1.0.0", "O(k), where k is the number of hash functions used by the last sub-filter", Add));
-        t.Add(new("bf.madd", -3, WOom, 1, 1, 1, Group, "Adds one or more items to a Bloom Filter. A filter will be created if it does not exist", "1.0.0", "O(k * n), where k is the number of hash functions and n is the number of items", MAdd));
-        t.Add(new("bf.exists", 3, RF, 1, 1, 1, Group, "Checks whether an item exists in a Bloom Filter", "1.0.0", "O(k), where k is the number of hash functions used by the last sub-filter", Exists));
-        t.Add(new("bf.mexists", -3, CommandFlags.ReadOnly, 1, 1, 1, Group, "Checks whether one or more items exist in a Bloom Filter", "1.0.0", "O(k * n), where k is the number of hash functions and n is the number of items", MExists));
-        t.Add(new("bf.info", -2, RF, 1, 1, 1, Group, "Returns information about a Bloom Filter", "1.0.0", "O(1)", Info));
-        t.Add(new("bf.card", 2, RF, 1, 1, 1, Group, "Returns the cardinality of a Bloom filter", "2.4.4", "O(1)", Card));
-    }
-
-    private static void Reserve(CommandContext c)
+    [Command("bf.reserve")] private static void Reserve(CommandContext c)
     {
         if (!CommandContext.ParseDouble(c[2], out double error)) { c.Writer.Error("ERR bad error rate"u8); return; }
         if (!c.TryLong(3, out long capacity) || capacity >= uint.MaxValue) { c.Writer.Error("ERR bad capacity"u8); return; }
@@ -52,7 +39,7 @@ public static class BloomCommands
         else c.Error(s);
     }
 
-    private static void Add(CommandContext c)
+    [Command("bf.add")] private static void Add(CommandContext c)
     {
         Span<int> result = stackalloc int[1];
         Status s = BloomOps.Add(c.Db, c[1], new ArgStrings(c, 2, 1), result);
@@ -61,7 +48,7 @@ public static class BloomCommands
         else c.Writer.Boolean(result[0] == 1);
     }
 
-    private static void MAdd(CommandContext c)
+    [Command("bf.madd")] private static void MAdd(CommandContext c)
     {
         int n = c.Count - 2;
         int[] results = new int[n];
@@ -75,7 +62,7 @@ public static class BloomCommands
         }
     }
 
-    private static void Exists(CommandContext c)
+    [Command("bf.exists")] private static void Exists(CommandContext c)
     {
         Span<bool> result = stackalloc bool[1];
         Status s = BloomOps.Exists(c.Db, c[1], new ArgStrings(c, 2, 1), result);
@@ -83,7 +70,7 @@ public static class BloomCommands
         else c.Writer.Boolean(result[0]);
     }
 
-    private static void MExists(CommandContext c)
+    [Command("bf.mexists")] private static void MExists(CommandContext c)
     {
         int n = c.Count - 2;
         bool[] results = new bool[n];
@@ -93,7 +80,7 @@ public static class BloomCommands
         foreach (bool r in results) c.Writer.Boolean(r);
     }
 
-    private static void Info(CommandContext c)
+    [Command("bf.info")] private static void Info(CommandContext c)
     {
         if (c.Count > 3) { c.WrongArity(); return; }
         Status s = BloomOps.Get(c.Db, c[1], out BloomValue? bf);
@@ -132,7 +119,7 @@ public static class BloomCommands
         else c.Writer.Integer(bf.Expansion);
     }
 
-    private static void Card(CommandContext c)
+    [Command("bf.card")] private static void Card(CommandContext c)
     {
         Status s = BloomOps.Get(c.Db, c[1], out BloomValue? bf);
         if (s == Status.WrongType) c.Error(s);

@@ -5,33 +5,8 @@ namespace Tiered.Server.Commands;
 /// <summary>CLIENT and its subcommands.</summary>
 public static class ClientCommands
 {
-    private const string Group = "connection";
-    private const string Parent = "client";
-
     /// <summary>Receive size of a connection's input buffer (CLIENT LIST rbs, qbuf-free).</summary>
     private const int ReceiveBuffer = 16 * 1024;
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags conn = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
-        const CommandFlags admin = conn | CommandFlags.Admin;
-        t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for client connection commands.", "2.4.0", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                Subcommands.Def(Parent, "id", 2, conn | CommandFlags.Fast, Group, "Returns the unique client ID of the connection.", "5.0.0", "O(1)", Id),
-                Subcommands.Def(Parent, "setname", 3, conn | CommandFlags.Fast, Group, "Sets the connection name.", "2.6.9", "O(1)", SetName),
-                Subcommands.Def(Parent, "getname", 2, conn | CommandFlags.Fast, Group, "Returns the name of the connection.", "2.6.9", "O(1)", GetName),
-                Subcommands.Def(Parent, "list", -2, admin, Group, "Lists open connections.", "2.4.0", "O(N) where N is the number of client connections", List),
-                Subcommands.Def(Parent, "info", 2, conn, Group, "Returns information about the connection.", "6.2.0", "O(1)", Info),
-                Subcommands.Def(Parent, "kill", -3, admin, Group, "Terminates open connections.", "2.4.0", "O(N) where N is the number of client connections", Kill),
-                Subcommands.Def(Parent, "setinfo", 4, conn | CommandFlags.Fast, Group, "Sets information specific to the client or connection.", "7.2.0", "O(1)", SetInfo),
-                Subcommands.Def(Parent, "no-evict", 3, admin, Group, "Sets the client eviction mode of the connection.", "7.0.0", "O(1)", OnOff),
-                Subcommands.Def(Parent, "no-touch", 3, conn | CommandFlags.Fast, Group, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "7.2.0", "O(1)", OnOff),
-                Subcommands.Def(Parent, "help", 2, CommandFlags.Loading | CommandFlags.Stale, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", Help),
-            ],
-        });
-    }
 
     /// <summary>Redis's rule for client names: printable ASCII without spaces.</summary>
     public static bool ValidName(ReadOnlySpan<byte> name)
@@ -41,23 +16,23 @@ public static class ClientCommands
         return true;
     }
 
-    private static void Id(CommandContext c) => c.Writer.Integer(c.Client.Id);
+    [Command("client|id")] private static void Id(CommandContext c) => c.Writer.Integer(c.Client.Id);
 
-    private static void SetName(CommandContext c)
+    [Command("client|setname")] private static void SetName(CommandContext c)
     {
         if (!ValidName(c[2])) { c.Writer.Error("ERR Client names cannot contain spaces, newlines or special characters."u8); return; }
         c.Client.Name = c[2].Length == 0 ? null : c.Str(2);
         c.Writer.Ok();
     }
 
-    private static void GetName(CommandContext c)
+    [Command("client|getname")] private static void GetName(CommandContext c)
     {
         if (c.Client.Name is null) c.Writer.Null();
         else c.Writer.Bulk(c.Client.Name);
     }
 
     /// <summary>CLIENT LIST [TYPE normal|master|replica|slave|pubsub] [ID id [id ...]]</summary>
-    private static void List(CommandContext c)
+    [Command("client|list")] private static void List(CommandContext c)
     {
         var sb = new StringBuilder();
         if (c.Count == 4 && c.Is(2, "TYPE"u8))
@@ -84,7 +59,7 @@ public static class ClientCommands
         c.Writer.Verbatim(sb.ToString());
     }
 
-    private static void Info(CommandContext c)
+    [Command("client|info")] private static void Info(CommandContext c)
     {
         var sb = new StringBuilder();
         ClientSession? self = c.Server.Clients.Find(c.Client.Id);
@@ -139,7 +114,7 @@ public static class ClientCommands
     /// [LADDR ip:port] [SKIPME yes|no] (new form: the number of clients killed). A client killing itself gets its
     /// reply before the connection closes.
     /// </summary>
-    private static void Kill(CommandContext c)
+    [Command("client|kill")] private static void Kill(CommandContext c)
     {
         string? addr = null, laddr = null, type = null;
         long id = 0;
@@ -203,7 +178,7 @@ public static class ClientCommands
     }
 
     /// <summary>CLIENT SETINFO LIB-NAME name | LIB-VER version (what client libraries report about themselves).</summary>
-    private static void SetInfo(CommandContext c)
+    [Command("client|setinfo")] private static void SetInfo(CommandContext c)
     {
         bool libName = c.Is(2, "LIB-NAME"u8);
         if (!libName && !c.Is(2, "LIB-VER"u8)) { c.Writer.Error($"ERR Unrecognized option '{c.Str(2)}'"); return; }
@@ -222,13 +197,13 @@ public static class ClientCommands
     /// CLIENT NO-EVICT on|off and CLIENT NO-TOUCH on|off. Accepted for compatibility; neither changes anything yet
     /// (there is no client eviction, and reads always update access data).
     /// </summary>
-    private static void OnOff(CommandContext c)
+    [Command("client|no-evict")] [Command("client|no-touch")] private static void OnOff(CommandContext c)
     {
         if (c.Is(2, "ON"u8) || c.Is(2, "OFF"u8)) c.Writer.Ok();
         else c.SyntaxError();
     }
 
-    private static void Help(CommandContext c) => Subcommands.Help(c, "CLIENT",
+    [Command("client|help")] private static void Help(CommandContext c) => Subcommands.Help(c, "CLIENT",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",

@@ -137,7 +137,7 @@ public sealed class CommandTable
     private FrozenDictionary<string, CommandDef>? _frozen;
     private FrozenDictionary<string, CommandDef>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
-    /// <summary>Registers a command; used by each command family's Register method at startup.</summary>
+    /// <summary>Registers a command (CommandRegistry, from commands.json, at startup).</summary>
     public void Add(CommandDef def)
     {
         if (_frozen != null) throw new InvalidOperationException("table is frozen");

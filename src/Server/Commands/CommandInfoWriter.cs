@@ -6,13 +6,9 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class CommandInfoWriter
 {
-    private static readonly (CommandFlags Flag, string Name)[] FlagNames =
-    [
-        (CommandFlags.Write, "write"), (CommandFlags.ReadOnly, "readonly"), (CommandFlags.DenyOom, "denyoom"),
-        (CommandFlags.Admin, "admin"), (CommandFlags.PubSub, "pubsub"), (CommandFlags.NoScript, "noscript"),
-        (CommandFlags.Blocking, "blocking"), (CommandFlags.Loading, "loading"), (CommandFlags.Stale, "stale"),
-        (CommandFlags.Fast, "fast"), (CommandFlags.NoAuth, "no_auth"),
-    ];
+    /// <summary>The flags COMMAND INFO lists: Redis's, not Tiered's own (connection, random).</summary>
+    private static readonly (string Name, CommandFlags Flag)[] FlagNames =
+        [.. CommandRegistry.FlagNames.Where(f => f.Flag is not (CommandFlags.Connection or CommandFlags.Random))];
 
     /// <summary>[name, arity, flags, first, last, step, acl categories, tips, key specs, subcommands]</summary>
     public static void Info(RespWriter w, CommandDef d)

@@ -6,27 +6,8 @@ namespace Tiered.Server.Commands;
 /// <summary>CONFIG GET SET RESETSTAT REWRITE HELP.</summary>
 public static class ConfigCommands
 {
-    private const string Group = "server";
-    private const string Parent = "config";
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags admin = CommandFlags.Admin | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
-        t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for server configuration commands.", "2.0.0", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                Subcommands.Def(Parent, "get", -3, admin, Group, "Returns the effective values of configuration parameters.", "2.0.0", "O(N) when N is the number of configuration parameters provided", Get),
-                Subcommands.Def(Parent, "set", -4, admin, Group, "Sets configuration parameters in-flight.", "2.0.0", "O(N) when N is the number of configuration parameters provided", Set),
-                Subcommands.Def(Parent, "resetstat", 2, admin, Group, "Resets the server's statistics.", "2.0.0", "O(1)", ResetStat),
-                Subcommands.Def(Parent, "rewrite", 2, admin, Group, "Persists the effective configuration to file.", "2.8.0", "O(1)", Rewrite),
-                Subcommands.Def(Parent, "help", 2, CommandFlags.Loading | CommandFlags.Stale, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", Help),
-            ],
-        });
-    }
-
     /// <summary>CONFIG GET pattern [pattern ...]: every matching setting once, as a map of name to value.</summary>
-    private static void Get(CommandContext c)
+    [Command("config|get")] private static void Get(CommandContext c)
     {
         var matched = new List<Setting>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -50,7 +31,7 @@ public static class ConfigCommands
     /// immutable, repeated), then values are applied in order; if one is refused the ones already applied are put
     /// back.
     /// </summary>
-    private static void Set(CommandContext c)
+    [Command("config|set")] private static void Set(CommandContext c)
     {
         if ((c.Count & 1) != 0) { c.SyntaxError(); return; }
         int n = (c.Count - 2) / 2;
@@ -91,7 +72,7 @@ public static class ConfigCommands
     }
 
     /// <summary>Zeroes the server, engine and command statistics; the slow log and latency history stay.</summary>
-    private static void ResetStat(CommandContext c)
+    [Command("config|resetstat")] private static void ResetStat(CommandContext c)
     {
         c.Server.Stats.Reset();
         c.Store.Stats.Reset();
@@ -101,7 +82,7 @@ public static class ConfigCommands
         c.Writer.Ok();
     }
 
-    private static void Rewrite(CommandContext c)
+    [Command("config|rewrite")] private static void Rewrite(CommandContext c)
     {
         string? path = c.Server.Options.ConfigFile;
         if (path is null) { c.Writer.Error("ERR The server is running without a config file"u8); return; }
@@ -110,7 +91,7 @@ public static class ConfigCommands
         else c.Writer.Error("ERR Rewriting config file: " + err);
     }
 
-    private static void Help(CommandContext c) => Subcommands.Help(c, "CONFIG",
+    [Command("config|help")] private static void Help(CommandContext c) => Subcommands.Help(c, "CONFIG",
         "GET <pattern>",
         "    Return parameters matching the glob-like <pattern> and their values.",
         "SET <directive> <value>",

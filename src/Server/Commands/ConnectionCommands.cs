@@ -5,21 +5,7 @@ namespace Tiered.Server.Commands;
 /// <summary>Connection commands: PING ECHO QUIT SELECT AUTH HELLO RESET.</summary>
 public static class ConnectionCommands
 {
-    private const string Group = "connection";
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags conn = CommandFlags.Fast | CommandFlags.Connection | CommandFlags.Loading | CommandFlags.Stale;
-        t.Add(new("ping", -1, conn, 0, 0, 0, Group, "Returns the server's liveliness response.", "1.0.0", "O(1)", Ping));
-        t.Add(new("echo", 2, conn, 0, 0, 0, Group, "Returns the given string.", "1.0.0", "O(1)", Echo));
-        t.Add(new("quit", -1, conn | CommandFlags.NoAuth, 0, 0, 0, Group, "Closes the connection.", "1.0.0", "O(1)", Quit));
-        t.Add(new("select", 2, conn, 0, 0, 0, Group, "Changes the selected database.", "1.0.0", "O(1)", Select));
-        t.Add(new("auth", -2, conn | CommandFlags.NoAuth | CommandFlags.NoScript, 0, 0, 0, Group, "Authenticates the connection.", "1.0.0", "O(N) where N is the number of passwords defined for the user", Auth));
-        t.Add(new("hello", -1, conn | CommandFlags.NoAuth | CommandFlags.NoScript, 0, 0, 0, Group, "Handshakes with the server.", "6.0.0", "O(1)", Hello));
-        t.Add(new("reset", 1, conn | CommandFlags.NoAuth | CommandFlags.NoScript, 0, 0, 0, Group, "Resets the connection.", "6.2.0", "O(1)", Reset));
-    }
-
-    private static void Ping(CommandContext c)
+    [Command("ping")] private static void Ping(CommandContext c)
     {
         if (c.Count > 2) { c.WrongArity(); return; }
         if (c.Client.Protocol == 2 && c.Client.SubscriptionCount > 0)
@@ -34,15 +20,15 @@ public static class ConnectionCommands
         else c.Writer.Raw("+PONG\r\n"u8);
     }
 
-    private static void Echo(CommandContext c) => c.Writer.Bulk(c[1]);
+    [Command("echo")] private static void Echo(CommandContext c) => c.Writer.Bulk(c[1]);
 
-    private static void Quit(CommandContext c)
+    [Command("quit")] private static void Quit(CommandContext c)
     {
         c.Writer.Ok();
         c.Client.CloseAfterReply = true;
     }
 
-    private static void Select(CommandContext c)
+    [Command("select")] private static void Select(CommandContext c)
     {
         if (!c.TryLong(1, out long db)) { c.Writer.Error("ERR value is not an integer or out of range"u8); return; }
         if (db < 0 || db >= c.Store.Databases.Length) { c.Writer.Error("ERR DB index is out of range"u8); return; }
@@ -50,7 +36,7 @@ public static class ConnectionCommands
         c.Writer.Ok();
     }
 
-    private static void Auth(CommandContext c)
+    [Command("auth")] private static void Auth(CommandContext c)
     {
         if (c.Count > 3) { c.SyntaxError(); return; }
         string? pass = c.Server.Options.RequirePass;
@@ -78,7 +64,7 @@ public static class ConnectionCommands
     private static bool FixedTimeEquals(ReadOnlySpan<byte> given, string expected)
         => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, System.Text.Encoding.UTF8.GetBytes(expected));
 
-    private static void Hello(CommandContext c)
+    [Command("hello")] private static void Hello(CommandContext c)
     {
         int proto = c.Client.Protocol;
         int i = 1;
@@ -130,7 +116,7 @@ public static class ConnectionCommands
         c.Writer.Bulk("modules"u8); c.Writer.Array(0);
     }
 
-    private static void Reset(CommandContext c)
+    [Command("reset")] private static void Reset(CommandContext c)
     {
         TransactionCommands.End(c);   // leaves MULTI, forgets watched keys
         PubSubCommands.UnsubscribeAll(c);

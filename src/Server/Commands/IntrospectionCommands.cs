@@ -5,49 +5,9 @@ namespace Tiered.Server.Commands;
 /// <summary>Introspection: COMMAND (INFO DOCS COUNT LIST GETKEYS), SLOWLOG, LATENCY.</summary>
 public static class IntrospectionCommands
 {
-    private const string Group = "server";
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags ls = CommandFlags.Loading | CommandFlags.Stale;
-        const CommandFlags admin = ls | CommandFlags.Admin;
-        t.Add(new("command", -1, ls, 0, 0, 0, Group, "Returns detailed information about all commands.", "2.8.13", "O(N) where N is the total number of Redis commands", Command)
-        {
-            Subcommands =
-            [
-                Subcommands.Def("command", "count", 2, ls, Group, "Returns a count of commands.", "2.8.13", "O(1)", Count),
-                Subcommands.Def("command", "info", -2, ls, Group, "Returns information about one, multiple or all commands.", "2.8.13", "O(N) where N is the number of commands to look up", Info),
-                Subcommands.Def("command", "docs", -2, ls, Group, "Returns documentary information about one, multiple or all commands.", "7.0.0", "O(N) where N is the number of commands to look up", Docs),
-                Subcommands.Def("command", "list", -2, ls, Group, "Returns a list of command names.", "7.0.0", "O(N) where N is the total number of Redis commands", List),
-                Subcommands.Def("command", "getkeys", -3, ls, Group, "Extracts the key names from an arbitrary command.", "2.8.13", "O(N) where N is the number of arguments to the command", GetKeys),
-                Subcommands.Def("command", "help", 2, ls, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", CommandHelp),
-            ],
-        });
-        t.Add(new("slowlog", -2, CommandFlags.None, 0, 0, 0, Group, "A container for slow log commands.", "2.2.12", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                Subcommands.Def("slowlog", "get", -2, admin, Group, "Returns the slow log's entries.", "2.2.12", "O(N) where N is the number of entries returned", SlowlogGet),
-                Subcommands.Def("slowlog", "len", 2, admin, Group, "Returns the number of entries in the slow log.", "2.2.12", "O(1)", SlowlogLen),
-                Subcommands.Def("slowlog", "reset", 2, admin, Group, "Clears all entries from the slow log.", "2.2.12", "O(N) where N is the number of entries in the slowlog", SlowlogReset),
-                Subcommands.Def("slowlog", "help", 2, ls, Group, "Show helpful text about the different subcommands", "6.2.0", "O(1)", SlowlogHelp),
-            ],
-        });
-        t.Add(new("latency", -2, CommandFlags.None, 0, 0, 0, Group, "A container for latency diagnostics commands.", "2.8.13", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                Subcommands.Def("latency", "latest", 2, admin | CommandFlags.NoScript, Group, "Returns the latest latency samples for all events.", "2.8.13", "O(1)", LatencyLatest),
-                Subcommands.Def("latency", "history", 3, admin | CommandFlags.NoScript, Group, "Returns timestamp-latency samples for an event.", "2.8.13", "O(1)", LatencyHistory),
-                Subcommands.Def("latency", "reset", -2, admin | CommandFlags.NoScript, Group, "Resets the latency data for one or more events.", "2.8.13", "O(1)", LatencyReset),
-                Subcommands.Def("latency", "help", 2, ls, Group, "Returns helpful text about the different subcommands.", "2.8.13", "O(1)", LatencyHelp),
-            ],
-        });
-    }
-
     // ---- COMMAND ----
 
-    private static void Command(CommandContext c)
+    [Command("command")] private static void Command(CommandContext c)
     {
         if (c.Count > 1) { Subcommands.Dispatch(c); return; }
         List<CommandDef> all = Sorted(c);
@@ -58,7 +18,7 @@ public static class IntrospectionCommands
     private static List<CommandDef> Sorted(CommandContext c)
         => c.Server.Commands.All.OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
 
-    private static void Count(CommandContext c) => c.Writer.Integer(c.Server.Commands.Count);
+    [Command("command|count")] private static void Count(CommandContext c) => c.Writer.Integer(c.Server.Commands.Count);
 
     /// <summary>Finds "get" or "config|get".</summary>
     private static CommandDef? Lookup(CommandContext c, string name)
@@ -69,7 +29,7 @@ public static class IntrospectionCommands
         return parent is null ? null : Subcommands.Find(parent, Encoding.UTF8.GetBytes(name[(bar + 1)..]));
     }
 
-    private static void Info(CommandContext c)
+    [Command("command|info")] private static void Info(CommandContext c)
     {
         if (c.Count == 2)
         {
@@ -87,7 +47,7 @@ public static class IntrospectionCommands
         }
     }
 
-    private static void Docs(CommandContext c)
+    [Command("command|docs")] private static void Docs(CommandContext c)
     {
         var found = new List<CommandDef>();
         if (c.Count == 2) found = Sorted(c);
@@ -103,7 +63,7 @@ public static class IntrospectionCommands
     }
 
     /// <summary>COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern], subcommands included.</summary>
-    private static void List(CommandContext c)
+    [Command("command|list")] private static void List(CommandContext c)
     {
         Func<CommandDef, bool> keep = _ => true;
         if (c.Count == 5 && c.Is(2, "FILTERBY"u8))
@@ -138,7 +98,7 @@ public static class IntrospectionCommands
     /// Redis 7 does. Redis's checks in Redis's order: unknown command or subcommand, no key arguments at all, arity,
     /// then arguments that yield no key (a bad numkeys, no STREAMS...).
     /// </summary>
-    private static void GetKeys(CommandContext c)
+    [Command("command|getkeys")] private static void GetKeys(CommandContext c)
     {
         CommandDef? d = c.Server.Commands.Find(c[2]);
         int argc = c.Count - 2;
@@ -155,7 +115,7 @@ public static class IntrospectionCommands
         foreach (int k in positions) c.Writer.Bulk(c[2 + k]);
     }
 
-    private static void CommandHelp(CommandContext c) => Subcommands.Help(c, "COMMAND",
+    [Command("command|help")] private static void CommandHelp(CommandContext c) => Subcommands.Help(c, "COMMAND",
         "(no subcommand)",
         "    Return details about all commands.",
         "COUNT",
@@ -175,7 +135,7 @@ public static class IntrospectionCommands
 
     // ---- SLOWLOG ----
 
-    private static void SlowlogGet(CommandContext c)
+    [Command("slowlog|get")] private static void SlowlogGet(CommandContext c)
     {
         long count = 10;
         if (c.Count > 3) { c.SyntaxError(); return; }
@@ -199,15 +159,15 @@ public static class IntrospectionCommands
         }
     }
 
-    private static void SlowlogLen(CommandContext c) => c.Writer.Integer(c.Server.SlowLog.Count);
+    [Command("slowlog|len")] private static void SlowlogLen(CommandContext c) => c.Writer.Integer(c.Server.SlowLog.Count);
 
-    private static void SlowlogReset(CommandContext c)
+    [Command("slowlog|reset")] private static void SlowlogReset(CommandContext c)
     {
         c.Server.SlowLog.Reset();
         c.Writer.Ok();
     }
 
-    private static void SlowlogHelp(CommandContext c) => Subcommands.Help(c, "SLOWLOG",
+    [Command("slowlog|help")] private static void SlowlogHelp(CommandContext c) => Subcommands.Help(c, "SLOWLOG",
         "GET [<count>]",
         "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
         "    Entries are made of:",
@@ -220,7 +180,7 @@ public static class IntrospectionCommands
 
     // ---- LATENCY ----
 
-    private static void LatencyLatest(CommandContext c)
+    [Command("latency|latest")] private static void LatencyLatest(CommandContext c)
     {
         IReadOnlyDictionary<string, LatencyEvent> events = c.Server.Latency.Events;
         c.Writer.Array(events.Count);
@@ -234,7 +194,7 @@ public static class IntrospectionCommands
         }
     }
 
-    private static void LatencyHistory(CommandContext c)
+    [Command("latency|history")] private static void LatencyHistory(CommandContext c)
     {
         if (!c.Server.Latency.Events.TryGetValue(c.Str(2), out LatencyEvent? e)) { c.Writer.Array(0); return; }
         List<LatencySample> samples = e.Samples.ToList();
@@ -247,7 +207,7 @@ public static class IntrospectionCommands
         }
     }
 
-    private static void LatencyReset(CommandContext c)
+    [Command("latency|reset")] private static void LatencyReset(CommandContext c)
     {
         if (c.Count == 2) { c.Writer.Integer(c.Server.Latency.Reset()); return; }
         int n = 0;
@@ -255,7 +215,7 @@ public static class IntrospectionCommands
         c.Writer.Integer(n);
     }
 
-    private static void LatencyHelp(CommandContext c) => Subcommands.Help(c, "LATENCY",
+    [Command("latency|help")] private static void LatencyHelp(CommandContext c) => Subcommands.Help(c, "LATENCY",
         "HISTORY <event>",
         "    Return time-latency samples for the <event> class.",
         "LATEST",

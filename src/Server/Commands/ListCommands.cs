@@ -10,51 +10,16 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class ListCommands
 {
-    private const string Group = "list";
-
     // Popped or ranged elements and LPOS positions are collected here under the lock, then written; one per thread.
     [ThreadStatic] private static List<byte[]>? t_elements;
     [ThreadStatic] private static List<long>? t_positions;
 
-    public static void Register(CommandTable t)
-    {
-        const string pushCost = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.";
-        const string popCost = "O(N) where N is the number of elements returned";
-
-        t.Add(new("lpush", -3, WOomF, 1, 1, 1, Group, "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, LPush));
-        t.Add(new("rpush", -3, WOomF, 1, 1, 1, Group, "Appends one or more elements to a list. Creates the key if it doesn't exist.", "1.0.0", pushCost, RPush));
-        t.Add(new("lpushx", -3, WOomF, 1, 1, 1, Group, "Prepends one or more elements to a list only when the list exists.", "2.2.0", pushCost, LPushX));
-        t.Add(new("rpushx", -3, WOomF, 1, 1, 1, Group, "Appends an element to a list only when the list exists.", "2.2.0", pushCost, RPushX));
-        t.Add(new("lpop", -2, WF, 1, 1, 1, Group, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "1.0.0", popCost, LPop));
-        t.Add(new("rpop", -2, WF, 1, 1, 1, Group, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", "1.0.0", popCost, RPop));
-        t.Add(new("llen", 2, RF, 1, 1, 1, Group, "Returns the length of a list.", "1.0.0", "O(1)", LLen));
-        t.Add(new("lrange", 4, R, 1, 1, 1, Group, "Returns a range of elements from a list.", "1.0.0",
-            "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", LRange));
-        t.Add(new("lindex", 3, R, 1, 1, 1, Group, "Returns an element from a list by its index.", "1.0.0",
-            "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", LIndex));
-        t.Add(new("lset", 4, WOom, 1, 1, 1, Group, "Sets the value of an element in a list by its index.", "1.0.0",
-            "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", LSet));
-        t.Add(new("linsert", 5, WOom, 1, 1, 1, Group, "Inserts an element before or after another element in a list.", "2.2.0",
-            "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", LInsert));
-        t.Add(new("lrem", 4, W, 1, 1, 1, Group, "Removes elements from a list. Deletes the list if the last element was removed.", "1.0.0",
-            "O(N+M) where N is the length of the list and M is the number of elements removed.", LRem));
-        t.Add(new("ltrim", 4, W, 1, 1, 1, Group, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "1.0.0",
-            "O(N) where N is the number of elements to be removed by the operation.", LTrim));
-        t.Add(new("lpos", -3, R, 1, 1, 1, Group, "Returns the index of matching elements in a list.", "6.0.6",
-            "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", LPos));
-        t.Add(new("lmove", 5, WOom, 1, 2, 1, Group, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "6.2.0", "O(1)", LMove));
-        t.Add(new("rpoplpush", 3, WOom, 1, 2, 1, Group, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "1.2.0", "O(1)", RPopLPush));
-        // Keys follow numkeys, so the legacy (first, last, step) triple cannot describe them: Redis reports 0 0 0.
-        t.Add(new("lmpop", -4, W, 0, 0, 0, Group, "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "7.0.0",
-            "O(N+M) where N is the number of provided keys and M is the number of elements returned.", LMPop));
-    }
-
-    private static void LPush(CommandContext c) => Push(c, left: true, onlyIfExists: false);
-    private static void RPush(CommandContext c) => Push(c, left: false, onlyIfExists: false);
-    private static void LPushX(CommandContext c) => Push(c, left: true, onlyIfExists: true);
-    private static void RPushX(CommandContext c) => Push(c, left: false, onlyIfExists: true);
-    private static void LPop(CommandContext c) => Pop(c, left: true);
-    private static void RPop(CommandContext c) => Pop(c, left: false);
+    [Command("lpush")] private static void LPush(CommandContext c) => Push(c, left: true, onlyIfExists: false);
+    [Command("rpush")] private static void RPush(CommandContext c) => Push(c, left: false, onlyIfExists: false);
+    [Command("lpushx")] private static void LPushX(CommandContext c) => Push(c, left: true, onlyIfExists: true);
+    [Command("rpushx")] private static void RPushX(CommandContext c) => Push(c, left: false, onlyIfExists: true);
+    [Command("lpop")] private static void LPop(CommandContext c) => Pop(c, left: true);
+    [Command("rpop")] private static void RPop(CommandContext c) => Pop(c, left: false);
 
     private static List<byte[]> Elements => t_elements ??= [];
 
@@ -84,14 +49,14 @@ public static class ListCommands
         else c.Error(s);
     }
 
-    private static void LLen(CommandContext c)
+    [Command("llen")] private static void LLen(CommandContext c)
     {
         Status s = ListOps.Length(c.Db, c[1], out long length);
         if (s == Status.WrongType) c.Error(s);
         else c.Writer.Integer(length);
     }
 
-    private static void LRange(CommandContext c)
+    [Command("lrange")] private static void LRange(CommandContext c)
     {
         if (!c.Long(2, out long start) || !c.Long(3, out long end)) return;
         List<byte[]> range = Elements;
@@ -100,7 +65,7 @@ public static class ListCommands
         else WriteElements(c, range);
     }
 
-    private static void LIndex(CommandContext c)
+    [Command("lindex")] private static void LIndex(CommandContext c)
     {
         // Redis looks the key up before it parses the index.
         if (!c.TryLong(2, out long index))
@@ -117,7 +82,7 @@ public static class ListCommands
         else c.Error(s);
     }
 
-    private static void LSet(CommandContext c)
+    [Command("lset")] private static void LSet(CommandContext c)
     {
         // Redis looks the key up (no such key, wrong type) before it parses the index.
         if (!c.TryLong(2, out long index))
@@ -133,7 +98,7 @@ public static class ListCommands
         else c.Error(s);
     }
 
-    private static void LInsert(CommandContext c)
+    [Command("linsert")] private static void LInsert(CommandContext c)
     {
         bool before;
         if (c.Is(2, "BEFORE"u8)) before = true;
@@ -144,7 +109,7 @@ public static class ListCommands
         else c.Error(s);
     }
 
-    private static void LRem(CommandContext c)
+    [Command("lrem")] private static void LRem(CommandContext c)
     {
         if (!c.Long(2, out long count)) return;
         Status s = ListOps.Remove(c.Db, c[1], count, c[3], out long removed);
@@ -152,7 +117,7 @@ public static class ListCommands
         else c.Writer.Integer(removed);
     }
 
-    private static void LTrim(CommandContext c)
+    [Command("ltrim")] private static void LTrim(CommandContext c)
     {
         if (!c.Long(2, out long start) || !c.Long(3, out long end)) return;
         Status s = ListOps.Trim(c.Db, c[1], start, end);
@@ -160,7 +125,7 @@ public static class ListCommands
         else c.Writer.Ok();
     }
 
-    private static void LPos(CommandContext c)
+    [Command("lpos")] private static void LPos(CommandContext c)
     {
         long rank = 1, count = -1, maxLen = 0;
         for (int j = 3; j < c.Count; j++)
@@ -203,13 +168,13 @@ public static class ListCommands
         found.Clear();
     }
 
-    private static void LMove(CommandContext c)
+    [Command("lmove")] private static void LMove(CommandContext c)
     {
         if (!Side(c, 3, out bool fromLeft) || !Side(c, 4, out bool toLeft)) return;
         Move(c, fromLeft, toLeft);
     }
 
-    private static void RPopLPush(CommandContext c) => Move(c, fromLeft: false, toLeft: true);
+    [Command("rpoplpush")] private static void RPopLPush(CommandContext c) => Move(c, fromLeft: false, toLeft: true);
 
     private static void Move(CommandContext c, bool fromLeft, bool toLeft)
     {
@@ -253,7 +218,7 @@ public static class ListCommands
         return true;
     }
 
-    private static void LMPop(CommandContext c)
+    [Command("lmpop")] private static void LMPop(CommandContext c)
     {
         if (!ParseMultiPop(c, 1, out int numKeys, out bool left, out long count)) return;
         List<byte[]> popped = Elements;

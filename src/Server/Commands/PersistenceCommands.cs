@@ -10,19 +10,8 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class PersistenceCommands
 {
-    private const string Group = "server";
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags f = CommandFlags.Admin | CommandFlags.NoScript;
-        t.Add(new("save", 1, f, 0, 0, 0, Group, "Synchronously saves the database(s) to disk.", "1.0.0", "O(N) where N is the total number of keys in all databases", Save));
-        t.Add(new("bgsave", -1, f, 0, 0, 0, Group, "Asynchronously saves the database(s) to disk.", "1.0.0", "O(1)", BgSave));
-        t.Add(new("lastsave", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast | CommandFlags.Random, 0, 0, 0, Group, "Returns the Unix timestamp of the last successful save to disk.", "1.0.0", "O(1)", LastSave));
-        t.Add(new("bgrewriteaof", 1, f, 0, 0, 0, Group, "Asynchronously rewrites the append-only file to disk.", "1.0.0", "O(1)", BgRewriteAof));
-    }
-
     /// <summary>SAVE: +OK once the log is durable up to every write made so far (the reply waits for the commit).</summary>
-    private static void Save(CommandContext c)
+    [Command("save")] private static void Save(CommandContext c)
     {
         if (c.Store.Journal is { } journal)
         {
@@ -33,18 +22,18 @@ public static class PersistenceCommands
     }
 
     /// <summary>BGSAVE [SCHEDULE]: starts a commit of the log.</summary>
-    private static void BgSave(CommandContext c)
+    [Command("bgsave")] private static void BgSave(CommandContext c)
     {
         if (c.Count == 2 && !c.Is(1, "SCHEDULE"u8)) { c.SyntaxError(); return; }
         c.Store.Journal?.Kick();
         c.Writer.Simple("Background saving started"u8);
     }
 
-    private static void LastSave(CommandContext c)
+    [Command("lastsave")] private static void LastSave(CommandContext c)
         => c.Writer.Integer((c.Store.Journal?.LastCommitMs ?? c.Server.StartedAt.ToUnixTimeMilliseconds()) / 1000);
 
     /// <summary>BGREWRITEAOF: a compaction pass over the oldest segment of the log, in the background.</summary>
-    private static void BgRewriteAof(CommandContext c)
+    [Command("bgrewriteaof")] private static void BgRewriteAof(CommandContext c)
     {
         if (c.Store.Compactor is { } compactor) _ = Task.Run(() => compactor.CompactOnceAsync());
         c.Writer.Simple("Background append only file rewriting started"u8);

@@ -10,42 +10,10 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class PubSubCommands
 {
-    private const string Group = "pubsub";
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags f = CommandFlags.PubSub | CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
-        t.Add(new("subscribe", -2, f, 0, 0, 0, Group, "Listens for messages published to channels.", "2.0.0",
-            "O(N) where N is the number of channels to subscribe to.", Subscribe));
-        t.Add(new("psubscribe", -2, f, 0, 0, 0, Group, "Listens for messages published to channels that match one or more patterns.", "2.0.0",
-            "O(N) where N is the number of patterns to subscribe to.", PSubscribe));
-        t.Add(new("unsubscribe", -1, f, 0, 0, 0, Group, "Stops listening to messages posted to channels.", "2.0.0",
-            "O(N) where N is the number of channels to unsubscribe.", Unsubscribe));
-        t.Add(new("punsubscribe", -1, f, 0, 0, 0, Group, "Stops listening to messages published to channels that match one or more patterns.", "2.0.0",
-            "O(N) where N is the number of patterns to unsubscribe.", PUnsubscribe));
-        t.Add(new("publish", 3, CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, 0, 0, 0, Group,
-            "Posts a message to a channel.", "2.0.0",
-            "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
-            Publish));
-        const CommandFlags sub = CommandFlags.PubSub | CommandFlags.Loading | CommandFlags.Stale;
-        t.Add(new("pubsub", -2, CommandFlags.None, 0, 0, 0, Group, "A container for Pub/Sub commands.", "2.8.0", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                Subcommands.Def("pubsub", "channels", -2, sub, Group, "Returns the active channels.", "2.8.0",
-                    "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", Channels),
-                Subcommands.Def("pubsub", "numsub", -2, sub, Group, "Returns a count of subscribers to channels.", "2.8.0",
-                    "O(N) for the NUMSUB subcommand, where N is the number of requested channels", NumSub),
-                Subcommands.Def("pubsub", "numpat", 2, sub, Group, "Returns a count of unique pattern subscriptions.", "2.8.0", "O(1)", NumPat),
-                Subcommands.Def("pubsub", "help", 2, CommandFlags.Loading | CommandFlags.Stale, Group, "Returns helpful text about the different subcommands.", "6.2.0", "O(1)", Help),
-            ],
-        });
-    }
-
-    private static void Subscribe(CommandContext c) => Subscribe(c, pattern: false);
-    private static void PSubscribe(CommandContext c) => Subscribe(c, pattern: true);
-    private static void Unsubscribe(CommandContext c) => Unsubscribe(c, pattern: false);
-    private static void PUnsubscribe(CommandContext c) => Unsubscribe(c, pattern: true);
+    [Command("subscribe")] private static void Subscribe(CommandContext c) => Subscribe(c, pattern: false);
+    [Command("psubscribe")] private static void PSubscribe(CommandContext c) => Subscribe(c, pattern: true);
+    [Command("unsubscribe")] private static void Unsubscribe(CommandContext c) => Unsubscribe(c, pattern: false);
+    [Command("punsubscribe")] private static void PUnsubscribe(CommandContext c) => Unsubscribe(c, pattern: true);
 
     /// <summary>
     /// In RESP2, a client with subscriptions may only run these; anything else gets Redis's error. Returns true
@@ -130,9 +98,9 @@ public static class PubSubCommands
         c.Writer.Integer(c.Client.SubscriptionCount);
     }
 
-    private static void Publish(CommandContext c) => c.Writer.Integer(c.Server.PubSub.Publish(c[1], c[2]));
+    [Command("publish")] private static void Publish(CommandContext c) => c.Writer.Integer(c.Server.PubSub.Publish(c[1], c[2]));
 
-    private static void Channels(CommandContext c)
+    [Command("pubsub|channels")] private static void Channels(CommandContext c)
     {
         if (c.Count > 3) { c.WrongArity(); return; }
         List<byte[]> list = c.Server.PubSub.Channels(c.Count == 3 ? c[2] : default, all: c.Count == 2);
@@ -140,7 +108,7 @@ public static class PubSubCommands
         foreach (byte[] ch in list) c.Writer.Bulk(ch);
     }
 
-    private static void NumSub(CommandContext c)
+    [Command("pubsub|numsub")] private static void NumSub(CommandContext c)
     {
         c.Writer.Array((c.Count - 2) * 2);
         for (int i = 2; i < c.Count; i++)
@@ -150,9 +118,9 @@ public static class PubSubCommands
         }
     }
 
-    private static void NumPat(CommandContext c) => c.Writer.Integer(c.Server.PubSub.PatternCount);
+    [Command("pubsub|numpat")] private static void NumPat(CommandContext c) => c.Writer.Integer(c.Server.PubSub.PatternCount);
 
-    private static void Help(CommandContext c) => Subcommands.Help(c, "PUBSUB",
+    [Command("pubsub|help")] private static void Help(CommandContext c) => Subcommands.Help(c, "PUBSUB",
         "CHANNELS [<pattern>]",
         "    Return the currently active channels matching a <pattern> (default: '*').",
         "NUMPAT",

@@ -6,51 +6,31 @@ namespace Tiered.Server.Commands;
 /// <summary>Server commands: INFO TIME SHUTDOWN ROLE MEMORY CLUSTER.</summary>
 public static class ServerCommands
 {
-    private const string Group = "server";
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags ls = CommandFlags.Loading | CommandFlags.Stale;
-        t.Add(new("info", -1, ls | CommandFlags.Random, 0, 0, 0, Group, "Returns information and statistics about the server.", "1.0.0", "O(1)", Info));
-        t.Add(new("time", 1, ls | CommandFlags.Fast | CommandFlags.Random, 0, 0, 0, Group, "Returns the server time.", "2.6.0", "O(1)", Time));
-        t.Add(new("shutdown", -1, ls | CommandFlags.Admin | CommandFlags.NoScript, 0, 0, 0, Group, "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", Shutdown));
-        t.Add(new("role", 1, ls | CommandFlags.Fast | CommandFlags.NoScript, 0, 0, 0, Group, "Returns the replication role.", "2.8.12", "O(1)", Role));
-        t.Add(new("memory", -2, CommandFlags.None, 0, 0, 0, Group, "A container for memory diagnostics commands.", "4.0.0", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                Subcommands.Def("memory", "purge", 2, CommandFlags.None, Group, "Asks the allocator to release memory.", "4.0.0", "Depends on how much memory is allocated, could be slow", MemoryPurge),
-                Subcommands.Def("memory", "help", 2, ls, Group, "Returns helpful text about the different subcommands.", "4.0.0", "O(1)", MemoryHelp),
-            ],
-        });
-        t.Add(new("cluster", -2, CommandFlags.None, 0, 0, 0, "cluster", "A container for Redis Cluster commands.", "3.0.0", "Depends on subcommand.", Cluster));
-    }
-
     /// <summary>
     /// MEMORY PURGE: Redis asks jemalloc to return dirty pages; here a blocking, compacting collection of the whole
     /// managed heap (large objects included) that gives the freed memory back to the system. The index's arrays
     /// double as keys arrive and the old ones linger until such a collection, so RSS read right after it is what
     /// the data holds (benchmarks/rss-per-cold-key.sh). Stops every thread for as long as the collection takes.
     /// </summary>
-    private static void MemoryPurge(CommandContext c)
+    [Command("memory|purge")] private static void MemoryPurge(CommandContext c)
     {
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         c.Writer.Ok();
     }
 
-    private static void MemoryHelp(CommandContext c) => Subcommands.Help(c, "MEMORY",
+    [Command("memory|help")] private static void MemoryHelp(CommandContext c) => Subcommands.Help(c, "MEMORY",
         "PURGE",
         "    Attempt to purge dirty pages for reclamation by the allocator.");
 
-    private static void Info(CommandContext c)
+    [Command("info")] private static void Info(CommandContext c)
     {
         var sections = new string[c.Count - 1];
         for (int i = 1; i < c.Count; i++) sections[i - 1] = c.Str(i);
         c.Writer.Verbatim(InfoBuilder.Build(c.Server, sections));
     }
 
-    private static void Time(CommandContext c)
+    [Command("time")] private static void Time(CommandContext c)
     {
         long us = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
         c.Writer.Array(2);
@@ -63,7 +43,7 @@ public static class ServerCommands
     /// shutdown (SAVE or not: Redis too flushes its AOF); without it SAVE cannot be honoured and fails unless FORCE. On success there is no reply: the connection closes
     /// and the host stops.
     /// </summary>
-    private static void Shutdown(CommandContext c)
+    [Command("shutdown")] private static void Shutdown(CommandContext c)
     {
         bool save = false, nosave = false, force = false, abort = false;
         for (int i = 1; i < c.Count; i++)
@@ -90,7 +70,7 @@ public static class ServerCommands
         c.Server.RequestShutdown();
     }
 
-    private static void Role(CommandContext c)
+    [Command("role")] private static void Role(CommandContext c)
     {
         c.Writer.Array(3);
         c.Writer.Bulk("master"u8);
@@ -98,5 +78,5 @@ public static class ServerCommands
         c.Writer.Array(0);
     }
 
-    private static void Cluster(CommandContext c) => c.Writer.Error("ERR This instance has cluster support disabled"u8);
+    [Command("cluster")] private static void Cluster(CommandContext c) => c.Writer.Error("ERR This instance has cluster support disabled"u8);
 }

@@ -16,42 +16,10 @@ public static class SortedSetCommands
     // Results are collected here while the lock is held, then written; one list per thread, reused.
     [ThreadStatic] private static List<ScoredMember>? t_items;
 
-    public static void Register(CommandTable t)
-    {
-
-        t.Add(new("zadd", -4, WOomF, 1, 1, 1, Group, "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "1.2.0",
-            "O(log(N)) for each item added, where N is the number of elements in the sorted set.", ZAdd));
-        t.Add(new("zincrby", 4, WOomF, 1, 1, 1, Group, "Increments the score of a member in a sorted set.", "1.2.0",
-            "O(log(N)) where N is the number of elements in the sorted set.", ZIncrBy));
-        t.Add(new("zrem", -3, WF, 1, 1, 1, Group, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", "1.2.0",
-            "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", ZRem));
-        t.Add(new("zscore", 3, RF, 1, 1, 1, Group, "Returns the score of a member in a sorted set.", "1.2.0", "O(1)", ZScore));
-        t.Add(new("zmscore", -3, RF, 1, 1, 1, Group, "Returns the score of one or more members in a sorted set.", "6.2.0",
-            "O(N) where N is the number of members being requested.", ZMScore));
-        t.Add(new("zcard", 2, RF, 1, 1, 1, Group, "Returns the number of members in a sorted set.", "1.2.0", "O(1)", ZCard));
-        t.Add(new("zcount", 4, RF, 1, 1, 1, Group, "Returns the count of members in a sorted set that have scores within a range.", "2.0.0",
-            "O(log(N)) with N being the number of elements in the sorted set.", ZCount));
-        t.Add(new("zlexcount", 4, RF, 1, 1, 1, Group, "Returns the number of members in a sorted set within a lexicographical range.", "2.8.9",
-            "O(log(N)) with N being the number of elements in the sorted set.", ZLexCount));
-        t.Add(new("zrank", 3, RF, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by ascending scores.", "2.0.0",
-            "O(log(N))", ZRank));
-        t.Add(new("zrevrank", 3, RF, 1, 1, 1, Group, "Returns the index of a member in a sorted set ordered by descending scores.", "2.0.0",
-            "O(log(N))", ZRevRank));
-        t.Add(new("zpopmin", -2, WF, 1, 1, 1, Group, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
-            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", ZPopMin));
-        t.Add(new("zpopmax", -2, WF, 1, 1, 1, Group, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", "5.0.0",
-            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", ZPopMax));
-        t.Add(new("zrandmember", -2, R | CommandFlags.Random, 1, 1, 1, Group, "Returns one or more random members from a sorted set.", "6.2.0",
-            "O(N) where N is the number of members returned", ZRandMember));
-        t.Add(new("zscan", -3, R | CommandFlags.Random, 1, 1, 1, Group, "Iterates over members and scores of a sorted set.", "2.8.0",
-            "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", ZScan));
-        SortedSetRangeCommands.Register(t);
-    }
-
-    private static void ZRank(CommandContext c) => ZRank(c, reverse: false);
-    private static void ZRevRank(CommandContext c) => ZRank(c, reverse: true);
-    private static void ZPopMin(CommandContext c) => ZPop(c, max: false);
-    private static void ZPopMax(CommandContext c) => ZPop(c, max: true);
+    [Command("zrank")] private static void ZRank(CommandContext c) => ZRank(c, reverse: false);
+    [Command("zrevrank")] private static void ZRevRank(CommandContext c) => ZRank(c, reverse: true);
+    [Command("zpopmin")] private static void ZPopMin(CommandContext c) => ZPop(c, max: false);
+    [Command("zpopmax")] private static void ZPopMax(CommandContext c) => ZPop(c, max: true);
 
     internal static List<ScoredMember> RentItems()
     {
@@ -87,7 +55,7 @@ public static class SortedSetCommands
         }
     }
 
-    private static void ZAdd(CommandContext c)
+    [Command("zadd")] private static void ZAdd(CommandContext c)
     {
         UpdateCondition flags = UpdateCondition.None;
         bool ch = false, incr = false;
@@ -143,7 +111,7 @@ public static class SortedSetCommands
         else c.Error(s);
     }
 
-    private static void ZIncrBy(CommandContext c)
+    [Command("zincrby")] private static void ZIncrBy(CommandContext c)
     {
         if (!ParseScore(c, 2, out double incr)) return;
         Status s = SortedSetOps.Incr(c.Db, c[1], UpdateCondition.None, incr, c[3], out double score);
@@ -151,14 +119,14 @@ public static class SortedSetCommands
         else ReplyError(c, s);
     }
 
-    private static void ZRem(CommandContext c)
+    [Command("zrem")] private static void ZRem(CommandContext c)
     {
         Status s = SortedSetOps.Remove(c.Db, c[1], new ArgStrings(c, 2, c.Count - 2, 1), out long removed);
         if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(removed);
         else c.Error(s);
     }
 
-    private static void ZScore(CommandContext c)
+    [Command("zscore")] private static void ZScore(CommandContext c)
     {
         Status s = SortedSetOps.Score(c.Db, c[1], c[2], out double score);
         if (s == Status.Ok) c.Writer.Double(score);
@@ -166,7 +134,7 @@ public static class SortedSetCommands
         else c.Error(s);
     }
 
-    private static void ZMScore(CommandContext c)
+    [Command("zmscore")] private static void ZMScore(CommandContext c)
     {
         int n = c.Count - 2;
         Span<double> scores = n <= 64 ? stackalloc double[n] : new double[n];
@@ -180,18 +148,18 @@ public static class SortedSetCommands
         }
     }
 
-    private static void ZCard(CommandContext c)
+    [Command("zcard")] private static void ZCard(CommandContext c)
     {
         Status s = SortedSetOps.Card(c.Db, c[1], out long count);
         c.Integer(s, count);
     }
 
-    private static void ZCount(CommandContext c)
+    [Command("zcount")] private static void ZCount(CommandContext c)
     {
         if (SortedSetRangeCommands.ParseScoreRange(c, 2, 3, out ScoreRange range)) c.Integer(SortedSetOps.Count(c.Db, c[1], range, out long n), n);
     }
 
-    private static void ZLexCount(CommandContext c)
+    [Command("zlexcount")] private static void ZLexCount(CommandContext c)
     {
         if (SortedSetRangeCommands.ParseLexRange(c, 2, 3, out LexRange range)) c.Integer(SortedSetOps.Count(c.Db, c[1], range, out long n), n);
     }
@@ -226,7 +194,7 @@ public static class SortedSetCommands
         ReturnItems(items);
     }
 
-    private static void ZRandMember(CommandContext c)
+    [Command("zrandmember")] private static void ZRandMember(CommandContext c)
     {
         if (c.Count > 4 || (c.Count == 4 && !c.Is(3, "WITHSCORES"u8))) { c.SyntaxError(); return; }
         List<ScoredMember> items = RentItems();
@@ -253,36 +221,18 @@ public static class SortedSetCommands
         ReturnItems(items);
     }
 
-    private static void ZScan(CommandContext c)
+    [Command("zscan")] private static void ZScan(CommandContext c)
     {
-        if (!System.Buffers.Text.Utf8Parser.TryParse(c[2], out ulong cursor, out int used) || used != c[2].Length)
-        {
-            c.Writer.Error("ERR invalid cursor"u8);
-            return;
-        }
-        long count = 10;
-        int patternArg = -1;
-        for (int i = 3; i < c.Count; i += 2)
-        {
-            bool hasValue = i + 1 < c.Count;
-            if (c.Is(i, "COUNT"u8) && hasValue)
-            {
-                if (!c.Long(i + 1, out count)) return;
-                if (count < 1) { c.SyntaxError(); return; }
-            }
-            else if (c.Is(i, "MATCH"u8) && hasValue) patternArg = i + 1;
-            else { c.SyntaxError(); return; }
-        }
+        if (!ScanArgs.TryParseCursor(c, 2, out ulong cursor)) return;
+        ScanArgs args = ScanArgs.Parse(c, 3);
         List<ScoredMember> items = RentItems();
-        Status s = SortedSetOps.Scan(c.Db, c[1], cursor, count, patternArg < 0 ? default : c[patternArg], items, out ulong next);
-        if (s != Status.Ok) c.Error(s);
-        else
+        Status s = SortedSetOps.Scan(c.Db, c[1], cursor, args.Count, args.Pattern(c), items, out ulong next);
+        if (s == Status.WrongType) c.Error(s);
+        else if (s == Status.NotFound || !args.ReplyError(c))
         {
             // Scores are bulk strings in both protocols, as Redis's SCAN family replies.
             Span<byte> tmp = stackalloc byte[40];
-            c.Writer.Array(2);
-            c.Writer.BulkInteger((long)next);
-            c.Writer.Array(items.Count * 2L);
+            ScanArgs.BeginReply(c, next, items.Count * 2L);
             foreach (ScoredMember m in items)
             {
                 c.Writer.Bulk(m.Member);

@@ -15,60 +15,22 @@ public static class SortedSetRangeCommands
 
     private enum RangeKind : byte { Auto, Rank, Score, Lex }
 
-    public static void Register(CommandTable t)
-    {
-        const string rangeCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.";
-        const string scoreCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).";
-        const string remCost = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.";
-        const string unionCost = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.";
-        const string interCost = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.";
-        const string diffCost = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.";
-
-        t.Add(new("zrange", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes.", "1.2.0", rangeCost,
-            ZRange));
-        t.Add(new("zrangestore", -5, WOom, 1, 2, 1, Group, "Stores a range of members from sorted set in a key.", "6.2.0",
-            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
-            ZRangeStore));
-        t.Add(new("zrevrange", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of indexes in reverse order.", "1.2.0", rangeCost,
-            ZRevRange));
-        t.Add(new("zrangebyscore", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores.", "1.0.5", scoreCost,
-            ZRangeByScore));
-        t.Add(new("zrevrangebyscore", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a range of scores in reverse order.", "2.2.0", scoreCost,
-            ZRevRangeByScore));
-        t.Add(new("zrangebylex", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range.", "2.8.9", scoreCost,
-            ZRangeByLex));
-        t.Add(new("zrevrangebylex", -4, R, 1, 1, 1, Group, "Returns members in a sorted set within a lexicographical range in reverse order.", "2.8.9", scoreCost,
-            ZRevRangeByLex));
-        t.Add(new("zremrangebyrank", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", "2.0.0", remCost,
-            ZRemRangeByRank));
-        t.Add(new("zremrangebyscore", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", "1.2.0", remCost,
-            ZRemRangeByScore));
-        t.Add(new("zremrangebylex", 4, W, 1, 1, 1, Group, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", "2.8.9", remCost,
-            ZRemRangeByLex));
-        t.Add(new("zunion", -3, R, 0, 0, 0, Group, "Returns the union of multiple sorted sets.", "6.2.0", unionCost, ZUnion));
-        t.Add(new("zinter", -3, R, 0, 0, 0, Group, "Returns the intersect of multiple sorted sets.", "6.2.0", interCost, ZInter));
-        t.Add(new("zdiff", -3, R, 0, 0, 0, Group, "Returns the difference between multiple sorted sets.", "6.2.0", diffCost, ZDiff));
-        t.Add(new("zunionstore", -4, WOom, 1, 1, 1, Group, "Stores the union of multiple sorted sets in a key.", "2.0.0", unionCost, ZUnionStore));
-        t.Add(new("zinterstore", -4, WOom, 1, 1, 1, Group, "Stores the intersect of multiple sorted sets in a key.", "2.0.0", interCost, ZInterStore));
-        t.Add(new("zdiffstore", -4, WOom, 1, 1, 1, Group, "Stores the difference of multiple sorted sets in a key.", "6.2.0", diffCost, ZDiffStore));
-    }
-
-    private static void ZRange(CommandContext c) => ZRange(c, store: false, RangeKind.Auto, reverse: null);
-    private static void ZRangeStore(CommandContext c) => ZRange(c, store: true, RangeKind.Auto, reverse: null);
-    private static void ZRevRange(CommandContext c) => ZRange(c, store: false, RangeKind.Rank, reverse: true);
-    private static void ZRangeByScore(CommandContext c) => ZRange(c, store: false, RangeKind.Score, reverse: false);
-    private static void ZRevRangeByScore(CommandContext c) => ZRange(c, store: false, RangeKind.Score, reverse: true);
-    private static void ZRangeByLex(CommandContext c) => ZRange(c, store: false, RangeKind.Lex, reverse: false);
-    private static void ZRevRangeByLex(CommandContext c) => ZRange(c, store: false, RangeKind.Lex, reverse: true);
-    private static void ZRemRangeByRank(CommandContext c) => ZRemRange(c, RangeKind.Rank);
-    private static void ZRemRangeByScore(CommandContext c) => ZRemRange(c, RangeKind.Score);
-    private static void ZRemRangeByLex(CommandContext c) => ZRemRange(c, RangeKind.Lex);
-    private static void ZUnion(CommandContext c) => Algebra(c, SetAlgebra.Union, store: false);
-    private static void ZInter(CommandContext c) => Algebra(c, SetAlgebra.Intersection, store: false);
-    private static void ZDiff(CommandContext c) => Algebra(c, SetAlgebra.Difference, store: false);
-    private static void ZUnionStore(CommandContext c) => Algebra(c, SetAlgebra.Union, store: true);
-    private static void ZInterStore(CommandContext c) => Algebra(c, SetAlgebra.Intersection, store: true);
-    private static void ZDiffStore(CommandContext c) => Algebra(c, SetAlgebra.Difference, store: true);
+    [Command("zrange")] private static void ZRange(CommandContext c) => ZRange(c, store: false, RangeKind.Auto, reverse: null);
+    [Command("zrangestore")] private static void ZRangeStore(CommandContext c) => ZRange(c, store: true, RangeKind.Auto, reverse: null);
+    [Command("zrevrange")] private static void ZRevRange(CommandContext c) => ZRange(c, store: false, RangeKind.Rank, reverse: true);
+    [Command("zrangebyscore")] private static void ZRangeByScore(CommandContext c) => ZRange(c, store: false, RangeKind.Score, reverse: false);
+    [Command("zrevrangebyscore")] private static void ZRevRangeByScore(CommandContext c) => ZRange(c, store: false, RangeKind.Score, reverse: true);
+    [Command("zrangebylex")] private static void ZRangeByLex(CommandContext c) => ZRange(c, store: false, RangeKind.Lex, reverse: false);
+    [Command("zrevrangebylex")] private static void ZRevRangeByLex(CommandContext c) => ZRange(c, store: false, RangeKind.Lex, reverse: true);
+    [Command("zremrangebyrank")] private static void ZRemRangeByRank(CommandContext c) => ZRemRange(c, RangeKind.Rank);
+    [Command("zremrangebyscore")] private static void ZRemRangeByScore(CommandContext c) => ZRemRange(c, RangeKind.Score);
+    [Command("zremrangebylex")] private static void ZRemRangeByLex(CommandContext c) => ZRemRange(c, RangeKind.Lex);
+    [Command("zunion")] private static void ZUnion(CommandContext c) => Algebra(c, SetAlgebra.Union, store: false);
+    [Command("zinter")] private static void ZInter(CommandContext c) => Algebra(c, SetAlgebra.Intersection, store: false);
+    [Command("zdiff")] private static void ZDiff(CommandContext c) => Algebra(c, SetAlgebra.Difference, store: false);
+    [Command("zunionstore")] private static void ZUnionStore(CommandContext c) => Algebra(c, SetAlgebra.Union, store: true);
+    [Command("zinterstore")] private static void ZInterStore(CommandContext c) => Algebra(c, SetAlgebra.Intersection, store: true);
+    [Command("zdiffstore")] private static void ZDiffStore(CommandContext c) => Algebra(c, SetAlgebra.Difference, store: true);
 
     /// <summary>Parses a ZRANGEBYSCORE bound: a float, "(" for exclusive, "-inf"/"+inf".</summary>
     private static bool ParseScoreBound(ReadOnlySpan<byte> s, out double value, out bool exclusive)

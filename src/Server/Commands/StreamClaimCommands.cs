@@ -21,25 +21,16 @@ namespace Tiered.Server.Commands;
 /// <summary>XPENDING XCLAIM XAUTOCLAIM. Registered by <see cref="StreamCommands.Register"/>. See the comment at the top.</summary>
 public static class StreamClaimCommands
 {
-    private const string Group = "stream";
-
     [ThreadStatic] private static List<StreamId>? t_claimed;
     [ThreadStatic] private static List<StreamId>? t_deleted;
     [ThreadStatic] private static List<PendingEntry>? t_pending;
-
-    public static void Register(CommandTable t)
-    {
-        t.Add(new("xpending", -3, CommandFlags.ReadOnly, 1, 1, 1, Group, "Returns the information and entries from a stream consumer group's pending entries list.", "5.0.0", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", XPending));
-        t.Add(new("xclaim", -6, W | CommandFlags.Fast, 1, 1, 1, Group, "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", "5.0.0", "O(log N) with N being the number of messages in the PEL of the consumer group.", XClaim));
-        t.Add(new("xautoclaim", -6, W | CommandFlags.Fast, 1, 1, 1, Group, "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", "6.2.0", "O(1) if COUNT is small.", XAutoClaim));
-    }
 
     private static void NoGroup(CommandContext c)
         => c.Writer.Error($"NOGROUP No such key '{c.Str(1)}' or consumer group '{c.Str(2)}'");
 
     // ---- XPENDING ----
 
-    private static void XPending(CommandContext c)
+    [Command("xpending")] private static void XPending(CommandContext c)
     {
         if (c.Count != 3 && (c.Count < 6 || c.Count > 9)) { c.SyntaxError(); return; }
         if (c.Count == 3) { XPendingSummary(c); return; }
@@ -108,7 +99,7 @@ public static class StreamClaimCommands
 
     // ---- XCLAIM ----
 
-    private static void XClaim(CommandContext c)
+    [Command("xclaim")] private static void XClaim(CommandContext c)
     {
         Status probe = StreamOps.ReadGroup(c.Db, c[1], c[2], out _);
         if (probe == Status.WrongType) { c.Error(probe); return; }
@@ -176,7 +167,7 @@ public static class StreamClaimCommands
 
     // ---- XAUTOCLAIM ----
 
-    private static void XAutoClaim(CommandContext c)
+    [Command("xautoclaim")] private static void XAutoClaim(CommandContext c)
     {
         if (!c.TryLong(4, out long minIdle)) { c.Writer.Error("ERR Invalid min-idle-time argument for XAUTOCLAIM"u8); return; }
         if (minIdle < 0) minIdle = 0;

@@ -19,32 +19,14 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class StreamCommands
 {
-    private const string Group = "stream";
-
     internal static readonly byte[] InvalidId = "ERR Invalid stream ID specified as stream command argument"u8.ToArray();
 
-    public static void Register(CommandTable t)
-    {
-        const string range = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).";
-
-        t.Add(new("xadd", -5, WOomF, 1, 1, 1, Group, "Appends a new message to a stream. Creates the key if it doesn't exist.", "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", XAdd));
-        t.Add(new("xlen", 2, RF, 1, 1, 1, Group, "Return the number of messages in a stream.", "5.0.0", "O(1)", XLen));
-        t.Add(new("xrange", -4, R, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs.", "5.0.0", range, XRange));
-        t.Add(new("xrevrange", -4, R, 1, 1, 1, Group, "Returns the messages from a stream within a range of IDs in reverse order.", "5.0.0", range, XRevRange));
-        t.Add(new("xdel", -3, WF, 1, 1, 1, Group, "Returns the number of messages after removing them from a stream.", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", XDel));
-        t.Add(new("xtrim", -4, W, 1, 1, 1, Group, "Deletes messages from the beginning of a stream.", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", XTrim));
-        t.Add(new("xread", -4, R | CommandFlags.Blocking, 0, 0, 0, Group, "Returns messages from multiple streams with IDs greater than the ones requested.", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", XRead));
-        StreamGroupCommands.Register(t);
-        StreamClaimCommands.Register(t);
-        StreamInfoCommands.Register(t);
-    }
-
-    private static void XRange(CommandContext c) => XRange(c, rev: false);
-    private static void XRevRange(CommandContext c) => XRange(c, rev: true);
+    [Command("xrange")] private static void XRange(CommandContext c) => XRange(c, rev: false);
+    [Command("xrevrange")] private static void XRevRange(CommandContext c) => XRange(c, rev: true);
 
     // ---- XADD / XTRIM ----
 
-    private static void XAdd(CommandContext c)
+    [Command("xadd")] private static void XAdd(CommandContext c)
     {
         int i = 2;
         bool noMk = false;
@@ -70,7 +52,7 @@ public static class StreamCommands
         }
     }
 
-    private static void XTrim(CommandContext c)
+    [Command("xtrim")] private static void XTrim(CommandContext c)
     {
         int i = 2;
         bool noMk = false;
@@ -152,14 +134,14 @@ public static class StreamCommands
 
     // ---- Simple readers and XDEL ----
 
-    private static void XLen(CommandContext c)
+    [Command("xlen")] private static void XLen(CommandContext c)
     {
         Status s = StreamOps.Len(c.Db, c[1], out long length);
         if (s == Status.WrongType) c.Error(s);
         else c.Writer.Integer(length);
     }
 
-    private static void XDel(CommandContext c)
+    [Command("xdel")] private static void XDel(CommandContext c)
     {
         int n = c.Count - 2;
         StreamId[] ids = new StreamId[n];
@@ -275,7 +257,7 @@ public static class StreamCommands
         }
     }
 
-    private static void XRead(CommandContext c)
+    [Command("xread")] private static void XRead(CommandContext c)
     {
         if (!ReadOptions.TryParse(c, group: false, out ReadOptions o)) return;
         (long count, long blockMs, int streamsArg) = (o.Count, o.BlockMs, o.StreamsArg);

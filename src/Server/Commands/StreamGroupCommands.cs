@@ -18,28 +18,7 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class StreamGroupCommands
 {
-    private const string Group = "stream";
-    private const string Parent = "xgroup";
-
-    public static void Register(CommandTable t)
-    {
-        t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for consumer groups commands.", "5.0.0", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                new("create", -5, W | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer group.", "5.0.0", "O(1)", XGroupCreate) { Parent = Parent },
-                new("destroy", 4, W, 2, 2, 1, Group, "Destroys a consumer group.", "5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).", XGroupDestroy) { Parent = Parent },
-                new("setid", -5, W, 2, 2, 1, Group, "Sets the last-delivered ID of a consumer group.", "5.0.0", "O(1)", XGroupSetId) { Parent = Parent },
-                new("createconsumer", 5, W | CommandFlags.DenyOom, 2, 2, 1, Group, "Creates a consumer in a consumer group.", "6.2.0", "O(1)", XGroupCreateConsumer) { Parent = Parent },
-                new("delconsumer", 5, W, 2, 2, 1, Group, "Deletes a consumer from a consumer group.", "5.0.0", "O(1)", XGroupDelConsumer) { Parent = Parent },
-                new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XGroupHelp) { Parent = Parent },
-            ],
-        });
-        t.Add(new("xreadgroup", -7, W | CommandFlags.Blocking, 0, 0, 0, Group, "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", XReadGroup));
-        t.Add(new("xack", -4, W | CommandFlags.Fast, 1, 1, 1, Group, "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "5.0.0", "O(1) for each message ID processed.", XAck));
-    }
-
-    private static void XGroupCreate(CommandContext c)
+    [Command("xgroup|create")] private static void XGroupCreate(CommandContext c)
     {
         bool mkStream = false;
         long entriesRead = -1;
@@ -66,7 +45,7 @@ public static class StreamGroupCommands
         else c.Error(s);
     }
 
-    private static void XGroupDestroy(CommandContext c)
+    [Command("xgroup|destroy")] private static void XGroupDestroy(CommandContext c)
     {
         Status s = StreamOps.DestroyGroup(c.Db, c[2], c[3], out bool destroyed);
         if (s == Status.Ok)
@@ -99,7 +78,7 @@ public static class StreamGroupCommands
     private static void SubcommandSyntaxError(CommandContext c)
         => c.Writer.Error($"ERR unknown subcommand or wrong number of arguments for '{CommandContext.Truncate(c.Str(1), 128)}'. Try XGROUP HELP.");
 
-    private static void XGroupSetId(CommandContext c)
+    [Command("xgroup|setid")] private static void XGroupSetId(CommandContext c)
     {
         if (c.Count != 5 && c.Count != 7) { SubcommandSyntaxError(c); return; }
         if (!GroupExists(c)) return;
@@ -119,7 +98,7 @@ public static class StreamGroupCommands
         c.KeyModified(c[2]);
     }
 
-    private static void XGroupCreateConsumer(CommandContext c)
+    [Command("xgroup|createconsumer")] private static void XGroupCreateConsumer(CommandContext c)
     {
         if (!GroupExists(c)) return;
         Status s = StreamOps.CreateConsumer(c.Db, c[2], c[3], c[4], out bool created);
@@ -128,7 +107,7 @@ public static class StreamGroupCommands
         if (created) c.KeyModified(c[2]);
     }
 
-    private static void XGroupDelConsumer(CommandContext c)
+    [Command("xgroup|delconsumer")] private static void XGroupDelConsumer(CommandContext c)
     {
         if (!GroupExists(c)) return;
         Status s = StreamOps.DeleteConsumer(c.Db, c[2], c[3], c[4], out long pending);
@@ -140,7 +119,7 @@ public static class StreamGroupCommands
     private static void RequiresKey(CommandContext c)
         => c.Writer.Error("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."u8);
 
-    private static void XGroupHelp(CommandContext c)
+    [Command("xgroup|help")] private static void XGroupHelp(CommandContext c)
         => Subcommands.Help(c, "XGROUP",
             "CREATE <key> <groupname> <id|$> [option]",
             "    Create a new consumer group. Options are:",
@@ -159,7 +138,7 @@ public static class StreamGroupCommands
 
     // ---- XREADGROUP ----
 
-    private static void XReadGroup(CommandContext c)
+    [Command("xreadgroup")] private static void XReadGroup(CommandContext c)
     {
         if (!StreamCommands.ReadOptions.TryParse(c, group: true, out StreamCommands.ReadOptions o)) return;
         (long count, long blockMs, int streamsArg, int groupArg, bool noAck) = (o.Count, o.BlockMs, o.StreamsArg, o.GroupArg, o.NoAck);
@@ -256,7 +235,7 @@ public static class StreamGroupCommands
 
     // ---- XACK ----
 
-    private static void XAck(CommandContext c)
+    [Command("xack")] private static void XAck(CommandContext c)
     {
         int n = c.Count - 3;
         var ids = new StreamId[n];

@@ -10,23 +10,6 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class StreamInfoCommands
 {
-    private const string Group = "stream";
-    private const string Parent = "xinfo";
-
-    public static void Register(CommandTable t)
-    {
-        t.Add(new(Parent, -2, CommandFlags.None, 0, 0, 0, Group, "A container for stream introspection commands.", "5.0.0", "Depends on subcommand.", Subcommands.Dispatch)
-        {
-            Subcommands =
-            [
-                new("consumers", 4, R, 2, 2, 1, Group, "Returns a list of the consumers in a consumer group.", "5.0.0", "O(1)", XInfoConsumers) { Parent = Parent },
-                new("groups", 3, R, 2, 2, 1, Group, "Returns a list of the consumer groups of a stream.", "5.0.0", "O(1)", XInfoGroups) { Parent = Parent },
-                new("stream", -3, R, 2, 2, 1, Group, "Returns information about a stream.", "5.0.0", "O(1)", XInfoStream) { Parent = Parent },
-                new("help", 2, CommandFlags.Loading | CommandFlags.Stale, 0, 0, 0, Group, "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", XInfoHelp) { Parent = Parent },
-            ],
-        });
-    }
-
     /// <summary>The stream for an XINFO subcommand; replies "no such key" or WRONGTYPE and returns null otherwise.</summary>
     private static StreamValue? Open(CommandContext c)
     {
@@ -36,7 +19,7 @@ public static class StreamInfoCommands
         return null;
     }
 
-    private static void XInfoStream(CommandContext c)
+    [Command("xinfo|stream")] private static void XInfoStream(CommandContext c)
     {
         StreamValue? stream = Open(c);
         if (stream is null) return;
@@ -138,7 +121,7 @@ public static class StreamInfoCommands
         if (lag >= 0) w.Integer(lag); else w.Null();
     }
 
-    private static void XInfoGroups(CommandContext c)
+    [Command("xinfo|groups")] private static void XInfoGroups(CommandContext c)
     {
         StreamValue? stream = Open(c);
         if (stream is null) return;
@@ -155,7 +138,7 @@ public static class StreamInfoCommands
         }
     }
 
-    private static void XInfoConsumers(CommandContext c)
+    [Command("xinfo|consumers")] private static void XInfoConsumers(CommandContext c)
     {
         StreamValue? stream = Open(c);
         if (stream is null) return;
@@ -181,7 +164,7 @@ public static class StreamInfoCommands
     private static void SyntaxError(CommandContext c)
         => c.Writer.Error($"ERR unknown subcommand or wrong number of arguments for '{CommandContext.Truncate(c.Str(1), 128)}'. Try XINFO HELP.");
 
-    private static void XInfoHelp(CommandContext c)
+    [Command("xinfo|help")] private static void XInfoHelp(CommandContext c)
         => Subcommands.Help(c, "XINFO",
             "CONSUMERS <key> <groupname>",
             "    Show consumers of <groupname>.",

@@ -9,36 +9,7 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class StringCommands
 {
-    private const string Group = "string";
-
-    public static void Register(CommandTable t)
-    {
-        const string substrCost = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.";
-
-        t.Add(new("get", 2, RF, 1, 1, 1, Group, "Returns the string value of a key.", "1.0.0", "O(1)", Get));
-        t.Add(new("set", -3, WOom, 1, 1, 1, Group, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", "O(1)", Set));
-        t.Add(new("setnx", 3, WOomF, 1, 1, 1, Group, "Set the string value of a key only when the key doesn't exist.", "1.0.0", "O(1)", SetNx));
-        t.Add(new("setex", 4, WOom, 1, 1, 1, Group, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0", "O(1)", SetEx));
-        t.Add(new("psetex", 4, WOom, 1, 1, 1, Group, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0", "O(1)", PSetEx));
-        t.Add(new("getset", 3, WOomF, 1, 1, 1, Group, "Returns the previous string value of a key after setting it to a new value.", "1.0.0", "O(1)", GetSet));
-        t.Add(new("getdel", 2, WF, 1, 1, 1, Group, "Returns the string value of a key after deleting the key.", "6.2.0", "O(1)", GetDel));
-        t.Add(new("getex", -2, WF, 1, 1, 1, Group, "Returns the string value of a key after setting its expiration time.", "6.2.0", "O(1)", GetEx));
-        t.Add(new("mget", -2, RF, 1, -1, 1, Group, "Atomically returns the string values of one or more keys.", "1.0.0", "O(N) where N is the number of keys to retrieve.", MGet));
-        t.Add(new("mset", -3, WOom, 1, -1, 2, Group, "Atomically creates or modifies the string values of one or more keys.", "1.0.1", "O(N) where N is the number of keys to set.", MSet));
-        t.Add(new("msetnx", -3, WOom, 1, -1, 2, Group, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", "O(N) where N is the number of keys to set.", MSetNx));
-        t.Add(new("append", 3, WOomF, 1, 1, 1, Group, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", Append));
-        t.Add(new("strlen", 2, RF, 1, 1, 1, Group, "Returns the length of a string value.", "2.2.0", "O(1)", Strlen));
-        t.Add(new("incr", 2, WOomF, 1, 1, 1, Group, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", Incr));
-        t.Add(new("decr", 2, WOomF, 1, 1, 1, Group, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", Decr));
-        t.Add(new("incrby", 3, WOomF, 1, 1, 1, Group, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", IncrBy));
-        t.Add(new("decrby", 3, WOomF, 1, 1, 1, Group, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "O(1)", DecrBy));
-        t.Add(new("incrbyfloat", 3, WOomF, 1, 1, 1, Group, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0", "O(1)", IncrByFloat));
-        t.Add(new("getrange", 4, R, 1, 1, 1, Group, "Returns a substring of the string stored at a key.", "2.4.0", substrCost, GetRange));
-        t.Add(new("substr", 4, R, 1, 1, 1, Group, "Returns a substring from string value.", "1.0.0", substrCost, GetRange));
-        t.Add(new("setrange", 4, WOom, 1, 1, 1, Group, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", SetRange));
-    }
-
-    private static void Get(CommandContext c)
+    [Command("get")] private static void Get(CommandContext c)
     {
         Status s = StringOps.GetTransient(c.Db, c[1], out ReadOnlySpan<byte> value);
         if (s == Status.Ok) c.Writer.Bulk(value);
@@ -46,7 +17,7 @@ public static class StringCommands
         else c.Error(s);
     }
 
-    private static void Set(CommandContext c)
+    [Command("set")] private static void Set(CommandContext c)
     {
         if (c.Count == 3)
         {
@@ -66,12 +37,12 @@ public static class StringCommands
         else c.Writer.Null();
     }
 
-    private static void SetNx(CommandContext c)
+    [Command("setnx")] private static void SetNx(CommandContext c)
         => c.Writer.Integer(StringOps.Set(c.Db, c[1], c[2], SetCondition.IfAbsent) == Status.Ok ? 1 : 0);
 
-    private static void SetEx(CommandContext c) => SetWithExpire(c, Opt.EX);
+    [Command("setex")] private static void SetEx(CommandContext c) => SetWithExpire(c, Opt.EX);
 
-    private static void PSetEx(CommandContext c) => SetWithExpire(c, Opt.PX);
+    [Command("psetex")] private static void PSetEx(CommandContext c) => SetWithExpire(c, Opt.PX);
 
     private static void SetWithExpire(CommandContext c, Opt unit)
     {
@@ -80,21 +51,21 @@ public static class StringCommands
         c.Writer.Ok();
     }
 
-    private static void GetSet(CommandContext c)
+    [Command("getset")] private static void GetSet(CommandContext c)
     {
         Status s = StringOps.Set(c.Db, c[1], c[2], SetCondition.Always, 0, keepTtl: false, returnOld: true, out byte[]? old);
         if (s == Status.WrongType) c.Error(s);
         else BulkOrNull(c, old);
     }
 
-    private static void GetDel(CommandContext c)
+    [Command("getdel")] private static void GetDel(CommandContext c)
     {
         Status s = StringOps.GetDel(c.Db, c[1], out byte[]? value);
         if (s == Status.WrongType) c.Error(s);
         else BulkOrNull(c, value);
     }
 
-    private static void GetEx(CommandContext c)
+    [Command("getex")] private static void GetEx(CommandContext c)
     {
         if (!ParseOptions(c, 2, forSet: false, out Opt opts, out int expireArg)) return;
         long at = 0;
@@ -115,7 +86,7 @@ public static class StringCommands
         else c.Error(s);
     }
 
-    private static void MGet(CommandContext c)
+    [Command("mget")] private static void MGet(CommandContext c)
     {
         c.Writer.Array(c.Count - 1);
         for (int i = 1; i < c.Count; i++)
@@ -126,42 +97,42 @@ public static class StringCommands
         }
     }
 
-    private static void MSet(CommandContext c)
+    [Command("mset")] private static void MSet(CommandContext c)
     {
         if (c.Count % 2 == 0) { c.WrongArity(); return; }
         StringOps.MSet(c.Db, new ArgPairs(c), onlyIfNoneExists: false);
         c.Writer.Ok();
     }
 
-    private static void MSetNx(CommandContext c)
+    [Command("msetnx")] private static void MSetNx(CommandContext c)
     {
         if (c.Count % 2 == 0) { c.WrongArity(); return; }
         c.Writer.Integer(StringOps.MSet(c.Db, new ArgPairs(c), onlyIfNoneExists: true) == Status.Ok ? 1 : 0);
     }
 
-    private static void Append(CommandContext c)
+    [Command("append")] private static void Append(CommandContext c)
     {
         Status s = StringOps.Append(c.Db, c[1], c[2], out long length);
         c.Integer(s, length);
     }
 
-    private static void Strlen(CommandContext c)
+    [Command("strlen")] private static void Strlen(CommandContext c)
     {
         Status s = StringOps.Strlen(c.Db, c[1], out long length);
         if (s == Status.WrongType) c.Error(s);
         else c.Writer.Integer(length);
     }
 
-    private static void Incr(CommandContext c) => AddInteger(c, 1);
+    [Command("incr")] private static void Incr(CommandContext c) => AddInteger(c, 1);
 
-    private static void Decr(CommandContext c) => AddInteger(c, -1);
+    [Command("decr")] private static void Decr(CommandContext c) => AddInteger(c, -1);
 
-    private static void IncrBy(CommandContext c)
+    [Command("incrby")] private static void IncrBy(CommandContext c)
     {
         if (c.Long(2, out long delta)) AddInteger(c, delta);
     }
 
-    private static void DecrBy(CommandContext c)
+    [Command("decrby")] private static void DecrBy(CommandContext c)
     {
         if (!c.Long(2, out long delta)) return;
         if (delta == long.MinValue) { c.Writer.Error("ERR decrement would overflow"u8); return; }
@@ -174,7 +145,7 @@ public static class StringCommands
         c.Integer(s, value);
     }
 
-    private static void IncrByFloat(CommandContext c)
+    [Command("incrbyfloat")] private static void IncrByFloat(CommandContext c)
     {
         // The engine parses the increment itself: Redis checks the key's type and value before it.
         Status s = StringOps.IncrByFloat(c.Db, c[1], c[2], out ReadOnlySpan<byte> text);
@@ -182,7 +153,7 @@ public static class StringCommands
         else c.Error(s);
     }
 
-    private static void GetRange(CommandContext c)
+    [Command("getrange")] [Command("substr")] private static void GetRange(CommandContext c)
     {
         if (!c.Long(2, out long start) || !c.Long(3, out long end)) return;
         Status s = StringOps.GetRange(c.Db, c[1], start, end, out ReadOnlySpan<byte> range);
@@ -190,7 +161,7 @@ public static class StringCommands
         else c.Writer.Bulk(range);
     }
 
-    private static void SetRange(CommandContext c)
+    [Command("setrange")] private static void SetRange(CommandContext c)
     {
         if (!c.Long(2, out long offset)) return;
         if (offset < 0) { c.Writer.Error("ERR offset is out of range"u8); return; }

@@ -7,11 +7,6 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class Subcommands
 {
-    /// <summary>A subcommand definition; <paramref name="arity"/> counts the container name too, as in Redis.</summary>
-    public static CommandDef Def(string parent, string name, int arity, CommandFlags flags, string group, string summary,
-        string since, string complexity, CommandHandler handler)
-        => new(name, arity, flags, 0, 0, 0, group, summary, since, complexity, handler) { Parent = parent };
-
     /// <summary>The handler of a container command: runs the subcommand named by argument 1.</summary>
     public static void Dispatch(CommandContext c)
     {

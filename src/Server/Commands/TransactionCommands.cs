@@ -5,21 +5,7 @@ namespace Tiered.Server.Commands;
 /// <summary>Transactions: MULTI EXEC DISCARD WATCH UNWATCH (the mechanism is described in Session/Transactions.cs).</summary>
 public static class TransactionCommands
 {
-    private const string Group = "transactions";
     private static readonly byte[] s_exec = "exec"u8.ToArray();
-
-    public static void Register(CommandTable t)
-    {
-        const CommandFlags f = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale;
-        t.Add(new("multi", 1, f | CommandFlags.Fast, 0, 0, 0, Group, "Starts a transaction.", "1.2.0", "O(1)", Multi));
-        t.Add(new("exec", 1, f, 0, 0, 0, Group, "Executes all commands in a transaction.", "1.2.0",
-            "Depends on commands in the transaction", Exec));
-        t.Add(new("discard", 1, f | CommandFlags.Fast, 0, 0, 0, Group, "Discards a transaction.", "2.0.0",
-            "O(N), when N is the number of queued commands", Discard));
-        t.Add(new("watch", -2, f | CommandFlags.Fast, 1, -1, 1, Group,
-            "Monitors changes to keys to determine the execution of a transaction.", "2.2.0", "O(1) for every key.", Watch));
-        t.Add(new("unwatch", 1, f | CommandFlags.Fast, 0, 0, 0, Group, "Forgets about watched keys of a transaction.", "2.2.0", "O(1)", Unwatch));
-    }
 
     /// <summary>
     /// The MULTI side of the dispatcher: called for a client inside MULTI. Returns true when the command was queued
@@ -53,7 +39,7 @@ public static class TransactionCommands
         c.Server.Watches.UnwatchAll(c.Client);
     }
 
-    private static void Multi(CommandContext c)
+    [Command("multi")] private static void Multi(CommandContext c)
     {
         if (c.Client.Multi != null) { c.Writer.Error("ERR MULTI calls can not be nested"u8); return; }
         c.Client.Multi = new MultiState();
@@ -61,7 +47,7 @@ public static class TransactionCommands
         c.Writer.Ok();
     }
 
-    private static void Discard(CommandContext c)
+    [Command("discard")] private static void Discard(CommandContext c)
     {
         if (c.Client.Multi is null) { c.Writer.Error("ERR DISCARD without MULTI"u8); return; }
         End(c);
@@ -72,7 +58,7 @@ public static class TransactionCommands
     /// EXEC: EXECABORT if a command was refused while queueing, a null array if a watched key changed, else runs the
     /// queued commands back to back (the store lock is held throughout) and replies an array of their replies.
     /// </summary>
-    private static void Exec(CommandContext c)
+    [Command("exec")] private static void Exec(CommandContext c)
     {
         MultiState? multi = c.Client.Multi;
         if (multi is null) { c.Writer.Error("ERR EXEC without MULTI"u8); return; }
@@ -102,14 +88,14 @@ public static class TransactionCommands
         }
     }
 
-    private static void Watch(CommandContext c)
+    [Command("watch")] private static void Watch(CommandContext c)
     {
         if (c.Client.Multi != null) { c.Writer.Error("ERR WATCH inside MULTI is not allowed"u8); return; }
         for (int i = 1; i < c.Count; i++) c.Server.Watches.Watch(c.Client, c.Db, c[i]);
         c.Writer.Ok();
     }
 
-    private static void Unwatch(CommandContext c)
+    [Command("unwatch")] private static void Unwatch(CommandContext c)
     {
         c.Server.Watches.UnwatchAll(c.Client);
         c.Writer.Ok();

@@ -259,14 +259,13 @@ public static class SortedSetOps
     /// <summary>
     /// ZSCAN: appends members whose bytes match <paramref name="pattern"/> (empty: all) to <paramref name="into"/>
     /// and returns the next cursor (0 when done). A small set is returned whole, like Redis's listpack scan.
-    /// Ok (cursor 0 and nothing for a missing key) or WrongType.
+    /// Ok, NotFound (cursor 0, nothing appended) or WrongType.
     /// </summary>
     public static Status Scan(Database db, ReadOnlySpan<byte> key, ulong cursor, long count, ReadOnlySpan<byte> pattern,
         List<ScoredMember> into, out ulong next)
     {
         next = 0;
         Status s = db.ReadObject(key, ValueKind.ZSet, out SortedSetValue? z);
-        if (s == Status.NotFound) return Status.Ok;
         if (s != Status.Ok) return s;
         bool all = pattern.IsEmpty || (pattern.Length == 1 && pattern[0] == '*');
         if (z!.Encoding == "listpack")

@@ -28,8 +28,7 @@ public static class BitmapCommands
     {
         if (!Offset(c, 2, 0, out long offset)) return;
         Status s = BitmapOps.GetBit(c.Db, c[1], offset, out int bit);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(bit);
+        c.IntegerUnlessWrongType(s, bit);
     }
 
     [Command("bitcount")] private static void BitCount(CommandContext c)
@@ -48,8 +47,7 @@ public static class BitmapCommands
             return;
         }
         Status s = BitmapOps.BitCount(c.Db, c[1], hasRange, start, end, bitUnit, out long count);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(count);
+        c.IntegerUnlessWrongType(s, count);
     }
 
     [Command("bitpos")] private static void BitPos(CommandContext c)

@@ -120,9 +120,5 @@ public static class BloomCommands
     }
 
     [Command("bf.card")] private static void Card(CommandContext c)
-    {
-        Status s = BloomOps.Get(c.Db, c[1], out BloomValue? bf);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(bf?.Items ?? 0);
-    }
+        => c.IntegerUnlessWrongType(BloomOps.Get(c.Db, c[1], out BloomValue? bf), bf?.Items ?? 0);
 }

@@ -6,20 +6,12 @@ namespace Tiered.Server.Commands;
 /// What a command handler sees: the arguments, the reply writer, the client's session and the server.
 /// One per connection, reused for every command. Handlers run with the store lock held.
 /// </summary>
-public sealed class CommandContext
+public sealed class CommandContext(ServerCore server, ClientSession client, ArgList args, RespWriter writer)
 {
-    public CommandContext(ServerCore server, ClientSession client, ArgList args, RespWriter writer)
-    {
-        Server = server;
-        Client = client;
-        Args = args;
-        Writer = writer;
-    }
-
-    public ServerCore Server { get; }
-    public ClientSession Client { get; }
-    public ArgList Args { get; }
-    public RespWriter Writer { get; }
+    public ServerCore Server { get; } = server;
+    public ClientSession Client { get; } = client;
+    public ArgList Args { get; } = args;
+    public RespWriter Writer { get; } = writer;
 
     /// <summary>The definition of the command being run.</summary>
     public CommandDef Command { get; internal set; } = null!;
@@ -88,6 +80,16 @@ public sealed class CommandContext
         if (status == Status.Ok) Writer.Integer(value);
         else Error(status);
     }
+
+    /// <summary>WRONGTYPE's error, else the integer (a missing key's answer is the caller's value, usually 0).</summary>
+    public void IntegerUnlessWrongType(Status status, long value)
+    {
+        if (status == Status.WrongType) Error(status);
+        else Writer.Integer(value);
+    }
+
+    /// <summary>1 when the engine found it (Ok), 0 when not (NotFound), or WRONGTYPE's error: HEXISTS, SISMEMBER...</summary>
+    public void OneIfFound(Status status) => IntegerUnlessWrongType(status, status == Status.Ok ? 1 : 0);
 
     /// <summary>Writes the reply for a non-Ok engine status (the one place statuses become RESP errors).</summary>
     public void Error(Status status)

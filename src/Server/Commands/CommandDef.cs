@@ -105,6 +105,9 @@ public sealed class CommandDef
     /// <summary><see cref="GetKeyPositions(CommandArgs, Span{int})"/> for the command a context is running.</summary>
     public int GetKeyPositions(CommandContext c, Span<int> positions) => GetKeyPositions(new CommandArgs(c.Args), positions);
 
+    /// <summary>A HELP subcommand's lines (commands.json's "help"), between Redis's first line and HELP's own.</summary>
+    public string[] Help { get; init; } = [];
+
     /// <summary>The container command, for a subcommand.</summary>
     public string? Parent { get; init; }
 

@@ -11,7 +11,8 @@
 //   "hset": { "arity": -4,         <---   [Command("hset")]
 //             "flags": [...], ... }        private static void HSet(CommandContext c) { ... }
 //   "client": { ...,                       (a container without a handler of its own runs Subcommands.Dispatch)
-//     "subcommands": { "id": {...} } } <-- [Command("client|id")]
+//     "subcommands": { "id": {...},    <-- [Command("client|id")]
+//       "help": { ..., "help": [...] } } } (a HELP subcommand with "help" lines replies them: Subcommands.Help)
 //
 // Binding is checked both ways at startup: a command of the data without a handler, or a handler whose name the data
 // does not have, stops the server with the name in the message (the server tests start it, so CI catches both).
@@ -77,9 +78,17 @@ public static class CommandRegistry
             foreach (JsonProperty s in subElement.EnumerateObject()) list.Add(Def(s.Name, name, s.Value, handlers));
             subs = [.. list];
         }
+        string[] help = [];
+        if (e.TryGetProperty("help", out JsonElement helpElement))
+        {
+            var lines = new List<string>();
+            foreach (JsonElement l in helpElement.EnumerateArray()) lines.Add(l.GetString()!);
+            help = [.. lines];
+        }
         CommandHandler handler;
         if (handlers.Remove(full, out CommandHandler? bound)) handler = bound;
         else if (subs.Length > 0) handler = Subcommands.Dispatch;
+        else if (help.Length > 0) handler = Subcommands.Help;
         else throw new InvalidOperationException($"commands.json: '{full}' has no handler ([Command(\"{full}\")])");
         CommandFlags flags = CommandFlags.None;
         foreach (JsonElement f in e.GetProperty("flags").EnumerateArray()) flags |= Flag(full, f.GetString()!);
@@ -95,6 +104,7 @@ public static class CommandRegistry
         {
             Parent = parent,
             Subcommands = subs,
+            Help = help,
         };
     }
 

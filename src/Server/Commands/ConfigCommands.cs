@@ -90,14 +90,4 @@ public static class ConfigCommands
         if (err is null) c.Writer.Ok();
         else c.Writer.Error("ERR Rewriting config file: " + err);
     }
-
-    [Command("config|help")] private static void Help(CommandContext c) => Subcommands.Help(c, "CONFIG",
-        "GET <pattern>",
-        "    Return parameters matching the glob-like <pattern> and their values.",
-        "SET <directive> <value>",
-        "    Set the configuration <directive> to <value>.",
-        "RESETSTAT",
-        "    Reset statistics reported by the INFO command.",
-        "REWRITE",
-        "    Rewrite the configuration file.");
 }

@@ -25,11 +25,7 @@ public static class HashCommands
     }
 
     [Command("hsetnx")] private static void HSetNx(CommandContext c)
-    {
-        Status s = HashOps.SetNx(c.Db, c[1], c[2], c[3]);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(s == Status.Ok ? 1 : 0);
-    }
+        => c.OneIfFound(HashOps.SetNx(c.Db, c[1], c[2], c[3]));
 
     [Command("hget")] private static void HGet(CommandContext c)
     {
@@ -52,32 +48,16 @@ public static class HashCommands
     }
 
     [Command("hdel")] private static void HDel(CommandContext c)
-    {
-        Status s = HashOps.Delete(c.Db, c[1], new ArgStrings(c, 2), out long removed);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(removed);
-    }
+        => c.IntegerUnlessWrongType(HashOps.Delete(c.Db, c[1], new ArgStrings(c, 2), out long removed), removed);
 
     [Command("hexists")] private static void HExists(CommandContext c)
-    {
-        Status s = HashOps.Exists(c.Db, c[1], c[2]);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(s == Status.Ok ? 1 : 0);
-    }
+        => c.OneIfFound(HashOps.Exists(c.Db, c[1], c[2]));
 
     [Command("hlen")] private static void HLen(CommandContext c)
-    {
-        Status s = HashOps.Len(c.Db, c[1], out long length);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(length);
-    }
+        => c.IntegerUnlessWrongType(HashOps.Len(c.Db, c[1], out long length), length);
 
     [Command("hstrlen")] private static void HStrLen(CommandContext c)
-    {
-        Status s = HashOps.StrLen(c.Db, c[1], c[2], out long length);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(length);
-    }
+        => c.IntegerUnlessWrongType(HashOps.StrLen(c.Db, c[1], c[2], out long length), length);
 
     [Command("hkeys")] private static void HKeys(CommandContext c) => GetAll(c, fields: true, values: false);
 

@@ -115,24 +115,6 @@ public static class IntrospectionCommands
         foreach (int k in positions) c.Writer.Bulk(c[2 + k]);
     }
 
-    [Command("command|help")] private static void CommandHelp(CommandContext c) => Subcommands.Help(c, "COMMAND",
-        "(no subcommand)",
-        "    Return details about all commands.",
-        "COUNT",
-        "    Return the total number of commands in this server.",
-        "LIST",
-        "    Return a list of all commands in this server.",
-        "INFO [<command-name> ...]",
-        "    Return details about multiple commands.",
-        "    If no command names are given, documentation details for all",
-        "    commands are returned.",
-        "DOCS [<command-name> ...]",
-        "    Return documentation details about multiple commands.",
-        "    If no command names are given, documentation details for all",
-        "    commands are returned.",
-        "GETKEYS <full-command>",
-        "    Return the keys from a full command.");
-
     // ---- SLOWLOG ----
 
     [Command("slowlog|get")] private static void SlowlogGet(CommandContext c)
@@ -166,17 +148,6 @@ public static class IntrospectionCommands
         c.Server.SlowLog.Reset();
         c.Writer.Ok();
     }
-
-    [Command("slowlog|help")] private static void SlowlogHelp(CommandContext c) => Subcommands.Help(c, "SLOWLOG",
-        "GET [<count>]",
-        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-        "    Entries are made of:",
-        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-        "    client name",
-        "LEN",
-        "    Return the length of the slowlog.",
-        "RESET",
-        "    Reset the slowlog.");
 
     // ---- LATENCY ----
 
@@ -214,13 +185,4 @@ public static class IntrospectionCommands
         for (int i = 2; i < c.Count; i++) n += c.Server.Latency.Reset(c.Str(i));
         c.Writer.Integer(n);
     }
-
-    [Command("latency|help")] private static void LatencyHelp(CommandContext c) => Subcommands.Help(c, "LATENCY",
-        "HISTORY <event>",
-        "    Return time-latency samples for the <event> class.",
-        "LATEST",
-        "    Return the latest latency samples for all events.",
-        "RESET [<event> ...]",
-        "    Reset latency data of one or more <event> classes.",
-        "    (default: reset all data for all event classes)");
 }

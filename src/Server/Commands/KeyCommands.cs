@@ -12,7 +12,6 @@ public static class KeyCommands
     // KEYS and SCAN collect key references here while the lock is held; one list per thread, reused.
     [ThreadStatic] private static List<byte[]>? t_keys;
 
-
     [Command("expire")] private static void Expire(CommandContext c) => ExpireGeneric(c, seconds: true, relative: true);
     [Command("pexpire")] private static void PExpire(CommandContext c) => ExpireGeneric(c, seconds: false, relative: true);
     [Command("expireat")] private static void ExpireAt(CommandContext c) => ExpireGeneric(c, seconds: true, relative: false);
@@ -197,18 +196,4 @@ public static class KeyCommands
         if (found) c.Writer.Integer(value);
         else c.Writer.Null();
     }
-
-    [Command("object|help")] private static void ObjectHelp(CommandContext c) => Subcommands.Help(c, "OBJECT",
-        "ENCODING <key>",
-        "    Return the kind of internal representation used in order to store the value",
-        "    associated with a <key>.",
-        "FREQ <key>",
-        "    Return the access frequency index of the <key>. The returned integer is",
-        "    proportional to the logarithm of the recent access frequency of the key.",
-        "IDLETIME <key>",
-        "    Return the idle time of the <key>, that is the approximated number of",
-        "    seconds elapsed since the last access to the key.",
-        "REFCOUNT <key>",
-        "    Return the number of references of the value associated with the specified",
-        "    <key>.");
 }

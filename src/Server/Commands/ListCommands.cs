@@ -50,11 +50,7 @@ public static class ListCommands
     }
 
     [Command("llen")] private static void LLen(CommandContext c)
-    {
-        Status s = ListOps.Length(c.Db, c[1], out long length);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(length);
-    }
+        => c.IntegerUnlessWrongType(ListOps.Length(c.Db, c[1], out long length), length);
 
     [Command("lrange")] private static void LRange(CommandContext c)
     {
@@ -113,8 +109,7 @@ public static class ListCommands
     {
         if (!c.Long(2, out long count)) return;
         Status s = ListOps.Remove(c.Db, c[1], count, c[3], out long removed);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(removed);
+        c.IntegerUnlessWrongType(s, removed);
     }
 
     [Command("ltrim")] private static void LTrim(CommandContext c)

@@ -119,13 +119,4 @@ public static class PubSubCommands
     }
 
     [Command("pubsub|numpat")] private static void NumPat(CommandContext c) => c.Writer.Integer(c.Server.PubSub.PatternCount);
-
-    [Command("pubsub|help")] private static void Help(CommandContext c) => Subcommands.Help(c, "PUBSUB",
-        "CHANNELS [<pattern>]",
-        "    Return the currently active channels matching a <pattern> (default: '*').",
-        "NUMPAT",
-        "    Return number of subscriptions to patterns.",
-        "NUMSUB [<channel> ...]",
-        "    Return the number of subscribers for the specified channels, excluding",
-        "    pattern subscriptions(default: no channels).");
 }

@@ -7,30 +7,14 @@ namespace Tiered.Server.Commands;
 /// SCAN. HSCAN, SSCAN and ZSCAN look the key up before they judge the options, as Redis does, so a missing key answers
 /// an empty scan even with bad options: parse first, reply <see cref="ReplyError"/> after the lookup.
 /// </summary>
-internal readonly struct ScanArgs
+/// <param name="Count">COUNT (10 by default).</param>
+/// <param name="PatternArg">The argument index of MATCH's pattern, or -1.</param>
+/// <param name="FilterType">TYPE was given (SCAN only); <paramref name="Type"/> is None for a name no key has (it matches nothing).</param>
+/// <param name="Type">The type TYPE names.</param>
+/// <param name="Problem">What is wrong with the options, replied by <see cref="ReplyError"/>.</param>
+internal readonly record struct ScanArgs(long Count, int PatternArg, bool FilterType, ValueKind Type, ScanArgs.OptionProblem Problem)
 {
-    private enum Problem : byte { None, Syntax, NotInteger }
-
-    private readonly Problem _problem;
-
-    public long Count { get; }
-
-    /// <summary>The argument index of MATCH's pattern, or -1.</summary>
-    public int PatternArg { get; }
-
-    /// <summary>TYPE was given (SCAN only); <see cref="Type"/> is None for a name no key has (it matches nothing).</summary>
-    public bool FilterType { get; }
-
-    public ValueKind Type { get; }
-
-    private ScanArgs(long count, int patternArg, bool filterType, ValueKind type, Problem problem)
-    {
-        Count = count;
-        PatternArg = patternArg;
-        FilterType = filterType;
-        Type = type;
-        _problem = problem;
-    }
+    internal enum OptionProblem : byte { None, Syntax, NotInteger }
 
     /// <summary>MATCH's pattern, or empty (every member).</summary>
     public ReadOnlySpan<byte> Pattern(CommandContext c) => PatternArg < 0 ? default : c[PatternArg];
@@ -55,8 +39,8 @@ internal readonly struct ScanArgs
             bool hasValue = i + 1 < c.Count;
             if (c.Is(i, "COUNT"u8) && hasValue)
             {
-                if (!c.TryLong(i + 1, out count)) return new(10, patternArg, filterType, type, Problem.NotInteger);
-                if (count < 1) return new(10, patternArg, filterType, type, Problem.Syntax);
+                if (!c.TryLong(i + 1, out count)) return new(10, patternArg, filterType, type, OptionProblem.NotInteger);
+                if (count < 1) return new(10, patternArg, filterType, type, OptionProblem.Syntax);
             }
             else if (c.Is(i, "MATCH"u8) && hasValue) patternArg = i + 1;
             else if (allowType && c.Is(i, "TYPE"u8) && hasValue)
@@ -64,17 +48,17 @@ internal readonly struct ScanArgs
                 filterType = true;
                 KeyOps.TryParseTypeName(c[i + 1], out type);   // an unknown name matches no key (Redis 7.0)
             }
-            else return new(10, patternArg, filterType, type, Problem.Syntax);
+            else return new(10, patternArg, filterType, type, OptionProblem.Syntax);
         }
-        return new(count, patternArg, filterType, type, Problem.None);
+        return new(count, patternArg, filterType, type, OptionProblem.None);
     }
 
     /// <summary>Replies the option error <see cref="Parse"/> found; true if there was one.</summary>
     public bool ReplyError(CommandContext c)
     {
-        if (_problem == Problem.NotInteger) c.Writer.Error("ERR value is not an integer or out of range"u8);
-        else if (_problem == Problem.Syntax) c.SyntaxError();
-        return _problem != Problem.None;
+        if (Problem == OptionProblem.NotInteger) c.Writer.Error("ERR value is not an integer or out of range"u8);
+        else if (Problem == OptionProblem.Syntax) c.SyntaxError();
+        return Problem != OptionProblem.None;
     }
 
     /// <summary>The reply's frame: the next cursor, then an array of <paramref name="items"/> that the caller writes.</summary>

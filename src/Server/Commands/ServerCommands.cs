@@ -19,10 +19,6 @@ public static class ServerCommands
         c.Writer.Ok();
     }
 
-    [Command("memory|help")] private static void MemoryHelp(CommandContext c) => Subcommands.Help(c, "MEMORY",
-        "PURGE",
-        "    Attempt to purge dirty pages for reclamation by the allocator.");
-
     [Command("info")] private static void Info(CommandContext c)
     {
         var sections = new string[c.Count - 1];

@@ -11,24 +11,13 @@ namespace Tiered.Server.Commands;
 public static class SetCommands
 {
     [Command("sadd")] private static void SAdd(CommandContext c)
-    {
-        Status s = SetOps.Add(c.Db, c[1], new ArgStrings(c, 2), out long added);
-        c.Integer(s, added);
-    }
+        => c.Integer(SetOps.Add(c.Db, c[1], new ArgStrings(c, 2), out long added), added);
 
     [Command("srem")] private static void SRem(CommandContext c)
-    {
-        Status s = SetOps.Remove(c.Db, c[1], new ArgStrings(c, 2), out long removed);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(removed);
-    }
+        => c.IntegerUnlessWrongType(SetOps.Remove(c.Db, c[1], new ArgStrings(c, 2), out long removed), removed);
 
     [Command("sismember")] private static void SIsMember(CommandContext c)
-    {
-        Status s = SetOps.IsMember(c.Db, c[1], c[2]);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(s == Status.Ok ? 1 : 0);
-    }
+        => c.OneIfFound(SetOps.IsMember(c.Db, c[1], c[2]));
 
     [Command("smismember")] private static void SMIsMember(CommandContext c)
     {
@@ -48,11 +37,7 @@ public static class SetCommands
     }
 
     [Command("scard")] private static void SCard(CommandContext c)
-    {
-        Status s = SetOps.Card(c.Db, c[1], out long count);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(count);
-    }
+        => c.IntegerUnlessWrongType(SetOps.Card(c.Db, c[1], out long count), count);
 
     [Command("spop")] private static void SPop(CommandContext c)
     {
@@ -94,11 +79,7 @@ public static class SetCommands
     }
 
     [Command("smove")] private static void SMove(CommandContext c)
-    {
-        Status s = SetOps.Move(c.Db, c[1], c[2], c[3]);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(s == Status.Ok ? 1 : 0);
-    }
+        => c.OneIfFound(SetOps.Move(c.Db, c[1], c[2], c[3]));
 
     [Command("sinter")] private static void SInter(CommandContext c) => Combine(c, SetAlgebra.Intersection);
 

@@ -149,10 +149,7 @@ public static class SortedSetCommands
     }
 
     [Command("zcard")] private static void ZCard(CommandContext c)
-    {
-        Status s = SortedSetOps.Card(c.Db, c[1], out long count);
-        c.Integer(s, count);
-    }
+        => c.Integer(SortedSetOps.Card(c.Db, c[1], out long count), count);
 
     [Command("zcount")] private static void ZCount(CommandContext c)
     {

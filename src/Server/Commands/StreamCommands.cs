@@ -58,8 +58,7 @@ public static class StreamCommands
         bool noMk = false;
         if (!ParseTrimArgs(c, ref i, xadd: false, ref noMk, out StreamTrim trim)) return;
         Status s = StreamOps.Trim(c.Db, c[1], trim, out long removed);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(removed);
+        c.IntegerUnlessWrongType(s, removed);
     }
 
     /// <summary>
@@ -135,11 +134,7 @@ public static class StreamCommands
     // ---- Simple readers and XDEL ----
 
     [Command("xlen")] private static void XLen(CommandContext c)
-    {
-        Status s = StreamOps.Len(c.Db, c[1], out long length);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(length);
-    }
+        => c.IntegerUnlessWrongType(StreamOps.Len(c.Db, c[1], out long length), length);
 
     [Command("xdel")] private static void XDel(CommandContext c)
     {
@@ -148,8 +143,7 @@ public static class StreamCommands
         for (int i = 0; i < n; i++)
             if (!ParseId(c[i + 2], 0, strict: true, allowSeqAuto: false, out ids[i], out _)) { c.Writer.Error(InvalidId); return; }
         Status s = StreamOps.Delete(c.Db, c[1], ids, out long deleted);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(deleted);
+        c.IntegerUnlessWrongType(s, deleted);
     }
 
     private static void XRange(CommandContext c, bool rev)

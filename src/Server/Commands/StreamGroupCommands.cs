@@ -119,23 +119,6 @@ public static class StreamGroupCommands
     private static void RequiresKey(CommandContext c)
         => c.Writer.Error("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."u8);
 
-    [Command("xgroup|help")] private static void XGroupHelp(CommandContext c)
-        => Subcommands.Help(c, "XGROUP",
-            "CREATE <key> <groupname> <id|$> [option]",
-            "    Create a new consumer group. Options are:",
-            "    * MKSTREAM",
-            "      Create the empty stream if it does not exist.",
-            "    * ENTRIESREAD entries_read",
-            "      Set the group's entries_read counter (internal use).",
-            "CREATECONSUMER <key> <groupname> <consumer>",
-            "    Create a new consumer in the specified group.",
-            "DELCONSUMER <key> <groupname> <consumer>",
-            "    Remove the specified consumer.",
-            "DESTROY <key> <groupname>",
-            "    Remove the specified group.",
-            "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-            "    Set the current group ID and entries_read counter.");
-
     // ---- XREADGROUP ----
 
     [Command("xreadgroup")] private static void XReadGroup(CommandContext c)
@@ -242,7 +225,6 @@ public static class StreamGroupCommands
         for (int i = 0; i < n; i++)
             if (!StreamCommands.ParseId(c[i + 3], 0, strict: true, allowSeqAuto: false, out ids[i], out _)) { c.Writer.Error(StreamCommands.InvalidId); return; }
         Status s = StreamOps.Ack(c.Db, c[1], c[2], ids, out long acked);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(acked);
+        c.IntegerUnlessWrongType(s, acked);
     }
 }

@@ -163,13 +163,4 @@ public static class StreamInfoCommands
     /// <summary>Redis's addReplySubcommandSyntaxError for XINFO.</summary>
     private static void SyntaxError(CommandContext c)
         => c.Writer.Error($"ERR unknown subcommand or wrong number of arguments for '{CommandContext.Truncate(c.Str(1), 128)}'. Try XINFO HELP.");
-
-    [Command("xinfo|help")] private static void XInfoHelp(CommandContext c)
-        => Subcommands.Help(c, "XINFO",
-            "CONSUMERS <key> <groupname>",
-            "    Show consumers of <groupname>.",
-            "GROUPS <key>",
-            "    Show the stream consumer groups.",
-            "STREAM <key> [FULL [COUNT <count>]",
-            "    Show information about the stream.");
 }

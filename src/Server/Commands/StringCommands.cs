@@ -111,17 +111,10 @@ public static class StringCommands
     }
 
     [Command("append")] private static void Append(CommandContext c)
-    {
-        Status s = StringOps.Append(c.Db, c[1], c[2], out long length);
-        c.Integer(s, length);
-    }
+        => c.Integer(StringOps.Append(c.Db, c[1], c[2], out long length), length);
 
     [Command("strlen")] private static void Strlen(CommandContext c)
-    {
-        Status s = StringOps.Strlen(c.Db, c[1], out long length);
-        if (s == Status.WrongType) c.Error(s);
-        else c.Writer.Integer(length);
-    }
+        => c.IntegerUnlessWrongType(StringOps.Strlen(c.Db, c[1], out long length), length);
 
     [Command("incr")] private static void Incr(CommandContext c) => AddInteger(c, 1);
 

@@ -48,14 +48,16 @@ public static class Subcommands
     }
 
     /// <summary>
-    /// Redis's HELP reply: a first line naming the command, then the given lines, then HELP itself, each a status
-    /// string.
+    /// Redis's HELP reply for the HELP subcommand being run: a first line naming the container, then its help lines
+    /// from commands.json, then HELP itself, each a status string.
     /// </summary>
-    public static void Help(CommandContext c, string container, params string[] lines)
+    public static void Help(CommandContext c)
     {
-        c.Writer.Array(lines.Length + 3);
+        CommandDef help = c.Command;
+        string container = (help.Parent ?? help.Name).ToUpperInvariant();
+        c.Writer.Array(help.Help.Length + 3);
         c.Writer.Simple($"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-        foreach (string l in lines) c.Writer.Simple(l);
+        foreach (string l in help.Help) c.Writer.Simple(l);
         c.Writer.Simple("HELP");
         c.Writer.Simple("    Print this help.");
     }

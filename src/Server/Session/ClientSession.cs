@@ -10,25 +10,15 @@ namespace Tiered.Server.Session;
 /// connection loop that owns them; other clients read them for CLIENT LIST under the store lock. Name and
 /// library strings are replaced whole, so a reader sees an old or a new string, never a torn one.
 /// </summary>
-public sealed class ClientSession
+public sealed class ClientSession(long id, string remote, string local, long nowMs, Action kill)
 {
-    private readonly Action _kill;
+    private readonly Action _kill = kill;
 
-    public ClientSession(long id, string remote, string local, long nowMs, Action kill)
-    {
-        Id = id;
-        RemoteAddress = remote;
-        LocalAddress = local;
-        CreatedMs = nowMs;
-        LastInteractionMs = nowMs;
-        _kill = kill;
-    }
-
-    public long Id { get; }
-    public string RemoteAddress { get; }
-    public string LocalAddress { get; }
-    public long CreatedMs { get; }
-    public long LastInteractionMs { get; set; }
+    public long Id { get; } = id;
+    public string RemoteAddress { get; } = remote;
+    public string LocalAddress { get; } = local;
+    public long CreatedMs { get; } = nowMs;
+    public long LastInteractionMs { get; set; } = nowMs;
 
     /// <summary>CLIENT SETNAME; null when unnamed.</summary>
     public string? Name { get; set; }

@@ -104,6 +104,13 @@ public sealed class OpArgs : IByteStrings
     /// <summary>Argument <paramref name="i"/> as an 8-byte double.</summary>
     public double Double(int i) => BitConverter.Int64BitsToDouble(Int(i));
 
+    /// <summary>Removes every argument from <paramref name="members"/> (the replay of HDEL, SREM, ZREM); always true.</summary>
+    public bool RemoveEachFrom(IRemovableMembers members)
+    {
+        for (int i = 0; i < Count; i++) members.Remove(Get(i));
+        return true;
+    }
+
     /// <summary>Parses an OP record's value (a copy is kept). False when it is not well formed.</summary>
     public bool TryParse(ReadOnlySpan<byte> value)
     {

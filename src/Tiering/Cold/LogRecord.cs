@@ -164,35 +164,20 @@ public static class LogRecord
     }
 
     /// <summary>The fields of a checked record; the spans point into the record's bytes.</summary>
-    public readonly ref struct RecordView
+    /// <param name="Type">The record's type.</param>
+    /// <param name="Flags">Type-specific flags (meaning defined by the writer).</param>
+    /// <param name="Db">Database number.</param>
+    /// <param name="ExpireAt">Absolute expiry, Unix time in ms; 0 = none.</param>
+    /// <param name="Key">The key's bytes.</param>
+    /// <param name="Value">The value's bytes (meaning depends on <paramref name="Type"/>).</param>
+    public readonly ref struct RecordView(RecordType Type, byte Flags, int Db, long ExpireAt, ReadOnlySpan<byte> Key, ReadOnlySpan<byte> Value)
     {
-        internal RecordView(RecordType type, byte flags, int db, long expireAt, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
-        {
-            Type = type;
-            Flags = flags;
-            Db = db;
-            ExpireAt = expireAt;
-            Key = key;
-            Value = value;
-        }
-
-        /// <summary>The record's type.</summary>
-        public RecordType Type { get; }
-
-        /// <summary>Type-specific flags (meaning defined by the writer).</summary>
-        public byte Flags { get; }
-
-        /// <summary>Database number.</summary>
-        public int Db { get; }
-
-        /// <summary>Absolute expiry, Unix time in ms; 0 = none.</summary>
-        public long ExpireAt { get; }
-
-        /// <summary>The key's bytes.</summary>
-        public ReadOnlySpan<byte> Key { get; }
-
-        /// <summary>The value's bytes (meaning depends on <see cref="Type"/>).</summary>
-        public ReadOnlySpan<byte> Value { get; }
+        public RecordType Type { get; } = Type;
+        public byte Flags { get; } = Flags;
+        public int Db { get; } = Db;
+        public long ExpireAt { get; } = ExpireAt;
+        public ReadOnlySpan<byte> Key { get; } = Key;
+        public ReadOnlySpan<byte> Value { get; } = Value;
 
         /// <summary>Total size of the record.</summary>
         public int Size => Overhead + Key.Length + Value.Length;

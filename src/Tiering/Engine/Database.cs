@@ -408,6 +408,17 @@ public sealed class Database : IKeyspace
     }
 
     /// <summary>
+    /// The size of the collection of kind <paramref name="kind"/> at <paramref name="key"/> by <paramref name="size"/>
+    /// (LLEN, SCARD, HLEN, XLEN): Ok, NotFound (0) or WrongType. <paramref name="size"/> should be a static lambda.
+    /// </summary>
+    public Status ReadSize<T>(ReadOnlySpan<byte> key, ValueKind kind, Func<T, long> size, out long count) where T : ValueObject
+    {
+        Status s = ReadObject(key, kind, out T? obj);
+        count = s == Status.Ok ? size(obj!) : 0;
+        return s;
+    }
+
+    /// <summary>
     /// Finds the collection at <paramref name="key"/> for a write, creating it with <paramref name="create"/> when the
     /// key is absent and <paramref name="create"/> is not null. Ok with the object (and <paramref name="created"/>),
     /// NotFound (absent and no factory) or WrongType. After changing the object, call <see cref="Updated"/>.

@@ -25,15 +25,7 @@ public sealed class SocketEngine : IDisposable
     public bool Native { get; }
 
     /// <summary>Sockets registered on the epoll loops now.</summary>
-    public int Registered
-    {
-        get
-        {
-            int n = 0;
-            foreach (EpollLoop l in _loops) n += l.Count;
-            return n;
-        }
-    }
+    public int Registered => _loops.Sum(l => l.Count);
 
     public ClientSocket Wrap(Socket socket)
     {

@@ -168,15 +168,7 @@ public sealed class BloomValue : ValueObject
     public IReadOnlyList<BloomLayer> Layers => _layers;
 
     /// <summary>Sum of the layers' capacities.</summary>
-    public long TotalCapacity
-    {
-        get
-        {
-            long c = 0;
-            foreach (BloomLayer l in _layers) c += l.Capacity;
-            return c;
-        }
-    }
+    public long TotalCapacity => _layers.Sum(l => l.Capacity);
 
     private void AddLayer(BloomLayer layer)
     {

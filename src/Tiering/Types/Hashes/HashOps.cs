@@ -71,11 +71,7 @@ public static class HashOps
 
     /// <summary>HLEN: the number of fields (0 with NotFound for a missing key).</summary>
     public static Status Len(Database db, ReadOnlySpan<byte> key, out long length)
-    {
-        Status s = db.ReadObject(key, ValueKind.Hash, out HashValue? hash);
-        length = s == Status.Ok ? hash!.Count : 0;
-        return s;
-    }
+        => db.ReadSize(key, ValueKind.Hash, static (HashValue h) => h.Count, out length);
 
     /// <summary>HSTRLEN: the length of the field's value (0 when the key or field is missing).</summary>
     public static Status StrLen(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> field, out long length)
@@ -150,8 +146,7 @@ public static class HashOps
                 for (int i = 0; i < op.Count; i += 2) hash.Set(op.Get(i), op.Get(i + 1));
                 return true;
             case OpCode.HashDelete:
-                for (int i = 0; i < op.Count; i++) hash.Remove(op.Get(i));
-                return true;
+                return op.RemoveEachFrom(hash);
             default:
                 return false;
         }

@@ -56,11 +56,7 @@ public static class ListOps
 
     /// <summary>LLEN: the number of elements. Ok, NotFound (length 0) or WrongType.</summary>
     public static Status Length(Database db, ReadOnlySpan<byte> key, out long length)
-    {
-        Status s = db.ReadObject(key, ValueKind.List, out ListValue? list);
-        length = s == Status.Ok ? list!.Count : 0;
-        return s;
-    }
+        => db.ReadSize(key, ValueKind.List, static (ListValue l) => l.Count, out length);
 
     /// <summary>Whether <paramref name="key"/> holds a list, without counting a keyspace hit or miss: Ok, NotFound or WrongType.</summary>
     public static Status Check(Database db, ReadOnlySpan<byte> key)

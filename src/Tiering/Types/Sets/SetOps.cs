@@ -66,11 +66,7 @@ public static class SetOps
 
     /// <summary>SCARD: the number of members (0 with NotFound for a missing key).</summary>
     public static Status Card(Database db, ReadOnlySpan<byte> key, out long count)
-    {
-        Status s = db.ReadObject(key, ValueKind.Set, out SetValue? set);
-        count = s == Status.Ok ? set!.Count : 0;
-        return s;
-    }
+        => db.ReadSize(key, ValueKind.Set, static (SetValue s) => s.Count, out count);
 
     /// <summary>
     /// SPOP: removes min(count, SCARD) random distinct members and appends them (the whole set when count ≥ SCARD,
@@ -145,8 +141,7 @@ public static class SetOps
                 for (int i = 0; i < op.Count; i++) set.Add(op.Get(i));
                 return true;
             case OpCode.SetRemove:
-                for (int i = 0; i < op.Count; i++) set.Remove(op.Get(i));
-                return true;
+                return op.RemoveEachFrom(set);
             default:
                 return false;
         }

@@ -84,8 +84,7 @@ public static class SortedSetOps
                 }
                 return true;
             case OpCode.ZSetRemove:
-                for (int i = 0; i < op.Count; i++) z.Remove(op.Get(i));
-                return true;
+                return op.RemoveEachFrom(z);
             default:
                 return false;
         }

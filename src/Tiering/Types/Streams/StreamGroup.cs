@@ -9,8 +9,32 @@ public sealed class PendingEntry(StreamId id)
     public long DeliveryCount { get; internal set; }
 }
 
+/// <summary>A stream's consumer group or a group's consumer: kept in lists sorted by name, bytewise.</summary>
+public interface INamed
+{
+    byte[] Name { get; }
+
+    /// <summary>
+    /// Index of the item named <paramref name="name"/> in <paramref name="sorted"/>, or the bitwise complement of its
+    /// insertion point (List.BinarySearch's contract).
+    /// </summary>
+    static int Find<T>(List<T> sorted, ReadOnlySpan<byte> name) where T : INamed
+    {
+        int lo = 0, hi = sorted.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            int c = sorted[mid].Name.AsSpan().SequenceCompareTo(name);
+            if (c == 0) return mid;
+            if (c < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return ~lo;
+    }
+}
+
 /// <summary>A consumer of a group: its name, when it was last seen, and how many entries it has pending.</summary>
-public sealed class StreamConsumer(byte[] name)
+public sealed class StreamConsumer(byte[] name) : INamed
 {
     public byte[] Name { get; } = name;
     public long SeenTimeMs { get; internal set; }
@@ -30,7 +54,7 @@ public sealed class StreamConsumer(byte[] name)
 ///
 /// Shared state rule: owned by its <see cref="StreamValue"/>; read or changed only under the store lock.
 /// </summary>
-public sealed class StreamGroup
+public sealed class StreamGroup : INamed
 {
     private const int GroupBytes = 160;
     private const int ConsumerBytes = 80;
@@ -75,19 +99,7 @@ public sealed class StreamGroup
     }
 
     /// <summary>Index of the consumer, or the bitwise complement of its insertion point.</summary>
-    public int FindConsumer(ReadOnlySpan<byte> name)
-    {
-        int lo = 0, hi = Consumers.Count - 1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            int c = Consumers[mid].Name.AsSpan().SequenceCompareTo(name);
-            if (c == 0) return mid;
-            if (c < 0) lo = mid + 1;
-            else hi = mid - 1;
-        }
-        return ~lo;
-    }
+    public int FindConsumer(ReadOnlySpan<byte> name) => INamed.Find(Consumers, name);
 
     /// <summary>Records a delivery of <paramref name="id"/> to <paramref name="consumer"/> (a new PEL row, or a re-delivery).</summary>
     public void Deliver(StreamId id, StreamConsumer consumer, long nowMs)

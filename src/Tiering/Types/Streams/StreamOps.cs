@@ -92,11 +92,7 @@ public static class StreamOps
 
     /// <summary>XLEN: the number of entries (0 with NotFound for a missing key).</summary>
     public static Status Len(Database db, ReadOnlySpan<byte> key, out long length)
-    {
-        Status s = db.ReadObject(key, ValueKind.Stream, out StreamValue? stream);
-        length = s == Status.Ok ? stream!.Length : 0;
-        return s;
-    }
+        => db.ReadSize(key, ValueKind.Stream, static (StreamValue s) => s.Length, out length);
 
     /// <summary>XDEL: deletes the entries with the given IDs. <paramref name="deleted"/>: how many existed.</summary>
     public static Status Delete(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<StreamId> ids, out long deleted)

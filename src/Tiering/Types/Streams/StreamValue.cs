@@ -217,19 +217,7 @@ public sealed class StreamValue : ValueObject
         return true;
     }
 
-    private int GroupIndex(ReadOnlySpan<byte> name)
-    {
-        int lo = 0, hi = _groups.Count - 1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            int c = _groups[mid].Name.AsSpan().SequenceCompareTo(name);
-            if (c == 0) return mid;
-            if (c < 0) lo = mid + 1;
-            else hi = mid - 1;
-        }
-        return ~lo;
-    }
+    private int GroupIndex(ReadOnlySpan<byte> name) => INamed.Find(_groups, name);
 
     /// <summary>True if an entry with this ID is in the stream.</summary>
     public bool Contains(StreamId id)

@@ -242,6 +242,33 @@ public sealed class SortedSetCommandTests : ServerTestBase
     }
 
     [Fact]
+    public void ZInterCardAnswersAsRedisDoes()
+    {
+        // Replies and error texts as redis-server 7.0.15 gives them for the same commands.
+        using var c = Server.Raw();
+        c.Roundtrip(":3\r\n", "ZADD", "z1", "1", "a", "2", "b", "3", "c");
+        c.Roundtrip(":2\r\n", "ZADD", "z2", "1", "b", "1", "c");
+        c.Roundtrip(":2\r\n", "SADD", "s1", "c", "d");
+        c.Roundtrip(":2\r\n", "ZINTERCARD", "2", "z1", "z2");
+        c.Roundtrip(":1\r\n", "ZINTERCARD", "2", "z1", "z2", "LIMIT", "1");
+        c.Roundtrip(":2\r\n", "ZINTERCARD", "2", "z1", "z2", "limit", "0");
+        c.Roundtrip(":1\r\n", "ZINTERCARD", "2", "z1", "s1");
+        c.Roundtrip(":0\r\n", "ZINTERCARD", "2", "z1", "missing");
+        c.Roundtrip(":0\r\n", "ZINTERCARD", "1", "a", "LIMIT", "1", "LIMIT", "2");
+        c.Roundtrip("-ERR at least 1 input key is needed for 'zintercard' command\r\n", "ZINTERCARD", "0", "a");
+        c.Roundtrip("-ERR at least 1 input key is needed for 'zintercard' command\r\n", "ZINTERCARD", "-1", "a");
+        c.Roundtrip("-ERR value is not an integer or out of range\r\n", "ZINTERCARD", "x", "a");
+        c.Roundtrip(Syntax, "ZINTERCARD", "2", "a");
+        c.Roundtrip(Syntax, "ZINTERCARD", "1", "a", "FOO");
+        c.Roundtrip(Syntax, "ZINTERCARD", "1", "a", "LIMIT");
+        c.Roundtrip("-ERR LIMIT can't be negative\r\n", "ZINTERCARD", "1", "a", "LIMIT", "-1");
+        c.Roundtrip("-ERR LIMIT can't be negative\r\n", "ZINTERCARD", "1", "a", "LIMIT", "x");
+        c.Roundtrip("+OK\r\n", "SET", "str", "v");
+        c.Roundtrip("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", "ZINTERCARD", "2", "missing", "str");
+        c.Roundtrip("*2\r\n$2\r\nz1\r\n$2\r\nz2\r\n", "COMMAND", "GETKEYS", "ZINTERCARD", "2", "z1", "z2", "LIMIT", "1");
+    }
+
+    [Fact]
     public void ZScanJudgesItsOptionsOnlyOnceTheKeyExists()
     {
         // Redis 7.0 looks the key up first: a missing key answers an empty scan even with bad options.

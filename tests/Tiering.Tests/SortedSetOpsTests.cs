@@ -220,6 +220,27 @@ public sealed class SortedSetOpsTests
     }
 
     [Fact]
+    public void InterCardCountsTheIntersectionOfSortedSetsAndSetsUpToTheLimit()
+    {
+        Add("z1", (1, "a"), (2, "b"), (3, "c"));
+        Add("z2", (1, "b"), (1, "c"));
+        SetOps.Add(Db, B("s1"), new Members("c", "d"), out _);
+        long Card(long limit, params string[] keys)
+        {
+            Assert.Equal(Status.Ok, SortedSetRangeOps.InterCard(Db, new Keys(keys), limit, out long n));
+            return n;
+        }
+        Assert.Equal(2, Card(0, "z1", "z2"));
+        Assert.Equal(1, Card(1, "z1", "z2"));
+        Assert.Equal(2, Card(5, "z1", "z2"));
+        Assert.Equal(1, Card(0, "z1", "s1"));
+        Assert.Equal(3, Card(0, "z1"));
+        Assert.Equal(0, Card(0, "z1", "missing"));
+        StringOps.Set(Db, B("str"), B("v"));
+        Assert.Equal(Status.WrongType, SortedSetRangeOps.InterCard(Db, new Keys("missing", "str"), 0, out _));
+    }
+
+    [Fact]
     public void StoreOverwritesAnyTypeDropsTheTtlAndDeletesOnEmptyResult()
     {
         Add("a", (1, "x"), (2, "y"));

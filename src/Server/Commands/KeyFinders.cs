@@ -65,6 +65,7 @@ public static class KeyFinders
         ["zintercard"] = AfterCount1,
         ["zunion"] = AfterCount1,
         ["zinter"] = AfterCount1,
+        ["zintercard"] = AfterCount1,
         ["zdiff"] = AfterCount1,
         ["blmpop"] = AfterCount2,
         ["bzmpop"] = AfterCount2,

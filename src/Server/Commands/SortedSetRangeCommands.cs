@@ -170,17 +170,37 @@ public static class SortedSetRangeCommands
         else c.Error(s);
     }
 
-    private static void Algebra(CommandContext c, SetAlgebra op, bool store)
+    [Command("zintercard")] private static void ZInterCard(CommandContext c)
     {
-        int numArg = store ? 2 : 1;
-        if (!c.Long(numArg, out long numKeys)) return;
+        if (!ParseNumKeys(c, 1, out int n)) return;
+        long limit = 0;
+        for (int j = 2 + n; j < c.Count; j += 2)
+        {
+            if (!c.Is(j, "LIMIT"u8) || j + 1 == c.Count) { c.SyntaxError(); return; }
+            if (!c.TryLong(j + 1, out limit) || limit < 0) { c.Writer.Error("ERR LIMIT can't be negative"u8); return; }
+        }
+        c.Integer(SortedSetRangeOps.InterCard(c.Db, new ArgStrings(c, 2, n), limit, out long count), count);
+    }
+
+    /// <summary>The numkeys argument of the sorted set algebra, with Redis's errors (zunionInterDiffGenericCommand).</summary>
+    private static bool ParseNumKeys(CommandContext c, int numArg, out int n)
+    {
+        n = 0;
+        if (!c.Long(numArg, out long numKeys)) return false;
         if (numKeys < 1)
         {
             c.Writer.Error($"ERR at least 1 input key is needed for '{c.Command.Name}' command");
-            return;
+            return false;
         }
-        if (numKeys > c.Count - numArg - 1) { c.SyntaxError(); return; }
-        int n = (int)numKeys;
+        if (numKeys > c.Count - numArg - 1) { c.SyntaxError(); return false; }
+        n = (int)numKeys;
+        return true;
+    }
+
+    private static void Algebra(CommandContext c, SetAlgebra op, bool store)
+    {
+        int numArg = store ? 2 : 1;
+        if (!ParseNumKeys(c, numArg, out int n)) return;
         Span<double> weights = n <= 64 ? stackalloc double[n] : new double[n];
         weights.Fill(1);
         Aggregate aggregate = Aggregate.Sum;

@@ -232,17 +232,8 @@ public static class SortedSetRangeOps
         out SortedSetValue? result) where T : IByteStrings
     {
         result = null;
-        var sources = new Source[keys.Count];
-        for (int i = 0; i < sources.Length; i++)
-        {
-            double w = op != SetAlgebra.Difference && weights.Length > i ? weights[i] : 1;
-            int e = db.LookupRead(keys.Get(i));
-            if (e < 0) { sources[i] = new Source(null, null, w); continue; }
-            Slot entry = db.At(e);
-            if (entry.Kind == ValueKind.ZSet) sources[i] = new Source((SortedSetValue)entry.Value!, null, w);
-            else if (entry.Kind == ValueKind.Set && entry.Value is IReadableSet set) sources[i] = new Source(null, set, w);
-            else return Status.WrongType;
-        }
+        Status s = ReadSources(db, op, keys, weights, out Source[] sources);
+        if (s != Status.Ok) return s;
         var r = new SortedSetValue();
         result = r;
         switch (op)
@@ -258,9 +249,7 @@ public static class SortedSetRangeOps
                     });
                 break;
             case SetAlgebra.Intersection:
-                int smallest = 0;
-                for (int i = 1; i < sources.Length; i++)
-                    if (sources[i].Count < sources[smallest].Count) smallest = i;
+                int smallest = Smallest(sources);
                 if (sources[smallest].Count == 0) break;
                 ForEach(sources[smallest], (member, score) =>
                 {
@@ -285,6 +274,57 @@ public static class SortedSetRangeOps
                 break;
         }
         return Status.Ok;
+    }
+
+    /// <summary>
+    /// ZINTERCARD: the size of the intersection of the sorted sets and sets at <paramref name="keys"/> (a missing key
+    /// is empty), counting no further than <paramref name="limit"/> (0: no limit). Ok or WrongType (every key is
+    /// checked first, as Redis does).
+    /// </summary>
+    public static Status InterCard<T>(Database db, in T keys, long limit, out long count) where T : IByteStrings
+    {
+        count = 0;
+        Status s = ReadSources(db, SetAlgebra.Intersection, keys, default, out Source[] sources);
+        if (s != Status.Ok) return s;
+        int smallest = Smallest(sources);
+        long max = limit == 0 ? long.MaxValue : limit, found = 0;
+        if (sources[smallest].Count > 0)
+            ForEach(sources[smallest], (member, _) =>
+            {
+                if (found == max) return;
+                for (int i = 0; i < sources.Length; i++)
+                    if (i != smallest && !sources[i].TryScore(member, out _)) return;
+                found++;
+            });
+        count = found;
+        return Status.Ok;
+    }
+
+    /// <summary>The inputs at <paramref name="keys"/> with their weights (1 when none are given, and for a difference).</summary>
+    private static Status ReadSources<T>(Database db, SetAlgebra op, T keys, ReadOnlySpan<double> weights, out Source[] sources)
+        where T : IByteStrings
+    {
+        sources = new Source[keys.Count];
+        for (int i = 0; i < sources.Length; i++)
+        {
+            double w = op != SetAlgebra.Difference && weights.Length > i ? weights[i] : 1;
+            int e = db.LookupRead(keys.Get(i));
+            if (e < 0) { sources[i] = new Source(null, null, w); continue; }
+            Slot entry = db.At(e);
+            if (entry.Kind == ValueKind.ZSet) sources[i] = new Source((SortedSetValue)entry.Value!, null, w);
+            else if (entry.Kind == ValueKind.Set && entry.Value is IReadableSet set) sources[i] = new Source(null, set, w);
+            else return Status.WrongType;
+        }
+        return Status.Ok;
+    }
+
+    /// <summary>The index of the input with the fewest members (an intersection walks it and probes the others).</summary>
+    private static int Smallest(Source[] sources)
+    {
+        int smallest = 0;
+        for (int i = 1; i < sources.Length; i++)
+            if (sources[i].Count < sources[smallest].Count) smallest = i;
+        return smallest;
     }
 
     private static void ForEach(in Source src, Action<byte[], double> action)

@@ -53,6 +53,8 @@ public sealed class ReplayTests : IDisposable
         {
             if (line.StartsWith("ttl:", StringComparison.Ordinal)) Assert.DoesNotContain("pexpiretime=-", line);   // has a TTL
             if (line.StartsWith("stream ", StringComparison.Ordinal)) Assert.Contains("pending=", line);
+            if (line.StartsWith("capped ", StringComparison.Ordinal))
+                Assert.Contains("last-generated-id=99999999999999-7 max-deleted-entry-id=5-0 entries-added=1000", line);   // XSETID's
         }
         // What the blocked clients and the pops took: BLPOP p1 and LMPOP p2; BLMOVE q1; BLMPOP r3, r2; BZPOPMIN z1.
         Assert.Contains("list list pexpiretime=-1: [p3]", before);
@@ -87,6 +89,7 @@ public sealed class ReplayTests : IDisposable
         await db.ExecuteAsync("ZINCRBY", "zset", "0.1", "a");
         for (int i = 0; i < 30; i++) await db.ExecuteAsync("XADD", "stream", "*", "n", i.ToString());
         for (int i = 0; i < 300; i++) await db.ExecuteAsync("XADD", "capped", "MAXLEN", "~", "50", "*", "n", i.ToString());
+        await db.ExecuteAsync("XSETID", "capped", "99999999999999-7", "ENTRIESADDED", "1000", "MAXDELETEDID", "5-0");
         await db.ExecuteAsync("XGROUP", "CREATE", "stream", "g", "0");
         await db.ExecuteAsync("XREADGROUP", "GROUP", "g", "alice", "COUNT", "10", "STREAMS", "stream", ">");
         RedisResult pending = await db.ExecuteAsync("XPENDING", "stream", "g", "-", "+", "3");
@@ -133,6 +136,10 @@ public sealed class ReplayTests : IDisposable
                 case "stream":
                     sb.Append(Text(await db.ExecuteAsync("XRANGE", key, "-", "+")));
                     sb.Append(" groups=").Append(Text(await db.ExecuteAsync("XINFO", "GROUPS", key)));
+                    var info = (RedisResult[])(await db.ExecuteAsync("XINFO", "STREAM", key))!;
+                    for (int i = 0; i + 1 < info.Length; i += 2)
+                        if (info[i].ToString() is "last-generated-id" or "max-deleted-entry-id" or "entries-added")
+                            sb.Append(' ').Append(info[i]).Append('=').Append(info[i + 1]);
                     if (key == "stream")
                     {
                         // Pending entries without their idle time (which runs on): id, consumer, deliveries.

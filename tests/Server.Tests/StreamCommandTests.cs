@@ -21,6 +21,40 @@ public sealed class StreamCommandTests : ServerTestBase
     }
 
     [Fact]
+    public void XSetIdAnswersAsRedisDoes()
+    {
+        // Replies and error texts as redis-server 7.0.15 gives them for the same commands.
+        using var c = Server.Raw();
+        c.Roundtrip("-ERR no such key\r\n", "XSETID", "s", "1-1");
+        c.Roundtrip("+OK\r\n", "SET", "str", "v");
+        c.Roundtrip("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", "XSETID", "str", "1-1");
+        c.Roundtrip(Bulk("5-1"), "XADD", "s", "5-1", "f", "v");
+        c.Roundtrip(Bulk("6-1"), "XADD", "s", "6-1", "f", "v");
+        c.Roundtrip("-ERR The ID specified in XSETID is smaller than the target stream top item\r\n", "XSETID", "s", "5-0");
+        c.Roundtrip("+OK\r\n", "XSETID", "s", "6-1");
+        c.Roundtrip("-ERR The entries_added specified in XSETID is smaller than the target stream length\r\n", "XSETID", "s", "7-0", "ENTRIESADDED", "1");
+        c.Roundtrip("-ERR entries_added must be positive\r\n", "XSETID", "s", "7-0", "ENTRIESADDED", "-1");
+        c.Roundtrip("-ERR value is not an integer or out of range\r\n", "XSETID", "s", "7-0", "ENTRIESADDED", "x");
+        c.Roundtrip("-ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id\r\n", "XSETID", "s", "7-0", "MAXDELETEDID", "8-0");
+        c.Roundtrip("-ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id\r\n", "XSETID", "nokey", "7-0", "MAXDELETEDID", "8-0");
+        c.Roundtrip("-ERR Invalid stream ID specified as stream command argument\r\n", "XSETID", "s", "7-0", "MAXDELETEDID", "abc");
+        c.Roundtrip("-ERR Invalid stream ID specified as stream command argument\r\n", "XSETID", "s", "abc");
+        c.Roundtrip("-ERR Invalid stream ID specified as stream command argument\r\n", "XSETID", "s", "*");
+        c.Roundtrip(Syntax, "XSETID", "s", "7-0", "FOO");
+        c.Roundtrip(Syntax, "XSETID", "s", "7-0", "ENTRIESADDED");
+        c.Roundtrip("+OK\r\n", "XSETID", "s", "10", "ENTRIESADDED", "5", "MAXDELETEDID", "3-0");
+        c.Command("XINFO", "STREAM", "s");
+        string info = c.ReadReply();
+        Assert.Contains(Bulk("last-generated-id") + Bulk("10-0") + Bulk("max-deleted-entry-id") + Bulk("3-0") + Bulk("entries-added") + ":5\r\n", info);
+        // An empty stream may go below its deleted entries' IDs (Redis 7.0 checks only against live entries).
+        c.Roundtrip(Bulk("1-1"), "XADD", "e", "1-1", "f", "v");
+        c.Roundtrip(":1\r\n", "XDEL", "e", "1-1");
+        c.Roundtrip("+OK\r\n", "XSETID", "e", "0-5");
+        c.Roundtrip("-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n", "XADD", "e", "0-5", "f", "v");
+        c.Roundtrip(Bulk("0-6"), "XADD", "e", "0-6", "f", "v");
+    }
+
+    [Fact]
     public void XAddReturnsTheIdAndXLenCounts()
     {
         using var c = Server.Raw();

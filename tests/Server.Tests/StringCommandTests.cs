@@ -13,6 +13,34 @@ public sealed class StringCommandTests : ServerTestBase
     private int Volatile => Server.Server.Store.Databases[0].Expires;
 
     [Fact]
+    public void LcsAnswersAsRedisDoes()
+    {
+        // Replies and error texts as redis-server 7.0.15 gives them for the same commands.
+        using var c = Server.Raw();
+        c.Roundtrip("+OK\r\n", "MSET", "k1", "ohmytext", "k2", "mynewtext");
+        c.Roundtrip(Bulk("mytext"), "LCS", "k1", "k2");
+        c.Roundtrip(":6\r\n", "LCS", "k1", "k2", "LEN");
+        c.Roundtrip(":6\r\n", "LCS", "k1", "k2", "LEN", "LEN");
+        c.Roundtrip("*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n",
+            "LCS", "k1", "k2", "IDX");
+        c.Roundtrip("*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n",
+            "LCS", "k1", "k2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN");
+        c.Roundtrip("-ERR If you want both the length and indexes, please just use IDX.\r\n", "LCS", "k1", "k2", "IDX", "LEN");
+        c.Roundtrip(Syntax, "LCS", "k1", "k2", "FOO");
+        c.Roundtrip(Syntax, "LCS", "k1", "k2", "MINMATCHLEN");
+        c.Roundtrip("-ERR value is not an integer or out of range\r\n", "LCS", "k1", "k2", "MINMATCHLEN", "x");
+        c.Roundtrip(Bulk(""), "LCS", "k1", "nokey");
+        c.Roundtrip("*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n", "LCS", "nokey", "nokey2", "IDX");
+        c.Roundtrip(":1\r\n", "RPUSH", "list", "x");
+        c.Roundtrip("-ERR The specified keys must contain string values\r\n", "LCS", "k1", "list");
+        c.Roundtrip("-ERR The specified keys must contain string values\r\n", "LCS", "list", "k1", "FOO");
+        c.Command("HELLO", "3");
+        c.ReadReply();
+        c.Roundtrip("%2\r\n$7\r\nmatches\r\n*1\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n$3\r\nlen\r\n:6\r\n",
+            "LCS", "k1", "k2", "IDX", "MINMATCHLEN", "3");
+    }
+
+    [Fact]
     public void GetAndSetReplyWithExactBytes()
     {
         using var c = Server.Raw();

@@ -25,6 +25,29 @@ public sealed class StringOpsTests
     private long Now => _store.Clock.NowMs;
 
     [Fact]
+    public void LcsFindsTheSubsequenceItsLengthAndItsRunsLastFirst()
+    {
+        StringOps.Set(Db, B("a"), B("ohmytext"));
+        StringOps.Set(Db, B("b"), B("mynewtext"));
+        var matches = new List<LcsMatch>();
+        Assert.Equal(Status.Ok, StringOps.Lcs(Db, B("a"), B("b"), true, 0, matches, out byte[]? lcs, out long length));
+        Assert.Equal("mytext", Encoding.UTF8.GetString(lcs!));
+        Assert.Equal(6, length);
+        Assert.Equal([new LcsMatch(4, 7, 5, 8), new LcsMatch(2, 3, 0, 1)], matches);
+        matches.Clear();
+        StringOps.Lcs(Db, B("a"), B("b"), false, 3, matches, out _, out _);
+        Assert.Equal([new LcsMatch(4, 7, 5, 8)], matches);
+        Assert.Equal(Status.Ok, StringOps.Lcs(Db, B("a"), B("missing"), true, 0, null, out lcs, out length));
+        Assert.Equal(0, length);
+        Assert.Empty(lcs!);
+        // The table (9 x 10 cells of 4 bytes) is refused above the limit.
+        Assert.False(Lcs.Compute(B("ohmytext"), B("mynewtext"), 9 * 10 * 4 - 1, true, 0, null, out _, out _));
+        Assert.True(Lcs.Compute(B("ohmytext"), B("mynewtext"), 9 * 10 * 4, true, 0, null, out _, out _));
+        Tiered.Tiering.Types.Lists.ListOps.Push(Db, B("list"), new ByteArrays([B("x")]), left: false, onlyIfExists: false, out _);
+        Assert.Equal(Status.WrongType, StringOps.Lcs(Db, B("a"), B("list"), true, 0, null, out _, out _));
+    }
+
+    [Fact]
     public void GetOfMissingKeyIsNotFoundAndOfNonStringIsWrongType()
     {
         Assert.Equal(Status.NotFound, StringOps.Get(Db, B("k"), out _));

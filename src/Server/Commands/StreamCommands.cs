@@ -136,6 +136,34 @@ public static class StreamCommands
     [Command("xlen")] private static void XLen(CommandContext c)
         => c.IntegerUnlessWrongType(StreamOps.Len(c.Db, c[1], out long length), length);
 
+    [Command("xsetid")] private static void XSetId(CommandContext c)
+    {
+        // Redis checks the IDs and options before it looks the key up.
+        if (!ParseId(c[2], 0, strict: true, allowSeqAuto: false, out StreamId id, out _)) { c.Writer.Error(InvalidId); return; }
+        long entriesAdded = -1;
+        StreamId maxDeleted = StreamId.Min;
+        for (int i = 3; i < c.Count; i += 2)
+        {
+            bool hasValue = i + 1 < c.Count;
+            if (c.Is(i, "ENTRIESADDED"u8) && hasValue)
+            {
+                if (!c.Long(i + 1, out entriesAdded)) return;
+                if (entriesAdded < 0) { c.Writer.Error("ERR entries_added must be positive"u8); return; }
+            }
+            else if (c.Is(i, "MAXDELETEDID"u8) && hasValue)
+            {
+                if (!ParseId(c[i + 1], 0, strict: true, allowSeqAuto: false, out maxDeleted, out _)) { c.Writer.Error(InvalidId); return; }
+                if (id < maxDeleted) { c.Writer.Error("ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"u8); return; }
+            }
+            else { c.SyntaxError(); return; }
+        }
+        Status s = StreamOps.SetIds(c.Db, c[1], id, entriesAdded, maxDeleted, out bool belowLength);
+        if (s == Status.Ok) c.Writer.Ok();
+        else if (s != Status.ConditionNotMet) c.Error(s);
+        else if (belowLength) c.Writer.Error("ERR The entries_added specified in XSETID is smaller than the target stream length"u8);
+        else c.Writer.Error("ERR The ID specified in XSETID is smaller than the target stream top item"u8);
+    }
+
     [Command("xdel")] private static void XDel(CommandContext c)
     {
         int n = c.Count - 2;

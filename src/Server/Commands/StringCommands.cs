@@ -146,6 +146,59 @@ public static class StringCommands
         else c.Error(s);
     }
 
+    [Command("lcs")] private static void Lcs(CommandContext c)
+    {
+        bool idx = false, len = false, withMatchLength = false;
+        long minMatchLength = 0;
+        ReadOnlySpan<byte> problem = default;   // Redis checks both keys' types before the options: replied after the lookup
+        for (int i = 3; i < c.Count && problem.IsEmpty; i++)
+        {
+            if (c.Is(i, "IDX"u8)) idx = true;
+            else if (c.Is(i, "LEN"u8)) len = true;
+            else if (c.Is(i, "WITHMATCHLEN"u8)) withMatchLength = true;
+            else if (c.Is(i, "MINMATCHLEN"u8) && i + 1 < c.Count)
+            {
+                if (!c.TryLong(++i, out minMatchLength)) problem = "ERR value is not an integer or out of range"u8;
+                else if (minMatchLength < 0) minMatchLength = 0;
+            }
+            else problem = "ERR syntax error"u8;
+        }
+        if (problem.IsEmpty && idx && len) problem = "ERR If you want both the length and indexes, please just use IDX."u8;
+        if (!problem.IsEmpty)
+        {
+            if (StringOps.AreStrings(c.Db, c[1], c[2]) == Status.WrongType) c.Writer.Error(LcsNotStrings);
+            else c.Writer.Error(problem);
+            return;
+        }
+        List<LcsMatch>? matches = idx ? [] : null;
+        Status s = StringOps.Lcs(c.Db, c[1], c[2], !idx && !len, minMatchLength, matches, out byte[]? lcs, out long length);
+        if (s == Status.WrongType) c.Writer.Error(LcsNotStrings);
+        else if (s == Status.TooLarge) c.Writer.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"u8);
+        else if (len) c.Writer.Integer(length);
+        else if (!idx) c.Writer.Bulk(lcs!);
+        else
+        {
+            c.Writer.Map(2);
+            c.Writer.Bulk("matches"u8);
+            c.Writer.Array(matches!.Count);
+            foreach (LcsMatch m in matches)
+            {
+                c.Writer.Array(withMatchLength ? 3 : 2);
+                c.Writer.Array(2);
+                c.Writer.Integer(m.AStart);
+                c.Writer.Integer(m.AEnd);
+                c.Writer.Array(2);
+                c.Writer.Integer(m.BStart);
+                c.Writer.Integer(m.BEnd);
+                if (withMatchLength) c.Writer.Integer(m.Length);
+            }
+            c.Writer.Bulk("len"u8);
+            c.Writer.Integer(length);
+        }
+    }
+
+    private static ReadOnlySpan<byte> LcsNotStrings => "ERR The specified keys must contain string values"u8;
+
     [Command("getrange")] [Command("substr")] private static void GetRange(CommandContext c)
     {
         if (!c.Long(2, out long start) || !c.Long(3, out long end)) return;

@@ -363,6 +363,28 @@ public static class StreamOps
         return Status.Ok;
     }
 
+    /// <summary>
+    /// XSETID: sets the stream's last ID, and its entries-added count (when <paramref name="entriesAdded"/> is not
+    /// negative) and largest deleted ID (when <paramref name="maxDeletedId"/> is not 0-0), as replication and restores
+    /// do. Ok, NotFound, WrongType, or ConditionNotMet: <paramref name="id"/> is below the last entry, or (with
+    /// <paramref name="belowLength"/>) the count is below the number of entries. Logged as the stream's new state.
+    /// </summary>
+    public static Status SetIds(Database db, ReadOnlySpan<byte> key, StreamId id, long entriesAdded, StreamId maxDeletedId, out bool belowLength)
+    {
+        belowLength = false;
+        Status s = db.WriteObject<StreamValue>(key, ValueKind.Stream, null, out StreamValue? stream, out _);
+        if (s != Status.Ok) return s;
+        if (stream!.Length > 0 && id < stream.LastEntryId) return Status.ConditionNotMet;
+        if (stream.Length > 0 && entriesAdded >= 0 && stream.Length > entriesAdded)
+        {
+            belowLength = true;
+            return Status.ConditionNotMet;
+        }
+        stream.SetIds(id, entriesAdded, maxDeletedId);
+        db.Updated(key, stream);
+        return Status.Ok;
+    }
+
     /// <summary>XGROUP CREATECONSUMER: Ok with <paramref name="created"/>, NotFound (no key or no group) or WrongType.</summary>
     public static Status CreateConsumer(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer, out bool created)
     {

@@ -183,6 +183,20 @@ public sealed class StreamValue : ValueObject
     /// <summary>Number of entries ever added.</summary>
     public ulong EntriesAdded { get; private set; }
 
+    /// <summary>The last live entry's ID, or 0-0 when empty (XSETID may not go below it).</summary>
+    public StreamId LastEntryId => _count == 0 ? StreamId.Min : _items[_head + _count - 1].Id;
+
+    /// <summary>
+    /// XSETID: the last ID, and when given (not negative, not 0-0) the count of entries ever added and the largest
+    /// deleted ID. The caller has checked them against the entries.
+    /// </summary>
+    internal void SetIds(StreamId lastId, long entriesAdded, StreamId maxDeletedId)
+    {
+        LastId = lastId;
+        if (entriesAdded >= 0) EntriesAdded = (ulong)entriesAdded;
+        if (maxDeletedId != StreamId.Min) MaxDeletedId = maxDeletedId;
+    }
+
     /// <summary>The first live entry's ID, or 0-0 when empty (XINFO recorded-first-entry-id).</summary>
     public StreamId FirstId => _count == 0 ? StreamId.Min : _items[_head].Id;
 

@@ -54,6 +54,28 @@ public enum TtlChange : byte
 /// </summary>
 public static class StringOps
 {
+    /// <summary>Ok when neither key holds anything but a string (LCS's type check), else WrongType.</summary>
+    public static Status AreStrings(Database db, ReadOnlySpan<byte> key1, ReadOnlySpan<byte> key2)
+        => db.ReadString(key1, out _, out _) == Status.WrongType || db.ReadString(key2, out _, out _) == Status.WrongType
+            ? Status.WrongType : Status.Ok;
+
+    /// <summary>
+    /// LCS: the longest common subsequence of the strings at <paramref name="key1"/> and <paramref name="key2"/> (a
+    /// missing key is empty), see Lcs.cs for what is returned. Ok, WrongType (either is not a string) or TooLarge
+    /// (the table would exceed proto-max-bulk-len).
+    /// </summary>
+    public static Status Lcs(Database db, ReadOnlySpan<byte> key1, ReadOnlySpan<byte> key2, bool wantString, long minMatchLength,
+        List<LcsMatch>? matches, out byte[]? lcs, out long length)
+    {
+        lcs = null;
+        length = 0;
+        Status s1 = db.ReadString(key1, out byte[] a, out _);
+        Status s2 = db.ReadString(key2, out byte[] b, out _);
+        if (s1 == Status.WrongType || s2 == Status.WrongType) return Status.WrongType;
+        return Strings.Lcs.Compute(a, b, db.Store.Options.ProtoMaxBulkLen, wantString, minMatchLength, matches, out lcs, out length)
+            ? Status.Ok : Status.TooLarge;
+    }
+
     /// <summary>GET: the value of a string key. Ok, NotFound or WrongType.</summary>
     public static Status Get(Database db, ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {

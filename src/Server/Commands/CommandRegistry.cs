@@ -55,7 +55,7 @@ public static class CommandRegistry
     /// <summary>The table from <paramref name="data"/> (a commands.json) and this assembly's handlers.</summary>
     internal static CommandTable Build(Stream data, IEnumerable<CommandDef>? extra)
     {
-        Dictionary<string, CommandHandler> handlers = Handlers();
+        var handlers = new Dictionary<string, CommandHandler>(s_handlers, StringComparer.Ordinal);   // bound ones are removed
         var t = new CommandTable();
         foreach (CommandDef d in extra ?? []) t.Add(d);
         using (JsonDocument doc = JsonDocument.Parse(data))
@@ -114,6 +114,9 @@ public static class CommandRegistry
             if (n == name) return f;
         throw new InvalidOperationException($"commands.json: '{command}' has an unknown flag '{name}'");
     }
+
+    /// <summary>Every method of this assembly marked [Command], found once (each server built in a process reuses it).</summary>
+    private static readonly Dictionary<string, CommandHandler> s_handlers = Handlers();
 
     /// <summary>Every method of this assembly marked [Command], by the command name it gives.</summary>
     private static Dictionary<string, CommandHandler> Handlers()

@@ -168,6 +168,7 @@ public sealed class TieredServer : ServerCore, IAsyncDisposable
         if (_cron != null) await _cron.ConfigureAwait(false);
         Sockets?.Dispose();
         try { await Ready.ConfigureAwait(false); } catch (Exception) { }
+        lock (Store.Lock) DisposeScripts();   // under the lock: a command still running finishes first
         Store.Dispose();
     }
 }

@@ -77,29 +77,6 @@ public sealed class ColdTypeCommandTests
         ["EXISTS", "h", "l", "s", "z", "nope"], ["DEL", "h", "l"], ["EXISTS", "h", "l"], ["DBSIZE"],
     ];
 
-    private static Dictionary<string, string> Tiering(RawClient info) => Replies.Fields(Replies.Info(info, "tiering"));
-
-    private static long Field(Dictionary<string, string> f, string name) => long.Parse(f[name], CultureInfo.InvariantCulture);
-
-    /// <summary>Polls INFO until no key is hot (10 s at most); returns the tiering fields then.</summary>
-    private static Dictionary<string, string> WaitAllCold(RawClient info, string before)
-    {
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            Dictionary<string, string> f = Tiering(info);
-            if (Field(f, "tier_hot_keys") == 0) return f;
-            if (sw.ElapsedMilliseconds > 10_000) Assert.Fail($"before {before}: {f["tier_hot_keys"]} keys still hot after 10 s");
-            Thread.Sleep(10);
-        }
-    }
-
-    private static string Run(RawClient c, string[] command)
-    {
-        c.Command(command);
-        return c.ReadReply();
-    }
-
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
@@ -109,23 +86,23 @@ public sealed class ColdTypeCommandTests
         using RawClient c = s.Server.Raw();
         using RawClient info = s.Server.Raw();
         if (protocol == 3) Replies.Resp3(c);
-        foreach (string[] command in Dataset) Assert.DoesNotMatch("^-", Run(c, command));
+        foreach (string[] command in Dataset) Assert.DoesNotMatch("^-", ColdWait.Run(c, command));
         var hot = new string[Reads.Length];
-        for (int k = 0; k < Reads.Length; k++) hot[k] = Run(c, Reads[k]);
+        for (int k = 0; k < Reads.Length; k++) hot[k] = ColdWait.Run(c, Reads[k]);
         Assert.All(hot, r => Assert.DoesNotMatch("^-", r));
 
         c.Roundtrip(Replies.Ok, "CONFIG", "SET", "maxmemory", "1");
-        Dictionary<string, string> start = WaitAllCold(info, "the first read");
-        Assert.Equal(10, Field(start, "tier_cold_keys"));   // h l s si z hll b x bf str
+        Dictionary<string, string> start = ColdWait.WaitAllCold(info, "the first read");
+        Assert.Equal(10, ColdWait.Field(start, "tier_cold_keys"));   // h l s si z hll b x bf str
         for (int k = 0; k < Reads.Length; k++)
         {
             string what = string.Join(' ', Reads[k]);
-            Dictionary<string, string> before = WaitAllCold(info, what);
-            Assert.Equal(hot[k], Run(c, Reads[k]));
-            Dictionary<string, string> after = Tiering(info);
-            Assert.True(Field(after, "tier_ssd_read_items") > Field(before, "tier_ssd_read_items"), $"{what} did not read its key from the SSD");
+            Dictionary<string, string> before = ColdWait.WaitAllCold(info, what);
+            Assert.Equal(hot[k], ColdWait.Run(c, Reads[k]));
+            Dictionary<string, string> after = ColdWait.Tiering(info);
+            Assert.True(ColdWait.Field(after, "tier_ssd_read_items") > ColdWait.Field(before, "tier_ssd_read_items"), $"{what} did not read its key from the SSD");
         }
-        Assert.True(Field(Tiering(info), "tier_cold_hits") >= Reads.Length - 8, "reads were not counted as cold hits");
+        Assert.True(ColdWait.Field(ColdWait.Tiering(info), "tier_cold_hits") >= Reads.Length - 8, "reads were not counted as cold hits");
     }
 
     [Theory]
@@ -147,16 +124,16 @@ public sealed class ColdTypeCommandTests
         foreach (string[] command in Script)
         {
             string what = string.Join(' ', command);
-            string want = Run(expected, command);
+            string want = ColdWait.Run(expected, command);
             Assert.False(want.StartsWith("-ERR", StringComparison.Ordinal), $"{what}: the reference answered {want}");
-            Dictionary<string, string> before = WaitAllCold(info, what);
-            Assert.Equal(want, Run(c, command));
-            if (Field(Tiering(info), "tier_ssd_read_items") > Field(before, "tier_ssd_read_items")) coldCommands++;
+            Dictionary<string, string> before = ColdWait.WaitAllCold(info, what);
+            Assert.Equal(want, ColdWait.Run(c, command));
+            if (ColdWait.Field(ColdWait.Tiering(info), "tier_ssd_read_items") > ColdWait.Field(before, "tier_ssd_read_items")) coldCommands++;
         }
         // Every command but those that only create keys or name none (SET k, the first writes of each key, DBSIZE) found a cold key.
         Assert.True(coldCommands >= Script.Length - 16, $"only {coldCommands} of {Script.Length} commands read a cold key");
-        Dictionary<string, string> end = Tiering(info);
-        Assert.True(Field(end, "tier_cold_hits") > 0, "no cold hits");
+        Dictionary<string, string> end = ColdWait.Tiering(info);
+        Assert.True(ColdWait.Field(end, "tier_cold_hits") > 0, "no cold hits");
     }
     [Fact]
     public async Task WatchIsBrokenByAWriteToTheColdKeyButNotByDemotion()
@@ -168,16 +145,16 @@ public sealed class ColdTypeCommandTests
         a.Roundtrip(Replies.Ok, "SET", "w", "1");
         // Watched while hot, demoted meanwhile, unchanged: EXEC runs.
         a.Roundtrip(Replies.Ok, "WATCH", "w");
-        WaitAllCold(info, "the first EXEC");
+        ColdWait.WaitAllCold(info, "the first EXEC");
         a.Roundtrip(Replies.Ok, "MULTI");
         a.Roundtrip("+QUEUED\r\n", "INCR", "w");
         a.Roundtrip("*1\r\n:2\r\n", "EXEC");
         // Watched while cold, overwritten by another client while cold: EXEC aborts.
-        WaitAllCold(info, "WATCH");
+        ColdWait.WaitAllCold(info, "WATCH");
         a.Roundtrip(Replies.Ok, "WATCH", "w");
-        WaitAllCold(info, "the other client's SET");
+        ColdWait.WaitAllCold(info, "the other client's SET");
         b.Roundtrip(Replies.Ok, "SET", "w", "5");
-        WaitAllCold(info, "the second EXEC");
+        ColdWait.WaitAllCold(info, "the second EXEC");
         a.Roundtrip(Replies.Ok, "MULTI");
         a.Roundtrip("+QUEUED\r\n", "INCR", "w");
         a.Roundtrip(Replies.NilArray, "EXEC");
@@ -193,13 +170,13 @@ public sealed class ColdTypeCommandTests
         using RawClient info = s.Server.Raw();
         a.Roundtrip(Replies.Bulk("1-0"), "XADD", "s", "1-0", "f", "v");
         a.Roundtrip(Replies.Ok, "XGROUP", "CREATE", "s", "g", "$");
-        WaitAllCold(info, "XREADGROUP");
+        ColdWait.WaitAllCold(info, "XREADGROUP");
         a.Command("XREADGROUP", "GROUP", "g", "c", "BLOCK", "10000", "STREAMS", "s", ">");
         await s.Server.WaitBlocked(1);
-        WaitAllCold(info, "XADD");
+        ColdWait.WaitAllCold(info, "XADD");
         b.Roundtrip(Replies.Bulk("2-0"), "XADD", "s", "2-0", "f", "w");
         a.Expect("*1\r\n*2\r\n" + Replies.Bulk("s") + "*1\r\n*2\r\n" + Replies.Bulk("2-0") + Replies.Arr("f", "w"));
-        WaitAllCold(info, "XPENDING");
+        ColdWait.WaitAllCold(info, "XPENDING");
         b.Roundtrip("*4\r\n:1\r\n" + Replies.Bulk("2-0") + Replies.Bulk("2-0") + "*1\r\n*2\r\n" + Replies.Bulk("c") + Replies.Bulk("1"), "XPENDING", "s", "g");
     }
 
@@ -212,11 +189,11 @@ public sealed class ColdTypeCommandTests
         using RawClient info = s.Server.Raw();
         a.Roundtrip(":2\r\n", "RPUSH", "l", "x", "y");
         a.Roundtrip(":1\r\n", "ZADD", "z", "1", "m");
-        WaitAllCold(info, "BLPOP on a cold list");
+        ColdWait.WaitAllCold(info, "BLPOP on a cold list");
         a.Roundtrip(Replies.Arr("l", "x"), "BLPOP", "l", "1");
-        WaitAllCold(info, "BZPOPMIN on a cold sorted set");
+        ColdWait.WaitAllCold(info, "BZPOPMIN on a cold sorted set");
         a.Roundtrip("*3\r\n" + Replies.Bulk("z") + Replies.Bulk("m") + Replies.Bulk("1"), "BZPOPMIN", "z", "1");
-        WaitAllCold(info, "BRPOP on a cold list");
+        ColdWait.WaitAllCold(info, "BRPOP on a cold list");
         a.Roundtrip(Replies.Arr("l", "y"), "BRPOP", "l", "1");   // the list is now empty and gone; BLPOP below waits
         a.Command("BLPOP", "l2", "10");
         await s.Server.WaitBlocked(1);

@@ -48,7 +48,7 @@ public static class CommandInfoWriter
         switch (d.Group)
         {
             case "set": list.Add("@set"); break;
-            case "sorted_set": list.Add("@sortedset"); break;
+            case "sorted-set": list.Add("@sortedset"); break;
             case "list": list.Add("@list"); break;
             case "hash": list.Add("@hash"); break;
             case "string": list.Add("@string"); break;

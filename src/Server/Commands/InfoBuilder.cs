@@ -155,6 +155,14 @@ public static class InfoBuilder
         Line(sb, "used_memory_dataset_perc", F2(used == 0 ? 0 : 100.0 * dataset / used) + "%");
         Line(sb, "total_system_memory", total);
         Line(sb, "total_system_memory_human", Human(total));
+        long lua = s.StartedScripts?.MemoryBytes ?? 0;
+        long scriptBytes = s.StartedScripts?.BodyBytes ?? 0;
+        Line(sb, "used_memory_lua", lua);
+        Line(sb, "used_memory_lua_human", Human(lua));
+        Line(sb, "used_memory_scripts_eval", scriptBytes);
+        Line(sb, "number_of_cached_scripts", s.StartedScripts?.Count ?? 0);
+        Line(sb, "used_memory_scripts", scriptBytes);
+        Line(sb, "used_memory_scripts_human", Human(scriptBytes));
         Line(sb, "maxmemory", maxmemory);
         Line(sb, "maxmemory_human", Human(maxmemory));
         Line(sb, "maxmemory_policy", s.Engine.Memory.MaxMemoryPolicy);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tiered.Server.Admin;
+using Tiered.Server.Scripting;
 using Tiered.Server.Session;
 
 namespace Tiered.Server.Commands;
@@ -72,6 +73,25 @@ public abstract class ServerCore
 
     /// <summary>Unix ms when loading started.</summary>
     public long LoadingStartedMs { get; protected set; }
+
+    /// <summary>The Lua engine and script cache, made on the first script (Scripting/ScriptEngine.cs).</summary>
+    public ScriptEngine Scripts => _scripts ??= new ScriptEngine(ScriptCaller, ServerInfo.RedisVersion, ServerInfo.RedisVersionNumber);
+
+    /// <summary>The script engine if a script has run (INFO reads it without starting Lua).</summary>
+    public ScriptEngine? StartedScripts => _scripts;
+
+    /// <summary>The fake client a script's commands run on.</summary>
+    public ScriptCaller ScriptCaller => _scriptCaller ??= new ScriptCaller(this);
+
+    private ScriptEngine? _scripts;
+    private ScriptCaller? _scriptCaller;
+
+    /// <summary>Frees the Lua state (at shutdown, once no command runs).</summary>
+    protected void DisposeScripts()
+    {
+        _scripts?.Dispose();
+        _scripts = null;
+    }
 
     /// <summary>Seconds since start.</summary>
     public long UptimeSeconds => (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds;

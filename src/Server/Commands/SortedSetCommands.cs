@@ -11,7 +11,7 @@ namespace Tiered.Server.Commands;
 /// </summary>
 public static class SortedSetCommands
 {
-    internal const string Group = "sorted_set";
+    internal const string Group = "sorted-set";
 
     // Results are collected here while the lock is held, then written; one list per thread, reused.
     [ThreadStatic] private static List<ScoredMember>? t_items;

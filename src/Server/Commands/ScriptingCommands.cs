@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Logging;
+using Tiered.Server.Scripting;
+using Tiered.Server.Session;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO and SCRIPT (the engine and why it is built so: Scripting/ScriptEngine.cs).
+/// </summary>
+public static class ScriptingCommands
+{
+    [Command("eval")] private static void Eval(CommandContext c) => Run(c, bySha: false, readOnly: false);
+
+    [Command("evalsha")] private static void EvalSha(CommandContext c) => Run(c, bySha: true, readOnly: false);
+
+    [Command("eval_ro")] private static void EvalRo(CommandContext c) => Run(c, bySha: false, readOnly: true);
+
+    [Command("evalsha_ro")] private static void EvalShaRo(CommandContext c) => Run(c, bySha: true, readOnly: true);
+
+    private static void Run(CommandContext c, bool bySha, bool readOnly)
+    {
+        if (!c.Long(2, out long numKeys)) return;
+        if (numKeys < 0) { c.Writer.Error("ERR Number of keys can't be negative"u8); return; }
+        if (numKeys > c.Count - 3) { c.Writer.Error("ERR Number of keys can't be greater than number of args"u8); return; }
+        ScriptEngine engine = c.Server.Scripts;
+        Script? script;
+        if (bySha)
+        {
+            script = engine.Find(c[1]);
+            if (script is null) { c.Writer.Error("NOSCRIPT No matching script. Please use EVAL."u8); return; }
+        }
+        else
+        {
+            script = engine.Load(c[1], out string? error);
+            if (script is null) { c.Writer.Error(error!); return; }
+        }
+        c.Server.ScriptCaller.Begin(c.Client, readOnly || (script.Flags & ScriptFlags.NoWrites) != 0);
+        engine.Run(script, c.Args, 3, (int)numKeys, c.Writer);
+    }
+
+    [Command("script|load")] private static void Load(CommandContext c)
+    {
+        Script? script = c.Server.Scripts.Load(c[2], out string? error);
+        if (script is null) c.Writer.Error(error!);
+        else c.Writer.Bulk(script.Sha);
+    }
+
+    [Command("script|exists")] private static void Exists(CommandContext c)
+    {
+        ScriptEngine engine = c.Server.Scripts;
+        c.Writer.Array(c.Count - 2);
+        for (int i = 2; i < c.Count; i++) c.Writer.Integer(engine.Find(c[i]) is null ? 0 : 1);
+    }
+
+    [Command("script|flush")] private static void Flush(CommandContext c)
+    {
+        if (c.Count > 3 || c.Count == 3 && !c.Is(2, "ASYNC"u8) && !c.Is(2, "SYNC"u8))
+        {
+            c.Writer.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option"u8);
+            return;
+        }
+        c.Server.Scripts.Flush();
+        c.Writer.Ok();
+    }
+
+    /// <summary>Redis's Lua debugger (LDB) is an interactive session over the connection; Tiered has none.</summary>
+    [Command("script|debug")] private static void Debug(CommandContext c)
+    {
+        if (c.Is(2, "NO"u8)) c.Writer.Ok();
+        else if (c.Is(2, "YES"u8) || c.Is(2, "SYNC"u8)) c.Writer.Error("ERR SCRIPT DEBUG is not supported: Tiered has no Lua debugger"u8);
+        else c.Writer.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO"u8);
+    }
+
+    /// <summary>No script ever runs while another client's command does: scripts run whole under the store lock.</summary>
+    [Command("script|kill")] private static void Kill(CommandContext c) => c.Writer.Error("NOTBUSY No scripts in execution right now."u8);
+}
+
+/// <summary>
+/// How a script's redis.call reaches the command table: Redis's fake "lua client". It has its own session (selected
+/// database, protocol), marked as inside EXEC so its changes are logged with the script's command and its cold keys
+/// are read as a transaction's are, and it applies the rules for commands called from scripts first.
+/// </summary>
+public sealed class ScriptCaller : IScriptHost
+{
+    private readonly ServerCore _server;
+    private readonly ClientSession _session;
+    private readonly CommandContext _context;
+    private bool _readOnly;
+
+    public ScriptCaller(ServerCore server)
+    {
+        _server = server;
+        _session = new ClientSession(0, "", "", server.Store.Clock.NowMs, static () => { }) { Authenticated = true, InExec = true };
+        _context = new CommandContext(server, _session, Args, Reply);
+    }
+
+    public ArgList Args { get; } = new();
+
+    public RespWriter Reply { get; } = new();
+
+    /// <summary>Before a run: the caller's database; whether the script may write.</summary>
+    public void Begin(ClientSession caller, bool readOnly)
+    {
+        _session.DbIndex = caller.DbIndex;
+        _readOnly = readOnly;
+    }
+
+    public string? Call()
+    {
+        CommandDef? cmd = _server.Commands.Find(Args[0]);
+        if (cmd is null) return "ERR Unknown Redis command called from script";
+        if (!cmd.ArityOk(Args.Count)) return "ERR Wrong number of args calling Redis command from script";
+        CommandFlags flags = cmd.Flags;
+        if (cmd.Subcommands.Length > 0 && Subcommands.Find(cmd, Args[1]) is { } sub) flags |= sub.Flags;
+        if ((flags & CommandFlags.NoScript) != 0) return "ERR This Redis command is not allowed from script";
+        if (_readOnly && (flags & CommandFlags.Write) != 0) return "ERR Write commands are not allowed from read-only scripts.";
+        _server.Dispatcher.Execute(_context);
+        return null;
+    }
+
+    public void SetProtocol(int resp)
+    {
+        _session.Protocol = resp;
+        Reply.Protocol = resp;
+    }
+
+    public void Log(int level, string message)
+    {
+        LogLevel l = level switch { 0 or 1 => LogLevel.Debug, 2 => LogLevel.Information, _ => LogLevel.Warning };
+        _server.Logger.Log(l, "script: {Message}", message);
+    }
+}

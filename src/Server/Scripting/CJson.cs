@@ -3,8 +3,8 @@ using static Tiered.Server.Scripting.LuaNative;
 
 namespace Tiered.Server.Scripting;
 
-// cjson for scripts (errors raised through ScriptEngine.RaiseLater): the encode/decode pair Redis ships (lua-cjson 2.1 with Redis's settings), by its documented
-// rules, since queue libraries keep their payloads as cjson-encoded strings:
+// cjson for scripts: the encode/decode pair Redis ships (lua-cjson 2.1 with Redis's settings), by its documented
+// rules, since queue libraries keep their payloads as cjson-encoded strings (errors: ScriptEngine.RaiseLater):
 //
 //   encode                                                 decode
 //   nil, cjson.null -> null      true/false -> true/false  null -> cjson.null (a light userdata NULL)

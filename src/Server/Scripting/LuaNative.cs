@@ -51,6 +51,7 @@ internal static unsafe class LuaNative
     [DllImport(Lib)] public static extern nuint lua_rawlen(IntPtr L, int idx);
     [DllImport(Lib)] public static extern int lua_next(IntPtr L, int idx);
     [DllImport(Lib)] public static extern int lua_absindex(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern void lua_copy(IntPtr L, int from, int to);
     [DllImport(Lib)] public static extern int luaL_ref(IntPtr L, int t);
     [DllImport(Lib)] public static extern void luaL_unref(IntPtr L, int t, int r);
     [DllImport(Lib)] public static extern int luaL_loadbufferx(IntPtr L, byte* buff, nuint sz, byte* name, byte* mode);

@@ -101,10 +101,14 @@ public sealed unsafe class ScriptEngine : IDisposable
         PushFunction(&SetRepl);
         PushFunction(&CJson.Encode);
         PushFunction(&CJson.Decode);
+        PushFunction(&CMsgPack.Pack);
+        PushFunction(&CMsgPack.Unpack);
+        PushFunction(&CMsgPack.UnpackOne);
+        PushFunction(&CMsgPack.UnpackLimit);
         lua_pushlightuserdata(_L, IntPtr.Zero);   // cjson.null
         PushString(_L, version);
         lua_pushinteger(_L, versionNumber);
-        if (PCall(_L, 11, 4, 0) != 0) throw new InvalidOperationException("prelude.lua: " + Encoding.UTF8.GetString(ToBytes(_L, -1)));
+        if (PCall(_L, 15, 4, 0) != 0) throw new InvalidOperationException("prelude.lua: " + Encoding.UTF8.GetString(ToBytes(_L, -1)));
         _raiseLaterRef = luaL_ref(_L, RegistryIndex);
         _onErrorRef = luaL_ref(_L, RegistryIndex);
         _runRef = luaL_ref(_L, RegistryIndex);

@@ -174,4 +174,55 @@ public sealed class ScriptingTests
         RedisResult list = await db.ScriptEvaluateAsync("return {KEYS[1], ARGV[1], 3, {ok='fine'}}", ["k"], ["v"]);
         Assert.Equal(["k", "v", "3", "fine"], ((RedisResult[])list!).Select(r => r.ToString()).ToArray());
     }
+
+    /// <summary>Two raw clients on different network threads (connections are dealt to the two loops in turn).</summary>
+    private static TestServer BusyServer() => new((o, _) =>
+    {
+        o.BusyReplyThreshold = 100;
+        o.IoThreads = 2;
+    });
+
+    private static void WaitUntilBusy(RawClient c)
+    {
+        for (int i = 0; i < 500; i++)
+        {
+            c.Command("PING");
+            string reply = c.ReadReply();
+            if (reply == "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n") return;
+            Assert.Equal("+PONG\r\n", reply);   // before the script started
+            Thread.Sleep(10);
+        }
+        Assert.Fail("no -BUSY while the script ran");
+    }
+
+    [Fact]
+    public async Task AReadOnlyScriptPastTheTimeLimitGetsOthersBusyAndScriptKillStopsIt()
+    {
+        await using TestServer s = BusyServer();
+        using RawClient running = s.Raw();
+        using RawClient other = s.Raw();
+        const string Loop = "local i = 0 while true do i = i + 1 end";
+        running.Command("EVAL", Loop, "0");
+        WaitUntilBusy(other);
+        other.Roundtrip("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n", "GET", "k");
+        other.Roundtrip(Replies.Ok, "SCRIPT", "KILL");
+        running.Expect($"-ERR Script killed by user with SCRIPT KILL... script: {Scripting.ScriptEngine.Sha1Hex(System.Text.Encoding.UTF8.GetBytes(Loop))}, on @user_script:1.\r\n");
+        other.Roundtrip("+PONG\r\n", "PING");
+        other.Roundtrip("-NOTBUSY No scripts in execution right now.\r\n", "SCRIPT", "KILL");
+        running.Roundtrip(":1\r\n", "EVAL", "return 1", "0");
+    }
+
+    [Fact]
+    public async Task AScriptThatWroteCannotBeKilledAndRunsToItsEnd()
+    {
+        await using TestServer s = BusyServer();
+        using RawClient running = s.Raw();
+        using RawClient other = s.Raw();
+        running.Command("EVAL", "redis.call('set', KEYS[1], 'written') local t = redis.call('time')[1] "
+            + "while redis.call('time')[1] - t < 2 do end return redis.call('get', KEYS[1])", "1", "w");
+        WaitUntilBusy(other);
+        other.Roundtrip("-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n", "SCRIPT", "KILL");
+        running.Expect("$7\r\nwritten\r\n");
+        other.Roundtrip("$7\r\nwritten\r\n", "GET", "w");
+    }
 }

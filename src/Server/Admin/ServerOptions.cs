@@ -25,6 +25,11 @@ public sealed class ServerOptions : IConnectionLimits
     /// <summary>Largest amount of unparsed input one client may buffer.</summary>
     public long ClientQueryBufferLimit { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Milliseconds a script may run before other clients are answered -BUSY (and SCRIPT KILL may stop it); 0: at once.
+    /// </summary>
+    public long BusyReplyThreshold { get; set; } = 5000;
+
     /// <summary>Commands slower than this many microseconds go to the slow log; negative disables it.</summary>
     public long SlowlogLogSlowerThan { get; set; } = 10000;
 
@@ -79,6 +84,9 @@ public sealed class ServerOptions : IConnectionLimits
             SettingParse.SizeSetter(v => ClientQueryBufferLimit = v, 1024 * 1024));
         yield return new("slowlog-log-slower-than", "Microseconds above which a command is logged in SLOWLOG; negative disables.", () => SettingParse.Int(SlowlogLogSlowerThan),
             SettingParse.IntSetter(v => SlowlogLogSlowerThan = v, -1, long.MaxValue));
+        foreach (string name in (string[])["busy-reply-threshold", "lua-time-limit"])
+            yield return new(name, "Milliseconds a script runs before other clients get -BUSY and SCRIPT KILL may stop it.",
+                () => SettingParse.Int(BusyReplyThreshold), SettingParse.IntSetter(v => BusyReplyThreshold = v, 0, long.MaxValue));
         yield return new("slowlog-max-len", "Entries kept in SLOWLOG.", () => SettingParse.Int(SlowlogMaxLen),
             SettingParse.IntSetter(v => SlowlogMaxLen = (int)v, 0, int.MaxValue));
         yield return new("latency-monitor-threshold", "Milliseconds above which LATENCY records an event; 0 disables.", () => SettingParse.Int(LatencyMonitorThreshold),

@@ -52,6 +52,8 @@ public sealed class ClientHandler : IConnectionHandler
         return s.CloseAfterReply ? RunResult.Close : RunResult.Done;
     }
 
+    public bool TryAnswerUnlocked() => _server.StartedScriptCaller?.AnswerWhileBusy(_ctx) ?? false;
+
     public void EndBatch()
     {
         if (Session.PendingIo is null) Session.ColdReads?.ForgetAll();   // ran all it had: read-aheads unused are dropped

@@ -34,8 +34,16 @@ public static class ScriptingCommands
             script = engine.Load(c[1], out string? error);
             if (script is null) { c.Writer.Error(error!); return; }
         }
-        c.Server.ScriptCaller.Begin(c.Client, readOnly || (script.Flags & ScriptFlags.NoWrites) != 0);
-        engine.Run(script, c.Args, 3, (int)numKeys, c.Writer);
+        ScriptCaller caller = c.Server.ScriptCaller;
+        caller.Begin(c.Client, readOnly || (script.Flags & ScriptFlags.NoWrites) != 0);
+        try
+        {
+            engine.Run(script, c.Args, 3, (int)numKeys, c.Writer);
+        }
+        finally
+        {
+            caller.End();
+        }
     }
 
     [Command("script|load")] private static void Load(CommandContext c)
@@ -71,7 +79,10 @@ public static class ScriptingCommands
         else c.Writer.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO"u8);
     }
 
-    /// <summary>No script ever runs while another client's command does: scripts run whole under the store lock.</summary>
+    /// <summary>
+    /// Under the store lock no script runs (they run whole under it): NOTBUSY. A busy script is killed from outside the
+    /// lock, by <see cref="ScriptCaller.AnswerWhileBusy"/>.
+    /// </summary>
     [Command("script|kill")] private static void Kill(CommandContext c) => c.Writer.Error("NOTBUSY No scripts in execution right now."u8);
 }
 
@@ -80,12 +91,26 @@ public static class ScriptingCommands
 /// database, protocol), marked as inside EXEC so its changes are logged with the script's command and its cold keys
 /// are read as a transaction's are, and it applies the rules for commands called from scripts first.
 /// </summary>
+/// <remarks>
+/// The time limit (busy-reply-threshold): the engine's hook calls <see cref="Tick"/> every so many instructions; once
+/// a script has run past the threshold it is busy, and the other clients' connections, which cannot get the store
+/// lock, have their commands answered by <see cref="AnswerWhileBusy"/> without it: -BUSY, or SCRIPT KILL, which asks
+/// the next tick to stop the script (refused once the script has written: its writes cannot be undone).
+/// Shared state rule: <see cref="Begin"/>, <see cref="End"/>, <see cref="Call"/> and <see cref="Tick"/> run on the
+/// script's thread under the store lock; <c>_busy</c> and <c>_kill</c> are also read and set by other connections'
+/// threads without the lock (volatile), and <c>_wrote</c> is read by them once <c>_busy</c> is seen.
+/// </remarks>
 public sealed class ScriptCaller : IScriptHost
 {
     private readonly ServerCore _server;
     private readonly ClientSession _session;
     private readonly CommandContext _context;
     private bool _readOnly;
+    private bool _running;
+    private volatile bool _wrote;
+    private volatile bool _busy;
+    private volatile bool _kill;
+    private long _startedAt;
 
     public ScriptCaller(ServerCore server)
     {
@@ -103,6 +128,52 @@ public sealed class ScriptCaller : IScriptHost
     {
         _session.DbIndex = caller.DbIndex;
         _readOnly = readOnly;
+        _wrote = false;
+        _kill = false;
+        _startedAt = Stopwatch.GetTimestamp();
+        _running = true;
+    }
+
+    /// <summary>After a run: no script is busy any more.</summary>
+    public void End()
+    {
+        _running = false;
+        _busy = false;
+        _kill = false;
+    }
+
+    public bool Tick()
+    {
+        if (!_running) return false;
+        if (!_busy && Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds >= _server.Options.BusyReplyThreshold)
+        {
+            _busy = true;
+            _server.Logger.LogWarning("Slow script detected: still in execution after {Ms} milliseconds. You can try killing the script using the SCRIPT KILL command.",
+                (long)Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds);
+        }
+        return _kill;
+    }
+
+    /// <summary>
+    /// For a connection that cannot get the store lock: while a script is busy, answers the command parsed into
+    /// <paramref name="c"/> without the lock (SCRIPT KILL, else -BUSY) and returns true; false when no script is busy.
+    /// </summary>
+    public bool AnswerWhileBusy(CommandContext c)
+    {
+        if (!_busy) return false;
+        if (c.Count == 2 && c.Is(0, "SCRIPT"u8) && c.Is(1, "KILL"u8))
+        {
+            if (_wrote)
+            {
+                c.Writer.Error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."u8);
+                return true;
+            }
+            _kill = true;
+            c.Writer.Ok();
+            return true;
+        }
+        c.Writer.Error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."u8);
+        return true;
     }
 
     public string? Call()
@@ -113,7 +184,11 @@ public sealed class ScriptCaller : IScriptHost
         CommandFlags flags = cmd.Flags;
         if (cmd.Subcommands.Length > 0 && Subcommands.Find(cmd, Args[1]) is { } sub) flags |= sub.Flags;
         if ((flags & CommandFlags.NoScript) != 0) return "ERR This Redis command is not allowed from script";
-        if (_readOnly && (flags & CommandFlags.Write) != 0) return "ERR Write commands are not allowed from read-only scripts.";
+        if ((flags & CommandFlags.Write) != 0)
+        {
+            if (_readOnly) return "ERR Write commands are not allowed from read-only scripts.";
+            _wrote = true;
+        }
         _server.Dispatcher.Execute(_context);
         return null;
     }

@@ -80,6 +80,9 @@ public abstract class ServerCore
     /// <summary>The script engine if a script has run (INFO reads it without starting Lua).</summary>
     public ScriptEngine? StartedScripts => _scripts;
 
+    /// <summary>The fake client a script's commands run on, if a script has run (read without the store lock).</summary>
+    public ScriptCaller? StartedScriptCaller => Volatile.Read(ref _scriptCaller);
+
     /// <summary>The fake client a script's commands run on.</summary>
     public ScriptCaller ScriptCaller => _scriptCaller ??= new ScriptCaller(this);
 

@@ -296,7 +296,12 @@ public sealed class Connection
                     }
                     pos += used;
                     if (st == ParseStatus.Empty) continue;
-                    if (!locked) { store.Lock.Enter(); locked = true; store.BeginBatch(); }
+                    if (!locked)
+                    {
+                        if (!EnterStoreLock()) continue;   // answered without the lock: a script is busy
+                        locked = true;
+                        store.BeginBatch();
+                    }
                     if (pos - used >= prefetchedTo) prefetchedTo = PrefetchKeys(array, off + pos - used, off + len) - off;
                     RunResult r = _handler.Run();
                     if (r == RunResult.Wait)
@@ -396,7 +401,12 @@ public sealed class Connection
                 case ParseStatus.Empty:
                     return true;
                 case ParseStatus.Complete:
-                    if (!locked) { _store.Lock.Enter(); locked = true; _store.BeginBatch(); }
+                    if (!locked)
+                    {
+                        if (!EnterStoreLock()) return true;
+                        locked = true;
+                        _store.BeginBatch();
+                    }
                     RunResult r = _handler.Run();
                     if (r is RunResult.Wait or RunResult.Blocked) { _stopped = r; used = 0; return false; }
                     if (r == RunResult.Close) _closing = true;
@@ -414,6 +424,18 @@ public sealed class Connection
                     return false;
             }
         }
+    }
+
+    /// <summary>
+    /// Takes the store lock for the command just parsed. While the lock is held by a long script, the handler may answer
+    /// the command without it (-BUSY, SCRIPT KILL): then false, and the command is done. Uncontended, one TryEnter.
+    /// </summary>
+    private bool EnterStoreLock()
+    {
+        if (_store.Lock.TryEnter()) return true;
+        while (!_store.Lock.TryEnter(10))
+            if (_handler.TryAnswerUnlocked()) return false;
+        return true;
     }
 
     private byte[] _straddle = [];

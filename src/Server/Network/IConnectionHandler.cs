@@ -45,6 +45,12 @@ public interface IConnectionHandler
     /// </summary>
     RunResult Run();
 
+    /// <summary>
+    /// Called, without the store lock, while the loop waits for it: true when the command parsed into the connection's
+    /// arguments was answered without it (a script has run past busy-reply-threshold: -BUSY, SCRIPT KILL).
+    /// </summary>
+    bool TryAnswerUnlocked();
+
     /// <summary>The end of a batch, still under the store lock when a command ran: forgets unused read-aheads, notes the time.</summary>
     void EndBatch();
 

@@ -43,6 +43,9 @@ public interface IScriptHost
 
     /// <summary>redis.log.</summary>
     void Log(int level, string message);
+
+    /// <summary>Called every so many Lua instructions of a running script: true to stop it (SCRIPT KILL).</summary>
+    bool Tick();
 }
 
 /// <summary>Script flags of a shebang (<c>#!lua flags=...</c>, Redis 7).</summary>
@@ -105,10 +108,11 @@ public sealed unsafe class ScriptEngine : IDisposable
         PushFunction(&CMsgPack.Unpack);
         PushFunction(&CMsgPack.UnpackOne);
         PushFunction(&CMsgPack.UnpackLimit);
+        PushFunction(&Tick);
         lua_pushlightuserdata(_L, IntPtr.Zero);   // cjson.null
         PushString(_L, version);
         lua_pushinteger(_L, versionNumber);
-        if (PCall(_L, 15, 4, 0) != 0) throw new InvalidOperationException("prelude.lua: " + Encoding.UTF8.GetString(ToBytes(_L, -1)));
+        if (PCall(_L, 16, 4, 0) != 0) throw new InvalidOperationException("prelude.lua: " + Encoding.UTF8.GetString(ToBytes(_L, -1)));
         _raiseLaterRef = luaL_ref(_L, RegistryIndex);
         _onErrorRef = luaL_ref(_L, RegistryIndex);
         _runRef = luaL_ref(_L, RegistryIndex);
@@ -329,6 +333,23 @@ public sealed unsafe class ScriptEngine : IDisposable
         {
             reply.Clear();
         }
+    }
+
+    /// <summary>check_time() for prelude.lua's instruction-count hook: true when the script must stop.</summary>
+    [UnmanagedCallersOnly]
+    private static int Tick(IntPtr L)
+    {
+        bool stop;
+        try
+        {
+            stop = Self(L)._host.Tick();
+        }
+        catch (Exception)
+        {
+            stop = false;
+        }
+        lua_pushboolean(L, stop ? 1 : 0);
+        return 1;
     }
 
     [UnmanagedCallersOnly]

@@ -22,7 +22,7 @@
 -- command's error reply, a bad argument to redis.*) reaches the client as it is; anything else a script raises
 -- gets "ERR " in front, as in Redis.
 local call, pcall_raw, set_resp, log, sha1hex, set_repl, cjson_encode, cjson_decode, mp_pack, mp_unpack, mp_unpack_one,
-  mp_unpack_limit, cjson_null, version, version_num = ...
+  mp_unpack_limit, check_time, cjson_null, version, version_num = ...
 
 local debug_getinfo, debug_sethook = debug.getinfo, debug.sethook
 local select, error, type, tostring, setmetatable, next = select, error, type, tostring, setmetatable, next
@@ -34,10 +34,22 @@ local raised   -- the message last raised for Redis (reaches the client as it is
 local pending, pending_plain
 local raisers = {}   -- the C# functions that raise this way
 
+-- The script time limit: every TICK instructions the hook asks the server (check_time) whether SCRIPT KILL asked the
+-- script to stop; the server also learns from it that the script has run past busy-reply-threshold.
+local TICK = 100000
+local KILLED = 'ERR Script killed by user with SCRIPT KILL...'
+
+local function timer()
+  if check_time() then
+    raised = KILLED
+    error(KILLED, 0)
+  end
+end
+
 local function raiser()
   local returning = debug_getinfo(2, 'f')
   if not (returning and raisers[returning.func]) then return end
-  debug_sethook()
+  debug_sethook(timer, '', TICK)
   local message = pending
   pending = nil
   if pending_plain then
@@ -209,6 +221,7 @@ end
 local function run(f, keys, argv)
   G.KEYS, G.ARGV = keys, argv
   raised, pending = nil, nil
+  debug_sethook(timer, '', TICK)
   return f()
 end
 

@@ -143,6 +143,7 @@ public sealed class TieredServer : ServerCore, IAsyncDisposable
             {
                 Logger.LogInformation("Loading the write log from {Dir}", Store.Log.Directory);
                 LastRecovery = Store.Recover(message => Logger.LogInformation("{Message}", message));
+                LoadFunctions();
                 Store.Start();
             }
             catch (Exception ex)

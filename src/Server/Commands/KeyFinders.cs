@@ -72,6 +72,8 @@ public static class KeyFinders
         ["evalsha"] = AfterCount2,
         ["eval_ro"] = AfterCount2,
         ["evalsha_ro"] = AfterCount2,
+        ["fcall"] = AfterCount2,
+        ["fcall_ro"] = AfterCount2,
         ["zunionstore"] = DestinationThenCount,
         ["zinterstore"] = DestinationThenCount,
         ["zdiffstore"] = DestinationThenCount,

@@ -19,9 +19,7 @@ public static class ScriptingCommands
 
     private static void Run(CommandContext c, bool bySha, bool readOnly)
     {
-        if (!c.Long(2, out long numKeys)) return;
-        if (numKeys < 0) { c.Writer.Error("ERR Number of keys can't be negative"u8); return; }
-        if (numKeys > c.Count - 3) { c.Writer.Error("ERR Number of keys can't be greater than number of args"u8); return; }
+        if (!ParseNumKeys(c, "ERR value is not an integer or out of range"u8, out int numKeys)) return;
         ScriptEngine engine = c.Server.Scripts;
         Script? script;
         if (bySha)
@@ -38,12 +36,23 @@ public static class ScriptingCommands
         caller.Begin(c.Client, readOnly || (script.Flags & ScriptFlags.NoWrites) != 0);
         try
         {
-            engine.Run(script, c.Args, 3, (int)numKeys, c.Writer);
+            engine.Run(script, c.Args, 3, numKeys, c.Writer);
         }
         finally
         {
             caller.End();
         }
+    }
+
+    /// <summary>EVAL's and FCALL's numkeys (argument 2), with Redis's errors (<paramref name="notANumber"/> differs).</summary>
+    internal static bool ParseNumKeys(CommandContext c, ReadOnlySpan<byte> notANumber, out int numKeys)
+    {
+        numKeys = 0;
+        if (!c.TryLong(2, out long n)) { c.Writer.Error(notANumber); return false; }
+        if (n < 0) { c.Writer.Error("ERR Number of keys can't be negative"u8); return false; }
+        if (n > c.Count - 3) { c.Writer.Error("ERR Number of keys can't be greater than number of args"u8); return false; }
+        numKeys = (int)n;
+        return true;
     }
 
     [Command("script|load")] private static void Load(CommandContext c)
@@ -161,7 +170,7 @@ public sealed class ScriptCaller : IScriptHost
     public bool AnswerWhileBusy(CommandContext c)
     {
         if (!_busy) return false;
-        if (c.Count == 2 && c.Is(0, "SCRIPT"u8) && c.Is(1, "KILL"u8))
+        if (c.Count == 2 && (c.Is(0, "SCRIPT"u8) || c.Is(0, "FUNCTION"u8)) && c.Is(1, "KILL"u8))
         {
             if (_wrote)
             {

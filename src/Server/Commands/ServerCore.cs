@@ -75,7 +75,42 @@ public abstract class ServerCore
     public long LoadingStartedMs { get; protected set; }
 
     /// <summary>The Lua engine and script cache, made on the first script (Scripting/ScriptEngine.cs).</summary>
-    public ScriptEngine Scripts => _scripts ??= new ScriptEngine(ScriptCaller, ServerInfo.RedisVersion, ServerInfo.RedisVersionNumber);
+    public ScriptEngine Scripts => _scripts ??= MakeScripts();
+
+    private ScriptEngine MakeScripts()
+    {
+        var engine = new ScriptEngine(ScriptCaller, ServerInfo.RedisVersion, ServerInfo.RedisVersionNumber);
+        if (FunctionsPath is { } path) engine.Functions.Changed = payload => SaveFunctions(path, payload);
+        return engine;
+    }
+
+    /// <summary>
+    /// Where the function libraries are kept across restarts (their FUNCTION DUMP payload, beside the write log), or
+    /// null with persistence off.
+    /// </summary>
+    private string? FunctionsPath => Engine.Durability.Enabled ? Path.Combine(Engine.Durability.Dir, "functions.payload") : null;
+
+    private static void SaveFunctions(string path, byte[] payload)
+    {
+        string temp = path + ".tmp";
+        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            f.Write(payload);
+            f.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>At start, after recovery: loads the function libraries kept by <see cref="SaveFunctions"/>.</summary>
+    protected void LoadFunctions()
+    {
+        if (FunctionsPath is not { } path || !File.Exists(path)) return;
+        lock (Store.Lock)
+        {
+            string? error = Scripts.Functions.Restore(File.ReadAllBytes(path), "REPLACE", notify: false);
+            if (error != null) Logger.LogError("The function libraries in {Path} were not loaded: {Error}", path, error);
+        }
+    }
 
     /// <summary>The script engine if a script has run (INFO reads it without starting Lua).</summary>
     public ScriptEngine? StartedScripts => _scripts;

@@ -55,9 +55,12 @@ public static class Subcommands
     {
         CommandDef help = c.Command;
         string container = (help.Parent ?? help.Name).ToUpperInvariant();
-        c.Writer.Array(help.Help.Length + 3);
+        // A list that ends with its own HELP entry keeps it (SCRIPT and FUNCTION word it "Prints this help.").
+        bool ownHelp = help.Help.Length >= 2 && help.Help[^2] == "HELP";
+        c.Writer.Array(help.Help.Length + (ownHelp ? 1 : 3));
         c.Writer.Simple($"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
         foreach (string l in help.Help) c.Writer.Simple(l);
+        if (ownHelp) return;
         c.Writer.Simple("HELP");
         c.Writer.Simple("    Print this help.");
     }

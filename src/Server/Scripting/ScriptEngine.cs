@@ -82,7 +82,7 @@ public sealed unsafe class ScriptEngine : IDisposable
     private readonly Dictionary<string, Script> _scripts = new(StringComparer.Ordinal);
     private IntPtr _L;
     private GCHandle _self;
-    private readonly int _compileRef, _runRef, _onErrorRef, _raiseLaterRef;
+    private readonly int _compileRef, _runRef, _onErrorRef, _raiseLaterRef, _compileLibraryRef, _loadLibraryRef, _callFunctionRef;
     private byte[] _args = new byte[256];
     private int[] _lengths = new int[16];
     private int _resp = 2;   // the running script's redis.setresp
@@ -112,12 +112,19 @@ public sealed unsafe class ScriptEngine : IDisposable
         lua_pushlightuserdata(_L, IntPtr.Zero);   // cjson.null
         PushString(_L, version);
         lua_pushinteger(_L, versionNumber);
-        if (PCall(_L, 16, 4, 0) != 0) throw new InvalidOperationException("prelude.lua: " + Encoding.UTF8.GetString(ToBytes(_L, -1)));
+        if (PCall(_L, 16, 7, 0) != 0) throw new InvalidOperationException("prelude.lua: " + Encoding.UTF8.GetString(ToBytes(_L, -1)));
+        _callFunctionRef = luaL_ref(_L, RegistryIndex);
+        _loadLibraryRef = luaL_ref(_L, RegistryIndex);
+        _compileLibraryRef = luaL_ref(_L, RegistryIndex);
         _raiseLaterRef = luaL_ref(_L, RegistryIndex);
         _onErrorRef = luaL_ref(_L, RegistryIndex);
         _runRef = luaL_ref(_L, RegistryIndex);
         _compileRef = luaL_ref(_L, RegistryIndex);
+        Functions = new FunctionLibraries(this);
     }
+
+    /// <summary>The function libraries (FUNCTION LOAD, FCALL).</summary>
+    public FunctionLibraries Functions { get; }
 
     /// <summary>Scripts in the cache (INFO number_of_cached_scripts).</summary>
     public int Count => _scripts.Count;
@@ -190,21 +197,111 @@ public sealed unsafe class ScriptEngine : IDisposable
     /// = the rest, and writes its return value (or its error) to <paramref name="reply"/>.
     /// </summary>
     public void Run(Script script, ArgList args, int keysAt, int numKeys, RespWriter reply)
+        => Execute(_runRef, script.FunctionRef, script.Sha, args, keysAt, numKeys, reply);
+
+    /// <summary>FCALL: runs <paramref name="function"/> with keys and args taken from <paramref name="args"/> as <see cref="Run"/> does.</summary>
+    public void Run(LuaFunction function, ArgList args, int keysAt, int numKeys, RespWriter reply)
+        => Execute(_callFunctionRef, function.FunctionRef, function.Name, args, keysAt, numKeys, reply);
+
+    private void Execute(int entryRef, int functionRef, string name, ArgList args, int keysAt, int numKeys, RespWriter reply)
     {
         IntPtr L = _L;
         lua_settop(L, 0);
         lua_checkstack(L, 8);
         lua_rawgeti(L, RegistryIndex, _onErrorRef);
-        lua_rawgeti(L, RegistryIndex, _runRef);
-        lua_rawgeti(L, RegistryIndex, script.FunctionRef);
+        lua_rawgeti(L, RegistryIndex, entryRef);
+        lua_rawgeti(L, RegistryIndex, functionRef);
         PushArray(L, args, keysAt, numKeys);
         PushArray(L, args, keysAt + numKeys, args.Count - keysAt - numKeys);
         _resp = 2;
         _host.SetProtocol(2);
         int rc = PCall(L, 3, 1, 1);
         if (rc == 0) LuaReplies.Write(L, -1, reply, _resp);
-        else reply.Error(ErrorText(L, rc, script));
+        else reply.Error(ErrorText(L, rc, name));
         lua_settop(L, 0);
+    }
+
+    /// <summary>
+    /// Compiles a library's <paramref name="code"/> (its first line, the shebang, as a comment) and runs it to collect
+    /// the functions it registers; null with Redis's <paramref name="error"/> when it does not compile or fails.
+    /// </summary>
+    internal List<LuaFunction>? LoadLibrary(byte[] code, FunctionLibrary library, out string? error)
+    {
+        IntPtr L = _L;
+        lua_settop(L, 0);
+        lua_rawgeti(L, RegistryIndex, _compileLibraryRef);
+        byte[] chunk = new byte[code.Length + 2];
+        "--"u8.CopyTo(chunk);
+        code.CopyTo(chunk.AsSpan(2));
+        PushBytes(L, chunk);
+        if (PCall(L, 1, 2, 0) != 0 || lua_type(L, 1) != TypeFunction)
+        {
+            error = "ERR Error compiling function: " + Encoding.UTF8.GetString(ToBytes(L, -1));
+            lua_settop(L, 0);
+            return null;
+        }
+        lua_settop(L, 1);
+        lua_rawgeti(L, RegistryIndex, _loadLibraryRef);
+        lua_pushvalue(L, 1);
+        if (PCall(L, 1, 2, 0) != 0 || lua_type(L, -2) != TypeTable)
+        {
+            error = "ERR Error registering functions: " + Encoding.UTF8.GetString(ToBytes(L, -1));
+            lua_settop(L, 0);
+            return null;
+        }
+        var functions = new List<LuaFunction>();
+        int t = lua_absindex(L, -2);
+        for (int i = 1; lua_rawgeti(L, t, i) == TypeTable; i++)
+        {
+            int r = lua_absindex(L, -1);
+            lua_rawgeti(L, r, 1);
+            string name = Encoding.UTF8.GetString(ToBytes(L, -1));
+            Pop(L, 1);
+            lua_rawgeti(L, r, 3);
+            var flagNames = new List<string>();
+            for (int f = 1; lua_rawgeti(L, -1, f) == TypeString; f++)
+            {
+                flagNames.Add(Encoding.UTF8.GetString(ToBytes(L, -1)));
+                Pop(L, 1);
+            }
+            Pop(L, 2);
+            lua_rawgeti(L, r, 4);
+            string? description = lua_type(L, -1) == TypeString ? Encoding.UTF8.GetString(ToBytes(L, -1)) : null;
+            Pop(L, 1);
+            lua_rawgeti(L, r, 2);
+            int fnRef = luaL_ref(L, RegistryIndex);
+            functions.Add(new LuaFunction(name, library, fnRef, FlagsOf(flagNames), [.. flagNames], description));
+            Pop(L, 1);
+        }
+        lua_settop(L, 0);
+        if (functions.Count == 0)
+        {
+            error = "ERR No functions registered";
+            return null;
+        }
+        error = null;
+        return functions;
+    }
+
+    /// <summary>Lets go of compiled functions (a library replaced or deleted).</summary>
+    internal void Release(IEnumerable<LuaFunction> functions)
+    {
+        foreach (LuaFunction f in functions) luaL_unref(_L, RegistryIndex, f.FunctionRef);
+    }
+
+    private static ScriptFlags FlagsOf(List<string> names)
+    {
+        ScriptFlags flags = ScriptFlags.Shebang;
+        foreach (string n in names)
+            flags |= n switch
+            {
+                "no-writes" => ScriptFlags.NoWrites,
+                "allow-oom" => ScriptFlags.AllowOom,
+                "allow-stale" => ScriptFlags.AllowStale,
+                "no-cluster" => ScriptFlags.NoCluster,
+                _ => ScriptFlags.AllowCrossSlotKeys,
+            };
+        return flags;
     }
 
     private static void PushArray(IntPtr L, ArgList args, int from, int count)
@@ -217,8 +314,8 @@ public sealed unsafe class ScriptEngine : IDisposable
         }
     }
 
-    /// <summary>The reply to a failed run: the message, then " script: sha, on @user_script:line." as Redis 7 adds.</summary>
-    private static string ErrorText(IntPtr L, int rc, Script script)
+    /// <summary>The reply to a failed run: the message, then " script: sha (or function), on @user_script:line." as Redis 7 adds.</summary>
+    private static string ErrorText(IntPtr L, int rc, string name)
     {
         if (lua_type(L, -1) != TypeTable)
             return rc == 4 ? "ERR Lua ran out of memory" : "ERR " + Encoding.UTF8.GetString(ToBytes(L, -1));
@@ -227,7 +324,7 @@ public sealed unsafe class ScriptEngine : IDisposable
         RawGetField(L, -2, "source"u8);
         RawGetField(L, -3, "line"u8);
         if (lua_type(L, -2) == TypeString && lua_type(L, -1) == TypeNumber)
-            message += $" script: {script.Sha}, on {Encoding.UTF8.GetString(ToBytes(L, -2))}:{lua_tointegerx(L, -1, IntPtr.Zero)}.";
+            message += $" script: {name}, on {Encoding.UTF8.GetString(ToBytes(L, -2))}:{lua_tointegerx(L, -1, IntPtr.Zero)}.";
         Pop(L, 3);
         return message;
     }

@@ -61,6 +61,12 @@ local function raiser()
   error(message, 0)
 end
 
+-- A Redis error raised from Lua code itself (the checks of redis.register_function).
+local function raise(message)
+  raised = message
+  error(message, 0)
+end
+
 local function raise_later(message, plain)
   pending, pending_plain = message, plain
   debug_sethook(raiser, 'r')
@@ -72,6 +78,19 @@ local function readonly(t)
     __newindex = function() error('Attempt to modify a readonly table', 2) end,
     __pairs = function() return next, t, nil end,
     __len = function() return #t end,
+  })
+end
+
+-- A read-only view that also refuses to read a name its table lacks (a script's globals, as in Redis 7).
+local function strict(t)
+  return setmetatable({}, {
+    __index = function(_, k)
+      local v = t[k]
+      if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+      return v
+    end,
+    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __pairs = function() return next, t, nil end,
   })
 end
 
@@ -200,17 +219,103 @@ G.cjson = readonly(cjson)
 G.cmsgpack = readonly(cmsgpack)
 G.redis = readonly(redis)
 
-local ENV = setmetatable({}, {
+local ENV = strict(G)
+G._G = ENV
+G.loadstring = function(s, name) return load(s, name, 't', ENV) end
+
+-- ---- functions (FUNCTION LOAD, FCALL) ----
+--
+-- A library's code runs once, at load, seeing only `redis` with register_function, log and the constants (as in
+-- Redis 7.0: `error`, `string`, `redis.call` are not there yet); the functions it registers later run seeing the
+-- globals scripts see, KEYS and ARGV aside (they get keys and args as arguments). One environment serves both:
+-- FENV reads whichever of G_LOAD and G is `current`.
+
+local registered   -- what the library being loaded registered: { { name, fn, flags, description }, ... }
+local FUNCTION_FLAGS = { ['no-writes'] = true, ['allow-oom'] = true, ['allow-stale'] = true, ['no-cluster'] = true,
+  ['allow-cross-slot-keys'] = true }
+
+local function register_function(...)
+  local n = select('#', ...)
+  local name, fn, flags, description
+  if n == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      raise('ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    for k, v in pairs(t) do
+      if k == 'function_name' then name = v
+      elseif k == 'callback' then fn = v
+      elseif k == 'flags' then flags = v
+      elseif k == 'description' then description = v
+      else raise('ERR unknown argument given to redis.register_function') end
+    end
+    if type(fn) ~= 'function' then raise('ERR callback argument given to redis.register_function must be a function') end
+    if flags ~= nil and type(flags) ~= 'table' then
+      raise('ERR flags argument to redis.register_function must be a table representing function flags')
+    end
+    if description ~= nil and type(description) ~= 'string' then
+      raise('ERR description argument given to redis.register_function must be a string')
+    end
+  elseif n == 2 then
+    name, fn = ...
+    if type(fn) ~= 'function' then raise('ERR second argument to redis.register_function must be a function') end
+  else
+    raise('ERR wrong number of arguments to redis.register_function')
+  end
+  if type(name) ~= 'string' and type(name) ~= 'number' then
+    raise('ERR function_name argument given to redis.register_function must be a string')
+  end
+  name = tostring(name)
+  if not name:match('^[%w_]+$') then   -- Redis 7.0 words this error as the library-name one
+    raise('ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  local names = {}
+  for _, f in ipairs(flags or {}) do
+    if not FUNCTION_FLAGS[f] then raise('ERR unknown flag given') end
+    names[#names + 1] = f
+  end
+  for _, r in ipairs(registered) do
+    if r[1] == name then raise('ERR Function already exists in the library') end
+  end
+  registered[#registered + 1] = { name, fn, names, description }
+end
+
+local G_LOAD = {
+  redis = strict({ register_function = register_function, log = log, LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2,
+    LOG_WARNING = 3, REDIS_VERSION = version, REDIS_VERSION_NUM = version_num }),
+}
+local current = G
+local FENV = setmetatable({}, {
   __index = function(_, k)
-    local v = G[k]
-    if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+    local v = current[k]
+    if v == nil or (current == G and (k == 'KEYS' or k == 'ARGV')) then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
     return v
   end,
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
-  __pairs = function() return next, G, nil end,
 })
-G._G = ENV
-G.loadstring = function(s, name) return load(s, name, 't', ENV) end
+
+local on_error
+
+local function compile_library(body)
+  return load(body, '@user_function', 't', FENV)
+end
+
+local function load_library(chunk)
+  registered, current = {}, G_LOAD
+  local ok, e = xpcall(chunk, on_error)
+  local r = registered
+  registered, current = nil, G
+  if not ok then return nil, e.err end
+  return r
+end
+
+local function call_function(fn, keys, args)
+  raised, pending = nil, nil
+  debug_sethook(timer, '', TICK)
+  return fn(keys, args)
+end
 
 -- ---- what ScriptEngine.cs calls ----
 
@@ -225,7 +330,7 @@ local function run(f, keys, argv)
   return f()
 end
 
-local function on_error(e)
+function on_error(e)
   local level, info = 2, nil
   repeat
     info = debug_getinfo(level, 'Sl')
@@ -243,4 +348,4 @@ local function on_error(e)
   return { err = message, source = info and info.source, line = info and info.currentline }
 end
 
-return compile, run, on_error, raise_later
+return compile, run, on_error, raise_later, compile_library, load_library, call_function

@@ -30,6 +30,9 @@ public sealed class ServerOptions : IConnectionLimits
     /// </summary>
     public long BusyReplyThreshold { get; set; } = 5000;
 
+    /// <summary>Which keyspace notifications are published (notify-keyspace-events); none by default, as in Redis.</summary>
+    public KeyspaceEventFlags NotifyKeyspaceEvents { get; set; }
+
     /// <summary>Commands slower than this many microseconds go to the slow log; negative disables it.</summary>
     public long SlowlogLogSlowerThan { get; set; } = 10000;
 
@@ -87,6 +90,9 @@ public sealed class ServerOptions : IConnectionLimits
         foreach (string name in (string[])["busy-reply-threshold", "lua-time-limit"])
             yield return new(name, "Milliseconds a script runs before other clients get -BUSY and SCRIPT KILL may stop it.",
                 () => SettingParse.Int(BusyReplyThreshold), SettingParse.IntSetter(v => BusyReplyThreshold = v, 0, long.MaxValue));
+        yield return new("notify-keyspace-events", "Keyspace notifications to publish: K/E (channels) and event classes (g$lshzxetdmn, A = all).",
+            () => KeyspaceEvents.Format(NotifyKeyspaceEvents),
+            v => { if (!KeyspaceEvents.TryParse(v, out KeyspaceEventFlags f)) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."; NotifyKeyspaceEvents = f; return null; });
         yield return new("slowlog-max-len", "Entries kept in SLOWLOG.", () => SettingParse.Int(SlowlogMaxLen),
             SettingParse.IntSetter(v => SlowlogMaxLen = (int)v, 0, int.MaxValue));
         yield return new("latency-monitor-threshold", "Milliseconds above which LATENCY records an event; 0 disables.", () => SettingParse.Int(LatencyMonitorThreshold),

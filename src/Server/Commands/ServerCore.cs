@@ -22,6 +22,8 @@ public abstract class ServerCore
         Logger = logger;
         RequestShutdown = requestShutdown ?? (() => { });
         Store = new Store(engine);
+        Notifications = new KeyspaceNotifications(this);
+        Store.Notifier = Notifications;
         Config = new ConfigRegistry(options, engine);
         Commands = CommandRegistry.Build(extraCommands);
         Watches = new WatchRegistry(Store.Databases.Length);
@@ -52,6 +54,9 @@ public abstract class ServerCore
 
     /// <summary>Clients blocked on keys (Session/Blocking.cs).</summary>
     public BlockingRegistry Blocking { get; }
+
+    /// <summary>Keyspace notifications (notify-keyspace-events).</summary>
+    public KeyspaceNotifications Notifications { get; }
 
     /// <summary>Pub/sub channels and patterns (Session/PubSub.cs).</summary>
     public PubSubRegistry PubSub { get; } = new();

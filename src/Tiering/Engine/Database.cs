@@ -151,11 +151,22 @@ public sealed class Database : IKeyspace
         long exp = index.ExpireAt(i);
         if (exp != 0 && exp <= Store.Clock.NowMs)
         {
-            Delete(i);
-            Store.Stats.ExpiredKeys++;
+            DeleteExpired(i);
             return -1;
         }
         return i;
+    }
+
+    /// <summary>
+    /// Deletes entry <paramref name="i"/> because its TTL passed (lazily or by the active cycle): counted in
+    /// expired_keys and told to the store's notifier, with the key read from its record if it is cold and someone listens.
+    /// </summary>
+    internal void DeleteExpired(int i)
+    {
+        byte[]? key = Store.Notifier is { } n && n.Wants(EngineEvent.Expired) ? KeyOf(i) : null;
+        Delete(i);
+        Store.Stats.ExpiredKeys++;
+        if (key != null) Store.Notifier!.Notify(EngineEvent.Expired, Id, key);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -366,13 +377,12 @@ public sealed class Database : IKeyspace
             int entry = Index.VolatileAt(c, out long exp);
             if (exp <= now)
             {
-                Delete(entry);   // moves another key with a TTL to position c: look at c again
+                DeleteExpired(entry);   // moves another key with a TTL to position c: look at c again
                 deleted++;
             }
             else c++;
         }
         ExpireCursor = c;
-        Store.Stats.ExpiredKeys += deleted;
         return deleted;
     }
 

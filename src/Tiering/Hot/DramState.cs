@@ -21,6 +21,9 @@ public abstract class DramState
     /// <summary>Serialises all access to the engine's state.</summary>
     public readonly Lock Lock = new();
 
+    /// <summary>Told of the keys the engine removes on its own (expired, evicted); null: nobody asks. Set once at start.</summary>
+    public IKeyspaceNotifier? Notifier { get; set; }
+
     /// <summary>"Now" for the batch of commands running (refreshed under the lock).</summary>
     public Clock Clock { get; } = new();
 

@@ -125,11 +125,14 @@ public sealed class Evictor
     internal int Evict(ReadOnlySpan<VictimRef> victims)
     {
         int n = 0;
+        IKeyspaceNotifier? notifier = _store.Notifier is { } w && w.Wants(EngineEvent.Evicted) ? w : null;
         foreach (VictimRef v in victims)
         {
             if (!v.IsCurrent) continue;
+            byte[]? key = notifier is null ? null : v.Keyspace.Index.HotOf(v.Slot).Key;   // victims are hot: no SSD tier here
             v.Keyspace.Delete(v.Slot);
             n++;
+            if (key != null) notifier!.Notify(EngineEvent.Evicted, v.Keyspace.Id, key);
         }
         _store.Stats.EvictedKeys += n;
         return n;

@@ -307,8 +307,7 @@ public static class KeyOps
             }
             if (i < 0) return null;
             if (!IsExpired(index, i, db.Store.Clock.NowMs)) return db.KeyOf(i);
-            db.Delete(i);
-            db.Store.Stats.ExpiredKeys++;
+            db.DeleteExpired(i);
         }
         return null;
     }

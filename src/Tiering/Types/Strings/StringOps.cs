@@ -350,6 +350,7 @@ public static class StringOps
         return value;
     }
 
+    /// <summary>SET or GETEX with a time already past: the command deletes the key (counted as expired, as before; no "expired" event).</summary>
     private static void DeleteExpired(Database db, int i)
     {
         db.Delete(i);

@@ -1,0 +1,53 @@
+using Tiered.Server.Admin;
+
+namespace Tiered.Server.Commands;
+
+/// <summary>
+/// Keyspace notifications: publishes an event on <c>__keyspace@db__:key</c> (K, the event as the message) and on
+/// <c>__keyevent@db__:event</c> (E, the key as the message), when notify-keyspace-events enables its class. The
+/// engine reports the keys it removes on its own (expired, evicted; Tiering/Base/KeyspaceNotifier.cs), hot or cold.
+/// Called under the store lock.
+/// </summary>
+public sealed class KeyspaceNotifications(ServerCore server) : IKeyspaceNotifier
+{
+    private byte[] _channel = new byte[256];
+
+    public bool Wants(EngineEvent kind) => Enabled(ClassOf(kind)) && server.PubSub.ChannelCount + server.PubSub.PatternCount > 0;
+
+    public void Notify(EngineEvent kind, int db, ReadOnlySpan<byte> key)
+        => Publish(ClassOf(kind), kind == EngineEvent.Expired ? "expired"u8 : "evicted"u8, db, key);
+
+    private static KeyspaceEventFlags ClassOf(EngineEvent kind)
+        => kind == EngineEvent.Expired ? KeyspaceEventFlags.Expired : KeyspaceEventFlags.Evicted;
+
+    private bool Enabled(KeyspaceEventFlags eventClass)
+    {
+        KeyspaceEventFlags f = server.Options.NotifyKeyspaceEvents;
+        return (f & eventClass) != 0 && (f & (KeyspaceEventFlags.Keyspace | KeyspaceEventFlags.Keyevent)) != 0;
+    }
+
+    /// <summary>Publishes <paramref name="name"/> for <paramref name="key"/> if its class is enabled.</summary>
+    public void Publish(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name, int db, ReadOnlySpan<byte> key)
+    {
+        if (!Enabled(eventClass)) return;
+        KeyspaceEventFlags f = server.Options.NotifyKeyspaceEvents;
+        if ((f & KeyspaceEventFlags.Keyspace) != 0) server.PubSub.Publish(Channel("__keyspace@"u8, db, key), name);
+        if ((f & KeyspaceEventFlags.Keyevent) != 0) server.PubSub.Publish(Channel("__keyevent@"u8, db, name), key);
+    }
+
+    /// <summary>prefix + db + "__:" + suffix, in a buffer kept for the next event (valid until then).</summary>
+    private ReadOnlySpan<byte> Channel(ReadOnlySpan<byte> prefix, int db, ReadOnlySpan<byte> suffix)
+    {
+        int need = prefix.Length + 11 + 3 + suffix.Length;
+        if (_channel.Length < need) _channel = new byte[Math.Max(need, _channel.Length * 2)];
+        Span<byte> s = _channel;
+        prefix.CopyTo(s);
+        int n = prefix.Length;
+        Utf8Formatter.TryFormat(db, s[n..], out int w);
+        n += w;
+        "__:"u8.CopyTo(s[n..]);
+        n += 3;
+        suffix.CopyTo(s[n..]);
+        return s[..(n + suffix.Length)];
+    }
+}

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Server.Session;
 
 namespace Tiered.Server.Commands;
@@ -165,6 +166,26 @@ public sealed class CommandContext(ServerCore server, ClientSession client, ArgL
     public void KeyModified(ReadOnlySpan<byte> key)
     {
         if (Server.KeyInterest != 0) KeyEvents.Touch(Server, Client.DbIndex, key);
+    }
+
+    /// <summary>
+    /// Keyspace notification for <paramref name="key"/>, which this command changed (Redis's notifyKeyspaceEvent, with
+    /// the client's database): <paramref name="name"/> is the event ("sadd", "lpush", "expire"...), published when
+    /// notify-keyspace-events enables <paramref name="eventClass"/>. One flag test when disabled.
+    /// </summary>
+    public void Notify(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name, ReadOnlySpan<byte> key)
+        => Server.Notifications.Publish(eventClass, name, Client.DbIndex, key);
+
+    /// <summary>
+    /// <see cref="Notify"/> for a write that removes from a collection (SREM, LPOP, HDEL...), followed by Redis's
+    /// generic "del" when it left the key empty and so deleted it.
+    /// </summary>
+    public void NotifyRemoved(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name, ReadOnlySpan<byte> key)
+    {
+        KeyspaceNotifications n = Server.Notifications;
+        if (!n.Enabled(eventClass | KeyspaceEventFlags.Generic)) return;
+        n.Publish(eventClass, name, Client.DbIndex, key);
+        if (!Db.Contains(key)) n.Publish(KeyspaceEventFlags.Generic, "del"u8, Client.DbIndex, key);
     }
 
     /// <summary>

@@ -14,13 +14,24 @@ public sealed class KeyspaceNotifications(ServerCore server) : IKeyspaceNotifier
 
     public bool Wants(EngineEvent kind) => Enabled(ClassOf(kind)) && server.PubSub.ChannelCount + server.PubSub.PatternCount > 0;
 
-    public void Notify(EngineEvent kind, int db, ReadOnlySpan<byte> key)
-        => Publish(ClassOf(kind), kind == EngineEvent.Expired ? "expired"u8 : "evicted"u8, db, key);
+    public void Notify(EngineEvent kind, int db, ReadOnlySpan<byte> key) => Publish(ClassOf(kind), kind switch
+    {
+        EngineEvent.Expired => "expired"u8,
+        EngineEvent.Evicted => "evicted"u8,
+        EngineEvent.New => "new"u8,
+        _ => "keymiss"u8,
+    }, db, key);
 
-    private static KeyspaceEventFlags ClassOf(EngineEvent kind)
-        => kind == EngineEvent.Expired ? KeyspaceEventFlags.Expired : KeyspaceEventFlags.Evicted;
+    private static KeyspaceEventFlags ClassOf(EngineEvent kind) => kind switch
+    {
+        EngineEvent.Expired => KeyspaceEventFlags.Expired,
+        EngineEvent.Evicted => KeyspaceEventFlags.Evicted,
+        EngineEvent.New => KeyspaceEventFlags.New,
+        _ => KeyspaceEventFlags.KeyMiss,
+    };
 
-    private bool Enabled(KeyspaceEventFlags eventClass)
+    /// <summary>Whether events of <paramref name="eventClass"/> are published (one flag test when they are not).</summary>
+    public bool Enabled(KeyspaceEventFlags eventClass)
     {
         KeyspaceEventFlags f = server.Options.NotifyKeyspaceEvents;
         return (f & eventClass) != 0 && (f & (KeyspaceEventFlags.Keyspace | KeyspaceEventFlags.Keyevent)) != 0;

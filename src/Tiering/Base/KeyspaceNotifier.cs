@@ -1,16 +1,20 @@
 namespace Tiered.Tiering.Base;
 
-/// <summary>A key the engine removed on its own, not at a command's request.</summary>
+/// <summary>What the engine reports on its own: keys it removed, keys it added, reads that missed.</summary>
 public enum EngineEvent : byte
 {
     /// <summary>Its TTL passed: found by a lookup or by the active expiry cycle (keyspace event "expired").</summary>
     Expired,
     /// <summary>Removed by the maxmemory policy (keyspace event "evicted").</summary>
     Evicted,
+    /// <summary>A key was added to a database (keyspace event "new", class n), before the command's own event.</summary>
+    New,
+    /// <summary>A read found no key (keyspace event "keymiss", class m), where keyspace_misses is counted.</summary>
+    KeyMiss,
 }
 
 /// <summary>
-/// Where the engine reports the keys it removes on its own, for keyspace notifications (the server implements it and
+/// Where the engine reports the keys it removes on its own, adds, or misses, for keyspace notifications (the server implements it and
 /// publishes <c>__keyevent@db__:expired</c> and the like). Called under the store lock, after the key is gone.
 /// </summary>
 public interface IKeyspaceNotifier

@@ -63,7 +63,7 @@ public sealed class Database : IKeyspace
     internal int LookupRead(ReadOnlySpan<byte> key)
     {
         int i = Lookup(key, KeyIndex.Hash(key), out bool wasCold);
-        return CountRead(i, wasCold);
+        return CountRead(key, i, wasCold);
     }
 
     /// <summary>What <see cref="LookupReadString"/> returns when it served a cold string from its record.</summary>
@@ -101,17 +101,28 @@ public sealed class Database : IKeyspace
             i = index.FindAfter(i, key, hash);
         }
         i = Resolve(key, hash, i, out bool wasCold);   // a hot entry, none, or a cold one to load as usual
-        return CountRead(i, wasCold);
+        return CountRead(key, i, wasCold);
     }
 
-    private int CountRead(int i, bool wasCold)
+    private int CountRead(ReadOnlySpan<byte> key, int i, bool wasCold)
     {
-        if (i < 0) { Store.Stats.KeyspaceMisses++; Store.TierStats.Misses++; return -1; }
+        if (i < 0) { Missed(key); return -1; }
         Store.Stats.KeyspaceHits++;
         if (wasCold) Store.TierStats.ColdHits++; else Store.TierStats.HotHits++;
         TouchEntry(i);
         return i;
     }
+
+    /// <summary>A read found no key: counted, and reported for keyspace notifications (keymiss).</summary>
+    private void Missed(ReadOnlySpan<byte> key)
+    {
+        Store.Stats.KeyspaceMisses++;
+        Store.TierStats.Misses++;
+        if (Store.Notifier is { } n && n.Wants(EngineEvent.KeyMiss)) n.Notify(EngineEvent.KeyMiss, Id, key);
+    }
+
+    /// <summary>Whether <paramref name="key"/> has an entry, without expiry, access or counting (a command asking whether its write emptied a key).</summary>
+    public bool Contains(ReadOnlySpan<byte> key) => Index.Find(key, KeyIndex.Hash(key)) >= 0;
 
     /// <summary>
     /// Finds a live key for a write: lazy expiry and access update, no hit/miss counting. The entry is marked dirty
@@ -251,6 +262,7 @@ public sealed class Database : IKeyspace
         Store.UsedMemory += MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
         Store.EndChain(value);   // a value moved from another key (RENAME): its chain was that key's
         Store.Journal?.Touch(this, key);
+        if (Store.Notifier is { } n && n.Wants(EngineEvent.New)) n.Notify(EngineEvent.New, Id, key);
         return i;
     }
 
@@ -537,7 +549,7 @@ public sealed class Database : IKeyspace
     internal int LookupReadNoTouch(ReadOnlySpan<byte> key)
     {
         int i = Lookup(key, KeyIndex.Hash(key), out bool wasCold);
-        if (i < 0) { Store.Stats.KeyspaceMisses++; Store.TierStats.Misses++; return i; }
+        if (i < 0) { Missed(key); return i; }
         Store.Stats.KeyspaceHits++;
         if (wasCold) Store.TierStats.ColdHits++; else Store.TierStats.HotHits++;
         return i;

@@ -27,24 +27,24 @@ public sealed class BitmapOpsTests
     [Fact]
     public void SetBitGrowsTheStringWithZeroBytesAndReturnsTheOldBit()
     {
-        Assert.Equal(Status.Ok, BitmapOps.SetBit(Db, B("k"), 17, 1, out int old));
+        Assert.Equal(Status.Ok, BitmapOps.SetBit(Db, B("k"), 17, 1, out int old, out _));
         Assert.Equal(0, old);
         Assert.Equal(new byte[] { 0, 0, 0x40 }, Raw("k"));
-        Assert.Equal(Status.Ok, BitmapOps.SetBit(Db, B("k"), 17, 0, out old));
+        Assert.Equal(Status.Ok, BitmapOps.SetBit(Db, B("k"), 17, 0, out old, out _));
         Assert.Equal(1, old);
         Assert.Equal(new byte[] { 0, 0, 0 }, Raw("k"));
-        BitmapOps.SetBit(Db, B("k"), 0, 1, out _);
+        BitmapOps.SetBit(Db, B("k"), 0, 1, out _, out _);
         Assert.Equal(0x80, Raw("k")[0]);
     }
 
     [Fact]
     public void SetBitKeepsTheTtlAndAccountsTheGrowth()
     {
-        BitmapOps.SetBit(Db, B("k"), 0, 1, out _);
+        BitmapOps.SetBit(Db, B("k"), 0, 1, out _, out _);
         int i = Db.Lookup(B("k"), KeyIndex.Hash(B("k")));
         Db.SetExpire(i, _store.Clock.NowMs + 100_000);
         long before = _store.UsedMemory;
-        BitmapOps.SetBit(Db, B("k"), 8 * 99, 1, out _);
+        BitmapOps.SetBit(Db, B("k"), 8 * 99, 1, out _, out _);
         Assert.Equal(before + 99, _store.UsedMemory);
         Assert.NotEqual(0, Db.Index.ExpireAt(Db.Lookup(B("k"), KeyIndex.Hash(B("k")))));
     }
@@ -64,7 +64,7 @@ public sealed class BitmapOpsTests
         Assert.Equal(Status.NotFound, BitmapOps.GetBit(Db, B("missing"), 3, out _));
         BloomOps.Reserve(Db, B("bf"), 0.01, 10, 2, false);
         Assert.Equal(Status.WrongType, BitmapOps.GetBit(Db, B("bf"), 3, out _));
-        Assert.Equal(Status.WrongType, BitmapOps.SetBit(Db, B("bf"), 3, 1, out _));
+        Assert.Equal(Status.WrongType, BitmapOps.SetBit(Db, B("bf"), 3, 1, out _, out _));
     }
 
     [Theory]

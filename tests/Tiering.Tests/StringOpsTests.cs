@@ -156,14 +156,14 @@ public sealed class StringOpsTests
     public void GetExSetsPersistsOrDeletesOnPastTime()
     {
         StringOps.Set(Db, B("k"), B("v"));
-        Assert.Equal(Status.Ok, StringOps.GetEx(Db, B("k"), TtlChange.Set, Now + 5000, out ReadOnlySpan<byte> v));
+        Assert.Equal(Status.Ok, StringOps.GetEx(Db, B("k"), TtlChange.Set, Now + 5000, out ReadOnlySpan<byte> v, out _));
         Assert.Equal("v", Encoding.UTF8.GetString(v));
         Assert.Equal(Now + 5000, Ttl("k"));
-        StringOps.GetEx(Db, B("k"), TtlChange.Keep, 0, out _);
+        StringOps.GetEx(Db, B("k"), TtlChange.Keep, 0, out _, out _);
         Assert.Equal(Now + 5000, Ttl("k"));
-        StringOps.GetEx(Db, B("k"), TtlChange.Persist, 0, out _);
+        StringOps.GetEx(Db, B("k"), TtlChange.Persist, 0, out _, out _);
         Assert.Equal(0, Ttl("k"));
-        Assert.Equal(Status.Ok, StringOps.GetEx(Db, B("k"), TtlChange.Set, Now - 1, out v));
+        Assert.Equal(Status.Ok, StringOps.GetEx(Db, B("k"), TtlChange.Set, Now - 1, out v, out _));
         Assert.Equal("v", Encoding.UTF8.GetString(v));
         Assert.Equal(0, Db.Count);
     }
@@ -200,7 +200,7 @@ public sealed class StringOpsTests
     {
         Assert.Equal(Status.Ok, StringOps.Append(Db, B("k"), B("Hello"), out long n));
         Assert.Equal(5, n);
-        StringOps.GetEx(Db, B("k"), TtlChange.Set, Now + 1000, out _);
+        StringOps.GetEx(Db, B("k"), TtlChange.Set, Now + 1000, out _, out _);
         StringOps.Append(Db, B("k"), B(" World"), out n);
         Assert.Equal(11, n);
         Assert.Equal("Hello World", Value("k"));
@@ -235,7 +235,7 @@ public sealed class StringOpsTests
     {
         Assert.Equal(Status.Ok, StringOps.IncrBy(Db, B("k"), 5, out long v));
         Assert.Equal(5, v);
-        StringOps.GetEx(Db, B("k"), TtlChange.Set, Now + 1000, out _);
+        StringOps.GetEx(Db, B("k"), TtlChange.Set, Now + 1000, out _, out _);
         StringOps.IncrBy(Db, B("k"), -15, out v);
         Assert.Equal(-10, v);
         Assert.Equal("-10", Value("k"));

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Bitmaps;
 
 namespace Tiered.Server.Commands;
@@ -20,7 +21,8 @@ public static class BitmapCommands
             c.Writer.Error("ERR bit is not an integer or out of range"u8);
             return;
         }
-        Status s = BitmapOps.SetBit(c.Db, c[1], offset, (int)bit, out int old);
+        Status s = BitmapOps.SetBit(c.Db, c[1], offset, (int)bit, out int old, out bool changed);
+        if (changed) c.Notify(KeyspaceEventFlags.String, "setbit"u8);
         c.Integer(s, old);
     }
 
@@ -87,7 +89,9 @@ public static class BitmapCommands
             c.Writer.Error("ERR BITOP NOT must be called with a single source key."u8);
             return;
         }
+        bool existed = c.ExistsForEvents(c[2]);
         Status s = BitmapOps.BitOp(c.Db, op, c[2], new ArgStrings(c, 3, c.Count - 3), out long length);
+        if (s == Status.Ok) c.NotifyStored(KeyspaceEventFlags.String, "set"u8, c[2], length > 0, existed);
         c.Integer(s, length);
     }
 
@@ -137,6 +141,12 @@ public static class BitmapCommands
         var nil = new bool[ops.Count];
         Status s = BitmapOps.BitField(c.Db, c[1], System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ops), results, nil);
         if (s != Status.Ok) { c.Error(s); return; }
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (ops[i].Action == BitFieldAction.Get || nil[i]) continue;
+            c.Notify(KeyspaceEventFlags.String, "setbit"u8);
+            break;
+        }
         c.Writer.Array(results.Length);
         for (int i = 0; i < results.Length; i++)
         {

@@ -36,6 +36,7 @@ public static class BlockingListCommands
             Status s = ListOps.TryPop(c.Db, c[i], left, out byte[]? element);
             if (s == Status.NotFound) continue;
             if (s != Status.Ok) { c.Error(s); return; }
+            ListCommands.NotifyPop(c, left, c[i]);
             c.Writer.Array(2);
             c.Writer.Bulk(c[i]);
             c.Writer.Bulk(element);
@@ -61,6 +62,7 @@ public static class BlockingListCommands
     private static void Move(CommandContext c, bool fromLeft, bool toLeft, long ms)
     {
         Status s = ListOps.TryMove(c.Db, c[1], c[2], fromLeft, toLeft, out byte[]? element);
+        if (s == Status.Ok) ListCommands.NotifyMove(c, fromLeft, toLeft);
         if (s == Status.Ok) c.Writer.Bulk(element);
         else if (s != Status.NotFound) c.Error(s);
         else if (c.Client.InExec) c.Writer.Null();
@@ -76,6 +78,7 @@ public static class BlockingListCommands
         Status s = ListOps.TryMultiPop(c.Db, new ArgStrings(c, 3, numKeys), left, count, popped, out int keyIndex);
         if (s == Status.Ok)
         {
+            ListCommands.NotifyPop(c, left, c[3 + keyIndex]);
             c.Writer.Array(2);
             c.Writer.Bulk(c[3 + keyIndex]);
             c.Writer.Array(popped.Count);

@@ -35,6 +35,7 @@ public static class BlockingSortedSetCommands
             Status s = SortedSetOps.Pop(c.Db, c[i], max, 1, items);
             if (s != Status.Ok) { SortedSetCommands.ReturnItems(items); c.Error(s); return; }
             if (items.Count == 0) continue;
+            SortedSetCommands.NotifyPop(c, max, c[i]);
             RespWriter w = c.Writer;
             w.Array(3);
             w.Bulk(c[i]);
@@ -89,6 +90,7 @@ public static class BlockingSortedSetCommands
             Status s = SortedSetOps.Pop(c.Db, c[i], max, count, items);
             if (s != Status.Ok) { SortedSetCommands.ReturnItems(items); c.Error(s); return; }
             if (items.Count == 0) continue;
+            SortedSetCommands.NotifyPop(c, max, c[i]);
             RespWriter w = c.Writer;
             w.Array(2);
             w.Bulk(c[i]);

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Blooms;
 
 namespace Tiered.Server.Commands;
@@ -33,6 +34,7 @@ public static class BloomCommands
         }
         if (nonScaling && expansionGiven) { c.Writer.Error("ERR Nonscaling filters cannot expand"u8); return; }
         Status s = BloomOps.Reserve(c.Db, c[1], error, capacity, (int)expansion, nonScaling);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Module, "bf.reserve"u8);
         if (s == Status.Ok) c.Writer.Ok();
         else if (s == Status.ConditionNotMet) c.Writer.Error("ERR item exists"u8);
         else if (s == Status.TooLarge) c.Writer.Error("ERR could not create filter"u8);
@@ -43,6 +45,7 @@ public static class BloomCommands
     {
         Span<int> result = stackalloc int[1];
         Status s = BloomOps.Add(c.Db, c[1], new ArgStrings(c, 2, 1), result);
+        if (s == Status.Ok && result[0] == 1) c.Notify(KeyspaceEventFlags.Module, "bf.add"u8);
         if (s != Status.Ok) c.Error(s);
         else if (result[0] < 0) c.Writer.Error(FullError);
         else c.Writer.Boolean(result[0] == 1);
@@ -54,6 +57,7 @@ public static class BloomCommands
         int[] results = new int[n];
         Status s = BloomOps.Add(c.Db, c[1], new ArgStrings(c, 2, n), results);
         if (s != Status.Ok) { c.Error(s); return; }
+        if (Array.IndexOf(results, 1) >= 0) c.Notify(KeyspaceEventFlags.Module, "bf.madd"u8);
         c.Writer.Array(n);
         foreach (int r in results)
         {

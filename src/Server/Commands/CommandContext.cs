@@ -176,8 +176,11 @@ public sealed class CommandContext(ServerCore server, ClientSession client, ArgL
     public void Notify(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name, ReadOnlySpan<byte> key)
         => Server.Notifications.Publish(eventClass, name, Client.DbIndex, key);
 
+    /// <summary><see cref="Notify(KeyspaceEventFlags, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for the command's first argument, the key of most commands.</summary>
+    public void Notify(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name) => Notify(eventClass, name, Args[1]);
+
     /// <summary>
-    /// <see cref="Notify"/> for a write that removes from a collection (SREM, LPOP, HDEL...), followed by Redis's
+    /// <see cref="Notify(KeyspaceEventFlags, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for a write that removes from a collection (SREM, LPOP, HDEL...), followed by Redis's
     /// generic "del" when it left the key empty and so deleted it.
     /// </summary>
     public void NotifyRemoved(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name, ReadOnlySpan<byte> key)
@@ -187,6 +190,22 @@ public sealed class CommandContext(ServerCore server, ClientSession client, ArgL
         n.Publish(eventClass, name, Client.DbIndex, key);
         if (!Db.Contains(key)) n.Publish(KeyspaceEventFlags.Generic, "del"u8, Client.DbIndex, key);
     }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> exists, asked before a STORE command overwrites it, only when its "del" event
+    /// could be published (an empty result deletes the destination, and Redis reports that only if it existed).
+    /// </summary>
+    public bool ExistsForEvents(ReadOnlySpan<byte> key) => Server.Notifications.Enabled(KeyspaceEventFlags.Generic) && Db.Contains(key);
+
+    /// <summary>The events of a STORE command's destination: <paramref name="name"/> when it stored a result, "del" when an empty result deleted an existing key.</summary>
+    public void NotifyStored(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name, ReadOnlySpan<byte> destination, bool stored, bool existed)
+    {
+        if (stored) Notify(eventClass, name, destination);
+        else if (existed) Notify(KeyspaceEventFlags.Generic, "del"u8, destination);
+    }
+
+    /// <summary><see cref="NotifyRemoved(KeyspaceEventFlags, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for the command's first argument.</summary>
+    public void NotifyRemoved(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name) => NotifyRemoved(eventClass, name, Args[1]);
 
     /// <summary>
     /// Parses a blocking command's timeout in seconds (a float, as Redis 6+) into milliseconds, replying Redis's

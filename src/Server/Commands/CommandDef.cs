@@ -65,6 +65,10 @@ public sealed class CommandDef
     }
 
     public string Name { get; }
+
+    /// <summary><see cref="Name"/> in UTF-8: the keyspace event of commands whose event is their name (SINTERSTORE, ZUNIONSTORE...).</summary>
+    public byte[] NameBytes => _nameBytes ??= System.Text.Encoding.UTF8.GetBytes(Name);
+    private byte[]? _nameBytes;
     public int Arity { get; }
     public CommandFlags Flags { get; }
     public int FirstKey { get; }

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Hashes;
 
 namespace Tiered.Server.Commands;
@@ -13,6 +14,7 @@ public static class HashCommands
     {
         if (c.Count % 2 != 0) { c.WrongArity(); return; }
         Status s = HashOps.Set(c.Db, c[1], new ArgPairs(c, 2), out long added);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Hash, "hset"u8);
         c.Integer(s, added);
     }
 
@@ -20,12 +22,17 @@ public static class HashCommands
     {
         if (c.Count % 2 != 0) { c.WrongArity(); return; }
         Status s = HashOps.Set(c.Db, c[1], new ArgPairs(c, 2), out _);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Hash, "hset"u8);
         if (s == Status.Ok) c.Writer.Ok();
         else c.Error(s);
     }
 
     [Command("hsetnx")] private static void HSetNx(CommandContext c)
-        => c.OneIfFound(HashOps.SetNx(c.Db, c[1], c[2], c[3]));
+    {
+        Status s = HashOps.SetNx(c.Db, c[1], c[2], c[3]);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Hash, "hset"u8);
+        c.OneIfFound(s);
+    }
 
     [Command("hget")] private static void HGet(CommandContext c)
     {
@@ -48,7 +55,11 @@ public static class HashCommands
     }
 
     [Command("hdel")] private static void HDel(CommandContext c)
-        => c.IntegerUnlessWrongType(HashOps.Delete(c.Db, c[1], new ArgStrings(c, 2), out long removed), removed);
+    {
+        Status s = HashOps.Delete(c.Db, c[1], new ArgStrings(c, 2), out long removed);
+        if (removed > 0) c.NotifyRemoved(KeyspaceEventFlags.Hash, "hdel"u8);
+        c.IntegerUnlessWrongType(s, removed);
+    }
 
     [Command("hexists")] private static void HExists(CommandContext c)
         => c.OneIfFound(HashOps.Exists(c.Db, c[1], c[2]));
@@ -85,6 +96,7 @@ public static class HashCommands
     {
         if (!c.Long(3, out long delta)) return;
         Status s = HashOps.IncrBy(c.Db, c[1], c[2], delta, out long value);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Hash, "hincrby"u8);
         if (s == Status.Ok) c.Writer.Integer(value);
         else if (s == Status.NotInteger) c.Writer.Error("ERR hash value is not an integer"u8);
         else c.Error(s);
@@ -95,6 +107,7 @@ public static class HashCommands
         if (!Numbers.ParseFloat(c[3], out double increment)) { c.Error(Status.NotFloat); return; }
         if (!double.IsFinite(increment)) { c.Writer.Error("ERR value is NaN or Infinity"u8); return; }
         Status s = HashOps.IncrByFloat(c.Db, c[1], c[2], c[3], increment, out ReadOnlySpan<byte> text);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Hash, "hincrbyfloat"u8);
         if (s == Status.Ok) c.Writer.Bulk(text);
         else if (s == Status.NotFloat) c.Writer.Error("ERR hash value is not a float"u8);
         else c.Error(s);

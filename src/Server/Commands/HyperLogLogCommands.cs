@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.HyperLogLogs;
 
 namespace Tiered.Server.Commands;
@@ -11,6 +12,7 @@ public static class HyperLogLogCommands
     [Command("pfadd")] private static void PfAdd(CommandContext c)
     {
         Status s = HyperLogLogOps.Add(c.Db, c[1], new ArgStrings(c, 2, c.Count - 2), out bool changed);
+        if (changed) c.Notify(KeyspaceEventFlags.String, "pfadd"u8);
         if (s == Status.Ok) c.Writer.Integer(changed ? 1 : 0);
         else Error(c, s);
     }
@@ -26,6 +28,7 @@ public static class HyperLogLogCommands
     {
         // Redis merges argv[1..]: the destination's own registers are part of the union.
         Status s = HyperLogLogOps.Merge(c.Db, c[1], new ArgStrings(c, 1, c.Count - 1));
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.String, "pfadd"u8);
         if (s == Status.Ok) c.Writer.Ok();
         else Error(c, s);
     }

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Keys;
 
 namespace Tiered.Server.Commands;
@@ -25,13 +26,24 @@ public static class KeyCommands
     [Command("flushdb")] private static void FlushDb(CommandContext c) => Flush(c, all: false);
     [Command("flushall")] private static void FlushAll(CommandContext c) => Flush(c, all: true);
 
-    [Command("del")] [Command("unlink")] private static void Del(CommandContext c) => CountKeys(c, KeyOps.Delete);
+    [Command("del")] [Command("unlink")] private static void Del(CommandContext c)
+    {
+        Database db = c.Db;
+        long n = 0;
+        for (int i = 1; i < c.Count; i++)
+        {
+            if (!KeyOps.Delete(db, c[i])) continue;
+            c.Notify(KeyspaceEventFlags.Generic, "del"u8, c[i]);
+            n++;
+        }
+        c.Writer.Integer(n);
+    }
 
     [Command("exists")] private static void Exists(CommandContext c) => CountKeys(c, KeyOps.Exists);
 
     [Command("touch")] private static void Touch(CommandContext c) => CountKeys(c, KeyOps.Touch);
 
-    /// <summary>DEL, EXISTS, TOUCH: applies <paramref name="op"/> to every key argument and replies how many said yes.</summary>
+    /// <summary>EXISTS, TOUCH: applies <paramref name="op"/> to every key argument and replies how many said yes.</summary>
     private static void CountKeys(CommandContext c, Func<Database, ReadOnlySpan<byte>, bool> op)
     {
         Database db = c.Db;
@@ -71,16 +83,27 @@ public static class KeyCommands
             return;
         }
         Status s = KeyOps.Expire(c.Db, c[1], abs, cond);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Generic, abs <= c.Store.Clock.NowMs ? "del"u8 : "expire"u8);
         c.Writer.Integer(s == Status.Ok ? 1 : 0);
     }
 
     private static void Ttl(CommandContext c, TtlForm form) => c.Writer.Integer(KeyOps.Ttl(c.Db, c[1], form));
 
-    [Command("persist")] private static void Persist(CommandContext c) => c.Writer.Integer(KeyOps.Persist(c.Db, c[1]) ? 1 : 0);
+    [Command("persist")] private static void Persist(CommandContext c)
+    {
+        bool removed = KeyOps.Persist(c.Db, c[1]);
+        if (removed) c.Notify(KeyspaceEventFlags.Generic, "persist"u8);
+        c.Writer.Integer(removed ? 1 : 0);
+    }
 
     private static void Rename(CommandContext c, bool nx)
     {
         Status s = KeyOps.Rename(c.Db, c[1], c[2], nx);
+        if (s == Status.Ok && !c[1].SequenceEqual(c[2]))
+        {
+            c.Notify(KeyspaceEventFlags.Generic, "rename_from"u8, c[1]);
+            c.Notify(KeyspaceEventFlags.Generic, "rename_to"u8, c[2]);
+        }
         if (s == Status.NotFound) c.Writer.Error("ERR no such key"u8);
         else if (nx) c.Writer.Integer(s == Status.Ok ? 1 : 0);
         else c.Writer.Ok();
@@ -92,7 +115,13 @@ public static class KeyCommands
         if (id < 0 || id >= c.Store.Databases.Length) { c.Writer.Error("ERR DB index is out of range"u8); return; }
         Database dst = c.Store.Databases[id];
         if (dst == c.Db) { c.Writer.Error("ERR source and destination objects are the same"u8); return; }
-        c.Writer.Integer(KeyOps.Move(c.Db, c[1], dst) == Status.Ok ? 1 : 0);
+        bool moved = KeyOps.Move(c.Db, c[1], dst) == Status.Ok;
+        if (moved)
+        {
+            c.Notify(KeyspaceEventFlags.Generic, "move_from"u8);
+            c.Server.Notifications.Publish(KeyspaceEventFlags.Generic, "move_to"u8, dst.Id, c[1]);
+        }
+        c.Writer.Integer(moved ? 1 : 0);
     }
 
     [Command("copy")] private static void Copy(CommandContext c)
@@ -118,6 +147,7 @@ public static class KeyCommands
             return;
         }
         Status s = KeyOps.Copy(src, c[1], dst, c[2], replace);
+        if (s == Status.Ok) c.Server.Notifications.Publish(KeyspaceEventFlags.Generic, "copy_to"u8, dst.Id, c[2]);
         if (s == Status.Ok) c.Writer.Integer(1);
         else if (s is Status.NotFound or Status.ConditionNotMet) c.Writer.Integer(0);
         else c.Error(s);

@@ -11,10 +11,33 @@ namespace Tiered.Server.Commands;
 public sealed class KeyspaceNotifications(ServerCore server) : IKeyspaceNotifier
 {
     private byte[] _channel = new byte[256];
+    private readonly List<(int Db, byte[] Key)> _heldNew = [];
+    private bool _holdNew;
 
     public bool Wants(EngineEvent kind) => Enabled(ClassOf(kind)) && server.PubSub.ChannelCount + server.PubSub.PatternCount > 0;
 
-    public void Notify(EngineEvent kind, int db, ReadOnlySpan<byte> key) => Publish(ClassOf(kind), kind switch
+    public void Notify(EngineEvent kind, int db, ReadOnlySpan<byte> key)
+    {
+        if (kind == EngineEvent.New && _holdNew) _heldNew.Add((db, key.ToArray()));
+        else Publish(kind, db, key);
+    }
+
+    /// <summary>
+    /// Holds the engine's "new" events until the command publishes its first event for the same key (or
+    /// <see cref="ReleaseNew"/>), for a command whose events Redis interleaves with the keys it creates: SMOVE
+    /// ("srem" of the source, then "new" and "sadd" of the destination), MSET ("new" and "set" key by key).
+    /// </summary>
+    public void HoldNew() => _holdNew = true;
+
+    /// <summary>Publishes the "new" events still held since <see cref="HoldNew"/>, and stops holding.</summary>
+    public void ReleaseNew()
+    {
+        _holdNew = false;
+        foreach ((int db, byte[] key) in _heldNew) Publish(EngineEvent.New, db, key);
+        _heldNew.Clear();
+    }
+
+    private void Publish(EngineEvent kind, int db, ReadOnlySpan<byte> key) => Publish(ClassOf(kind), kind switch
     {
         EngineEvent.Expired => "expired"u8,
         EngineEvent.Evicted => "evicted"u8,
@@ -40,10 +63,22 @@ public sealed class KeyspaceNotifications(ServerCore server) : IKeyspaceNotifier
     /// <summary>Publishes <paramref name="name"/> for <paramref name="key"/> if its class is enabled.</summary>
     public void Publish(KeyspaceEventFlags eventClass, ReadOnlySpan<byte> name, int db, ReadOnlySpan<byte> key)
     {
+        if (_heldNew.Count != 0) ReleaseNewOf(db, key);
         if (!Enabled(eventClass)) return;
         KeyspaceEventFlags f = server.Options.NotifyKeyspaceEvents;
         if ((f & KeyspaceEventFlags.Keyspace) != 0) server.PubSub.Publish(Channel("__keyspace@"u8, db, key), name);
         if ((f & KeyspaceEventFlags.Keyevent) != 0) server.PubSub.Publish(Channel("__keyevent@"u8, db, name), key);
+    }
+
+    private void ReleaseNewOf(int db, ReadOnlySpan<byte> key)
+    {
+        for (int i = 0; i < _heldNew.Count; i++)
+        {
+            if (_heldNew[i].Db != db || !key.SequenceEqual(_heldNew[i].Key)) continue;
+            _heldNew.RemoveAt(i);
+            Publish(EngineEvent.New, db, key);
+            return;
+        }
     }
 
     /// <summary>prefix + db + "__:" + suffix, in a buffer kept for the next event (valid until then).</summary>

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Lists;
 
 namespace Tiered.Server.Commands;
@@ -26,6 +27,7 @@ public static class ListCommands
     private static void Push(CommandContext c, bool left, bool onlyIfExists)
     {
         Status s = ListOps.Push(c.Db, c[1], new ArgStrings(c, 2, c.Count - 2), left, onlyIfExists, out long length);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.List, left ? "lpush"u8 : "rpush"u8);
         if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(length);
         else c.Error(s);
     }
@@ -36,6 +38,7 @@ public static class ListCommands
         if (c.Count == 2)
         {
             Status one = ListOps.TryPop(c.Db, c[1], left, out byte[]? element);
+            if (one == Status.Ok) NotifyPop(c, left, c[1]);
             if (one == Status.Ok) c.Writer.Bulk(element);
             else if (one == Status.NotFound) c.Writer.Null();
             else c.Error(one);
@@ -44,9 +47,21 @@ public static class ListCommands
         if (!PositiveLong(c, 2, out long count)) return;
         List<byte[]> popped = Elements;
         Status s = ListOps.TryPop(c.Db, c[1], left, count, popped);
+        if (s == Status.Ok && popped.Count > 0) NotifyPop(c, left, c[1]);
         if (s == Status.Ok) WriteElements(c, popped);
         else if (s == Status.NotFound) c.Writer.NullArray();
         else c.Error(s);
+    }
+
+    /// <summary>The events of a pop from <paramref name="key"/>: "lpop" or "rpop", and "del" when it emptied the list.</summary>
+    internal static void NotifyPop(CommandContext c, bool left, ReadOnlySpan<byte> key)
+        => c.NotifyRemoved(KeyspaceEventFlags.List, left ? "lpop"u8 : "rpop"u8, key);
+
+    /// <summary>The events of LMOVE and its kin: the push to the destination, then the pop from the source.</summary>
+    internal static void NotifyMove(CommandContext c, bool fromLeft, bool toLeft)
+    {
+        c.Notify(KeyspaceEventFlags.List, toLeft ? "lpush"u8 : "rpush"u8, c[2]);
+        NotifyPop(c, fromLeft, c[1]);
     }
 
     [Command("llen")] private static void LLen(CommandContext c)
@@ -89,6 +104,7 @@ public static class ListCommands
             return;
         }
         Status s = ListOps.Set(c.Db, c[1], index, c[3]);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.List, "lset"u8);
         if (s == Status.Ok) c.Writer.Ok();
         else if (s == Status.ConditionNotMet) c.Writer.Error("ERR index out of range"u8);
         else c.Error(s);
@@ -101,6 +117,7 @@ public static class ListCommands
         else if (c.Is(2, "AFTER"u8)) before = false;
         else { c.SyntaxError(); return; }
         Status s = ListOps.Insert(c.Db, c[1], before, c[3], c[4], out long length);
+        if (s == Status.Ok && length > 0) c.Notify(KeyspaceEventFlags.List, "linsert"u8);
         if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(length);
         else c.Error(s);
     }
@@ -109,6 +126,7 @@ public static class ListCommands
     {
         if (!c.Long(2, out long count)) return;
         Status s = ListOps.Remove(c.Db, c[1], count, c[3], out long removed);
+        if (removed > 0) c.NotifyRemoved(KeyspaceEventFlags.List, "lrem"u8);
         c.IntegerUnlessWrongType(s, removed);
     }
 
@@ -116,6 +134,7 @@ public static class ListCommands
     {
         if (!c.Long(2, out long start) || !c.Long(3, out long end)) return;
         Status s = ListOps.Trim(c.Db, c[1], start, end);
+        if (s == Status.Ok) c.NotifyRemoved(KeyspaceEventFlags.List, "ltrim"u8);
         if (s == Status.WrongType) c.Error(s);
         else c.Writer.Ok();
     }
@@ -174,6 +193,7 @@ public static class ListCommands
     private static void Move(CommandContext c, bool fromLeft, bool toLeft)
     {
         Status s = ListOps.TryMove(c.Db, c[1], c[2], fromLeft, toLeft, out byte[]? element);
+        if (s == Status.Ok) NotifyMove(c, fromLeft, toLeft);
         if (s == Status.Ok) c.Writer.Bulk(element);
         else if (s == Status.NotFound) c.Writer.Null();
         else c.Error(s);
@@ -220,6 +240,7 @@ public static class ListCommands
         Status s = ListOps.TryMultiPop(c.Db, new ArgStrings(c, 2, numKeys), left, count, popped, out int keyIndex);
         if (s == Status.Ok)
         {
+            NotifyPop(c, left, c[2 + keyIndex]);
             c.Writer.Array(2);
             c.Writer.Bulk(c[2 + keyIndex]);
             WriteElements(c, popped);

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Sets;
 
 namespace Tiered.Server.Commands;
@@ -11,10 +12,18 @@ namespace Tiered.Server.Commands;
 public static class SetCommands
 {
     [Command("sadd")] private static void SAdd(CommandContext c)
-        => c.Integer(SetOps.Add(c.Db, c[1], new ArgStrings(c, 2), out long added), added);
+    {
+        Status s = SetOps.Add(c.Db, c[1], new ArgStrings(c, 2), out long added);
+        if (added > 0) c.Notify(KeyspaceEventFlags.Set, "sadd"u8);
+        c.Integer(s, added);
+    }
 
     [Command("srem")] private static void SRem(CommandContext c)
-        => c.IntegerUnlessWrongType(SetOps.Remove(c.Db, c[1], new ArgStrings(c, 2), out long removed), removed);
+    {
+        Status s = SetOps.Remove(c.Db, c[1], new ArgStrings(c, 2), out long removed);
+        if (removed > 0) c.NotifyRemoved(KeyspaceEventFlags.Set, "srem"u8);
+        c.IntegerUnlessWrongType(s, removed);
+    }
 
     [Command("sismember")] private static void SIsMember(CommandContext c)
         => c.OneIfFound(SetOps.IsMember(c.Db, c[1], c[2]));
@@ -46,6 +55,7 @@ public static class SetCommands
         {
             var one = new List<byte[]>(1);
             Status s1 = SetOps.Pop(c.Db, c[1], 1, one);
+            if (one.Count > 0) c.NotifyRemoved(KeyspaceEventFlags.Set, "spop"u8);
             if (s1 == Status.WrongType) c.Error(s1);
             else if (one.Count == 0) c.Writer.Null();
             else c.Writer.Bulk(one[0]);
@@ -56,6 +66,7 @@ public static class SetCommands
         var members = new List<byte[]>();
         Status s = SetOps.Pop(c.Db, c[1], count, members);
         if (s == Status.WrongType) { c.Error(s); return; }
+        if (members.Count > 0) c.NotifyRemoved(KeyspaceEventFlags.Set, "spop"u8);
         WriteSet(c, members);
     }
 
@@ -79,7 +90,18 @@ public static class SetCommands
     }
 
     [Command("smove")] private static void SMove(CommandContext c)
-        => c.OneIfFound(SetOps.Move(c.Db, c[1], c[2], c[3]));
+    {
+        KeyspaceNotifications events = c.Server.Notifications;
+        events.HoldNew();   // Redis: "srem" of the source, then "new" and "sadd" of the destination
+        Status s = SetOps.Move(c.Db, c[1], c[2], c[3]);
+        if (s == Status.Ok && !c[1].SequenceEqual(c[2]))
+        {
+            c.NotifyRemoved(KeyspaceEventFlags.Set, "srem"u8);
+            c.Notify(KeyspaceEventFlags.Set, "sadd"u8, c[2]);
+        }
+        events.ReleaseNew();
+        c.OneIfFound(s);
+    }
 
     [Command("sinter")] private static void SInter(CommandContext c) => Combine(c, SetAlgebra.Intersection);
 
@@ -103,7 +125,9 @@ public static class SetCommands
 
     private static void CombineStore(CommandContext c, SetAlgebra op)
     {
+        bool existed = c.ExistsForEvents(c[1]);
         Status s = SetOps.CombineStore(c.Db, op, c[1], new ArgStrings(c, 2), out long count);
+        if (s == Status.Ok) c.NotifyStored(KeyspaceEventFlags.Set, c.Command.NameBytes, c[1], count > 0, existed);
         c.Integer(s, count);
     }
 

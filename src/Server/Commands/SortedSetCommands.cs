@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.SortedSets;
 
 namespace Tiered.Server.Commands;
@@ -82,13 +83,16 @@ public static class SortedSetCommands
             if (!ParseScore(c, i + 2 * k, out scores[k])) return;
         if (incr)
         {
+            bool same = IncrementKeepsScore(c, scores[0], c[i + 1]);
             Status si = SortedSetOps.Incr(c.Db, c[1], flags, scores[0], c[i + 1], out double score);
+            if (si == Status.Ok && !same) c.Notify(KeyspaceEventFlags.Zset, "zincr"u8);
             if (si == Status.Ok) c.Writer.Double(score);
             else if (si == Status.ConditionNotMet) c.Writer.Null();
             else ReplyError(c, si);
             return;
         }
         Status s = SortedSetOps.Add(c.Db, c[1], flags, scores, new ArgStrings(c, i + 1, elements, 2), out long added, out long changed);
+        if (s == Status.Ok && changed > 0) c.Notify(KeyspaceEventFlags.Zset, "zadd"u8);
         if (s == Status.Ok) c.Writer.Integer(ch ? changed : added);
         else ReplyError(c, s);
     }
@@ -114,14 +118,21 @@ public static class SortedSetCommands
     [Command("zincrby")] private static void ZIncrBy(CommandContext c)
     {
         if (!ParseScore(c, 2, out double incr)) return;
+        bool same = IncrementKeepsScore(c, incr, c[3]);
         Status s = SortedSetOps.Incr(c.Db, c[1], UpdateCondition.None, incr, c[3], out double score);
+        if (s == Status.Ok && !same) c.Notify(KeyspaceEventFlags.Zset, "zincr"u8);
         if (s == Status.Ok) c.Writer.Double(score);
         else ReplyError(c, s);
     }
 
+    /// <summary>An increment of 0 to an existing member changes nothing, and Redis publishes no "zincr" for it.</summary>
+    private static bool IncrementKeepsScore(CommandContext c, double increment, ReadOnlySpan<byte> member)
+        => increment == 0 && c.Server.Notifications.Enabled(KeyspaceEventFlags.Zset) && SortedSetOps.Score(c.Db, c[1], member, out _) == Status.Ok;
+
     [Command("zrem")] private static void ZRem(CommandContext c)
     {
         Status s = SortedSetOps.Remove(c.Db, c[1], new ArgStrings(c, 2, c.Count - 2, 1), out long removed);
+        if (removed > 0) c.NotifyRemoved(KeyspaceEventFlags.Zset, "zrem"u8);
         if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(removed);
         else c.Error(s);
     }
@@ -180,6 +191,7 @@ public static class SortedSetCommands
         }
         List<ScoredMember> items = RentItems();
         Status s = SortedSetOps.Pop(c.Db, c[1], max, count, items);
+        if (items.Count > 0) NotifyPop(c, max, c[1]);
         if (s != Status.Ok) c.Error(s);
         else if (hasCount) WriteItems(c, items, withScores: true);
         else
@@ -190,6 +202,10 @@ public static class SortedSetCommands
         }
         ReturnItems(items);
     }
+
+    /// <summary>The events of a pop from <paramref name="key"/>: "zpopmin" or "zpopmax", and "del" when it emptied the set.</summary>
+    internal static void NotifyPop(CommandContext c, bool max, ReadOnlySpan<byte> key)
+        => c.NotifyRemoved(KeyspaceEventFlags.Zset, max ? "zpopmax"u8 : "zpopmin"u8, key);
 
     [Command("zrandmember")] private static void ZRandMember(CommandContext c)
     {

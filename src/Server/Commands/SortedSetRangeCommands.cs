@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Sets;
 using Tiered.Tiering.Types.SortedSets;
 
@@ -135,7 +136,9 @@ public static class SortedSetRangeCommands
         }
         if (store)
         {
+            bool existed = c.ExistsForEvents(c[1]);
             Status ss = SortedSetRangeOps.RangeStore(c.Db, c[1], c[2], spec, out long stored);
+            if (ss == Status.Ok) c.NotifyStored(KeyspaceEventFlags.Zset, "zrangestore"u8, c[1], stored > 0, existed);
             if (ss == Status.Ok) c.Writer.Integer(stored);
             else c.Error(ss);
             return;
@@ -166,6 +169,7 @@ public static class SortedSetRangeCommands
                 break;
         }
         Status s = SortedSetRangeOps.RemoveRange(c.Db, c[1], spec, out long removed);
+        if (removed > 0) c.NotifyRemoved(KeyspaceEventFlags.Zset, c.Command.NameBytes);
         if (s == Status.Ok || s == Status.NotFound) c.Writer.Integer(removed);
         else c.Error(s);
     }
@@ -235,7 +239,9 @@ public static class SortedSetRangeCommands
         var keys = new ArgStrings(c, numArg + 1, n);
         if (store)
         {
+            bool existed = c.ExistsForEvents(c[1]);
             Status ss = SortedSetRangeOps.CombineStore(c.Db, c[1], op, keys, weights, aggregate, out long stored);
+            if (ss == Status.Ok) c.NotifyStored(KeyspaceEventFlags.Zset, c.Command.NameBytes, c[1], stored > 0, existed);
             if (ss == Status.Ok) c.Writer.Integer(stored);
             else c.Error(ss);
             return;

@@ -147,7 +147,9 @@ public static class StreamClaimCommands
         for (int k = 0; k < idCount; k++) StreamCommands.ParseId(c[5 + k], 0, strict: true, allowSeqAuto: false, out ids[k], out _);
         List<StreamId> claimed = t_claimed ??= [];
         var options = new StreamClaim(minIdle, deliveryTime, retryCount, force, justId, lastId);
+        bool creates = StreamGroupCommands.ConsumerMissing(c, c[1], c[2], c[3]);
         Status s = StreamOps.Claim(c.Db, c[1], c[2], c[3], ids, options, claimed, out StreamValue? stream);
+        if (creates && claimed.Count > 0) StreamGroupCommands.NotifyConsumerCreated(c, c[1]);
         if (s != Status.Ok) { claimed.Clear(); if (s == Status.NotFound) NoGroup(c); else c.Error(s); return; }
         WriteClaimed(c.Writer, stream!, claimed, justId);
         claimed.Clear();
@@ -186,7 +188,9 @@ public static class StreamClaimCommands
         }
         List<StreamId> claimed = t_claimed ??= [];
         List<StreamId> deleted = t_deleted ??= [];
+        bool creates = StreamGroupCommands.ConsumerMissing(c, c[1], c[2], c[3]);
         Status s = StreamOps.AutoClaim(c.Db, c[1], c[2], c[3], minIdle, start, count, justId, claimed, deleted, out StreamId next, out StreamValue? stream);
+        if (creates && claimed.Count > 0) StreamGroupCommands.NotifyConsumerCreated(c, c[1]);
         if (s != Status.Ok)
         {
             claimed.Clear();

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Server.Commands;
@@ -41,7 +42,9 @@ public static class StreamCommands
         int fields = c.Count - (i + 1);
         if (fields < 2 || fields % 2 != 0) { c.WrongArity(); return; }
         if (!spec.Auto && !spec.SeqAuto && spec.Id == StreamId.Min) { c.Writer.Error("ERR The ID specified in XADD must be greater than 0-0"u8); return; }
-        Status s = StreamOps.Add(c.Db, c[1], noMk, spec, new ArgStrings(c, i + 1), trim, out StreamId added);
+        Status s = StreamOps.Add(c.Db, c[1], noMk, spec, new ArgStrings(c, i + 1), trim, out StreamId added, out long trimmed);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Stream, "xadd"u8);
+        if (trimmed > 0) c.Notify(KeyspaceEventFlags.Stream, "xtrim"u8);
         switch (s)
         {
             case Status.Ok: WriteId(c.Writer, added); break;
@@ -58,6 +61,7 @@ public static class StreamCommands
         bool noMk = false;
         if (!ParseTrimArgs(c, ref i, xadd: false, ref noMk, out StreamTrim trim)) return;
         Status s = StreamOps.Trim(c.Db, c[1], trim, out long removed);
+        if (removed > 0) c.Notify(KeyspaceEventFlags.Stream, "xtrim"u8);
         c.IntegerUnlessWrongType(s, removed);
     }
 
@@ -158,6 +162,7 @@ public static class StreamCommands
             else { c.SyntaxError(); return; }
         }
         Status s = StreamOps.SetIds(c.Db, c[1], id, entriesAdded, maxDeleted, out bool belowLength);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Stream, "xsetid"u8);
         if (s == Status.Ok) c.Writer.Ok();
         else if (s != Status.ConditionNotMet) c.Error(s);
         else if (belowLength) c.Writer.Error("ERR The entries_added specified in XSETID is smaller than the target stream length"u8);
@@ -171,6 +176,7 @@ public static class StreamCommands
         for (int i = 0; i < n; i++)
             if (!ParseId(c[i + 2], 0, strict: true, allowSeqAuto: false, out ids[i], out _)) { c.Writer.Error(InvalidId); return; }
         Status s = StreamOps.Delete(c.Db, c[1], ids, out long deleted);
+        if (deleted > 0) c.Notify(KeyspaceEventFlags.Stream, "xdel"u8);
         c.IntegerUnlessWrongType(s, deleted);
     }
 

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Streams;
 
 namespace Tiered.Server.Commands;
@@ -39,7 +40,7 @@ public static class StreamGroupCommands
         if (probe == Status.NotFound && !mkStream) { RequiresKey(c); return; }
         if (!fromLast && !StreamCommands.ParseId(c[4], 0, strict: true, allowSeqAuto: false, out id, out _)) { c.Writer.Error(StreamCommands.InvalidId); return; }
         Status s = StreamOps.CreateGroup(c.Db, c[2], c[3], fromLast, id, mkStream, entriesRead);
-        if (s == Status.Ok) { c.Writer.Ok(); c.KeyModified(c[2]); }
+        if (s == Status.Ok) { c.Writer.Ok(); c.KeyModified(c[2]); c.Notify(KeyspaceEventFlags.Stream, "xgroup-create"u8, c[2]); }
         else if (s == Status.ConditionNotMet) c.Writer.Error("BUSYGROUP Consumer Group name already exists"u8);
         else if (s == Status.NotFound) RequiresKey(c);
         else c.Error(s);
@@ -52,6 +53,7 @@ public static class StreamGroupCommands
         {
             c.Writer.Integer(destroyed ? 1 : 0);
             if (destroyed) c.KeyModified(c[2]);   // blocked XREADGROUP clients of that group must learn it is gone
+            if (destroyed) c.Notify(KeyspaceEventFlags.Stream, "xgroup-destroy"u8, c[2]);
         }
         else if (s == Status.NotFound) RequiresKey(c);
         else c.Error(s);
@@ -96,6 +98,7 @@ public static class StreamGroupCommands
         if (s != Status.Ok) { c.Error(s); return; }
         c.Writer.Ok();
         c.KeyModified(c[2]);
+        c.Notify(KeyspaceEventFlags.Stream, "xgroup-setid"u8, c[2]);
     }
 
     [Command("xgroup|createconsumer")] private static void XGroupCreateConsumer(CommandContext c)
@@ -105,6 +108,7 @@ public static class StreamGroupCommands
         if (s != Status.Ok) { c.Error(s); return; }
         c.Writer.Integer(created ? 1 : 0);
         if (created) c.KeyModified(c[2]);
+        if (created) NotifyConsumerCreated(c, c[2]);
     }
 
     [Command("xgroup|delconsumer")] private static void XGroupDelConsumer(CommandContext c)
@@ -114,7 +118,20 @@ public static class StreamGroupCommands
         if (s != Status.Ok) { c.Error(s); return; }
         c.Writer.Integer(pending);
         c.KeyModified(c[2]);
+        c.Notify(KeyspaceEventFlags.Stream, "xgroup-delconsumer"u8, c[2]);
     }
+
+    /// <summary>The event of a consumer created by XGROUP CREATECONSUMER, or on the way by XREADGROUP, XCLAIM and XAUTOCLAIM.</summary>
+    internal static void NotifyConsumerCreated(CommandContext c, ReadOnlySpan<byte> key)
+        => c.Notify(KeyspaceEventFlags.Stream, "xgroup-createconsumer"u8, key);
+
+    /// <summary>
+    /// Whether the group at <paramref name="key"/> lacks <paramref name="consumer"/>, so that this command creates it;
+    /// asked only when stream events are published.
+    /// </summary>
+    internal static bool ConsumerMissing(CommandContext c, ReadOnlySpan<byte> key, ReadOnlySpan<byte> group, ReadOnlySpan<byte> consumer)
+        => c.Server.Notifications.Enabled(KeyspaceEventFlags.Stream)
+           && StreamOps.ReadGroup(c.Db, key, group, out StreamGroup? g) == Status.Ok && g!.FindConsumer(consumer) < 0;
 
     private static void RequiresKey(CommandContext c)
         => c.Writer.Error("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."u8);
@@ -166,6 +183,7 @@ public static class StreamGroupCommands
         int replied = 0;
         for (int k = 0; k < n; k++)
         {
+            if (ConsumerMissing(c, c[streamsArg + k], group, consumer)) NotifyConsumerCreated(c, c[streamsArg + k]);
             if (fresh[k])
             {
                 StreamOps.ReadGroupNew(c.Db, c[streamsArg + k], group, consumer, limit, noAck, out streams[k], out from[k], out got[k]);

@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Tiering.Types.Strings;
 
 namespace Tiered.Server.Commands;
@@ -22,6 +23,7 @@ public static class StringCommands
         if (c.Count == 3)
         {
             StringOps.Set(c.Db, c[1], c[2]);
+            c.Notify(KeyspaceEventFlags.String, "set"u8);
             c.Writer.Ok();
             return;
         }
@@ -31,6 +33,7 @@ public static class StringCommands
         SetCondition cond = (opts & Opt.NX) != 0 ? SetCondition.IfAbsent : (opts & Opt.XX) != 0 ? SetCondition.IfPresent : SetCondition.Always;
         bool get = (opts & Opt.Get) != 0;
         Status s = StringOps.Set(c.Db, c[1], c[2], cond, at, (opts & Opt.KeepTtl) != 0, get, out byte[]? old);
+        if (s == Status.Ok) NotifySet(c, at);
         if (s == Status.WrongType) c.Error(s);
         else if (get) BulkOrNull(c, old);
         else if (s == Status.Ok) c.Writer.Ok();
@@ -38,7 +41,18 @@ public static class StringCommands
     }
 
     [Command("setnx")] private static void SetNx(CommandContext c)
-        => c.Writer.Integer(StringOps.Set(c.Db, c[1], c[2], SetCondition.IfAbsent) == Status.Ok ? 1 : 0);
+    {
+        bool set = StringOps.Set(c.Db, c[1], c[2], SetCondition.IfAbsent) == Status.Ok;
+        if (set) NotifySet(c, 0);
+        c.Writer.Integer(set ? 1 : 0);
+    }
+
+    /// <summary>The events of a string SET: "set", and "expire" when it gave the key a TTL.</summary>
+    private static void NotifySet(CommandContext c, long expireAt)
+    {
+        c.Notify(KeyspaceEventFlags.String, "set"u8);
+        if (expireAt != 0) c.Notify(KeyspaceEventFlags.Generic, "expire"u8);
+    }
 
     [Command("setex")] private static void SetEx(CommandContext c) => SetWithExpire(c, Opt.EX);
 
@@ -48,19 +62,22 @@ public static class StringCommands
     {
         if (!ReplyExpireError(c, ExpireAt(c, 2, unit, out long at))) return;
         StringOps.Set(c.Db, c[1], c[3], SetCondition.Always, at);
+        NotifySet(c, at);
         c.Writer.Ok();
     }
 
     [Command("getset")] private static void GetSet(CommandContext c)
     {
         Status s = StringOps.Set(c.Db, c[1], c[2], SetCondition.Always, 0, keepTtl: false, returnOld: true, out byte[]? old);
-        if (s == Status.WrongType) c.Error(s);
-        else BulkOrNull(c, old);
+        if (s == Status.WrongType) { c.Error(s); return; }
+        NotifySet(c, 0);
+        BulkOrNull(c, old);
     }
 
     [Command("getdel")] private static void GetDel(CommandContext c)
     {
         Status s = StringOps.GetDel(c.Db, c[1], out byte[]? value);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.Generic, "del"u8);
         if (s == Status.WrongType) c.Error(s);
         else BulkOrNull(c, value);
     }
@@ -80,7 +97,9 @@ public static class StringCommands
             return;
         }
         TtlChange change = expireArg > 0 ? TtlChange.Set : (opts & Opt.Persist) != 0 ? TtlChange.Persist : TtlChange.Keep;
-        Status s = StringOps.GetEx(c.Db, c[1], change, at, out ReadOnlySpan<byte> value);
+        Status s = StringOps.GetEx(c.Db, c[1], change, at, out ReadOnlySpan<byte> value, out bool ttlChanged);
+        if (ttlChanged)
+            c.Notify(KeyspaceEventFlags.Generic, change == TtlChange.Persist ? "persist"u8 : at <= c.Store.Clock.NowMs ? "del"u8 : "expire"u8);
         if (s == Status.Ok) c.Writer.Bulk(value);
         else if (s == Status.NotFound) c.Writer.Null();
         else c.Error(s);
@@ -100,18 +119,34 @@ public static class StringCommands
     [Command("mset")] private static void MSet(CommandContext c)
     {
         if (c.Count % 2 == 0) { c.WrongArity(); return; }
+        c.Server.Notifications.HoldNew();   // Redis: "new" and "set" key by key
         StringOps.MSet(c.Db, new ArgPairs(c), onlyIfNoneExists: false);
+        NotifyMSet(c);
         c.Writer.Ok();
     }
 
     [Command("msetnx")] private static void MSetNx(CommandContext c)
     {
         if (c.Count % 2 == 0) { c.WrongArity(); return; }
-        c.Writer.Integer(StringOps.MSet(c.Db, new ArgPairs(c), onlyIfNoneExists: true) == Status.Ok ? 1 : 0);
+        c.Server.Notifications.HoldNew();
+        bool set = StringOps.MSet(c.Db, new ArgPairs(c), onlyIfNoneExists: true) == Status.Ok;
+        NotifyMSet(c, set);
+        c.Writer.Integer(set ? 1 : 0);
+    }
+
+    private static void NotifyMSet(CommandContext c, bool set = true)
+    {
+        if (set)
+            for (int i = 1; i < c.Count; i += 2) c.Notify(KeyspaceEventFlags.String, "set"u8, c[i]);
+        c.Server.Notifications.ReleaseNew();
     }
 
     [Command("append")] private static void Append(CommandContext c)
-        => c.Integer(StringOps.Append(c.Db, c[1], c[2], out long length), length);
+    {
+        Status s = StringOps.Append(c.Db, c[1], c[2], out long length);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.String, "append"u8);
+        c.Integer(s, length);
+    }
 
     [Command("strlen")] private static void Strlen(CommandContext c)
         => c.IntegerUnlessWrongType(StringOps.Strlen(c.Db, c[1], out long length), length);
@@ -135,6 +170,7 @@ public static class StringCommands
     private static void AddInteger(CommandContext c, long delta)
     {
         Status s = StringOps.IncrBy(c.Db, c[1], delta, out long value);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.String, "incrby"u8);
         c.Integer(s, value);
     }
 
@@ -142,6 +178,7 @@ public static class StringCommands
     {
         // The engine parses the increment itself: Redis checks the key's type and value before it.
         Status s = StringOps.IncrByFloat(c.Db, c[1], c[2], out ReadOnlySpan<byte> text);
+        if (s == Status.Ok) c.Notify(KeyspaceEventFlags.String, "incrbyfloat"u8);
         if (s == Status.Ok) c.Writer.Bulk(text);
         else c.Error(s);
     }
@@ -212,6 +249,7 @@ public static class StringCommands
         if (!c.Long(2, out long offset)) return;
         if (offset < 0) { c.Writer.Error("ERR offset is out of range"u8); return; }
         Status s = StringOps.SetRange(c.Db, c[1], offset, c[3], out long length);
+        if (s == Status.Ok && c[3].Length > 0) c.Notify(KeyspaceEventFlags.String, "setrange"u8);
         c.Integer(s, length);
     }
 

@@ -114,11 +114,11 @@ public sealed class Database : IKeyspace
     }
 
     /// <summary>A read found no key: counted, and reported for keyspace notifications (keymiss).</summary>
-    private void Missed(ReadOnlySpan<byte> key)
+    private void Missed(ReadOnlySpan<byte> key, bool notify = true)
     {
         Store.Stats.KeyspaceMisses++;
         Store.TierStats.Misses++;
-        if (Store.Notifier is { } n && n.Wants(EngineEvent.KeyMiss)) n.Notify(EngineEvent.KeyMiss, Id, key);
+        if (notify && Store.Notifier is { } n && n.Wants(EngineEvent.KeyMiss)) n.Notify(EngineEvent.KeyMiss, Id, key);
     }
 
     /// <summary>Whether <paramref name="key"/> has an entry, without expiry, access or counting (a command asking whether its write emptied a key).</summary>
@@ -247,8 +247,24 @@ public sealed class Database : IKeyspace
     internal int Add(ReadOnlySpan<byte> key, ulong hash, ValueKind kind, object value, long expireAt)
         => AddOwned(key.ToArray(), hash, kind, value, expireAt);
 
+    /// <summary>
+    /// Stores a STORE command's result (SINTERSTORE, ZUNIONSTORE...) as Redis's setKey does: whatever was at
+    /// <paramref name="key"/>, of any type and with its TTL, is replaced; an empty result deletes the key. A key that
+    /// existed is overwritten, not new (no "new" keyspace event).
+    /// </summary>
+    internal void StoreResult(ReadOnlySpan<byte> key, ValueKind kind, ValueObject value)
+    {
+        ulong hash = KeyIndex.Hash(key);
+        int i = LookupWrite(key, hash);
+        if (i >= 0) Delete(i);
+        if (value.Count > 0) AddOwned(key.ToArray(), hash, kind, value, 0, announce: i < 0);
+    }
+
     /// <summary>Adds a key known to be absent, taking ownership of the key array.</summary>
-    internal int AddOwned(byte[] key, ulong hash, ValueKind kind, object value, long expireAt)
+    internal int AddOwned(byte[] key, ulong hash, ValueKind kind, object value, long expireAt) => AddOwned(key, hash, kind, value, expireAt, announce: true);
+
+    /// <summary><see cref="AddOwned(byte[], ulong, ValueKind, object, long)"/>; <paramref name="announce"/> false when the key replaces one that existed (no "new" event).</summary>
+    private int AddOwned(byte[] key, ulong hash, ValueKind kind, object value, long expireAt, bool announce)
     {
         int i = Index.Insert(key, hash);
         ref Entry e = ref Index.EntryAt(i);
@@ -262,7 +278,7 @@ public sealed class Database : IKeyspace
         Store.UsedMemory += MemoryOf.HotEntry(key.Length) + MemoryOf.Value(value);
         Store.EndChain(value);   // a value moved from another key (RENAME): its chain was that key's
         Store.Journal?.Touch(this, key);
-        if (Store.Notifier is { } n && n.Wants(EngineEvent.New)) n.Notify(EngineEvent.New, Id, key);
+        if (announce && Store.Notifier is { } n && n.Wants(EngineEvent.New)) n.Notify(EngineEvent.New, Id, key);
         return i;
     }
 
@@ -546,10 +562,10 @@ public sealed class Database : IKeyspace
     /// Finds a live key for a read that must not change its access data (EXISTS, TYPE, TTL, OBJECT: Redis's
     /// LOOKUP_NOTOUCH): lazy expiry and keyspace hit/miss counting, no LFU or access-time update.
     /// </summary>
-    internal int LookupReadNoTouch(ReadOnlySpan<byte> key)
+    internal int LookupReadNoTouch(ReadOnlySpan<byte> key, bool notify = true)
     {
         int i = Lookup(key, KeyIndex.Hash(key), out bool wasCold);
-        if (i < 0) { Missed(key); return i; }
+        if (i < 0) { Missed(key, notify); return i; }
         Store.Stats.KeyspaceHits++;
         if (wasCold) Store.TierStats.ColdHits++; else Store.TierStats.HotHits++;
         return i;

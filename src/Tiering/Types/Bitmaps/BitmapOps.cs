@@ -78,14 +78,15 @@ public static class BitmapOps
     /// SETBIT: sets bit <paramref name="offset"/> (already validated against the maximum string size) to
     /// <paramref name="bit"/>, growing or creating the string. Ok (with the old bit) or WrongType.
     /// </summary>
-    public static Status SetBit(Database db, ReadOnlySpan<byte> key, long offset, int bit, out int old)
+    public static Status SetBit(Database db, ReadOnlySpan<byte> key, long offset, int bit, out int old, out bool changed)
     {
         old = 0;
-        Status s = WritableString(db, key, (offset >> 3) + 1, out byte[]? value);
+        Status s = WritableString(db, key, (offset >> 3) + 1, out byte[]? value, out changed);
         if (s != Status.Ok) return s;
         int b = (int)(offset >> 3);
         int mask = 0x80 >> (int)(offset & 7);
         old = (value![b] & mask) != 0 ? 1 : 0;
+        changed |= old != bit;
         value[b] = (byte)(bit != 0 ? value[b] | mask : value[b] & ~mask);
         return Status.Ok;
     }
@@ -299,7 +300,7 @@ public static class BitmapOps
         }
         else
         {
-            Status s = WritableString(db, key, (highest >> 3) + 1, out value);
+            Status s = WritableString(db, key, (highest >> 3) + 1, out value, out _);
             if (s != Status.Ok) return s;
             read = value;
         }
@@ -410,9 +411,10 @@ public static class BitmapOps
     /// The string at <paramref name="key"/> for an in-place write, created or zero-extended to at least
     /// <paramref name="minLength"/> bytes (keeping its TTL). Ok or WrongType.
     /// </summary>
-    private static Status WritableString(Database db, ReadOnlySpan<byte> key, long minLength, out byte[]? value)
+    private static Status WritableString(Database db, ReadOnlySpan<byte> key, long minLength, out byte[]? value, out bool grew)
     {
         value = null;
+        grew = true;
         ulong hash = KeyIndex.Hash(key);
         int i = db.LookupWrite(key, hash);
         if (i < 0)
@@ -421,6 +423,7 @@ public static class BitmapOps
             db.Add(key, hash, ValueKind.String, value, 0);
             return Status.Ok;
         }
+        grew = false;
         Slot e = db.At(i);
         if (e.Kind != ValueKind.String) return Status.WrongType;
         value = (byte[])e.Value!;
@@ -430,6 +433,7 @@ public static class BitmapOps
             value.CopyTo(grown, 0);
             db.Replace(i, ValueKind.String, grown);
             value = grown;
+            grew = true;
         }
         return Status.Ok;
     }

@@ -333,7 +333,7 @@ public static class KeyOps
     /// <summary>OBJECT ENCODING: false for a missing key.</summary>
     public static bool ObjectEncoding(Database db, ReadOnlySpan<byte> key, out string encoding)
     {
-        int i = db.LookupReadNoTouch(key);
+        int i = db.LookupReadNoTouch(key, notify: false);
         if (i < 0) { encoding = ""; return false; }
         Slot e = db.At(i);
         encoding = e.Value switch
@@ -362,7 +362,7 @@ public static class KeyOps
     /// <summary>OBJECT FREQ: the LFU counter after decay (not stored back, as Redis). False for a missing key.</summary>
     public static bool ObjectFreq(Database db, ReadOnlySpan<byte> key, out int freq)
     {
-        int i = db.LookupReadNoTouch(key);
+        int i = db.LookupReadNoTouch(key, notify: false);
         if (i < 0) { freq = 0; return false; }
         Slot e = db.At(i);
         freq = Lfu.Decay(e.Lfu, e.LfuStamp, db.Store.Clock.Minutes16, db.Store.Memory.LfuDecayTime);
@@ -372,7 +372,7 @@ public static class KeyOps
     /// <summary>OBJECT IDLETIME: seconds since the last access. False for a missing key.</summary>
     public static bool ObjectIdleTime(Database db, ReadOnlySpan<byte> key, out long seconds)
     {
-        int i = db.LookupReadNoTouch(key);
+        int i = db.LookupReadNoTouch(key, notify: false);
         if (i < 0) { seconds = 0; return false; }
         uint now = db.Store.Clock.Seconds, at = db.At(i).AccessSec;
         seconds = now >= at ? now - at : 0;
@@ -382,7 +382,7 @@ public static class KeyOps
     /// <summary>OBJECT REFCOUNT: always 1 (values are never shared). False for a missing key.</summary>
     public static bool ObjectRefCount(Database db, ReadOnlySpan<byte> key, out int refCount)
     {
-        refCount = db.LookupReadNoTouch(key) >= 0 ? 1 : 0;
+        refCount = db.LookupReadNoTouch(key, notify: false) >= 0 ? 1 : 0;
         return refCount == 1;
     }
 

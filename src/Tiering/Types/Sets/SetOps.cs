@@ -174,7 +174,7 @@ public static class SetOps
     /// </summary>
     public static Status Combine<T>(Database db, SetAlgebra op, in T keys, List<byte[]> into) where T : IByteStrings
     {
-        Status s = Collect(db, keys, write: false, out SetValue?[] sets);
+        Status s = Collect(db, keys, out SetValue?[] sets);
         if (s != Status.Ok) return s;
         Compute(op, sets, into, long.MaxValue);
         return Status.Ok;
@@ -189,16 +189,13 @@ public static class SetOps
         where T : IByteStrings
     {
         count = 0;
-        Status s = Collect(db, keys, write: true, out SetValue?[] sets);
+        Status s = Collect(db, keys, out SetValue?[] sets);
         if (s != Status.Ok) return s;
         var members = new List<byte[]>();
         Compute(op, sets, members, long.MaxValue);
         var result = new SetValue();
         foreach (byte[] m in members) result.AddOwned((byte[])m.Clone());
-        ulong hash = KeyIndex.Hash(destination);
-        int i = db.LookupWrite(destination, hash);
-        if (i >= 0) db.Delete(i);
-        if (result.Count > 0) db.Add(destination, hash, ValueKind.Set, result, 0);
+        db.StoreResult(destination, ValueKind.Set, result);
         count = result.Count;
         return Status.Ok;
     }
@@ -210,7 +207,7 @@ public static class SetOps
     public static Status InterCard<T>(Database db, in T keys, long limit, out long count) where T : IByteStrings
     {
         count = 0;
-        Status s = Collect(db, keys, write: false, out SetValue?[] sets);
+        Status s = Collect(db, keys, out SetValue?[] sets);
         if (s != Status.Ok) return s;
         count = Intersect(sets, null, limit == 0 ? long.MaxValue : limit);
         return Status.Ok;
@@ -240,13 +237,13 @@ public static class SetOps
     }
 
     /// <summary>Looks every key up (missing: null), failing with WrongType if any holds another type.</summary>
-    private static Status Collect<T>(Database db, in T keys, bool write, out SetValue?[] sets) where T : IByteStrings
+    private static Status Collect<T>(Database db, in T keys, out SetValue?[] sets) where T : IByteStrings
     {
         sets = new SetValue?[keys.Count];
         for (int k = 0; k < keys.Count; k++)
         {
             ReadOnlySpan<byte> key = keys.Get(k);
-            int i = write ? db.LookupWrite(key, KeyIndex.Hash(key)) : db.LookupRead(key);
+            int i = db.LookupRead(key);   // also for the STORE forms: Redis reads their sources (hits, misses, keymiss)
             if (i < 0) continue;
             Slot e = db.At(i);
             if (e.Kind != ValueKind.Set) return Status.WrongType;

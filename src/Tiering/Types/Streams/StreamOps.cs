@@ -51,8 +51,14 @@ public static class StreamOps
     /// </summary>
     public static Status Add<T>(Database db, ReadOnlySpan<byte> key, bool noMkStream, StreamIdSpec spec, in T fieldsAndValues,
         StreamTrim trim, out StreamId id) where T : IByteStrings
+        => Add(db, key, noMkStream, spec, fieldsAndValues, trim, out id, out _);
+
+    /// <summary>XADD, also saying how many entries its trim removed (<paramref name="trimmed"/>).</summary>
+    public static Status Add<T>(Database db, ReadOnlySpan<byte> key, bool noMkStream, StreamIdSpec spec, in T fieldsAndValues,
+        StreamTrim trim, out StreamId id, out long trimmed) where T : IByteStrings
     {
         id = default;
+        trimmed = 0;
         Status s = db.WriteObject(key, ValueKind.Stream, noMkStream ? null : NewStream, out StreamValue? stream, out _, out OpLog log);
         if (s != Status.Ok) return s;
         StreamId last = stream!.LastId;
@@ -85,7 +91,7 @@ public static class StreamOps
             for (int i = 0; i < fieldsAndValues.Count; i++) log.Arg(fieldsAndValues.Get(i));
             log.End();
         }
-        Trim(stream, trim, log);
+        trimmed = Trim(stream, trim, log);
         db.Updated(key, stream);
         return Status.Ok;
     }

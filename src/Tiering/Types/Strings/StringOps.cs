@@ -155,10 +155,12 @@ public static class StringOps
     /// <summary>
     /// GETEX: the value of a string key, then its TTL changed as <paramref name="change"/> says
     /// (<paramref name="expireAt"/>: absolute unix ms for <see cref="TtlChange.Set"/>; a past time deletes the key).
-    /// Ok, NotFound or WrongType (TTL untouched).
+    /// Ok, NotFound or WrongType (TTL untouched). <paramref name="ttlChanged"/>: a TTL was set, removed, or the key deleted.
     /// </summary>
-    public static Status GetEx(Database db, ReadOnlySpan<byte> key, TtlChange change, long expireAt, out ReadOnlySpan<byte> value)
+    public static Status GetEx(Database db, ReadOnlySpan<byte> key, TtlChange change, long expireAt, out ReadOnlySpan<byte> value,
+        out bool ttlChanged)
     {
+        ttlChanged = false;
         Status s = db.ReadString(key, out byte[] stored, out int i);
         value = stored;
         if (s != Status.Ok) return s;
@@ -166,8 +168,13 @@ public static class StringOps
         {
             if (expireAt <= db.Store.Clock.NowMs) DeleteExpired(db, i);
             else db.SetExpire(i, expireAt);
+            ttlChanged = true;
         }
-        else if (change == TtlChange.Persist) db.SetExpire(i, 0);
+        else if (change == TtlChange.Persist && db.Index.ExpireAt(i) != 0)
+        {
+            db.SetExpire(i, 0);
+            ttlChanged = true;
+        }
         return Status.Ok;
     }
 

@@ -94,18 +94,19 @@ public static class ClientCommands
           .Append(inv, $" flags={Flags(s)} db={s.DbIndex} sub={s.Subs?.Channels.Count ?? 0} psub={s.Subs?.Patterns.Count ?? 0} ssub=0")
           .Append(inv, $" multi={(s.Multi is null ? -1 : s.Multi.Queue.Count)} qbuf={qbuf} qbuf-free={qbufFree}")
           .Append(inv, $" argv-mem={argvMem} multi-mem=0 rbs={ReceiveBuffer} rbp={ReceiveBuffer} obl=0 oll=0 omem=0")
-          .Append(inv, $" tot-mem={ReceiveBuffer + qbuf + argvMem} events=r cmd={cmd} user=default redir=-1 resp={s.Protocol}")
+          .Append(inv, $" tot-mem={ReceiveBuffer + qbuf + argvMem} events=r cmd={cmd} user=default redir={s.Tracking?.Options.RedirectId ?? -1} resp={s.Protocol}")
           .Append(inv, $" lib-name={s.LibName ?? ""} lib-ver={s.LibVersion ?? ""}\n");
     }
 
     /// <summary>A client's type for CLIENT LIST/KILL TYPE: pubsub once subscribed, else normal.</summary>
     private static string TypeOf(ClientSession s) => s.SubscriptionCount > 0 ? "pubsub" : "normal";
 
-    /// <summary>CLIENT LIST flags: P subscribed, x in MULTI, b blocked, d watched key touched; N when none.</summary>
+    /// <summary>CLIENT LIST flags: P subscribed, x in MULTI, b blocked, t tracking (B in BCAST mode), d watched key touched; N when none.</summary>
     private static string Flags(ClientSession s)
     {
         string f = (s.SubscriptionCount > 0 ? "P" : "") + (s.Multi != null ? "x" : "")
-            + (s.BlockState == BlockState.Blocked ? "b" : "") + (s.WatchDirty ? "d" : "");
+            + (s.BlockState == BlockState.Blocked ? "b" : "") + (s.Tracking != null ? "t" : "")
+            + (s.Tracking is { Options.Flags: var tf } && (tf & TrackingFlags.Bcast) != 0 ? "B" : "") + (s.WatchDirty ? "d" : "");
         return f.Length == 0 ? "N" : f;
     }
 

@@ -165,7 +165,7 @@ public sealed class CommandContext(ServerCore server, ClientSession client, ArgL
     /// </summary>
     public void KeyModified(ReadOnlySpan<byte> key)
     {
-        if (Server.KeyInterest != 0) KeyEvents.Touch(Server, Client.DbIndex, key);
+        if (Server.KeyInterest != 0) KeyEvents.Touch(Server, Client.DbIndex, key, Client);
     }
 
     /// <summary>

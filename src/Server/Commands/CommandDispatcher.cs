@@ -86,6 +86,28 @@ public sealed class CommandDispatcher
         _server.SlowLog.Observe(c, dt);
         _server.Latency.ObserveCommand(cmd, dt, c.Store.Clock.NowMs);
         if ((cmd.Flags & CommandFlags.Write) != 0 && _server.KeyInterest != 0) AfterWrite(c, errorsBefore);
+        if (_server.Tracking.Count != 0) AfterTracked(c, errorsBefore);
+    }
+
+    /// <summary>
+    /// With clients tracking: a tracking client's read-only command leaves its keys remembered (the client may cache
+    /// them), CLIENT CACHING's yes/no lasts one command, and the invalidations this command caused are sent.
+    /// </summary>
+    private void AfterTracked(CommandContext c, long errorsBefore)
+    {
+        ClientSession client = c.Client;
+        if (client.Tracking is { } t)
+        {
+            if ((c.Command!.Flags & CommandFlags.ReadOnly) != 0 && c.Writer.ErrorCount == errorsBefore && TrackingTable.Caches(client))
+            {
+                Span<int> positions = stackalloc int[16];
+                int n = c.Command.GetKeyPositions(c, positions);
+                for (int k = 0; k < n && k < positions.Length; k++) _server.Tracking.Remember(client, c[positions[k]]);
+            }
+            if (t.CachingJustSet) t.CachingJustSet = false;
+            else t.CachingThisCommand = null;
+        }
+        _server.Tracking.EndCommand(client, c.Writer);
     }
 
     /// <summary>

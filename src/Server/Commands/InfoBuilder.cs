@@ -128,7 +128,7 @@ public static class InfoBuilder
         Line(sb, "maxclients", s.Options.MaxClients);
         Line(sb, "client_recent_max_input_buffer", maxInput);
         Line(sb, "blocked_clients", s.Blocking.BlockedClients);
-        Line(sb, "tracking_clients", 0);
+        Line(sb, "tracking_clients", s.Tracking.Clients);
         Line(sb, "clients_in_timeout_table", 0);
     }
 
@@ -259,6 +259,9 @@ public static class InfoBuilder
         Line(sb, "pubsub_patterns", s.PubSub.PatternCount);
         Line(sb, "latest_fork_usec", 0);
         Line(sb, "total_forks", 0);
+        Line(sb, "tracking_total_keys", s.Tracking.Keys);
+        Line(sb, "tracking_total_items", s.Tracking.Items);
+        Line(sb, "tracking_total_prefixes", s.Tracking.Prefixes);
         Line(sb, "total_error_replies", TotalErrorReplies(s));
     }
 

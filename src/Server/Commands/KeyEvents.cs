@@ -1,3 +1,5 @@
+using Tiered.Server.Session;
+
 namespace Tiered.Server.Commands;
 
 /// <summary>
@@ -26,18 +28,20 @@ internal static class KeyEvents
                 positions = rented;
                 n = cmd.GetKeyPositions(c, positions);
             }
-            for (int i = 0; i < n; i++) Touch(s, db, c[positions[i]]);
+            for (int i = 0; i < n; i++) Touch(s, db, c[positions[i]], c.Client);
             if (rented != null) System.Buffers.ArrayPool<int>.Shared.Return(rented);
             if (cmd.Name == "move" && c.Count == 3 && c.TryLong(2, out long to) && to >= 0 && to < s.Store.Databases.Length)
-                Touch(s, (int)to, c[1]);
+                Touch(s, (int)to, c[1], c.Client);
             return;
         }
         switch (cmd.Name)
         {
             case "flushdb":
+                if (s.Tracking.Count != 0) s.Tracking.InvalidateAll(c.Client);
                 TouchDb(s, db);
                 break;
             case "flushall":
+                if (s.Tracking.Count != 0) s.Tracking.InvalidateAll(c.Client);
                 for (int i = 0; i < s.Store.Databases.Length; i++) TouchDb(s, i);
                 break;
             case "swapdb":
@@ -50,8 +54,9 @@ internal static class KeyEvents
         }
     }
 
-    internal static void Touch(ServerCore s, int db, ReadOnlySpan<byte> key)
+    internal static void Touch(ServerCore s, int db, ReadOnlySpan<byte> key, ClientSession? writer)
     {
+        if (s.Tracking.Count != 0) s.Tracking.Invalidate(key, writer);
         if (s.Watches.Count != 0) s.Watches.Touch(db, key);
         if (s.Blocking.Count != 0) s.Blocking.Wake(db, key);
     }

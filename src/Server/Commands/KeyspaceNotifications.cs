@@ -5,7 +5,8 @@ namespace Tiered.Server.Commands;
 /// <summary>
 /// Keyspace notifications: publishes an event on <c>__keyspace@db__:key</c> (K, the event as the message) and on
 /// <c>__keyevent@db__:event</c> (E, the key as the message), when notify-keyspace-events enables its class. The
-/// engine reports the keys it removes on its own (expired, evicted; Tiering/Base/KeyspaceNotifier.cs), hot or cold.
+/// engine reports the keys it removes on its own (expired, evicted; Tiering/Base/KeyspaceNotifier.cs), hot or cold;
+/// those also invalidate the keys for client-side caching (Session/Tracking.cs).
 /// Called under the store lock.
 /// </summary>
 public sealed class KeyspaceNotifications(ServerCore server) : IKeyspaceNotifier
@@ -14,10 +15,13 @@ public sealed class KeyspaceNotifications(ServerCore server) : IKeyspaceNotifier
     private readonly List<(int Db, byte[] Key)> _heldNew = [];
     private bool _holdNew;
 
-    public bool Wants(EngineEvent kind) => Enabled(ClassOf(kind)) && server.PubSub.ChannelCount + server.PubSub.PatternCount > 0;
+    public bool Wants(EngineEvent kind)
+        => Enabled(ClassOf(kind)) && server.PubSub.ChannelCount + server.PubSub.PatternCount > 0
+           || kind is EngineEvent.Expired or EngineEvent.Evicted && server.Tracking.Count != 0;   // and client-side caches drop the key
 
     public void Notify(EngineEvent kind, int db, ReadOnlySpan<byte> key)
     {
+        if (kind is EngineEvent.Expired or EngineEvent.Evicted && server.Tracking.Count != 0) server.Tracking.Invalidate(key, null);
         if (kind == EngineEvent.New && _holdNew) _heldNew.Add((db, key.ToArray()));
         else Publish(kind, db, key);
     }

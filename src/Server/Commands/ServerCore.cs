@@ -28,6 +28,7 @@ public abstract class ServerCore
         Commands = CommandRegistry.Build(extraCommands);
         Watches = new WatchRegistry(Store.Databases.Length);
         Blocking = new BlockingRegistry(Store.Databases.Length);
+        Tracking = new TrackingTable(Clients);
         Dispatcher = new CommandDispatcher(this, Commands);
         SlowLog = new SlowLog(options);
         Latency = new LatencyMonitor(options);
@@ -62,7 +63,10 @@ public abstract class ServerCore
     public PubSubRegistry PubSub { get; } = new();
 
     /// <summary>Non-zero when some client watches or blocks on a key: only then do writes look at their keys.</summary>
-    public int KeyInterest => Watches.Count | Blocking.Count;
+    public int KeyInterest => Watches.Count | Blocking.Count | Tracking.Count;
+
+    /// <summary>Client-side caching: which clients cached which keys (Session/Tracking.cs).</summary>
+    public TrackingTable Tracking { get; }
 
     /// <summary>Asks the host to stop (SHUTDOWN).</summary>
     public Action RequestShutdown { get; }

@@ -483,6 +483,26 @@ public sealed class Connection
             schedule = !_flushing && !overLimit;
             if (schedule) _flushing = true;
         }
+        Queued(overLimit, schedule);
+    }
+
+    /// <summary>Queues one complete RESP frame (a client-tracking invalidation) as <see cref="Deliver"/> queues a message.</summary>
+    public void DeliverFrame(ReadOnlySpan<byte> frame)
+    {
+        bool schedule, overLimit = false;
+        lock (_outboxLock)
+        {
+            if (_outboxDead || _outbox is null) return;
+            _outbox.Raw(frame);
+            if (_outbox.Length > OutboxLimit) overLimit = _outboxDead = true;
+            schedule = !_flushing && !overLimit;
+            if (schedule) _flushing = true;
+        }
+        Queued(overLimit, schedule);
+    }
+
+    private void Queued(bool overLimit, bool schedule)
+    {
         if (overLimit)
         {
             _logger.LogWarning("Closing pub/sub client {Addr}: output buffer over {Bytes} bytes", RemoteAddress, OutboxLimit);

@@ -80,6 +80,9 @@ public sealed class ClientSession(long id, string remote, string local, long now
     /// <summary>Channels and patterns this client is subscribed to, or null.</summary>
     internal Subscriptions? Subs { get; set; }
 
+    /// <summary>Client-side caching state while CLIENT TRACKING is on (Session/Tracking.cs), else null.</summary>
+    internal TrackingState? Tracking { get; set; }
+
     /// <summary>Number of channels plus patterns subscribed to (what SUBSCRIBE replies show).</summary>
     public int SubscriptionCount => Subs?.Count ?? 0;
 

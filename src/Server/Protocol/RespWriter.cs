@@ -220,6 +220,13 @@ public sealed class RespWriter : IDisposable
         else Bulk(tmp[..n]);
     }
 
+    /// <summary>A double already formatted by the caller: <c>,</c> in RESP3, a bulk string in RESP2.</summary>
+    public void DoubleText(ReadOnlySpan<byte> text)
+    {
+        if (Protocol == 3) Line((byte)',', text);
+        else Bulk(text);
+    }
+
     /// <summary>Long text such as INFO: a verbatim string (<c>=len\r\ntxt:...</c>) in RESP3, a bulk string in RESP2.</summary>
     public void Verbatim(string text)
     {

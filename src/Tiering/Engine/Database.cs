@@ -266,6 +266,24 @@ public sealed class Database : IKeyspace
         return i;
     }
 
+    /// <summary>
+    /// A store command's destination (ZRANGESTORE, SORT ... STORE, GEOSEARCHSTORE): replaces whatever
+    /// <paramref name="key"/> held, of any type and with its TTL, by <paramref name="value"/>, or deletes it when the
+    /// value is empty. True when the key existed before.
+    /// </summary>
+    internal bool StoreOrDelete(ReadOnlySpan<byte> key, ValueKind kind, ValueObject value)
+    {
+        ulong hash = KeyIndex.Hash(key);
+        int i = LookupWrite(key, hash);
+        if (i >= 0) Delete(i);
+        if (value.Count > 0)
+        {
+            value.AccountedBytes = value.SizeBytes;
+            Add(key, hash, kind, value, 0);
+        }
+        return i >= 0;
+    }
+
     /// <summary>Adds a cold key whose value is the record at <paramref name="address"/> (recovery).</summary>
     internal int AddCold(ulong hash, long address, ValueKind kind, long expireAt, int stored, int logical)
     {

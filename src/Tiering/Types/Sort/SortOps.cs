@@ -19,8 +19,8 @@ namespace Tiered.Tiering.Types.Sort;
 //   * A pattern "pre*post" names the key pre<element>post; "pre*post->field" names a field of that hash; "#" (GET
 //     only) is the element itself. A missing key, a key of another type, a missing field: no value (BY weight 0
 //     or "no compare object"; GET: nil, or an empty string when storing).
-//   * Numeric sort parses each weight as C's strtod: leading spaces allowed, the whole text must be consumed, an
-//     empty text is 0, NaN and out-of-range values fail the whole command with one error. Equal numeric weights
+//   * Numeric sort parses each weight as C's strtod: leading spaces allowed, decimal or 0x hexadecimal, the whole
+//     text (up to a NUL byte) must be consumed, an empty text is 0, NaN and out-of-range values fail the whole command with one error. Equal numeric weights
 //     fall back to comparing the elements bytewise, so the result is deterministic.
 //   * ALPHA compares as strcoll in the C locale, which stops at a NUL byte, except when storing (then bytewise and
 //     binary-safe, as Redis's sort_store flag does). With BY, an element without a weight sorts first.
@@ -257,6 +257,7 @@ public static class SortOps
             value = s[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
             return true;
         }
+        if (word.Length > 2 && word[0] == '0' && (word[1] | 0x20) == 'x') return ParseHex(word[2..], s[0] == '-', out value);
         int p = 0, digits = 0;
         bool nonZero = false;
         while (p < word.Length && char.IsAsciiDigit((char)word[p])) { nonZero |= word[p] != '0'; p++; digits++; }
@@ -281,4 +282,44 @@ public static class SortOps
         if (nonZero && (value == 0 || double.IsSubnormal(value))) return false;   // ERANGE: underflow
         return true;
     }
+
+    /// <summary>strtod's hexadecimal form after "0x": hex digits, an optional fraction, an optional binary exponent "p".</summary>
+    private static bool ParseHex(ReadOnlySpan<byte> s, bool negative, out double value)
+    {
+        value = 0;
+        ulong mantissa = 0;
+        int exponent = 0, p = 0, digits = 0;
+        bool fraction = false;
+        for (; p < s.Length; p++)
+        {
+            if (s[p] == '.' && !fraction) { fraction = true; continue; }
+            int d = HexDigit(s[p]);
+            if (d < 0) break;
+            digits++;
+            if (mantissa >> 60 == 0) { mantissa = mantissa << 4 | (uint)d; if (fraction) exponent -= 4; }
+            else if (!fraction) exponent += 4;   // digits past 64 bits only scale (their precision is dropped)
+        }
+        if (digits == 0) return false;
+        if (p < s.Length && (s[p] | 0x20) == 'p')
+        {
+            int q = p + 1;
+            bool neg = q < s.Length && s[q] == '-';
+            if (q < s.Length && s[q] is (byte)'+' or (byte)'-') q++;
+            int e = 0, expDigits = 0;
+            for (; q < s.Length && char.IsAsciiDigit((char)s[q]); q++, expDigits++) e = Math.Min(e * 10 + (s[q] - '0'), 100000);
+            if (expDigits > 0) { p = q; exponent += neg ? -e : e; }
+        }
+        if (p != s.Length) return false;
+        value = Math.ScaleB(mantissa, exponent);
+        if (negative) value = -value;
+        return double.IsFinite(value) && (mantissa == 0 || (value != 0 && !double.IsSubnormal(value)));
+    }
+
+    private static int HexDigit(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
 }

@@ -112,6 +112,12 @@ public sealed class CommandDef
     /// <summary>A HELP subcommand's lines (commands.json's "help"), between Redis's first line and HELP's own.</summary>
     public string[] Help { get; init; } = [];
 
+    /// <summary>
+    /// ACL categories when the group and flags do not give Redis's (commands.json's "acl": SORT is in the generic
+    /// group but Redis files it under @set @sortedset @list @dangerous); empty: derived.
+    /// </summary>
+    public string[] Acl { get; init; } = [];
+
     /// <summary>The container command, for a subcommand.</summary>
     public string? Parent { get; init; }
 

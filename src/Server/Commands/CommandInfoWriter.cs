@@ -41,6 +41,7 @@ public static class CommandInfoWriter
     /// <summary>Redis's ACL categories (<c>@read</c>, <c>@string</c>, <c>@fast</c>...) in Redis's order.</summary>
     public static List<string> AclCategories(CommandDef d)
     {
+        if (d.Acl.Length > 0) return [.. d.Acl];
         var list = new List<string>();
         if (d.Group == "generic") list.Add("@keyspace");
         if ((d.Flags & CommandFlags.ReadOnly) != 0) list.Add("@read");
@@ -81,7 +82,7 @@ public static class CommandInfoWriter
         bool write = (d.Flags & CommandFlags.Write) != 0;
         w.Set(2);
         w.Simple(write ? "RW"u8 : "RO"u8);
-        w.Simple(write ? "UPDATE"u8 : "ACCESS"u8);
+        w.Simple(write ? "update"u8 : "access"u8);   // Redis writes the access words in lower case
         w.Bulk("begin_search"u8);
         w.Map(2);
         w.Bulk("type"u8); w.Bulk("index"u8);

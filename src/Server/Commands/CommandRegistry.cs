@@ -92,6 +92,13 @@ public static class CommandRegistry
         else throw new InvalidOperationException($"commands.json: '{full}' has no handler ([Command(\"{full}\")])");
         CommandFlags flags = CommandFlags.None;
         foreach (JsonElement f in e.GetProperty("flags").EnumerateArray()) flags |= Flag(full, f.GetString()!);
+        string[] acl = [];
+        if (e.TryGetProperty("acl", out JsonElement aclElement))
+        {
+            var categories = new List<string>();
+            foreach (JsonElement a in aclElement.EnumerateArray()) categories.Add(a.GetString()!);
+            acl = [.. categories];
+        }
         int first = 0, last = 0, step = 0;
         if (e.TryGetProperty("keys", out JsonElement keys))
         {
@@ -105,6 +112,7 @@ public static class CommandRegistry
             Parent = parent,
             Subcommands = subs,
             Help = help,
+            Acl = acl,
         };
     }
 

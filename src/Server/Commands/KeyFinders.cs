@@ -13,6 +13,8 @@ namespace Tiered.Server.Commands;
 //   ZUNIONSTORE dst numkeys k1 k2         -> a fixed key, then keys after a count
 //   XREAD   COUNT 2 STREAMS k1 k2 id1 id2 -> the first half of what follows the STREAMS keyword
 //   OBJECT  FREQ k / XGROUP CREATE k g $  -> a container: the subcommand named by argument 1 knows
+//   GEORADIUS src lon lat r unit STORE d  -> the source, then the key after STORE, then after STOREDIST
+//   SORT    src BY w_* LIMIT 0 5 STORE d  -> the source, then the key after the last STORE (options skipped)
 //
 // Redis reports such commands with the "movablekeys" flag and finds their keys with a per-command function. Here a
 // command may carry a KeyFinder; CommandDef.GetKeyPositions uses it, or the subcommand's positions for a container,
@@ -77,6 +79,10 @@ public static class KeyFinders
         ["zunionstore"] = DestinationThenCount,
         ["zinterstore"] = DestinationThenCount,
         ["zdiffstore"] = DestinationThenCount,
+        ["georadius"] = (a, p) => GeoRadius(a, 6, p),
+        ["georadiusbymember"] = (a, p) => GeoRadius(a, 5, p),
+        ["sort"] = Sort,
+        ["sort_ro"] = (a, p) => KeyFinders.Range(a, 1, 1, 1, p),   // Redis reports it movablekeys (its BY/GET keys)
         ["xread"] = Streams,
         ["xreadgroup"] = Streams,
     }.ToFrozenDictionary();
@@ -148,5 +154,52 @@ public static class KeyFinders
         int keys = rest / 2;
         for (int k = 0; k < keys && k < positions.Length; k++) positions[k] = streamsArg + 1 + k;
         return keys;
+    }
+    /// <summary>
+    /// GEORADIUS / GEORADIUSBYMEMBER, as Redis's key specs find them: the source, then the argument after the first
+    /// STORE from <paramref name="from"/> on, then the one after the first STOREDIST.
+    /// </summary>
+    private static int GeoRadius(CommandArgs args, int from, Span<int> positions)
+    {
+        if (args.Count < 2) return 0;
+        int n = 0;
+        Put(positions, ref n, 1);
+        int store = KeyAfter(args, from, "STORE"u8), storeDist = KeyAfter(args, from, "STOREDIST"u8);
+        if (store > 0) Put(positions, ref n, store);
+        if (storeDist > 0) Put(positions, ref n, storeDist);
+        return n;
+    }
+
+    private static int KeyAfter(CommandArgs args, int from, ReadOnlySpan<byte> keyword)
+    {
+        for (int i = from; i < args.Count - 1; i++)
+            if (System.Text.Ascii.EqualsIgnoreCase(args[i], keyword)) return i + 1;
+        return 0;
+    }
+
+    private static void Put(Span<int> positions, ref int n, int position)
+    {
+        if (n < positions.Length) positions[n] = position;
+        n++;
+    }
+
+    /// <summary>
+    /// SORT (Redis's sortGetKeys): the source, and the key after the last STORE; LIMIT's two arguments and GET's
+    /// and BY's one are skipped, any other word is taken as an option without arguments.
+    /// </summary>
+    private static int Sort(CommandArgs args, Span<int> positions)
+    {
+        if (args.Count < 2) return 0;
+        int n = 0, store = 0;
+        Put(positions, ref n, 1);
+        for (int i = 2; i < args.Count; i++)
+        {
+            ReadOnlySpan<byte> a = args[i];
+            if (System.Text.Ascii.EqualsIgnoreCase(a, "LIMIT"u8)) i += 2;
+            else if (System.Text.Ascii.EqualsIgnoreCase(a, "GET"u8) || System.Text.Ascii.EqualsIgnoreCase(a, "BY"u8)) i++;
+            else if (System.Text.Ascii.EqualsIgnoreCase(a, "STORE"u8) && i + 1 < args.Count) store = i + 1;
+        }
+        if (store > 0) Put(positions, ref n, store);
+        return n;
     }
 }

@@ -124,7 +124,7 @@ public sealed class ScriptCaller : IScriptHost
     public ScriptCaller(ServerCore server)
     {
         _server = server;
-        _session = new ClientSession(0, "", "", server.Store.Clock.NowMs, static () => { }) { Authenticated = true, InExec = true };
+        _session = new ClientSession(0, "", "", server.Store.Clock.NowMs, static () => { }) { Authenticated = true, InExec = true, IsScript = true };
         _context = new CommandContext(server, _session, Args, Reply);
     }
 

@@ -220,6 +220,13 @@ public sealed class RespWriter : IDisposable
         else Bulk(tmp[..n]);
     }
 
+    /// <summary>A double already formatted by the caller: <c>,</c> in RESP3, a bulk string in RESP2.</summary>
+    public void DoubleText(ReadOnlySpan<byte> text)
+    {
+        if (Protocol == 3) Line((byte)',', text);
+        else Bulk(text);
+    }
+
     /// <summary>Long text such as INFO: a verbatim string (<c>=len\r\ntxt:...</c>) in RESP3, a bulk string in RESP2.</summary>
     public void Verbatim(string text)
     {
@@ -244,7 +251,7 @@ public sealed class RespWriter : IDisposable
         _pos += n + 3;
     }
 
-    /// <summary>Formats a double the way Redis replies with it: integers without a fraction, inf, -inf, nan.</summary>
+    /// <summary>Formats a double the way Redis 7.0 replies with it ("%.17g"): integers without a fraction, inf, -inf, nan.</summary>
     public static int FormatDouble(double value, Span<byte> dest)
     {
         if (double.IsPositiveInfinity(value)) { "inf"u8.CopyTo(dest); return 3; }
@@ -256,8 +263,9 @@ public sealed class RespWriter : IDisposable
             if (value == 0 && double.IsNegative(value)) { "-0"u8.CopyTo(dest); return 2; }
             return w;
         }
-        value.TryFormat(dest, out int n, "R", CultureInfo.InvariantCulture);
-        // .NET writes 1E+20; Redis writes 1e+20.
+        // Redis 7.0 prints "%.17g" (0.1 is 0.10000000000000001); .NET's G17 has the same digits and switch to
+        // exponent form, but writes 1E+20 where C writes 1e+20.
+        value.TryFormat(dest, out int n, "G17", CultureInfo.InvariantCulture);
         for (int i = 0; i < n; i++) if (dest[i] == 'E') dest[i] = (byte)'e';
         return n;
     }

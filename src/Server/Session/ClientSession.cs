@@ -51,6 +51,9 @@ public sealed class ClientSession(long id, string remote, string local, long now
     /// <summary>The client's connection (its socket, its push path); null only for a session made by hand in a test.</summary>
     public Connection? Connection { get; init; }
 
+    /// <summary>The session scripts run their redis.call commands in (Redis's CLIENT_SCRIPT flag: SORT sorts a set it would leave unsorted).</summary>
+    public bool IsScript { get; init; }
+
     /// <summary>Bytes of input buffered but not yet parsed (CLIENT LIST qbuf).</summary>
     public long QueryBufferBytes => Connection?.QueryBufferBytes ?? 0;
 

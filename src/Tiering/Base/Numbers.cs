@@ -96,4 +96,48 @@ public static class Numbers
         Math.Round(value, 17, MidpointRounding.ToEven).TryFormat(dest, out int n, "F17", CultureInfo.InvariantCulture);
         return TrimFraction(dest, n);
     }
+    /// <summary>
+    /// Formats <paramref name="value"/> as C's printf("%.Nf") with N = <paramref name="decimals"/> (glibc: the exact
+    /// decimal expansion, an exact tie rounded to even), optionally with trailing fraction zeros and a bare point
+    /// trimmed (Redis's LD_STR_HUMAN). <paramref name="dest"/> must hold 400 bytes. Returns the length written.
+    /// </summary>
+    public static int FormatFixed(double value, int decimals, Span<byte> dest, bool trim)
+    {
+        Span<char> format = stackalloc char[4];
+        format[0] = 'F';
+        decimals.TryFormat(format[1..], out int fl, default, CultureInfo.InvariantCulture);
+        value.TryFormat(dest, out int n, format[..(fl + 1)], CultureInfo.InvariantCulture);
+        if (IsTie(value, decimals))
+        {
+            // .NET rounds an exact tie away from zero; glibc to the even digit. Undo the round-up when the digit
+            // kept below it is even: format with one more decimal (exact, ending in 5) and drop it.
+            Span<char> f2 = stackalloc char[4];
+            f2[0] = 'F';
+            (decimals + 1).TryFormat(f2[1..], out int fl2, default, CultureInfo.InvariantCulture);
+            Span<byte> exact = stackalloc byte[400];
+            value.TryFormat(exact, out int en, f2[..(fl2 + 1)], CultureInfo.InvariantCulture);
+            int last = en - 2;   // the digit before the final 5
+            if (exact[last] == '.') last--;
+            if ((exact[last] - '0') % 2 == 0)
+            {
+                n = decimals == 0 ? en - 2 : en - 1;
+                exact[..n].CopyTo(dest);
+            }
+        }
+        return trim ? TrimFraction(dest, n) : n;
+    }
+
+    /// <summary>True when <paramref name="value"/> lies exactly halfway between two numbers of <paramref name="decimals"/> decimals.</summary>
+    private static bool IsTie(double value, int decimals)
+    {
+        if (!double.IsFinite(value) || value == 0) return false;
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        int exp = (int)((bits >> 52) & 0x7FF);
+        long mant = bits & 0xFFFFFFFFFFFFFL;
+        if (exp == 0) exp = 1; else mant |= 1L << 52;
+        exp -= 1075;   // value = mant * 2^exp
+        int tz = System.Numerics.BitOperations.TrailingZeroCount(mant);
+        // value * 10^d * 2 = odd * 5^d * 2^(exp + tz + d + 1): an odd integer exactly when the power of two is 0.
+        return exp + tz + decimals + 1 == 0;
+    }
 }

@@ -250,14 +250,19 @@ public sealed class Database : IKeyspace
     /// <summary>
     /// Stores a STORE command's result (SINTERSTORE, ZUNIONSTORE...) as Redis's setKey does: whatever was at
     /// <paramref name="key"/>, of any type and with its TTL, is replaced; an empty result deletes the key. A key that
-    /// existed is overwritten, not new (no "new" keyspace event).
+    /// existed is overwritten, not new (no "new" keyspace event). True when the key existed before.
     /// </summary>
-    internal void StoreResult(ReadOnlySpan<byte> key, ValueKind kind, ValueObject value)
+    internal bool StoreResult(ReadOnlySpan<byte> key, ValueKind kind, ValueObject value)
     {
         ulong hash = KeyIndex.Hash(key);
         int i = LookupWrite(key, hash);
         if (i >= 0) Delete(i);
-        if (value.Count > 0) AddOwned(key.ToArray(), hash, kind, value, 0, announce: i < 0);
+        if (value.Count > 0)
+        {
+            value.AccountedBytes = value.SizeBytes;
+            AddOwned(key.ToArray(), hash, kind, value, 0, announce: i < 0);
+        }
+        return i >= 0;
     }
 
     /// <summary>Adds a key known to be absent, taking ownership of the key array.</summary>

@@ -173,12 +173,8 @@ public static class SortedSetRangeOps
         }
     }
 
-    /// <summary>Replaces <paramref name="dst"/> with <paramref name="value"/> (no TTL), or deletes it when the value is empty.</summary>
-    private static void Store(Database db, ReadOnlySpan<byte> dst, SortedSetValue value)
-    {
-        value.AccountedBytes = value.SizeBytes;
-        db.StoreResult(dst, ValueKind.ZSet, value);
-    }
+    /// <summary>Replaces <paramref name="dst"/> with <paramref name="value"/>, or deletes it when empty. True when a key was there.</summary>
+    internal static bool Store(Database db, ReadOnlySpan<byte> dst, SortedSetValue value) => db.StoreResult(dst, ValueKind.ZSet, value);
 
     /// <summary>
     /// ZUNION / ZINTER / ZDIFF: appends the result in (score, member) order. <paramref name="weights"/> is empty or one

@@ -260,6 +260,15 @@ internal static class KeyspaceEventCorpus
         new(["SADD", "e24", "a"], ":1\r\n", ["__keyevent@0__:new e24", "__keyevent@0__:sadd e24"]),
         new(["SMOVE", "e24", "e24", "a"], ":1\r\n", []),
         new(["MOVE", "e24", "0"], "-ERR source and destination objects are the same\r\n", []),
+        new(["GEOADD", "g1", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"], ":2\r\n", ["__keyevent@0__:new g1", "__keyevent@0__:zadd g1"]),
+        new(["GEOADD", "g1", "XX", "13.361389", "38.115556", "Palermo"], ":0\r\n", []),
+        new(["GEOSEARCHSTORE", "g2", "g1", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km"], ":2\r\n", ["__keyevent@0__:new g2", "__keyevent@0__:geosearchstore g2"]),
+        new(["GEORADIUS", "g1", "15", "37", "200", "km", "STORE", "g3"], ":2\r\n", ["__keyevent@0__:new g3", "__keyevent@0__:georadiusstore g3"]),
+        new(["GEOSEARCHSTORE", "g2", "g1", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"], ":0\r\n", ["__keyevent@0__:del g2"]),
+        new(["RPUSH", "sl", "3", "1", "2"], ":3\r\n", ["__keyevent@0__:new sl", "__keyevent@0__:rpush sl"]),
+        new(["SORT", "sl", "STORE", "d9"], ":3\r\n", ["__keyevent@0__:new d9", "__keyevent@0__:sortstore d9"]),
+        new(["SORT", "sl", "BY", "nosort", "GET", "w_*", "STORE", "d10"], ":3\r\n", ["__keyevent@0__:new d10", "__keyevent@0__:sortstore d10"]),
+        new(["SORT", "nl", "STORE", "d9"], ":0\r\n", ["__keyevent@0__:del d9"]),
         new(["SWAPDB", "0", "1"], "+OK\r\n", []),
         new(["SWAPDB", "0", "1"], "+OK\r\n", []),
         new(["FLUSHDB"], "+OK\r\n", []),
@@ -271,6 +280,9 @@ internal static class KeyspaceEventCorpus
 
     public static readonly Step[] Misses =
     [
+        new(["SORT", "nl"], "*0\r\n", ["__keyevent@0__:keymiss nl"]),
+        new(["GEOPOS", "ng", "a"], "*1\r\n*-1\r\n", ["__keyevent@0__:keymiss ng"]),
+        new(["GEODIST", "ng", "a", "b"], "$-1\r\n", ["__keyevent@0__:keymiss ng"]),
         new(["GET", "nokey"], "$-1\r\n", ["__keyevent@0__:keymiss nokey"]),
         new(["SET", "k", "v"], "+OK\r\n", []),
         new(["GET", "k"], "$1\r\nv\r\n", []),

@@ -62,7 +62,7 @@ public sealed class FunctionTests
         Assert.Contains("+no-writes\r\n", list);
         Assert.Contains("#!lua name=interop\nredis.register_function{function_name='greet'", list);
 
-        // Tiered's own payload (plain strings) restores too, and a damaged one is refused as Redis refuses it.
+        // Tiered's own payload restores too, and a damaged one is refused as Redis refuses it.
         c.Command("FUNCTION", "DUMP");
         byte[] payload = ReadBulk(c);
         Send(c, "FUNCTION", "RESTORE", payload);

@@ -41,9 +41,9 @@ public static class DumpCommands
         if (!replace && DumpOps.IsOccupied(c.Db, key)) { c.Writer.Error("BUSYKEY Target key name already exists."u8); return; }
         if (!c.Long(2, out long ttl)) return;
         if (ttl < 0) { c.Writer.Error("ERR Invalid TTL value, must be >= 0"u8); return; }
-        if (!RdbPayload.Verify(c[3], out ReadOnlySpan<byte> body)) { c.Writer.Error("ERR DUMP payload version or checksum are wrong"u8); return; }
+        if (!RdbPayload.Verify(c[3], out _)) { c.Writer.Error("ERR DUMP payload version or checksum are wrong"u8); return; }
         long expireAt = ttl == 0 ? 0 : absTtl ? ttl : ttl + c.Store.Clock.NowMs;
-        Status s = DumpOps.Restore(c.Db, key, body, expireAt, replace, idle, (int)freq, out RestoreEffect effect);
+        Status s = DumpOps.Restore(c.Db, key, c[3], expireAt, replace, idle, (int)freq, out RestoreEffect effect);
         if (s == Status.Corrupted) { c.Writer.Error("ERR Bad data format"u8); return; }
         if (s != Status.Ok) { c.Error(s); return; }
         if (effect == RestoreEffect.Created) c.Notify(KeyspaceEventFlags.Generic, "restore"u8, key);

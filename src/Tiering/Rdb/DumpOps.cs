@@ -33,20 +33,20 @@ public static class DumpOps
     public static bool IsOccupied(Database db, ReadOnlySpan<byte> key) => db.Lookup(key, KeyIndex.Hash(key)) >= 0;
 
     /// <summary>
-    /// RESTORE of a verified payload <paramref name="body"/> (<see cref="RdbPayload.Verify"/>) as <paramref name="key"/>
+    /// RESTORE of a verified <paramref name="payload"/> (<see cref="RdbPayload.Verify"/>) as <paramref name="key"/>
     /// with absolute expiry <paramref name="expireAtMs"/> (0: none). Ok with the <paramref name="effect"/>;
-    /// ConditionNotMet when the key exists and not <paramref name="replace"/>; Corrupted when the body is not a valid
+    /// ConditionNotMet when the key exists and not <paramref name="replace"/>; Corrupted when the payload is not a valid
     /// object. <paramref name="idleSeconds"/> and <paramref name="freq"/> (-1: not given) set the key's idle time and
     /// LFU counter.
     /// </summary>
-    public static Status Restore(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> body, long expireAtMs, bool replace,
+    public static Status Restore(Database db, ReadOnlySpan<byte> key, ReadOnlySpan<byte> payload, long expireAtMs, bool replace,
         long idleSeconds, int freq, out RestoreEffect effect)
     {
         effect = RestoreEffect.ExpiredNothing;
         ulong hash = KeyIndex.Hash(key);
         int i = db.LookupWrite(key, hash);
         if (i >= 0 && !replace) return Status.ConditionNotMet;
-        if (!RdbPayload.TryDecode(body, out ValueKind kind, out object? value)) return Status.Corrupted;
+        if (!RdbPayload.TryDecode(payload, out ValueKind kind, out object? value)) return Status.Corrupted;
         if (i >= 0) db.Delete(i);
         if (expireAtMs != 0 && expireAtMs <= db.Store.Clock.NowMs)
         {

@@ -48,12 +48,16 @@ public static class RdbPayload
         return true;
     }
 
-    /// <summary>The value a verified payload body holds, or false when it is not a valid object ("Bad data format").</summary>
-    public static bool TryDecode(ReadOnlySpan<byte> body, out ValueKind kind, out object? value)
+    /// <summary>
+    /// The value a verified payload holds, or false when it is not a valid object ("Bad data format"). As Redis's
+    /// RESTORE, the object is read from the whole payload, trailer included, and what follows it is ignored: an object
+    /// that claims a few bytes more than it has reads them from the trailer, as on redis-server.
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<byte> payload, out ValueKind kind, out object? value)
     {
         kind = ValueKind.None;
         value = null;
-        var r = new RdbReader(body);
+        var r = new RdbReader(payload);
         return r.Byte(out byte type) && RdbValueReader.TryRead(ref r, (RdbType)type, out kind, out value);
     }
 }

@@ -78,6 +78,22 @@ public sealed class RawClient : IDisposable
         Send(sb.ToString());
     }
 
+    /// <summary>Sends a command of binary arguments (DUMP payloads) as a RESP multibulk.</summary>
+    public void Command(params byte[][] args) => Send(Resp.Command(args));
+
+    /// <summary>Reads one bulk string reply as bytes (null for a nil bulk).</summary>
+    public byte[]? ReadBulkBytes()
+    {
+        var header = new List<byte>();
+        while (header.Count < 2 || header[^1] != (byte)'\n') header.Add(ReadBytes(1)[0]);
+        string line = System.Text.Encoding.ASCII.GetString([.. header])[..^2];
+        Assert.True(line[0] == '$', "not a bulk reply: " + line);
+        int length = int.Parse(line[1..], System.Globalization.CultureInfo.InvariantCulture);
+        if (length < 0) return null;
+        byte[] body = ReadBytes(length + 2);
+        return body[..length];
+    }
+
     /// <summary>Reads <paramref name="byteCount"/> bytes (fewer if the server closes) and returns them as text.</summary>
     public string Read(int byteCount) => System.Text.Encoding.UTF8.GetString(ReadBytes(byteCount));
 

@@ -236,7 +236,8 @@ public sealed class StreamGroup : INamed
         return g;
     }
 
-    private void Restore(StreamId id, StreamConsumer consumer, long time, long count)
+    /// <summary>Adds a PEL row as it was (a copy, a loaded payload): delivered to <paramref name="consumer"/> at <paramref name="time"/>, <paramref name="count"/> times.</summary>
+    internal void Restore(StreamId id, StreamConsumer consumer, long time, long count)
     {
         Deliver(id, consumer, time);
         Pel.TryGetValue(new PendingEntry(id), out PendingEntry? e);

@@ -91,10 +91,11 @@ public sealed class ClientHandler : IConnectionHandler
     public void Closed()
     {
         ClientSession s = Session;
-        if (s.Subs != null || s.Watched != null || s.Block != null || s.Tracking != null)
+        if (s.Subs != null || s.Watched != null || s.Block != null || s.Tracking != null || _server.Monitors.Count != 0)
         {
             lock (_server.Store.Lock)
             {
+                _server.Monitors.Remove(s);
                 _server.Tracking.Disable(s);
                 _server.PubSub.RemoveAll(s);
                 _server.Watches.UnwatchAll(s);

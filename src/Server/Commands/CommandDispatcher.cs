@@ -14,7 +14,7 @@ public sealed class CommandDispatcher
     private readonly ServerCore _server;
     private readonly CommandTable _table;
 
-    private static readonly byte[] s_exec = "exec"u8.ToArray();
+    private static readonly byte[] s_exec = "EXEC"u8.ToArray();   // as clients send it (MONITOR prints it back)
     private readonly CommandDef? _exec;
 
     public CommandDispatcher(ServerCore server, CommandTable table)
@@ -63,6 +63,9 @@ public sealed class CommandDispatcher
         _server.Stats.CommandsProcessed++;
         if (_server.Engine.Memory.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && !MemoryOk(c, cold)) return;
         long errorsBefore = c.Writer.ErrorCount;
+        bool monitored = _server.Monitors.Count != 0 && !c.IsBlockRerun && (FlagsOf(c, cmd) & CommandFlags.Admin) == 0;
+        bool runsScript = monitored && (cmd.Name.StartsWith("eval", StringComparison.Ordinal) || cmd.Name.StartsWith("fcall", StringComparison.Ordinal));
+        if (monitored && runsScript) Monitor(c);   // a script's line comes before its calls', as in Redis
         long t0 = Stopwatch.GetTimestamp();
         try
         {
@@ -85,9 +88,22 @@ public sealed class CommandDispatcher
         client.LastCommand = cmd.Name;
         _server.SlowLog.Observe(c, dt);
         _server.Latency.ObserveCommand(cmd, dt, c.Store.Clock.NowMs);
+        if (monitored && !runsScript) Monitor(c);
         if ((cmd.Flags & CommandFlags.Write) != 0 && _server.KeyInterest != 0) AfterWrite(c, errorsBefore);
         if (_server.Tracking.Count != 0) AfterTracked(c, errorsBefore);
     }
+
+    /// <summary>The flags of the command or, for a container (CONFIG, CLIENT...), of the subcommand it runs.</summary>
+    private static CommandFlags FlagsOf(CommandContext c, CommandDef cmd)
+    {
+        if (cmd.Subcommands.Length == 0 || c.Count < 2) return cmd.Flags;
+        foreach (CommandDef s in cmd.Subcommands)
+            if (Ascii.EqualsIgnoreCase(c[1], s.Name)) return s.Flags;
+        return cmd.Flags;
+    }
+
+    private void Monitor(CommandContext c)
+        => _server.Monitors.Feed(c.Args, c.Client.DbIndex, c.Client, (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10);
 
     /// <summary>
     /// With clients tracking: a tracking client's read-only command leaves its keys remembered (the client may cache

@@ -102,11 +102,11 @@ public static class CommandInfoWriter
     /// <summary>{summary, since, group, complexity[, subcommands: {name: docs}]}</summary>
     public static void Docs(RespWriter w, CommandDef d)
     {
-        w.Map(d.Subcommands.Length > 0 ? 5 : 4);
+        w.Map((d.Subcommands.Length > 0 ? 5 : 4) - (d.Complexity.Length == 0 ? 1 : 0));   // Redis omits an absent complexity (MONITOR)
         w.Bulk("summary"u8); w.Bulk(d.Summary);
         w.Bulk("since"u8); w.Bulk(d.Since);
         w.Bulk("group"u8); w.Bulk(d.Group);
-        w.Bulk("complexity"u8); w.Bulk(d.Complexity);
+        if (d.Complexity.Length > 0) { w.Bulk("complexity"u8); w.Bulk(d.Complexity); }
         if (d.Subcommands.Length == 0) return;
         w.Bulk("subcommands"u8);
         w.Map(d.Subcommands.Length);

@@ -107,7 +107,7 @@ public static class CommandRegistry
             step = keys[2].GetInt32();
         }
         return new CommandDef(name, e.GetProperty("arity").GetInt32(), flags, first, last, step, e.GetProperty("group").GetString()!,
-            e.GetProperty("summary").GetString()!, e.GetProperty("since").GetString()!, e.GetProperty("complexity").GetString()!, handler)
+            e.GetProperty("summary").GetString()!, e.GetProperty("since").GetString()!, e.TryGetProperty("complexity", out JsonElement cx) ? cx.GetString()! : "", handler)
         {
             Parent = parent,
             Subcommands = subs,

@@ -116,10 +116,21 @@ public static class ConnectionCommands
         c.Writer.Bulk("modules"u8); c.Writer.Array(0);
     }
 
+    /// <summary>MONITOR: from now on the client is sent a line for every command the server runs (Session/Monitors.cs).</summary>
+    [Command("monitor")] private static void Monitor(CommandContext c)
+    {
+        if (c.Server.Monitors.Contains(c.Client)) return;   // Redis ignores a second MONITOR, without a reply
+        c.Client.Connection?.EnablePush();
+        c.Server.Monitors.Add(c.Client);
+        c.Writer.Ok();
+    }
+
     [Command("reset")] private static void Reset(CommandContext c)
     {
         TransactionCommands.End(c);   // leaves MULTI, forgets watched keys
         PubSubCommands.UnsubscribeAll(c);
+        c.Server.Monitors.Remove(c.Client);
+        c.Server.Tracking.Disable(c.Client);
         c.Client.DbIndex = 0;
         c.Client.Name = null;
         c.Client.Protocol = 2;

@@ -65,6 +65,9 @@ public abstract class ServerCore
     /// <summary>Non-zero when some client watches or blocks on a key: only then do writes look at their keys.</summary>
     public int KeyInterest => Watches.Count | Blocking.Count | Tracking.Count;
 
+    /// <summary>Clients in MONITOR mode (Session/Monitors.cs).</summary>
+    public MonitorFeed Monitors { get; } = new();
+
     /// <summary>Client-side caching: which clients cached which keys (Session/Tracking.cs).</summary>
     public TrackingTable Tracking { get; }
 

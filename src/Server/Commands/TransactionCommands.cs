@@ -5,7 +5,7 @@ namespace Tiered.Server.Commands;
 /// <summary>Transactions: MULTI EXEC DISCARD WATCH UNWATCH (the mechanism is described in Session/Transactions.cs).</summary>
 public static class TransactionCommands
 {
-    private static readonly byte[] s_exec = "exec"u8.ToArray();
+    private static readonly byte[] s_exec = "EXEC"u8.ToArray();   // put back after the queued commands ran, as clients send it (MONITOR prints it)
 
     /// <summary>
     /// The MULTI side of the dispatcher: called for a client inside MULTI. Returns true when the command was queued

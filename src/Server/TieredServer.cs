@@ -108,7 +108,7 @@ public sealed class TieredServer : ServerCore, IAsyncDisposable
                 for (int round = 0; round < 4; round++)
                 {
                     int deleted;
-                    lock (Store.Lock) deleted = Store.ActiveExpireCycle(20_000);
+                    lock (Store.Lock) deleted = Pause.Active ? 0 : Store.ActiveExpireCycle(20_000);   // CLIENT PAUSE holds it
                     if (deleted < 5000) break;
                 }
                 if (Options.Timeout > 0) Clients.CloseIdle(Store.Clock.NowMs, Options.Timeout * 1000L);

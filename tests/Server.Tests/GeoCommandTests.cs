@@ -7,7 +7,7 @@ using static Tiered.Server.Tests.Infrastructure.Replies;
 namespace Tiered.Server.Tests;
 
 /// <summary>
-/// GEO commands against redis-server 7.0.15's own replies (GeoSortCorpus.GeoRules, hot and cold, RESP2 and RESP3),
+/// GEO commands against redis-server 7.0.15's own replies (GeoCorpus.Rules, hot and cold, RESP2 and RESP3),
 /// plus edge cases whose answers follow from the geometry: radius 0, COUNT ANY, box searches, the destination of a
 /// STORE as a key (WATCH, COMMAND GETKEYS), and the number formatting.
 /// </summary>
@@ -17,13 +17,13 @@ public sealed class GeoCommandTests : ServerTestBase
 
     [Theory]
     [MemberData(nameof(Protocols))]
-    public Task EveryGeoRuleRepliesAsRedisDoesWithTheKeysInDram(int protocol) => RuleReplay.InDram(GeoSortCorpus.GeoRules, protocol);
+    public Task EveryGeoRuleRepliesAsRedisDoesWithTheKeysInDram(int protocol) => RuleReplay.InDram(GeoCorpus.Rules, protocol);
 
     [Theory]
     [MemberData(nameof(Protocols))]
     public async Task EveryGeoRuleRepliesAsRedisDoesWithEveryKeyOnTheSsd(int protocol)
     {
-        int coldReads = await RuleReplay.OnTheSsd(GeoSortCorpus.GeoRules, protocol);
+        int coldReads = await RuleReplay.OnTheSsd(GeoCorpus.Rules, protocol);
         Assert.True(coldReads >= 40, $"only {coldReads} steps read a cold key");
     }
 

@@ -338,7 +338,7 @@ public sealed class KeyCommandTests : ServerTestBase
         c.Command("OBJECT", "HELP");
         string help = c.ReadReply();
         Assert.StartsWith("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n", help);
-        Assert.EndsWith("+HELP\r\n+    Print this help.\r\n", help);
+        Assert.EndsWith("+HELP\r\n+    Prints this help.\r\n", help);
         c.Roundtrip("-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n", "OBJECT", "foo", "a");
         c.Roundtrip("-ERR wrong number of arguments for 'object|encoding' command\r\n", "OBJECT", "ENCODING");
         c.Roundtrip("-ERR wrong number of arguments for 'object|help' command\r\n", "OBJECT", "HELP", "x");

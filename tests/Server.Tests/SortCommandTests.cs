@@ -4,7 +4,7 @@ using static Tiered.Server.Tests.Infrastructure.Replies;
 namespace Tiered.Server.Tests;
 
 /// <summary>
-/// SORT and SORT_RO against redis-server 7.0.15's own replies (GeoSortCorpus.SortRules, hot and cold, RESP2 and
+/// SORT and SORT_RO against redis-server 7.0.15's own replies (SortCorpus.Rules, hot and cold, RESP2 and
 /// RESP3), plus what the rules cannot show: the STORE destination as a key, pattern keys read from the SSD, and
 /// the stored list's independence from the values it copied.
 /// </summary>
@@ -14,13 +14,13 @@ public sealed class SortCommandTests : ServerTestBase
 
     [Theory]
     [MemberData(nameof(Protocols))]
-    public Task EverySortRuleRepliesAsRedisDoesWithTheKeysInDram(int protocol) => RuleReplay.InDram(GeoSortCorpus.SortRules, protocol);
+    public Task EverySortRuleRepliesAsRedisDoesWithTheKeysInDram(int protocol) => RuleReplay.InDram(SortCorpus.Rules, protocol);
 
     [Theory]
     [MemberData(nameof(Protocols))]
     public async Task EverySortRuleRepliesAsRedisDoesWithEveryKeyOnTheSsd(int protocol)
     {
-        int coldReads = await RuleReplay.OnTheSsd(GeoSortCorpus.SortRules, protocol);
+        int coldReads = await RuleReplay.OnTheSsd(SortCorpus.Rules, protocol);
         Assert.True(coldReads >= 40, $"only {coldReads} steps read a cold key");
     }
 

@@ -101,13 +101,34 @@ public static class ClientCommands
     /// <summary>A client's type for CLIENT LIST/KILL TYPE: pubsub once subscribed, else normal.</summary>
     private static string TypeOf(ClientSession s) => s.SubscriptionCount > 0 ? "pubsub" : "normal";
 
-    /// <summary>CLIENT LIST flags: P subscribed, x in MULTI, b blocked, t tracking (B in BCAST mode), d watched key touched; N when none.</summary>
+    /// <summary>CLIENT LIST flags: P subscribed, x in MULTI, b blocked (or held by CLIENT PAUSE), t tracking (B in BCAST mode), d watched key touched; N when none.</summary>
     private static string Flags(ClientSession s)
     {
         string f = (s.SubscriptionCount > 0 ? "P" : "") + (s.Multi != null ? "x" : "")
-            + (s.BlockState == BlockState.Blocked ? "b" : "") + (s.Tracking != null ? "t" : "")
+            + (s.BlockState == BlockState.Blocked || s.Paused ? "b" : "") + (s.Tracking != null ? "t" : "")
             + (s.Tracking is { Options.Flags: var tf } && (tf & TrackingFlags.Bcast) != 0 ? "B" : "") + (s.WatchDirty ? "d" : "");
         return f.Length == 0 ? "N" : f;
+    }
+
+    /// <summary>CLIENT PAUSE timeout [WRITE|ALL] (the mechanism: Session/ClientPause.cs).</summary>
+    [Command("client|pause")] private static void Pause(CommandContext c)
+    {
+        if (c.Count > 4) { c.Writer.Error("ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP."u8); return; }
+        PauseKind kind = PauseKind.All;
+        if (c.Count == 4)
+        {
+            if (c.Is(3, "WRITE"u8)) kind = PauseKind.Write;
+            else if (!c.Is(3, "ALL"u8)) { c.Writer.Error("ERR CLIENT PAUSE mode must be WRITE or ALL"u8); return; }
+        }
+        if (!c.TimeoutMs(2, out long ms)) return;
+        c.Server.Pause.Pause(ms, kind);
+        c.Writer.Ok();
+    }
+
+    [Command("client|unpause")] private static void Unpause(CommandContext c)
+    {
+        c.Server.Pause.Unpause();
+        c.Writer.Ok();
     }
 
     /// <summary>

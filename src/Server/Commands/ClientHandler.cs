@@ -43,6 +43,7 @@ public sealed class ClientHandler : IConnectionHandler
         _dispatcher.Execute(_ctx);
         ClientSession s = Session;
         if (s.PendingIo != null) return RunResult.Wait;
+        if (s.Paused) return RunResult.Blocked;   // held by CLIENT PAUSE: waits as a blocked command does
         if (s.BlockState != BlockState.None)
         {
             // Blocked: the loop leaves the command unconsumed, to be run again. Otherwise it was a re-run: done.
@@ -76,6 +77,11 @@ public sealed class ClientHandler : IConnectionHandler
 
     public Task WhenWoken(out long deadlineMs)
     {
+        if (Session.Paused)
+        {
+            deadlineMs = long.MaxValue;   // the pause's own timer ends it
+            lock (_server.Store.Lock) return _server.Pause.Active ? _server.Pause.WhenEnded : Task.CompletedTask;   // ended meanwhile
+        }
         BlockedWait wait = Session.Block!;
         deadlineMs = wait.DeadlineMs;
         return wait.Signal.Task;
@@ -83,18 +89,20 @@ public sealed class ClientHandler : IConnectionHandler
 
     public void EndBlock(bool timedOut)
     {
+        if (Session.Paused) return;   // the re-run releases it (CommandDispatcher.Postponed)
         lock (_server.Store.Lock) _server.Blocking.Remove(Session.Block!);
         Session.BlockState = timedOut ? BlockState.TimedOut : BlockState.Woken;
     }
 
-    /// <summary>A leaving client drops out of the pub/sub, WATCH and blocking registries, then of the client list.</summary>
+    /// <summary>A leaving client drops out of the pub/sub, WATCH, blocking and pause registries, then of the client list.</summary>
     public void Closed()
     {
         ClientSession s = Session;
-        if (s.Subs != null || s.Watched != null || s.Block != null || s.Tracking != null || _server.Monitors.Count != 0)
+        if (s.Subs != null || s.Watched != null || s.Block != null || s.Tracking != null || s.Paused || _server.Monitors.Count != 0)
         {
             lock (_server.Store.Lock)
             {
+                _server.Pause.Release(s);
                 _server.Monitors.Remove(s);
                 _server.Tracking.Disable(s);
                 _server.PubSub.RemoveAll(s);

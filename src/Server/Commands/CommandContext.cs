@@ -224,5 +224,15 @@ public sealed class CommandContext(ServerCore server, ClientSession client, ArgL
         return true;
     }
 
+    /// <summary>
+    /// A timeout in milliseconds (XREAD BLOCK, WAIT, CLIENT PAUSE): an integer ≥ 0, replying Redis's errors otherwise.
+    /// </summary>
+    public bool TimeoutMs(int i, out long ms)
+    {
+        if (!TryLong(i, out ms)) { Writer.Error("ERR timeout is not an integer or out of range"u8); return false; }
+        if (ms < 0) { Writer.Error("ERR timeout is negative"u8); return false; }
+        return true;
+    }
+
     internal static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 }

@@ -1,3 +1,4 @@
+using Tiered.Server.Scripting;
 using Tiered.Server.Session;
 using Tiered.Tiering.Cold;
 using Tiered.Tiering.Durability;
@@ -26,6 +27,7 @@ public sealed class CommandDispatcher
 
     public void Execute(CommandContext c)
     {
+        if ((_server.Pause.Active || c.Client.Paused) && Postponed(c)) return;   // CLIENT PAUSE: the connection waits, then runs it again
         if (c.Client.Intercept && Intercepted(c)) return;   // MULTI queueing, RESP2 subscribed mode: see below
         CommandDef? cmd = _table.Find(c.Args[0]);
         if (cmd is null)
@@ -185,6 +187,60 @@ public sealed class CommandDispatcher
         bool started = false;
         for (int k = 0; k < n; k++) started |= db.PrefetchCold(c[positions[k]], set);
         return started;
+    }
+
+    /// <summary>
+    /// While CLIENT PAUSE lasts (Session/ClientPause.cs): true when the command must wait for its end; the connection
+    /// waits as for a blocked command (ClientHandler), still noticing a close, and runs it again. As in Redis, a command that fails its name, AUTH
+    /// or arity check is answered at once, a queued command of a transaction is held like any other, and the commands
+    /// a transaction or a script runs are not held (their EXEC or EVAL was).
+    /// </summary>
+    private bool Postponed(CommandContext c)
+    {
+        ClientSession client = c.Client;
+        ClientPause pause = _server.Pause;
+        pause.Release(client);   // a held command runs again: held again below only if a pause still applies
+        if (!pause.Active || client.InExec || client.IsScript || c.IsBlockRerun) return false;
+        CommandDef? cmd = _table.Find(c.Args[0]);
+        if (cmd is null || !cmd.ArityOk(c.Count) || !client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0) return false;
+        if (pause.Kind == PauseKind.Write && !MayWrite(c, cmd)) return false;
+        client.LastCommand = cmd.Name;   // CLIENT LIST shows the command waiting, as Redis does
+        pause.Hold(client);
+        return true;
+    }
+
+    /// <summary>
+    /// Redis's "may replicate" test of a write pause: a write command, a script or function not declared no-writes,
+    /// PUBLISH, SPUBLISH, PFCOUNT (it may rewrite its cache), or an EXEC whose queue holds one.
+    /// </summary>
+    private bool MayWrite(CommandContext c, CommandDef cmd)
+    {
+        if (cmd == _exec && c.Client.Multi is { } multi)
+        {
+            bool any = false;
+            foreach (QueuedCommand q in multi.Queue)
+            {
+                q.LoadInto(c.Args);
+                if (_table.Find(c.Args[0]) is { } queued && MayWrite(c, queued)) { any = true; break; }
+            }
+            c.Args.Reset(s_exec);
+            c.Args.Add(0, s_exec.Length);
+            return any;
+        }
+        if ((FlagsOf(c, cmd) & CommandFlags.Write) != 0) return true;
+        switch (cmd.Name)
+        {
+            case "publish" or "spublish" or "pfcount":
+                return true;
+            case "eval" or "evalsha":
+                Script? script = cmd.Name == "eval" ? _server.Scripts.Load(c[1], out _) : _server.Scripts.Find(c[1]);
+                return script is null || (script.Flags & ScriptFlags.NoWrites) == 0;
+            case "fcall" or "fcall_ro":
+                LuaFunction? function = _server.Scripts.Functions.Find(c.Str(1));
+                return function is null ? cmd.Name == "fcall" : (function.Flags & ScriptFlags.NoWrites) == 0;
+            default:
+                return false;
+        }
     }
 
     // ---- Connection-level features (Session/Transactions.cs, Session/PubSub.cs, Session/Blocking.cs) ----

@@ -127,7 +127,7 @@ public static class InfoBuilder
         Line(sb, "cluster_connections", 0);
         Line(sb, "maxclients", s.Options.MaxClients);
         Line(sb, "client_recent_max_input_buffer", maxInput);
-        Line(sb, "blocked_clients", s.Blocking.BlockedClients);
+        Line(sb, "blocked_clients", s.Blocking.BlockedClients + s.Pause.Waiting);
         Line(sb, "tracking_clients", s.Tracking.Clients);
         Line(sb, "clients_in_timeout_table", 0);
     }

@@ -29,6 +29,7 @@ public abstract class ServerCore
         Watches = new WatchRegistry(Store.Databases.Length);
         Blocking = new BlockingRegistry(Store.Databases.Length);
         Tracking = new TrackingTable(Clients);
+        Pause = new ClientPause(Store.Lock);
         Dispatcher = new CommandDispatcher(this, Commands);
         SlowLog = new SlowLog(options);
         Latency = new LatencyMonitor(options);
@@ -67,6 +68,9 @@ public abstract class ServerCore
 
     /// <summary>Clients in MONITOR mode (Session/Monitors.cs).</summary>
     public MonitorFeed Monitors { get; } = new();
+
+    /// <summary>CLIENT PAUSE: which commands wait, until when (Session/ClientPause.cs).</summary>
+    public ClientPause Pause { get; }
 
     /// <summary>Client-side caching: which clients cached which keys (Session/Tracking.cs).</summary>
     public TrackingTable Tracking { get; }
@@ -136,11 +140,12 @@ public abstract class ServerCore
     private ScriptEngine? _scripts;
     private ScriptCaller? _scriptCaller;
 
-    /// <summary>Frees the Lua state (at shutdown, once no command runs).</summary>
+    /// <summary>Frees the Lua state and the pause timer (at shutdown, once no command runs).</summary>
     protected void DisposeScripts()
     {
         _scripts?.Dispose();
         _scripts = null;
+        Pause.Dispose();
     }
 
     /// <summary>Seconds since start.</summary>

@@ -83,9 +83,8 @@ public static class SortedSetCommands
             if (!ParseScore(c, i + 2 * k, out scores[k])) return;
         if (incr)
         {
-            bool same = IncrementKeepsScore(c, scores[0], c[i + 1]);
-            Status si = SortedSetOps.Incr(c.Db, c[1], flags, scores[0], c[i + 1], out double score);
-            if (si == Status.Ok && !same) c.Notify(KeyspaceEventFlags.Zset, "zincr"u8);
+            Status si = SortedSetOps.Incr(c.Db, c[1], flags, scores[0], c[i + 1], out double score, out bool moved);
+            if (si == Status.Ok && moved) c.Notify(KeyspaceEventFlags.Zset, "zincr"u8);
             if (si == Status.Ok) c.Writer.Double(score);
             else if (si == Status.ConditionNotMet) c.Writer.Null();
             else ReplyError(c, si);
@@ -118,16 +117,11 @@ public static class SortedSetCommands
     [Command("zincrby")] private static void ZIncrBy(CommandContext c)
     {
         if (!ParseScore(c, 2, out double incr)) return;
-        bool same = IncrementKeepsScore(c, incr, c[3]);
-        Status s = SortedSetOps.Incr(c.Db, c[1], UpdateCondition.None, incr, c[3], out double score);
-        if (s == Status.Ok && !same) c.Notify(KeyspaceEventFlags.Zset, "zincr"u8);
+        Status s = SortedSetOps.Incr(c.Db, c[1], UpdateCondition.None, incr, c[3], out double score, out bool changed);
+        if (s == Status.Ok && changed) c.Notify(KeyspaceEventFlags.Zset, "zincr"u8);
         if (s == Status.Ok) c.Writer.Double(score);
         else ReplyError(c, s);
     }
-
-    /// <summary>An increment of 0 to an existing member changes nothing, and Redis publishes no "zincr" for it.</summary>
-    private static bool IncrementKeepsScore(CommandContext c, double increment, ReadOnlySpan<byte> member)
-        => increment == 0 && c.Server.Notifications.Enabled(KeyspaceEventFlags.Zset) && SortedSetOps.Score(c.Db, c[1], member, out _) == Status.Ok;
 
     [Command("zrem")] private static void ZRem(CommandContext c)
     {

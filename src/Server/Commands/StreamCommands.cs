@@ -250,7 +250,7 @@ public static class StreamCommands
                 int more = c.Count - 1 - i;
                 if (c.Is(i, "BLOCK"u8) && more > 0)
                 {
-                    if (!BlockMilliseconds(c, ++i, out o.BlockMs)) return false;
+                    if (!c.TimeoutMs(++i, out o.BlockMs)) return false;
                 }
                 else if (c.Is(i, "COUNT"u8) && more > 0)
                 {
@@ -337,16 +337,6 @@ public static class StreamCommands
             w.Array(m);
             for (long j = 0; j < m; j++) WriteEntry(w, st.At(from + (int)j));
         }
-    }
-
-    /// <summary>
-    /// XREAD / XREADGROUP BLOCK milliseconds: an integer ≥ 0 (0: forever), replying Redis's errors otherwise.
-    /// </summary>
-    internal static bool BlockMilliseconds(CommandContext c, int arg, out long ms)
-    {
-        if (!c.TryLong(arg, out ms)) { c.Writer.Error("ERR timeout is not an integer or out of range"u8); return false; }
-        if (ms < 0) { c.Writer.Error("ERR timeout is negative"u8); return false; }
-        return true;
     }
 
     // ---- ID parsing ----

@@ -15,7 +15,7 @@ public enum RunResult : byte
     /// </summary>
     Wait,
     /// <summary>
-    /// The command blocked on keys (Session/Blocking.cs): the loop leaves it unconsumed, waits for
+    /// The command blocked on keys (Session/Blocking.cs) or is held by CLIENT PAUSE: the loop leaves it unconsumed, waits for
     /// <see cref="IConnectionHandler.WhenWoken"/> or the deadline, calls <see cref="IConnectionHandler.EndBlock"/> and runs it again.
     /// </summary>
     Blocked,

@@ -16,6 +16,10 @@ public sealed class ClientSession(long id, string remote, string local, long now
 
     public long Id { get; } = id;
     public string RemoteAddress { get; } = remote;
+
+    /// <summary><see cref="RemoteAddress"/> as UTF-8, made once (MONITOR prints it on every line).</summary>
+    public byte[] RemoteAddressBytes => _remoteBytes ??= System.Text.Encoding.UTF8.GetBytes(RemoteAddress);
+    private byte[]? _remoteBytes;
     public string LocalAddress { get; } = local;
     public long CreatedMs { get; } = nowMs;
     public long LastInteractionMs { get; set; } = nowMs;
@@ -73,6 +77,9 @@ public sealed class ClientSession(long id, string remote, string local, long now
 
     /// <summary>True while EXEC runs the queued commands (blocking commands must not block then).</summary>
     public bool InExec { get; internal set; }
+
+    /// <summary>The command waits for CLIENT PAUSE to end (Session/ClientPause.cs). Under the store lock.</summary>
+    public bool Paused { get; internal set; }
 
     /// <summary>The keys this client WATCHes, or null.</summary>
     internal List<WatchedKey>? Watched { get; set; }

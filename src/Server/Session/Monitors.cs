@@ -49,7 +49,7 @@ public sealed class MonitorFeed
         Put(" ["u8);
         Number(db);
         Put((byte)' ');
-        Put(client.IsScript ? "lua"u8 : System.Text.Encoding.UTF8.GetBytes(client.RemoteAddress));
+        Put(client.IsScript ? "lua"u8 : client.RemoteAddressBytes);
         Put((byte)']');
         int redactFrom = RedactFrom(args);
         for (int i = 0; i < args.Count; i++)

@@ -99,9 +99,17 @@ public static class SortedSetOps
     /// replies nil); NanOrInfinity when the sum is NaN (nothing changes); WrongType.
     /// </summary>
     public static Status Incr(Database db, ReadOnlySpan<byte> key, UpdateCondition flags, double increment, ReadOnlySpan<byte> member,
-        out double score)
+        out double score) => Incr(db, key, flags, increment, member, out score, out _);
+
+    /// <summary>
+    /// <see cref="Incr(Database, ReadOnlySpan{byte}, UpdateCondition, double, ReadOnlySpan{byte}, out double)"/>, with
+    /// <paramref name="changed"/> true when the member was added or its score moved (Redis publishes "zincr" only then).
+    /// </summary>
+    public static Status Incr(Database db, ReadOnlySpan<byte> key, UpdateCondition flags, double increment, ReadOnlySpan<byte> member,
+        out double score, out bool changed)
     {
         score = 0;
+        changed = false;
         Func<SortedSetValue>? create = (flags & UpdateCondition.Xx) != 0 ? null : NewSet;
         Status s = db.WriteObject(key, ValueKind.ZSet, create, out SortedSetValue? z, out _, out OpLog log);
         if (s == Status.NotFound) return Status.ConditionNotMet;
@@ -112,7 +120,7 @@ public static class SortedSetOps
         {
             if ((flags & UpdateCondition.Xx) != 0) result = Status.ConditionNotMet;
             else if (double.IsNaN(increment)) result = Status.NanOrInfinity;
-            else z.Insert(member, score = increment);
+            else { z.Insert(member, score = increment); changed = true; }
         }
         else
         {
@@ -120,7 +128,11 @@ public static class SortedSetOps
             if ((flags & UpdateCondition.Nx) != 0) result = Status.ConditionNotMet;
             else if (double.IsNaN(sum)) result = Status.NanOrInfinity;
             else if (!Allowed(flags, node.Score, sum)) result = Status.ConditionNotMet;
-            else z.SetScore(node, score = sum);
+            else
+            {
+                changed = sum != node.Score;
+                z.SetScore(node, score = sum);
+            }
         }
         if (result == Status.Ok) log.WriteIfActive(OpCode.ZSetAdd, score, member);   // the resulting score, not the increment
         db.Updated(key, z); // deletes a set created above and left empty by a refused increment

@@ -108,11 +108,14 @@ public sealed unsafe class ScriptEngine : IDisposable
         PushFunction(&CMsgPack.Unpack);
         PushFunction(&CMsgPack.UnpackOne);
         PushFunction(&CMsgPack.UnpackLimit);
+        PushFunction(&LuaStruct.Pack);
+        PushFunction(&LuaStruct.Unpack);
+        PushFunction(&LuaStruct.Size);
         PushFunction(&Tick);
         lua_pushlightuserdata(_L, IntPtr.Zero);   // cjson.null
         PushString(_L, version);
         lua_pushinteger(_L, versionNumber);
-        if (PCall(_L, 16, 7, 0) != 0) throw new InvalidOperationException("prelude.lua: " + Encoding.UTF8.GetString(ToBytes(_L, -1)));
+        if (PCall(_L, 19, 7, 0) != 0) throw new InvalidOperationException("prelude.lua: " + Encoding.UTF8.GetString(ToBytes(_L, -1)));
         _callFunctionRef = luaL_ref(_L, RegistryIndex);
         _loadLibraryRef = luaL_ref(_L, RegistryIndex);
         _compileLibraryRef = luaL_ref(_L, RegistryIndex);

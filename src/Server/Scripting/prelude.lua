@@ -6,7 +6,7 @@
 --   real globals (_G of the state)          never seen by a script
 --     │ a chosen few are copied into
 --     ▼
---   G        assert error pairs ... string table math bit cjson cmsgpack redis KEYS ARGV   (5.1 names: unpack, loadstring,
+--   G        assert error pairs ... string table math bit cjson cmsgpack struct redis KEYS ARGV   (5.1 names: unpack, loadstring,
 --     ▲                                                                            gcinfo, math.pow, table.getn ...)
 --     │ read through
 --   ENV      what a script's globals are: reading a name G lacks raises "Script attempted to access nonexistent
@@ -22,7 +22,7 @@
 -- command's error reply, a bad argument to redis.*) reaches the client as it is; anything else a script raises
 -- gets "ERR " in front, as in Redis.
 local call, pcall_raw, set_resp, log, sha1hex, set_repl, cjson_encode, cjson_decode, mp_pack, mp_unpack, mp_unpack_one,
-  mp_unpack_limit, check_time, cjson_null, version, version_num = ...
+  mp_unpack_limit, struct_pack, struct_unpack, struct_size, check_time, cjson_null, version, version_num = ...
 
 local debug_getinfo, debug_sethook = debug.getinfo, debug.sethook
 local select, error, type, tostring, setmetatable, next = select, error, type, tostring, setmetatable, next
@@ -180,8 +180,9 @@ function redis.debug() end
 
 local cjson = { null = cjson_null, encode = cjson_encode, decode = cjson_decode }
 local cmsgpack = { pack = mp_pack, unpack = mp_unpack, unpack_one = mp_unpack_one, unpack_limit = mp_unpack_limit }
+local struct = { pack = struct_pack, unpack = struct_unpack, size = struct_size }
 for _, f in ipairs({ call, set_resp, log, sha1hex, set_repl, cjson_encode, cjson_decode, mp_pack, mp_unpack, mp_unpack_one,
-  mp_unpack_limit }) do raisers[f] = true end
+  mp_unpack_limit, struct_pack, struct_unpack, struct_size }) do raisers[f] = true end
 
 -- ---- the globals a script sees ----
 
@@ -217,6 +218,7 @@ G.coroutine = readonly(coroutine)
 G.bit = readonly(bit)
 G.cjson = readonly(cjson)
 G.cmsgpack = readonly(cmsgpack)
+G.struct = readonly(struct)
 G.redis = readonly(redis)
 
 local ENV = strict(G)

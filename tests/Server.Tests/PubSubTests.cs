@@ -6,10 +6,10 @@ namespace Tiered.Server.Tests;
 
 public sealed class PubSubTests : ServerTestBase
 {
-    private static string Frame(char head, params string[] bulks)
+    internal static string Frame(char head, params string[] bulks)
         => head + bulks.Length.ToString() + "\r\n" + string.Concat(bulks.Select(Bulk));
 
-    private static string Confirm(char head, string kind, string name, int count)
+    internal static string Confirm(char head, string kind, string name, int count)
         => $"{head}3\r\n{Bulk(kind)}{Bulk(name)}:{count}\r\n";
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class PubSubTests : ServerTestBase
         Assert.StartsWith("*2\r\n", all);
         Assert.Contains(Bulk("news"), all);
         Assert.Contains(Bulk("weather"), all);
-        c.Roundtrip("-ERR wrong number of arguments for 'pubsub|channels' command\r\n", "PUBSUB", "CHANNELS", "a", "b");
+        c.Roundtrip("-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.\r\n", "PUBSUB", "CHANNELS", "a", "b");
         c.Roundtrip("-ERR wrong number of arguments for 'publish' command\r\n", "PUBLISH", "a");
         c.Command("INFO", "stats");
         string info = c.ReadReply();

@@ -91,7 +91,7 @@ public static class ClientCommands
         var inv = CultureInfo.InvariantCulture;
         sb.Append(inv, $"id={s.Id} addr={s.RemoteAddress} laddr={s.LocalAddress} fd={s.Connection?.Fd} name={s.Name ?? ""}")
           .Append(inv, $" age={Math.Max(0, now - s.CreatedMs) / 1000} idle={(self ? 0 : Math.Max(0, now - s.LastInteractionMs) / 1000)}")
-          .Append(inv, $" flags={Flags(s)} db={s.DbIndex} sub={s.Subs?.Channels.Count ?? 0} psub={s.Subs?.Patterns.Count ?? 0} ssub=0")
+          .Append(inv, $" flags={Flags(s)} db={s.DbIndex} sub={s.Subs?.Channels.Count ?? 0} psub={s.Subs?.Patterns.Count ?? 0} ssub={s.Subs?.ShardChannels.Count ?? 0}")
           .Append(inv, $" multi={(s.Multi is null ? -1 : s.Multi.Queue.Count)} qbuf={qbuf} qbuf-free={qbufFree}")
           .Append(inv, $" argv-mem={argvMem} multi-mem=0 rbs={ReceiveBuffer} rbp={ReceiveBuffer} obl=0 oll=0 omem=0")
           .Append(inv, $" tot-mem={ReceiveBuffer + qbuf + argvMem} events=r cmd={cmd} user=default redir={s.Tracking?.Options.RedirectId ?? -1} resp={s.Protocol}")

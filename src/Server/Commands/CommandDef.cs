@@ -89,8 +89,15 @@ public sealed class CommandDef
     /// </summary>
     public KeyFinder? Keys { get; init; }
 
+    /// <summary>
+    /// Redis's <c>not_key</c> key-spec flag (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH): the positions are shard channels,
+    /// shown by COMMAND INFO for cluster routing, but no keys: never prefetched, watched or tracked, and COMMAND
+    /// GETKEYS finds none.
+    /// </summary>
+    public bool NotKey { get; init; }
+
     /// <summary>True if this command (or, for a container, some subcommand) has key arguments.</summary>
-    public bool HasKeys => FirstKey > 0 || Keys != null;
+    public bool HasKeys => !NotKey && (FirstKey > 0 || Keys != null);
 
     /// <summary>
     /// The argument indexes (0 = the command name) of every key of this invocation, written into
@@ -100,6 +107,7 @@ public sealed class CommandDef
     /// </summary>
     public int GetKeyPositions(CommandArgs args, Span<int> positions)
     {
+        if (NotKey) return 0;
         if (Keys != null) return Keys(args, positions);
         if (Subcommands.Length > 0)
             return args.Count > 1 && Commands.Subcommands.Find(this, args[1]) is { } sub ? sub.GetKeyPositions(args, positions) : 0;

@@ -72,7 +72,7 @@ public static class CommandInfoWriter
         return list;
     }
 
-    /// <summary>One key spec (begin at index first, a range to last by step), or none for keyless commands.</summary>
+    /// <summary>One key spec (begin at index first, a range to last by step), or none for keyless commands; shard channels are flagged not_key.</summary>
     private static void KeySpecs(RespWriter w, CommandDef d)
     {
         if (d.FirstKey <= 0) { w.Array(0); return; }
@@ -80,9 +80,17 @@ public static class CommandInfoWriter
         w.Map(3);
         w.Bulk("flags"u8);
         bool write = (d.Flags & CommandFlags.Write) != 0;
-        w.Set(2);
-        w.Simple(write ? "RW"u8 : "RO"u8);
-        w.Simple(write ? "update"u8 : "access"u8);   // Redis writes the access words in lower case
+        if (d.NotKey)
+        {
+            w.Set(1);
+            w.Simple("not_key"u8);
+        }
+        else
+        {
+            w.Set(2);
+            w.Simple(write ? "RW"u8 : "RO"u8);
+            w.Simple(write ? "update"u8 : "access"u8);   // Redis writes the access words in lower case
+        }
         w.Bulk("begin_search"u8);
         w.Map(2);
         w.Bulk("type"u8); w.Bulk("index"u8);

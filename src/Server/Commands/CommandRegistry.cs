@@ -113,6 +113,7 @@ public static class CommandRegistry
             Subcommands = subs,
             Help = help,
             Acl = acl,
+            NotKey = e.TryGetProperty("not_key", out JsonElement notKey) && notKey.GetBoolean(),
         };
     }
 

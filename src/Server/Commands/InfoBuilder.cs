@@ -257,6 +257,7 @@ public static class InfoBuilder
         Line(sb, "keyspace_misses", es.KeyspaceMisses);
         Line(sb, "pubsub_channels", s.PubSub.ChannelCount);
         Line(sb, "pubsub_patterns", s.PubSub.PatternCount);
+        Line(sb, "pubsubshard_channels", s.PubSub.ShardChannelCount);
         Line(sb, "latest_fork_usec", 0);
         Line(sb, "total_forks", 0);
         Line(sb, "tracking_total_keys", s.Tracking.Keys);

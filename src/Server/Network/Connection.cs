@@ -463,10 +463,10 @@ public sealed class Connection
 
     /// <summary>
     /// Queues a pub/sub message for this client (called by PUBLISH on any connection, under the store lock), in
-    /// the client's protocol: [message, channel, payload] or [pmessage, pattern, channel, payload].
+    /// the client's protocol: [kind, channel, payload] (message, smessage) or [pmessage, pattern, channel, payload].
     /// </summary>
-    public void Deliver(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message, bool hasPattern,
-        int protocol)
+    public void Deliver(ReadOnlySpan<byte> kind, ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> channel, ReadOnlySpan<byte> message,
+        bool hasPattern, int protocol)
     {
         bool schedule, overLimit = false;
         lock (_outboxLock)
@@ -475,7 +475,7 @@ public sealed class Connection
             RespWriter w = _outbox;
             w.Protocol = protocol;
             w.Push(hasPattern ? 4 : 3);
-            w.Bulk(hasPattern ? "pmessage"u8 : "message"u8);
+            w.Bulk(kind);
             if (hasPattern) w.Bulk(pattern);
             w.Bulk(channel);
             w.Bulk(message);

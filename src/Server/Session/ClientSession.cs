@@ -87,14 +87,17 @@ public sealed class ClientSession(long id, string remote, string local, long now
     /// <summary>Set when a watched key was modified: the next EXEC fails.</summary>
     internal bool WatchDirty { get; set; }
 
-    /// <summary>Channels and patterns this client is subscribed to, or null.</summary>
+    /// <summary>Channels, patterns and shard channels this client is subscribed to, or null.</summary>
     internal Subscriptions? Subs { get; set; }
 
     /// <summary>Client-side caching state while CLIENT TRACKING is on (Session/Tracking.cs), else null.</summary>
     internal TrackingState? Tracking { get; set; }
 
-    /// <summary>Number of channels plus patterns subscribed to (what SUBSCRIBE replies show).</summary>
-    public int SubscriptionCount => Subs?.Count ?? 0;
+    /// <summary>
+    /// Number of channels, patterns and shard channels subscribed to: above zero is Redis's subscribed mode (RESP2
+    /// restrictions, PING's reply, CLIENT LIST's P). The confirmations show a per-namespace count instead (Subscriptions.CountFor).
+    /// </summary>
+    public int SubscriptionCount => Subs?.Total ?? 0;
 
     /// <summary>Where a blocking command stands; see <see cref="Blocking"/>.</summary>
     internal BlockState BlockState { get; set; }

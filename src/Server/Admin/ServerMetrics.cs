@@ -21,7 +21,10 @@ public sealed class ServerMetrics
     public string RunId { get; } = NewId();
 
     /// <summary>Replication id (INFO master_replid); random per run, like a Redis master without replicas.</summary>
-    public string ReplId { get; } = NewId();
+    public string ReplId { get; private set; } = NewId();
+
+    /// <summary>DEBUG CHANGE-REPL-ID: a new random replication id.</summary>
+    public void ChangeReplId() => ReplId = NewId();
 
     /// <summary>Largest managed heap size seen (INFO used_memory_peak).</summary>
     public long PeakUsedMemory { get; private set; }

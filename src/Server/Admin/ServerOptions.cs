@@ -65,6 +65,12 @@ public sealed class ServerOptions : IConnectionLimits
     /// <summary>Log verbosity: debug, verbose, notice, warning.</summary>
     public string LogLevel { get; set; } = "notice";
 
+    /// <summary>
+    /// Who may run DEBUG (enable-debug-command): "no" (the default) nobody, "yes" every client, "local" clients
+    /// connected from 127.0.0.1 or ::1. Set at start only (command line or config file), as in Redis.
+    /// </summary>
+    public string EnableDebugCommand { get; set; } = "no";
+
     /// <summary>Absolute path of the config file the server was started with; null without one (not a setting).</summary>
     public string? ConfigFile { get; set; }
 
@@ -99,6 +105,8 @@ public sealed class ServerOptions : IConnectionLimits
             SettingParse.IntSetter(v => LatencyMonitorThreshold = v, 0, long.MaxValue));
         yield return new("tcp-keepalive", "TCP keepalive seconds; 0 disables.", () => SettingParse.Int(TcpKeepAlive),
             SettingParse.IntSetter(v => TcpKeepAlive = (int)v, 0, int.MaxValue));
+        yield return new("enable-debug-command", "Who may run DEBUG: no, yes, or local (loopback clients); set at start.", () => EnableDebugCommand,
+            SettingParse.EnumSetter(["no", "yes", "local"], v => EnableDebugCommand = v), Mutable: false);
         yield return new("loglevel", "Log verbosity: debug, verbose, notice, warning.", () => LogLevel,
             SettingParse.EnumSetter(["debug", "verbose", "notice", "warning"], v => LogLevel = v));
     }

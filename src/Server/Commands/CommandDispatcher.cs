@@ -8,7 +8,7 @@ namespace Tiered.Server.Commands;
 
 /// <summary>
 /// Runs one parsed command: finds it, applies Redis's checks in Redis's order (unknown command, NOAUTH, arity,
-/// OOM, LOADING), calls the handler and records statistics and the slow log. Called with the store lock held.
+/// DEBUG's enable-debug-command, OOM, LOADING), calls the handler and records statistics and the slow log. Called with the store lock held.
 /// </summary>
 public sealed class CommandDispatcher
 {
@@ -17,12 +17,14 @@ public sealed class CommandDispatcher
 
     private static readonly byte[] s_exec = "EXEC"u8.ToArray();   // as clients send it (MONITOR prints it back)
     private readonly CommandDef? _exec;
+    private readonly CommandDef? _debug;   // refused unless enable-debug-command allows the client
 
     public CommandDispatcher(ServerCore server, CommandTable table)
     {
         _server = server;
         _table = table;
         _exec = table.Find(s_exec);
+        _debug = table.Find("debug"u8);
     }
 
     public void Execute(CommandContext c)
@@ -51,6 +53,13 @@ public sealed class CommandDispatcher
             _server.Stats.CommandsProcessed++;
             cmd.RejectedCalls++;
             c.WrongArity();
+            return;
+        }
+        if (cmd == _debug && !DebugCommands.Allowed(_server, client))   // enable-debug-command
+        {
+            _server.Stats.CommandsProcessed++;
+            cmd.RejectedCalls++;
+            c.Writer.Error(DebugCommands.NotAllowed);
             return;
         }
         if (_server.Loading && (cmd.Flags & CommandFlags.Loading) == 0)

@@ -16,7 +16,8 @@ public static class TransactionCommands
     internal static bool TryQueue(CommandTable table, CommandContext c, MultiState multi)
     {
         CommandDef? cmd = table.Find(c.Args[0]);
-        if (cmd is null || !c.Client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0 || !cmd.ArityOk(c.Count))
+        if (cmd is null || !c.Client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0 || !cmd.ArityOk(c.Count)
+            || cmd.Name == "debug" && !DebugCommands.Allowed(c.Server, c.Client))
         {
             multi.Aborted = true;
             return false;

@@ -215,6 +215,19 @@ public sealed class ColdTier
         return ColdServe.Served;
     }
 
+    /// <summary>
+    /// The key and value of cold entry <paramref name="i"/>, read from its record and decoded (synchronously; the entry
+    /// stays cold and nothing is counted as an access): DEBUG DIGEST and DEBUG OBJECT look at values without moving them.
+    /// </summary>
+    internal object ReadValue(IKeyspace db, int i, out byte[] key)
+    {
+        ref Entry e = ref db.Index.EntryAt(i);
+        LogRecord.RecordView view = Parse(RecordOf(e.Location, db.Index.StoredOf(i)), e.Location);
+        key = view.Key.ToArray();
+        return e.Kind == ValueKind.String ? StoredValue.DecodeString(view.Value, ref _loadScratch, e.Location).ToArray()
+            : StoredValue.Decode(view.Value, e.Kind, e.Location);
+    }
+
     /// <summary>The key of cold entry <paramref name="i"/>, read from its record (synchronously; the entry stays cold).</summary>
     internal byte[] ReadKey(IKeyspace db, int i)
     {

@@ -189,6 +189,19 @@ public sealed class Database : IKeyspace
     /// </summary>
     internal byte[] KeyOf(int i) => Index.IsCold(i) ? Store.Cold!.ReadKey(this, i) : Index.HotOf(i).Key!;
 
+    /// <summary>
+    /// The key and value of live entry <paramref name="i"/>, hot or cold, without expiry, access update or promotion
+    /// (a cold value is decoded from its record; <paramref name="cold"/> says so). For DEBUG, which looks without touching.
+    /// </summary>
+    internal object Peek(int i, out byte[] key, out bool cold)
+    {
+        cold = Index.IsCold(i);
+        if (cold) return Store.Cold!.ReadValue(this, i, out key);
+        ref HotItem h = ref Index.HotOf(i);
+        key = h.Key!;
+        return h.Value!;
+    }
+
     private void TouchEntry(int i)
     {
         ref Entry e = ref Index.EntryAt(i);

@@ -200,12 +200,19 @@ public sealed class Store : DramState, IDisposable
     }
 
     /// <summary>
+    /// Whether <see cref="ActiveExpireCycle"/> deletes expired keys (DEBUG SET-ACTIVE-EXPIRE 0 turns it off; lazy expiry
+    /// on access still applies). Changed and read with <see cref="Lock"/> held.
+    /// </summary>
+    public bool ActiveExpireEnabled { get; set; } = true;
+
+    /// <summary>
     /// One active expiry cycle, called <c>hz</c> times a second with the lock held: sweeps each database's slots
     /// from where the last cycle stopped, deleting expired keys, within <paramref name="slotsPerDb"/> slots.
     /// Returns the number of keys deleted.
     /// </summary>
     public int ActiveExpireCycle(int slotsPerDb)
     {
+        if (!ActiveExpireEnabled) return 0;
         Clock.Refresh();
         int deleted = 0;
         foreach (Database db in Databases) deleted += db.ExpireStep(slotsPerDb);

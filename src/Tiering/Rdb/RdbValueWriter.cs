@@ -63,6 +63,18 @@ public static class RdbValueWriter
     private static void WriteList(RdbWriter w, ListValue l)
     {
         w.Byte((byte)RdbType.ListQuicklist2);
+        List<byte[]> nodes = QuicklistNodes(l);
+        w.Length((ulong)nodes.Count);
+        foreach (byte[] node in nodes)
+        {
+            w.Length(RdbValueReader.QuicklistPacked);
+            w.String(node);
+        }
+    }
+
+    /// <summary>The listpacks of the quicklist nodes Redis 7.0 would hold <paramref name="l"/> in (RPUSH's split).</summary>
+    public static List<byte[]> QuicklistNodes(ListValue l)
+    {
         var nodes = new List<byte[]>();
         var lp = new ListpackBuilder();
         for (int i = 0; i < l.Length; i++)
@@ -76,12 +88,7 @@ public static class RdbValueWriter
             lp.Append(e);
         }
         if (lp.Count > 0) nodes.Add(lp.ToArray());
-        w.Length((ulong)nodes.Count);
-        foreach (byte[] node in nodes)
-        {
-            w.Length(RdbValueReader.QuicklistPacked);
-            w.String(node);
-        }
+        return nodes;
     }
 
     private static void WriteHash(RdbWriter w, HashValue h)

@@ -336,21 +336,24 @@ public static class KeyOps
         int i = db.LookupReadNoTouch(key, notify: false);
         if (i < 0) { encoding = ""; return false; }
         Slot e = db.At(i);
-        encoding = e.Value switch
-        {
-            byte[] s => StringEncoding(s),
-            IEncodedValue v => v.Encoding,
-            _ => e.Kind switch
-            {
-                ValueKind.List => "quicklist",
-                ValueKind.Set or ValueKind.Hash => "hashtable",
-                ValueKind.ZSet => "skiplist",
-                ValueKind.Stream => "stream",
-                _ => "raw",
-            },
-        };
+        encoding = EncodingOf(e.Kind, e.Value);
         return true;
     }
+
+    /// <summary>OBJECT ENCODING's name for a value of <paramref name="kind"/>.</summary>
+    public static string EncodingOf(ValueKind kind, object? value) => value switch
+    {
+        byte[] s => StringEncoding(s),
+        IEncodedValue v => v.Encoding,
+        _ => kind switch
+        {
+            ValueKind.List => "quicklist",
+            ValueKind.Set or ValueKind.Hash => "hashtable",
+            ValueKind.ZSet => "skiplist",
+            ValueKind.Stream => "stream",
+            _ => "raw",
+        },
+    };
 
     /// <summary>Redis's string encodings: "int" for a canonical 64-bit integer, "embstr" up to 44 bytes, else "raw".</summary>
     public static string StringEncoding(ReadOnlySpan<byte> s)

@@ -216,6 +216,6 @@ public sealed class IntrospectionCommandTests : ServerTestBase
         using var c = Server.Raw();
         c.Command("LATENCY", "HELP");
         string reply = c.ReadReply();
-        Assert.StartsWith("*10\r\n+LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n", reply);
+        Assert.StartsWith("*17\r\n+LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n", reply);
     }
 }

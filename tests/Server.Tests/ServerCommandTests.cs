@@ -41,12 +41,10 @@ public sealed class ServerCommandTests : ServerTestBase
         long.Parse(Replies.Fields(Replies.Info(c, "memory"))["dotnet_gc_gen2_collections"]);
 
     [Fact]
-    public void MemoryHelpListsPurgeAndOtherSubcommandsAreUnknown()
+    public void MemoryUnknownSubcommandsAndPurgeArityFailAsInRedis()
     {
         using var c = Server.Raw();
-        c.Roundtrip("*5\r\n+MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+PURGE\r\n"
-            + "+    Attempt to purge dirty pages for reclamation by the allocator.\r\n+HELP\r\n+    Print this help.\r\n", "MEMORY", "HELP");
-        c.Roundtrip("-ERR unknown subcommand 'usage'. Try MEMORY HELP.\r\n", "MEMORY", "usage", "k");
+        c.Roundtrip("-ERR unknown subcommand 'foo'. Try MEMORY HELP.\r\n", "MEMORY", "foo", "k");
         c.Roundtrip("-ERR wrong number of arguments for 'memory|purge' command\r\n", "MEMORY", "PURGE", "x");
     }
 

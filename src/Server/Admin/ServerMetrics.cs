@@ -29,6 +29,9 @@ public sealed class ServerMetrics
     /// <summary>Largest managed heap size seen (INFO used_memory_peak).</summary>
     public long PeakUsedMemory { get; private set; }
 
+    /// <summary>Managed heap size when the server was built, before any data (MEMORY STATS startup.allocated).</summary>
+    public long StartupMemory { get; } = GC.GetTotalMemory(false);
+
     public double OpsPerSec => _ops.Average;
     public double InputKbps => _input.Average / 1024;
     public double OutputKbps => _output.Average / 1024;

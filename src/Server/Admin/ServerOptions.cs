@@ -42,6 +42,9 @@ public sealed class ServerOptions : IConnectionLimits
     /// <summary>Milliseconds; events slower than this are recorded for LATENCY; 0 disables monitoring.</summary>
     public long LatencyMonitorThreshold { get; set; }
 
+    /// <summary>Per-command latency histograms for LATENCY HISTOGRAM (latency-tracking); on by default, as in Redis.</summary>
+    public bool LatencyTracking { get; set; } = true;
+
     /// <summary>
     /// Threads that wait on the sockets (epoll) and run the commands of the connections that became ready; commands
     /// still run one at a time under the store lock. 1, Redis's default, makes each wake-up serve every ready client
@@ -103,6 +106,8 @@ public sealed class ServerOptions : IConnectionLimits
             SettingParse.IntSetter(v => SlowlogMaxLen = (int)v, 0, int.MaxValue));
         yield return new("latency-monitor-threshold", "Milliseconds above which LATENCY records an event; 0 disables.", () => SettingParse.Int(LatencyMonitorThreshold),
             SettingParse.IntSetter(v => LatencyMonitorThreshold = v, 0, long.MaxValue));
+        yield return new("latency-tracking", "Keep per-command latency histograms (LATENCY HISTOGRAM).", () => SettingParse.Bool(LatencyTracking),
+            SettingParse.BoolSetter(v => LatencyTracking = v));
         yield return new("tcp-keepalive", "TCP keepalive seconds; 0 disables.", () => SettingParse.Int(TcpKeepAlive),
             SettingParse.IntSetter(v => TcpKeepAlive = (int)v, 0, int.MaxValue));
         yield return new("enable-debug-command", "Who may run DEBUG: no, yes, or local (loopback clients); set at start.", () => EnableDebugCommand,

@@ -5,8 +5,8 @@ namespace Tiered.Server.Commands;
 /// <summary>CLIENT and its subcommands.</summary>
 public static class ClientCommands
 {
-    /// <summary>Receive size of a connection's input buffer (CLIENT LIST rbs, qbuf-free).</summary>
-    private const int ReceiveBuffer = 16 * 1024;
+    /// <summary>Receive size of a connection's input buffer (CLIENT LIST rbs, qbuf-free; MEMORY STATS clients.normal).</summary>
+    internal const int ReceiveBuffer = 16 * 1024;
 
     /// <summary>Redis's rule for client names: printable ASCII without spaces.</summary>
     public static bool ValidName(ReadOnlySpan<byte> name)

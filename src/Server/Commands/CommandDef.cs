@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Tiered.Server.Admin;
 
 namespace Tiered.Server.Commands;
 
@@ -138,12 +139,22 @@ public sealed class CommandDef
     public long RejectedCalls;
     public long FailedCalls;
 
+    /// <summary>LATENCY HISTOGRAM's counts; null until the command first runs with latency-tracking on.</summary>
+    public LatencyHistogram? Latency;
+
+    /// <summary>Records one run of <paramref name="stopwatchTicks"/> when <paramref name="tracking"/> (latency-tracking) is on.</summary>
+    public void ObserveLatency(bool tracking, long stopwatchTicks)
+    {
+        if (tracking) (Latency ??= new LatencyHistogram()).Record(ServerStats.Micros(stopwatchTicks));
+    }
+
     /// <summary>True if <paramref name="argc"/> arguments (name included) satisfy the arity.</summary>
     public bool ArityOk(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
 
     public void ResetStats()
     {
         Calls = Ticks = RejectedCalls = FailedCalls = 0;
+        Latency = null;
         foreach (CommandDef s in Subcommands) s.ResetStats();
     }
 }

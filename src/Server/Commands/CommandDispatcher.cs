@@ -95,6 +95,7 @@ public sealed class CommandDispatcher
         long dt = Stopwatch.GetTimestamp() - t0;
         cmd.Calls++;
         cmd.Ticks += dt;
+        if (cmd.Subcommands.Length == 0 || c.Count == 1) cmd.ObserveLatency(_server.Options.LatencyTracking, dt);   // a subcommand records its own
         if (c.Writer.ErrorCount != errorsBefore) cmd.FailedCalls++;
         client.LastCommand = cmd.Name;
         _server.SlowLog.Observe(c, dt);

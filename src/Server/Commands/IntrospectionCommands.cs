@@ -178,6 +178,58 @@ public static class IntrospectionCommands
         }
     }
 
+    [Command("latency|doctor")] private static void LatencyDoctor(CommandContext c)
+        => c.Writer.Verbatim(LatencyReport.Doctor(c.Server.Latency, c.Server.Options, c.Store.Clock.NowMs / 1000));
+
+    [Command("latency|graph")] private static void LatencyGraph(CommandContext c)
+    {
+        string name = c.Str(2);
+        if (!c.Server.Latency.Events.TryGetValue(name, out LatencyEvent? e))
+        {
+            c.Writer.Error($"ERR No samples available for event '{name}'");
+            return;
+        }
+        c.Writer.Verbatim(LatencyReport.Graph(name, e, c.Store.Clock.NowMs / 1000));
+    }
+
+    /// <summary>
+    /// LATENCY HISTOGRAM [command ...]: each named command (a container stands for its subcommands; unknown names are
+    /// skipped, repeats repeated), or every command, that has recorded calls: its calls and cumulative counts.
+    /// </summary>
+    [Command("latency|histogram")] private static void LatencyHistogram(CommandContext c)
+    {
+        var found = new List<CommandDef>();
+        if (c.Count == 2)
+            foreach (CommandDef d in Sorted(c)) AddWithHistogram(found, d);
+        else
+            for (int i = 2; i < c.Count; i++)
+                if (Lookup(c, c.Str(i)) is { } d) AddWithHistogram(found, d);
+        c.Writer.Map(found.Count);
+        foreach (CommandDef d in found)
+        {
+            LatencyHistogram h = d.Latency!;
+            c.Writer.Bulk(d.FullName);
+            c.Writer.Map(2);
+            c.Writer.Bulk("calls"u8);
+            c.Writer.Integer(h.Calls);
+            c.Writer.Bulk("histogram_usec"u8);
+            c.Writer.Map(h.Filled());
+            RespWriter w = c.Writer;
+            h.Cumulative((micros, calls) =>
+            {
+                w.Integer(micros);
+                w.Integer(calls);
+            });
+        }
+    }
+
+    private static void AddWithHistogram(List<CommandDef> found, CommandDef d)
+    {
+        if (d.Latency != null) found.Add(d);
+        foreach (CommandDef s in d.Subcommands)
+            if (s.Latency != null) found.Add(s);
+    }
+
     [Command("latency|reset")] private static void LatencyReset(CommandContext c)
     {
         if (c.Count == 2) { c.Writer.Integer(c.Server.Latency.Reset()); return; }

@@ -3,22 +3,9 @@ using Tiered.Tiering.Durability;
 
 namespace Tiered.Server.Commands;
 
-/// <summary>Server commands: INFO TIME SHUTDOWN ROLE MEMORY CLUSTER.</summary>
+/// <summary>Server commands: INFO TIME SHUTDOWN ROLE CLUSTER.</summary>
 public static class ServerCommands
 {
-    /// <summary>
-    /// MEMORY PURGE: Redis asks jemalloc to return dirty pages; here a blocking, compacting collection of the whole
-    /// managed heap (large objects included) that gives the freed memory back to the system. The index's arrays
-    /// double as keys arrive and the old ones linger until such a collection, so RSS read right after it is what
-    /// the data holds (benchmarks/rss-per-cold-key.sh). Stops every thread for as long as the collection takes.
-    /// </summary>
-    [Command("memory|purge")] private static void MemoryPurge(CommandContext c)
-    {
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        c.Writer.Ok();
-    }
-
     [Command("info")] private static void Info(CommandContext c)
     {
         var sections = new string[c.Count - 1];

@@ -29,7 +29,9 @@ public static class Subcommands
             long errorsBefore = c.Writer.ErrorCount;
             long t0 = Stopwatch.GetTimestamp();
             sub.Handler(c);
-            sub.Ticks += Stopwatch.GetTimestamp() - t0;
+            long dt = Stopwatch.GetTimestamp() - t0;
+            sub.Ticks += dt;
+            sub.ObserveLatency(c.Server.Options.LatencyTracking, dt);
             sub.Calls++;
             if (c.Writer.ErrorCount != errorsBefore) sub.FailedCalls++;
         }

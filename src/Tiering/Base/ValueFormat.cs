@@ -16,8 +16,8 @@ namespace Tiered.Tiering.Base;
 /// </summary>
 public static class ValueFormat
 {
-    private const int HeaderSize = 6;
-    private const int TrailerSize = 4;
+    internal const int HeaderSize = 6;
+    internal const int TrailerSize = 4;
 
     /// <summary>Bytes of the serialized form of a string of <paramref name="length"/> bytes.</summary>
     public static int StringSize(int length) => HeaderSize + length + TrailerSize;

@@ -228,6 +228,16 @@ public sealed class ColdTier
             : StoredValue.Decode(view.Value, e.Kind, e.Location);
     }
 
+    /// <summary>
+    /// Whether cold entry <paramref name="i"/>'s record holds <paramref name="key"/> (not another key with the same hash):
+    /// the record is taken from those read for this command or read now; the entry stays cold (MEMORY USAGE).
+    /// </summary>
+    internal bool HoldsKey(IKeyspace db, int i, ReadOnlySpan<byte> key)
+    {
+        ref Entry e = ref db.Index.EntryAt(i);
+        return Parse(RecordOf(e.Location, db.Index.StoredOf(i)), e.Location).Key.SequenceEqual(key);
+    }
+
     /// <summary>The key of cold entry <paramref name="i"/>, read from its record (synchronously; the entry stays cold).</summary>
     internal byte[] ReadKey(IKeyspace db, int i)
     {

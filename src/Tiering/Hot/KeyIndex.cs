@@ -82,6 +82,9 @@ internal sealed class KeyIndex
     public long ArrayBytes => (long)_buckets.Length * 4 + (long)_entries.Length * Unsafe.SizeOf<Entry>()
         + (long)_hot.Length * Unsafe.SizeOf<HotItem>() + _expiry.Bytes + _sizes.Bytes;
 
+    /// <summary>DRAM bytes of the expiry column, part of <see cref="ArrayBytes"/> (MEMORY STATS overhead.hashtable.expires).</summary>
+    public long ExpiryBytes => _expiry.Bytes;
+
     /// <summary>Number of keys with an expiry (INFO keyspace expires=).</summary>
     public int VolatileCount => _expiry.Count;
 

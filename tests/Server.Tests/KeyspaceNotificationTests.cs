@@ -78,7 +78,7 @@ public sealed class KeyspaceNotificationTests
         c.Roundtrip(Replies.Ok, "CONFIG", "SET", "notify-keyspace-events", "Ex");
         sub.Command("SUBSCRIBE", "__keyevent@0__:expired");
         sub.ReadReply();
-        c.Roundtrip(Replies.Ok, "SET", "cold:session", "v", "PX", "1500");
+        c.Roundtrip(Replies.Ok, "SET", "cold:session", "v", "PX", "4000");   // long enough to be demoted first on a loaded machine
         ColdWait.WaitAllCold(info, "the expiry");
         Assert.Equal(1, ColdWait.Field(ColdWait.Tiering(info), "tier_cold_keys"));
         sub.Expect(Message("__keyevent@0__:expired", "cold:session"));   // the active cycle, within a few seconds

@@ -33,10 +33,20 @@ public enum CommandFlags
     Blocking = 1 << 9,
     /// <summary>Pub/sub command.</summary>
     PubSub = 1 << 10,
-    /// <summary>Connection management.</summary>
-    Connection = 1 << 11,
-    /// <summary>Output order is random.</summary>
-    Random = 1 << 12,
+    /// <summary>Refused while a replica loads a dataset asynchronously.</summary>
+    NoAsyncLoading = 1 << 11,
+    /// <summary>Allowed while a script is busy (past busy-reply-threshold).</summary>
+    AllowBusy = 1 << 12,
+    /// <summary>Not fed to MONITOR as it arrives (a script is fed before its calls).</summary>
+    SkipMonitor = 1 << 13,
+    /// <summary>Not recorded by the slow log (EXEC: its commands are).</summary>
+    SkipSlowlog = 1 << 14,
+    /// <summary>COMMAND GETKEYS answers an empty array, not an error, when no key is named (EVAL s 0).</summary>
+    NoMandatoryKeys = 1 << 15,
+    /// <summary>Refused inside MULTI.</summary>
+    NoMulti = 1 << 16,
+    /// <summary>Allowed on an importing cluster slot after ASKING.</summary>
+    Asking = 1 << 17,
 }
 
 /// <summary>
@@ -91,14 +101,36 @@ public sealed class CommandDef
     public KeyFinder? Keys { get; init; }
 
     /// <summary>
-    /// Redis's <c>not_key</c> key-spec flag (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH): the positions are shard channels,
-    /// shown by COMMAND INFO for cluster routing, but no keys: never prefetched, watched or tracked, and COMMAND
-    /// GETKEYS finds none.
+    /// Redis's key specs (commands.json's "key_specs", recorded from redis-server; see <see cref="KeySpecs"/>), or
+    /// specs made from first/last/step for a command Redis does not have. COMMAND INFO shows them; COMMAND GETKEYS
+    /// and GETKEYSANDFLAGS evaluate them.
     /// </summary>
-    public bool NotKey { get; init; }
+    public KeySpec[] KeySpecs
+    {
+        get => _keySpecs;
+        init
+        {
+            _keySpecs = value;
+            NotKey = value.Length > 0 && Array.TrueForAll(value, s => (s.Flags & KeySpecFlags.NotKey) != 0);
+        }
+    }
+    private readonly KeySpec[] _keySpecs = [];
 
-    /// <summary>True if this command (or, for a container, some subcommand) has key arguments.</summary>
-    public bool HasKeys => !NotKey && (FirstKey > 0 || Keys != null);
+    /// <summary>Redis's command tips (nondeterministic_output, request_policy:all_shards...), for COMMAND INFO.</summary>
+    public string[] Tips { get; init; } = [];
+
+    /// <summary>
+    /// Every key spec is flagged <c>not_key</c> (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH): the positions are shard
+    /// channels, shown by COMMAND INFO for cluster routing, but no keys: never prefetched, watched or tracked, and
+    /// COMMAND GETKEYS finds none.
+    /// </summary>
+    public bool NotKey { get; private init; }
+
+    /// <summary>True if this command has key arguments (Redis's doesCommandHaveKeys).</summary>
+    public bool HasKeys => Keys != null || Array.Exists(KeySpecs, s => (s.Flags & KeySpecFlags.NotKey) == 0);
+
+    /// <summary>Redis's <c>movablekeys</c>: some spec is not a fixed index and range (a count, a keyword, unknown).</summary>
+    public bool MovableKeys => Array.Exists(KeySpecs, s => !s.IsFixed);
 
     /// <summary>
     /// The argument indexes (0 = the command name) of every key of this invocation, written into

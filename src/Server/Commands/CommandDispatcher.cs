@@ -75,7 +75,7 @@ public sealed class CommandDispatcher
         if (_server.Engine.Memory.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && !MemoryOk(c, cold)) return;
         long errorsBefore = c.Writer.ErrorCount;
         bool monitored = _server.Monitors.Count != 0 && !c.IsBlockRerun && (FlagsOf(c, cmd) & CommandFlags.Admin) == 0;
-        bool runsScript = monitored && (cmd.Name.StartsWith("eval", StringComparison.Ordinal) || cmd.Name.StartsWith("fcall", StringComparison.Ordinal));
+        bool runsScript = monitored && (cmd.Flags & CommandFlags.SkipMonitor) != 0;   // EVAL*, FCALL*
         if (monitored && runsScript) Monitor(c);   // a script's line comes before its calls', as in Redis
         long t0 = Stopwatch.GetTimestamp();
         try

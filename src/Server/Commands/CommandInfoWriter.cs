@@ -1,40 +1,39 @@
 namespace Tiered.Server.Commands;
 
 /// <summary>
-/// Writes a command's COMMAND INFO entry and COMMAND DOCS map in Redis 7's shapes. Flags, ACL categories and key
-/// specs are derived from the <see cref="CommandDef"/> (its flags, group and first/last/step key positions).
+/// Writes a command's COMMAND INFO entry and COMMAND DOCS map in Redis 7's shapes, from the <see cref="CommandDef"/>
+/// (commands.json holds Redis's flags, ACL categories, tips and key specs; only commands Redis does not have derive
+/// their ACL categories from group and flags).
 /// </summary>
 public static class CommandInfoWriter
 {
-    /// <summary>The flags COMMAND INFO lists: Redis's, not Tiered's own (connection, random).</summary>
-    private static readonly (string Name, CommandFlags Flag)[] FlagNames =
-        [.. CommandRegistry.FlagNames.Where(f => f.Flag is not (CommandFlags.Connection or CommandFlags.Random))];
-
-    /// <summary>[name, arity, flags, first, last, step, acl categories, tips, key specs, subcommands]</summary>
+    /// <summary>[name, arity, flags, first, last, step, acl categories, tips, key specs, subcommands]; the lists are sets in RESP3.</summary>
     public static void Info(RespWriter w, CommandDef d)
     {
         w.Array(10);
         w.Bulk(d.FullName);
         w.Integer(d.Arity);
-        var flags = FlagNames.Where(f => (d.Flags & f.Flag) != 0).ToList();
-        bool movable = d.Keys != null;
-        w.Set(flags.Count + (movable ? 1 : 0));
-        foreach (var f in flags) w.Simple(f.Name);
-        if (movable) w.Simple("movablekeys"u8);
+        int flags = 0;
+        foreach ((_, CommandFlags f) in CommandRegistry.FlagNames)
+            if ((d.Flags & f) != 0) flags++;
+        w.Set(flags + (d.MovableKeys ? 1 : 0));
+        foreach ((string name, CommandFlags f) in CommandRegistry.FlagNames)
+        {
+            if (f == CommandFlags.AllowBusy && d.MovableKeys) w.Simple("movablekeys"u8);
+            if ((d.Flags & f) != 0) w.Simple(name);
+        }
         w.Integer(d.FirstKey);
         w.Integer(d.LastKey);
         w.Integer(d.Step);
         List<string> acl = AclCategories(d);
         w.Set(acl.Count);
         foreach (string a in acl) w.Simple(a);
-        if ((d.Flags & CommandFlags.Random) != 0)
-        {
-            w.Array(1);
-            w.Simple("nondeterministic_output"u8);
-        }
-        else w.Set(0);
-        KeySpecs(w, d);
-        w.Array(d.Subcommands.Length);
+        w.Set(d.Tips.Length);
+        foreach (string t in d.Tips) w.Bulk(t);   // bulk strings, unlike the flags
+        w.Set(d.KeySpecs.Length);
+        foreach (KeySpec s in d.KeySpecs) KeySpecs.Write(w, s);
+        if (d.Subcommands.Length == 0) w.Set(0);   // Redis: an empty set, but an array of subcommands
+        else w.Array(d.Subcommands.Length);
         foreach (CommandDef s in d.Subcommands) Info(w, s);
     }
 
@@ -70,41 +69,6 @@ public static class CommandInfoWriter
             case "scripting": list.Add("@scripting"); break;
         }
         return list;
-    }
-
-    /// <summary>One key spec (begin at index first, a range to last by step), or none for keyless commands; shard channels are flagged not_key.</summary>
-    private static void KeySpecs(RespWriter w, CommandDef d)
-    {
-        if (d.FirstKey <= 0) { w.Array(0); return; }
-        w.Array(1);
-        w.Map(3);
-        w.Bulk("flags"u8);
-        bool write = (d.Flags & CommandFlags.Write) != 0;
-        if (d.NotKey)
-        {
-            w.Set(1);
-            w.Simple("not_key"u8);
-        }
-        else
-        {
-            w.Set(2);
-            w.Simple(write ? "RW"u8 : "RO"u8);
-            w.Simple(write ? "update"u8 : "access"u8);   // Redis writes the access words in lower case
-        }
-        w.Bulk("begin_search"u8);
-        w.Map(2);
-        w.Bulk("type"u8); w.Bulk("index"u8);
-        w.Bulk("spec"u8);
-        w.Map(1);
-        w.Bulk("index"u8); w.Integer(d.FirstKey);
-        w.Bulk("find_keys"u8);
-        w.Map(2);
-        w.Bulk("type"u8); w.Bulk("range"u8);
-        w.Bulk("spec"u8);
-        w.Map(3);
-        w.Bulk("lastkey"u8); w.Integer(d.LastKey < 0 ? d.LastKey : d.LastKey - d.FirstKey);
-        w.Bulk("keystep"u8); w.Integer(d.Step);
-        w.Bulk("limit"u8); w.Integer(0);
     }
 
     /// <summary>{summary, since, group, complexity[, subcommands: {name: docs}]}</summary>

@@ -32,14 +32,15 @@ public sealed class CommandAttribute(string name) : Attribute
 /// <summary>Builds the command table from Commands/commands.json and the handlers marked <see cref="CommandAttribute"/>.</summary>
 public static class CommandRegistry
 {
-    /// <summary>Flag names in the data (Redis's COMMAND INFO words; <c>connection</c> and <c>random</c> are Tiered's).</summary>
+    /// <summary>Flag names in the data: Redis's COMMAND INFO words, in the order COMMAND INFO lists them (movablekeys, derived, goes before allow_busy).</summary>
     internal static readonly (string Name, CommandFlags Flag)[] FlagNames =
     [
         ("write", CommandFlags.Write), ("readonly", CommandFlags.ReadOnly), ("denyoom", CommandFlags.DenyOom),
         ("admin", CommandFlags.Admin), ("pubsub", CommandFlags.PubSub), ("noscript", CommandFlags.NoScript),
         ("blocking", CommandFlags.Blocking), ("loading", CommandFlags.Loading), ("stale", CommandFlags.Stale),
-        ("fast", CommandFlags.Fast), ("no_auth", CommandFlags.NoAuth), ("connection", CommandFlags.Connection),
-        ("random", CommandFlags.Random),
+        ("skip_monitor", CommandFlags.SkipMonitor), ("skip_slowlog", CommandFlags.SkipSlowlog), ("asking", CommandFlags.Asking),
+        ("fast", CommandFlags.Fast), ("no_auth", CommandFlags.NoAuth), ("no_mandatory_keys", CommandFlags.NoMandatoryKeys),
+        ("no_async_loading", CommandFlags.NoAsyncLoading), ("no_multi", CommandFlags.NoMulti), ("allow_busy", CommandFlags.AllowBusy),
     ];
 
     public static CommandTable Build(IEnumerable<CommandDef>? extra = null)
@@ -92,13 +93,7 @@ public static class CommandRegistry
         else throw new InvalidOperationException($"commands.json: '{full}' has no handler ([Command(\"{full}\")])");
         CommandFlags flags = CommandFlags.None;
         foreach (JsonElement f in e.GetProperty("flags").EnumerateArray()) flags |= Flag(full, f.GetString()!);
-        string[] acl = [];
-        if (e.TryGetProperty("acl", out JsonElement aclElement))
-        {
-            var categories = new List<string>();
-            foreach (JsonElement a in aclElement.EnumerateArray()) categories.Add(a.GetString()!);
-            acl = [.. categories];
-        }
+        string[] acl = Strings(e, "acl"), tips = Strings(e, "tips");
         int first = 0, last = 0, step = 0;
         if (e.TryGetProperty("keys", out JsonElement keys))
         {
@@ -106,6 +101,14 @@ public static class CommandRegistry
             last = keys[1].GetInt32();
             step = keys[2].GetInt32();
         }
+        KeySpec[] specs;
+        if (e.TryGetProperty("key_specs", out JsonElement specElement))
+        {
+            var list = new List<KeySpec>();
+            foreach (JsonElement k in specElement.EnumerateArray()) list.Add(KeySpec.Parse(full, k));
+            specs = [.. list];
+        }
+        else specs = first > 0 ? [KeySpec.FromLegacy(first, last, step, (flags & CommandFlags.Write) != 0)] : [];
         return new CommandDef(name, e.GetProperty("arity").GetInt32(), flags, first, last, step, e.GetProperty("group").GetString()!,
             e.GetProperty("summary").GetString()!, e.GetProperty("since").GetString()!, e.TryGetProperty("complexity", out JsonElement cx) ? cx.GetString()! : "", handler)
         {
@@ -113,8 +116,18 @@ public static class CommandRegistry
             Subcommands = subs,
             Help = help,
             Acl = acl,
-            NotKey = e.TryGetProperty("not_key", out JsonElement notKey) && notKey.GetBoolean(),
+            Tips = tips,
+            KeySpecs = specs,
         };
+    }
+
+    /// <summary>A list of strings, or none.</summary>
+    private static string[] Strings(JsonElement e, string property)
+    {
+        if (!e.TryGetProperty(property, out JsonElement list)) return [];
+        var items = new List<string>();
+        foreach (JsonElement a in list.EnumerateArray()) items.Add(a.GetString()!);
+        return [.. items];
     }
 
     private static CommandFlags Flag(string command, string name)

@@ -2,7 +2,7 @@ using Tiered.Server.Admin;
 
 namespace Tiered.Server.Commands;
 
-/// <summary>Introspection: COMMAND (INFO DOCS COUNT LIST GETKEYS), SLOWLOG, LATENCY.</summary>
+/// <summary>Introspection: COMMAND (INFO DOCS COUNT LIST GETKEYS GETKEYSANDFLAGS), SLOWLOG, LATENCY.</summary>
 public static class IntrospectionCommands
 {
     // ---- COMMAND ----
@@ -92,13 +92,18 @@ public static class IntrospectionCommands
         foreach (string n in names) c.Writer.Bulk(n);
     }
 
+    /// <summary>COMMAND GETKEYS command arg...: the keys of that invocation.</summary>
+    [Command("command|getkeys")] private static void GetKeys(CommandContext c) => GetKeys(c, withFlags: false);
+
+    /// <summary>COMMAND GETKEYSANDFLAGS command arg...: each key with what the command does to it.</summary>
+    [Command("command|getkeysandflags")] private static void GetKeysAndFlags(CommandContext c) => GetKeys(c, withFlags: true);
+
     /// <summary>
-    /// COMMAND GETKEYS command arg...: the keys of that invocation, found as everywhere else
-    /// (<see cref="CommandDef.GetKeyPositions(CommandArgs, Span{int})"/>); a container's subcommand is looked up as
-    /// Redis 7 does. Redis's checks in Redis's order: unknown command or subcommand, no key arguments at all, arity,
-    /// then arguments that yield no key (a bad numkeys, no STREAMS...).
+    /// Both found by <see cref="KeySpecs.Find"/>, a container's subcommand looked up as Redis 7 does. Redis's checks
+    /// in Redis's order: unknown command or subcommand, no key arguments at all, arity, then arguments that name no
+    /// key (a bad numkeys, no STREAMS...), which is an empty array for a command flagged no_mandatory_keys (EVAL s 0).
     /// </summary>
-    [Command("command|getkeys")] private static void GetKeys(CommandContext c)
+    private static void GetKeys(CommandContext c, bool withFlags)
     {
         CommandDef? d = c.Server.Commands.Find(c[2]);
         int argc = c.Count - 2;
@@ -106,13 +111,16 @@ public static class IntrospectionCommands
         if (d is null) { c.Writer.Error("ERR Invalid command specified"u8); return; }
         if (!d.HasKeys) { c.Writer.Error("ERR The command has no key arguments"u8); return; }
         if (!d.ArityOk(argc)) { c.Writer.Error("ERR Invalid number of arguments specified for command"u8); return; }
-        var args = new CommandArgs(c.Args, 2);
-        int n = d.GetKeyPositions(args, []);
-        if (n == 0) { c.Writer.Error("ERR Invalid arguments specified for command"u8); return; }
-        int[] positions = new int[n];
-        d.GetKeyPositions(args, positions);
-        c.Writer.Array(n);
-        foreach (int k in positions) c.Writer.Bulk(c[2 + k]);
+        List<KeyRef> keys = KeySpecs.Find(d, new CommandArgs(c.Args, 2));
+        if (keys.Count == 0 && (d.Flags & CommandFlags.NoMandatoryKeys) == 0) { c.Writer.Error("ERR Invalid arguments specified for command"u8); return; }
+        c.Writer.Array(keys.Count);
+        foreach (KeyRef k in keys)
+        {
+            if (!withFlags) { c.Writer.Bulk(c[2 + k.Position]); continue; }
+            c.Writer.Array(2);
+            c.Writer.Bulk(c[2 + k.Position]);
+            KeySpecs.WriteFlags(c.Writer, k.Flags);
+        }
     }
 
     // ---- SLOWLOG ----

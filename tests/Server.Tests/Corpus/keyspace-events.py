@@ -5,51 +5,9 @@
 # Each command of EVENTS runs with notify-keyspace-events "AEn" (every class, keyevent channel, new keys), each of
 # MISSES with "Em" (key misses); a PSUBSCRIBE client records what each command published, and a PING on that client
 # marks the end of one command's events. Its reply is recorded too.
-import shlex, socket, sys
-
-class C:
-    def __init__(self, port, proto=2):
-        self.s = socket.create_connection(('127.0.0.1', port)); self.buf = b''
-        if proto == 3: self.cmd('HELLO', '3')
-    def send(self, *a):
-        out = b'*%d\r\n' % len(a)
-        for x in a:
-            if isinstance(x, str): x = x.encode()
-            out += b'$%d\r\n%s\r\n' % (len(x), x)
-        self.s.sendall(out)
-    def _line(self):
-        while b'\r\n' not in self.buf:
-            d = self.s.recv(65536)
-            if not d: raise EOFError
-            self.buf += d
-        i = self.buf.index(b'\r\n'); l = self.buf[:i]; self.buf = self.buf[i+2:]; return l
-    def _n(self, n):
-        while len(self.buf) < n + 2:
-            d = self.s.recv(65536)
-            if not d: raise EOFError
-            self.buf += d
-        r = self.buf[:n]; self.buf = self.buf[n+2:]; return r
-    def raw(self):
-        l = self._line(); t = l[:1]; out = l + b'\r\n'
-        if t in b'$=!' and l[1:] != b'-1':
-            out += self._n(int(l[1:])) + b'\r\n'
-        elif t in b'*~>%|' and l[1:] != b'-1':
-            n = int(l[1:]) * (2 if t in b'%|' else 1)
-            for _ in range(n): out += self.raw()
-        return out
-    def cmd(self, *a):
-        self.send(*a); return self.raw()
-    def pending(self, timeout=0.05):
-        import select
-        res = []
-        while True:
-            if self.buf: res.append(self.raw()); continue
-            r, _, _ = select.select([self.s], [], [], timeout)
-            if not r: return res
-            d = self.s.recv(65536)
-            if not d: return res
-            self.buf += d
-
+import os, shlex, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from resp import C, cs
 
 # The command sequence of the keyspace-event corpus: every write command Tiered has, effective and no-op forms.
 EVENTS = [
@@ -142,10 +100,6 @@ def record(port, flags, commands):
     c.cmd('CONFIG', 'SET', 'notify-keyspace-events', '')
     c.cmd('FLUSHALL')
     return out
-
-
-def cs(s):
-    return '"' + s.replace('\\', '\\\\').replace('"', '\\"').replace('\r', '\\r').replace('\n', '\\n') + '"'
 
 
 def emit(name, rows):

@@ -5,7 +5,9 @@
 # Each case is one EVAL of a one-line script calling the struct library, sent in RESP2 and in RESP3 (a fresh
 # connection for each). Packed bytes are returned as hex (hex(...)) and unpacked values through tostring (all(...)),
 # so the replies are ASCII and show how each number prints. KEYS cases store packed strings and read them back.
-import re, socket, sys
+import os, re, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from resp import C, rule_class
 
 HEX = "local function hex(s) return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end)) end "
 ALL = "local function all(...) local t = {} for i = 1, select('#', ...) do t[i] = tostring((select(i, ...))) end return t end "
@@ -206,50 +208,6 @@ KEY_RULES = [
 ]
 
 
-class C:
-    def __init__(self, port, proto):
-        self.s = socket.create_connection(('127.0.0.1', port)); self.buf = b''
-        if proto == 3: self.cmd('HELLO', '3')
-    def _line(self):
-        while b'\r\n' not in self.buf:
-            d = self.s.recv(65536)
-            if not d: raise EOFError
-            self.buf += d
-        i = self.buf.index(b'\r\n'); l = self.buf[:i]; self.buf = self.buf[i+2:]; return l
-    def _n(self, n):
-        while len(self.buf) < n + 2:
-            d = self.s.recv(65536)
-            if not d: raise EOFError
-            self.buf += d
-        r = self.buf[:n]; self.buf = self.buf[n+2:]; return r
-    def raw(self):
-        l = self._line(); t = l[:1]; out = l + b'\r\n'
-        if t in b'$=!' and l[1:] != b'-1':
-            out += self._n(int(l[1:])) + b'\r\n'
-        elif t in b'*~>%|' and l[1:] != b'-1':
-            n = int(l[1:]) * (2 if t in b'%|' else 1)
-            for _ in range(n): out += self.raw()
-        return out
-    def cmd(self, *a):
-        out = b'*%d\r\n' % len(a)
-        for x in a:
-            x = x.encode()
-            out += b'$%d\r\n%s\r\n' % (len(x), x)
-        self.s.sendall(out); return self.raw()
-
-
-def cs(s):
-    out = '"'
-    for ch in s:
-        if ch == '\\': out += '\\\\'
-        elif ch == '"': out += '\\"'
-        elif ch == '\r': out += '\\r'
-        elif ch == '\n': out += '\\n'
-        elif ord(ch) < 0x20 or ord(ch) > 0x7e: out += '\\u%04x' % ord(ch)
-        else: out += ch
-    return out + '"'
-
-
 def script(body):
     return (HEX if 'hex(' in body else '') + (ALL if re.search(r'\ball\(', body) else '') + body
 
@@ -270,26 +228,11 @@ def main():
             keys.append(c.cmd(*command).decode('utf-8'))
     n = len(KEY_RULES)
     key_rows = [(KEY_RULES[i], keys[i], keys[n + i]) for i in range(n)]
-    print('// Generated from redis-server 7.0.15 by Corpus/lua-struct.py: each script was sent to it with EVAL on a new')
-    print('// connection in RESP2 and in RESP3 and its reply recorded here (KeyRules: in order, after a FLUSHALL).')
-    print('// LuaStructTests sends the same commands to Tiered and expects these bytes.')
-    print()
-    print('namespace Tiered.Server.Tests;')
-    print()
-    print('internal static class LuaStructCorpus')
-    print('{')
-    for name, rows, doc in (('Rules', rules, 'struct.pack, unpack and size, one script each'),
-                            ('KeyRules', key_rows, 'packed strings stored in keys and read back')):
-        print('    /// <summary>%s: the command, then redis-server\'s reply in RESP2 and in RESP3.</summary>' % doc)
-        print('    public static readonly (string[] Command, string Resp2, string Resp3)[] %s =' % name)
-        print('    [')
-        for cmd, r2, r3 in rows:
-            print('        ([%s],' % ', '.join(cs(a) for a in cmd))
-            print('            %s,' % cs(r2))
-            print('            %s),' % cs(r3))
-        print('    ];')
-        print()
-    print('}')
-
+    sys.stdout.write(rule_class([
+        'Generated from redis-server 7.0.15 by Corpus/lua-struct.py: each script was sent to it with EVAL on a new',
+        'connection in RESP2 and in RESP3 and its reply recorded here (KeyRules: in order, after a FLUSHALL).',
+        'LuaStructTests sends the same commands to Tiered and expects these bytes.'], 'LuaStructCorpus', [
+        ('Rules', 'struct.pack, unpack and size, one script each', rules),
+        ('KeyRules', 'packed strings stored in keys and read back', key_rows)]))
 
 main()

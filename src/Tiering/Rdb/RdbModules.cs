@@ -39,6 +39,15 @@ internal static class RdbModules
         return (id << 10) | (uint)encver;
     }
 
+    /// <summary>The 9-character type name in <paramref name="moduleId"/> (for error messages).</summary>
+    public static string NameOf(ulong moduleId)
+    {
+        Span<char> name = stackalloc char[9];
+        ulong id = moduleId >> 10;
+        for (int j = 8; j >= 0; j--, id >>= 6) name[j] = Charset[(int)(id & 63)];
+        return new string(name);
+    }
+
     public static void WriteBloom(RdbWriter w, BloomValue b)
     {
         w.Byte((byte)RdbType.Module2);

@@ -41,21 +41,35 @@ public ref struct RdbReader(ReadOnlySpan<byte> data)
     {
         n = 0;
         encoding = -1;
-        if (!Byte(out byte first)) return false;
+        if (Remaining < 1) return false;
+        int size = LengthPrefix(_data[Position..], out n, out encoding);
+        if (size == 0 || size > Remaining) return false;
+        Position += size;
+        return true;
+    }
+
+    /// <summary>
+    /// The length at the start of <paramref name="b"/> (at least one byte): the bytes it takes (1, 2, 5 or 9), 0 when
+    /// the first byte is no length prefix. When <paramref name="b"/> is shorter than that, <paramref name="n"/> is 0.
+    /// </summary>
+    internal static int LengthPrefix(ReadOnlySpan<byte> b, out ulong n, out int encoding)
+    {
+        n = 0;
+        encoding = -1;
+        byte first = b[0];
         switch (first >> 6)
         {
-            case 0: n = (ulong)(first & 0x3f); return true;
+            case 0: n = (ulong)(first & 0x3f); return 1;
             case 1:
-                if (!Byte(out byte second)) return false;
-                n = (ulong)(((first & 0x3f) << 8) | second);
-                return true;
+                if (b.Length >= 2) n = (ulong)(((first & 0x3f) << 8) | b[1]);
+                return 2;
             case 2:
-                if (first == 0x80 && Raw(4, out ReadOnlySpan<byte> b4)) { n = BinaryPrimitives.ReadUInt32BigEndian(b4); return true; }
-                if (first == 0x81 && Raw(8, out ReadOnlySpan<byte> b8)) { n = BinaryPrimitives.ReadUInt64BigEndian(b8); return true; }
-                return false;
+                if (first == 0x80) { if (b.Length >= 5) n = BinaryPrimitives.ReadUInt32BigEndian(b[1..]); return 5; }
+                if (first == 0x81) { if (b.Length >= 9) n = BinaryPrimitives.ReadUInt64BigEndian(b[1..]); return 9; }
+                return 0;
             default:
                 encoding = first & 0x3f;
-                return true;
+                return 1;
         }
     }
 

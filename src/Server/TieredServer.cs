@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using System.Net.Sockets;
 using System.Net;
 using Tiered.Server.Admin;
+using Tiered.Server.Replication;
 using Tiered.Server.Commands;
 using Tiered.Server.Network.Transport;
 using Tiered.Server.Network;
@@ -56,6 +57,38 @@ public sealed class TieredServer : ServerCore, IAsyncDisposable
             Logger.LogInformation("Ready to accept connections on {Address}:{Port}", addr, BoundPort);
         }
         _cron = Task.Run(CronLoop);
+        if (Options.Replication.ReplicaOf is { } primary && ReplicationOptions.Parse(primary, out string host, out int port))
+            Ready = Ready.ContinueWith(_ => { lock (Store.Lock) ReplicaOf(host, port); }, TaskScheduler.Default);
+    }
+
+    private ReplicaLink? _link;
+    private readonly List<Task> _stoppedLinks = [];
+
+    /// <inheritdoc/>
+    public override void ReplicaOf(string? host, int port)
+    {
+        if (_link is { } old)
+        {
+            _stoppedLinks.Add(old.DisposeAsync().AsTask());   // it applies nothing more: it checks under the lock we hold
+            _link = null;
+        }
+        if (host is null)
+        {
+            if (Replication.IsReplica)
+            {
+                Logger.LogInformation("MASTER MODE enabled (user request)");
+                Metrics.ChangeReplId();   // a new history starts here
+            }
+            Replication.PrimaryHost = null;
+            Replication.PrimaryPort = 0;
+            Replication.Link = ReplicaLinkState.None;
+            return;
+        }
+        Replication.PrimaryHost = host;
+        Replication.PrimaryPort = port;
+        Replication.LinkDownSinceMs = 0;
+        Logger.LogInformation("REPLICAOF {Host}:{Port} enabled", host, port);
+        _link = new ReplicaLink(this, host, port);
     }
 
     private async Task AcceptLoop(Socket listener)
@@ -167,8 +200,16 @@ public sealed class TieredServer : ServerCore, IAsyncDisposable
         foreach (Socket l in _listeners) l.Dispose();
         Clients.KillAll();
         if (_cron != null) await _cron.ConfigureAwait(false);
-        Sockets?.Dispose();
         try { await Ready.ConfigureAwait(false); } catch (Exception) { }
+        Task? link;
+        lock (Store.Lock)
+        {
+            link = _link?.DisposeAsync().AsTask();
+            _link = null;
+            if (link != null) _stoppedLinks.Add(link);
+        }
+        await Task.WhenAll(_stoppedLinks).ConfigureAwait(false);
+        Sockets?.Dispose();
         lock (Store.Lock) DisposeScripts();   // under the lock: a command still running finishes first
         Store.Dispose();
     }

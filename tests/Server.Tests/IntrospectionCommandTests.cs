@@ -80,7 +80,7 @@ public sealed class IntrospectionCommandTests : ServerTestBase
             + "$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n", "COMMAND", "DOCS", "time", "nosuch");
         c.Command("COMMAND", "DOCS", "slowlog");
         string reply = c.ReadReply();
-        Assert.Contains("$11\r\nsubcommands\r\n%4\r\n$13\r\nslowlog|reset\r\n%4\r\n", reply);   // in Redis's order
+        Assert.Contains("$11\r\nsubcommands\r\n%4\r\n$11\r\nslowlog|get\r\n%4\r\n", reply);   // sorted (Redis's order changes with its hash seed)
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class IntrospectionCommandTests : ServerTestBase
         string all = c.ReadReply();
         Assert.Contains("$4\r\nping\r\n", all);
         Assert.Contains("$10\r\nconfig|set\r\n", all);
-        c.Roundtrip("*2\r\n$11\r\nconfig|help\r\n$10\r\nconfig|get\r\n", "COMMAND", "LIST", "FILTERBY", "PATTERN", "config|[gh]*");
+        c.Roundtrip("*2\r\n$10\r\nconfig|get\r\n$11\r\nconfig|help\r\n", "COMMAND", "LIST", "FILTERBY", "PATTERN", "config|[gh]*");
         c.Command("COMMAND", "LIST", "FILTERBY", "ACLCAT", "connection");
         Assert.Contains("$4\r\nping\r\n", c.ReadReply());
         c.Roundtrip("*0\r\n", "COMMAND", "LIST", "FILTERBY", "MODULE", "x");

@@ -74,6 +74,9 @@ public sealed class ServerOptions : IConnectionLimits
     /// </summary>
     public string EnableDebugCommand { get; set; } = "no";
 
+    /// <summary>Replication: the primary to follow, how to authenticate to it, what a replica allows.</summary>
+    public ReplicationOptions Replication { get; } = new();
+
     /// <summary>Absolute path of the config file the server was started with; null without one (not a setting).</summary>
     public string? ConfigFile { get; set; }
 
@@ -114,5 +117,6 @@ public sealed class ServerOptions : IConnectionLimits
             SettingParse.EnumSetter(["no", "yes", "local"], v => EnableDebugCommand = v), Mutable: false);
         yield return new("loglevel", "Log verbosity: debug, verbose, notice, warning.", () => LogLevel,
             SettingParse.EnumSetter(["debug", "verbose", "notice", "warning"], v => LogLevel = v));
+        foreach (Setting s in Replication.Settings()) yield return s;
     }
 }

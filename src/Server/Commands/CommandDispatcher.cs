@@ -62,6 +62,13 @@ public sealed class CommandDispatcher
             c.Writer.Error(DebugCommands.NotAllowed);
             return;
         }
+        if (RefusedOnReplica(c, cmd))
+        {
+            _server.Stats.CommandsProcessed++;
+            cmd.RejectedCalls++;
+            c.Writer.Error("READONLY You can't write against a read only replica."u8);
+            return;
+        }
         if (_server.Loading && (cmd.Flags & CommandFlags.Loading) == 0)
         {
             _server.Stats.CommandsProcessed++;
@@ -69,7 +76,7 @@ public sealed class CommandDispatcher
             c.Writer.Error("LOADING Tiered is loading the dataset in memory"u8);
             return;
         }
-        ColdTier? cold = client.InExec ? null : c.Store.Cold;
+        ColdTier? cold = client.InExec || client.IsPrimary ? null : c.Store.Cold;   // a transaction's, a script's and the primary's cold keys are read synchronously
         if (cold != null && ColdKeysPending(c, cold)) return;   // runs again once its cold keys are read
         _server.Stats.CommandsProcessed++;
         if (_server.Engine.Memory.MaxMemory > 0 && (cmd.Flags & CommandFlags.DenyOom) != 0 && !MemoryOk(c, cold)) return;
@@ -148,7 +155,7 @@ public sealed class CommandDispatcher
         if (st == Status.Ok) return true;
         if (st == Status.Busy)
         {
-            if (c.Client.InExec) return true;   // a transaction runs whole; the next command outside waits instead
+            if (c.Client.InExec || c.Client.IsPrimary) return true;   // a transaction runs whole, a replica applies its primary's writes
             _server.Stats.CommandsProcessed--;
             c.Client.PendingIo = new ValueTask(c.Store.Demoter!.WhenRoundDone());
             return false;
@@ -210,7 +217,7 @@ public sealed class CommandDispatcher
         ClientSession client = c.Client;
         ClientPause pause = _server.Pause;
         pause.Release(client);   // a held command runs again: held again below only if a pause still applies
-        if (!pause.Active || client.InExec || client.IsScript || c.IsBlockRerun) return false;
+        if (!pause.Active || client.InExec || client.IsScript || client.IsPrimary || c.IsBlockRerun) return false;
         CommandDef? cmd = _table.Find(c.Args[0]);
         if (cmd is null || !cmd.ArityOk(c.Count) || !client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0) return false;
         if (pause.Kind == PauseKind.Write && !MayWrite(c, cmd)) return false;
@@ -220,23 +227,39 @@ public sealed class CommandDispatcher
     }
 
     /// <summary>
+    /// A client's write on a replica with replica-read-only (-READONLY; inside MULTI it is refused at queueing and
+    /// aborts the transaction, as in Redis). The primary's own stream passes.
+    /// </summary>
+    internal bool RefusedOnReplica(CommandContext c, CommandDef cmd)
+        => _server.Replication.IsReplica && !c.Client.IsPrimary && _server.Options.Replication.ReplicaReadOnly && Writes(c, cmd);
+
+    /// <summary>A write command, or an EXEC whose queue holds one (what a read-only replica refuses).</summary>
+    private bool Writes(CommandContext c, CommandDef cmd)
+        => cmd == _exec && c.Client.Multi is { } multi
+            ? AnyQueued(c, multi, static (ctx, d) => (FlagsOf(ctx, d) & CommandFlags.Write) != 0)
+            : (FlagsOf(c, cmd) & CommandFlags.Write) != 0;
+
+    /// <summary>True when <paramref name="test"/> holds for some queued command of the transaction (EXEC's arguments are restored).</summary>
+    private bool AnyQueued(CommandContext c, MultiState multi, Func<CommandContext, CommandDef, bool> test)
+    {
+        bool any = false;
+        foreach (QueuedCommand q in multi.Queue)
+        {
+            q.LoadInto(c.Args);
+            if (_table.Find(c.Args[0]) is { } queued && test(c, queued)) { any = true; break; }
+        }
+        c.Args.Reset(s_exec);
+        c.Args.Add(0, s_exec.Length);
+        return any;
+    }
+
+    /// <summary>
     /// Redis's "may replicate" test of a write pause: a write command, a script or function not declared no-writes,
     /// PUBLISH, SPUBLISH, PFCOUNT (it may rewrite its cache), or an EXEC whose queue holds one.
     /// </summary>
     private bool MayWrite(CommandContext c, CommandDef cmd)
     {
-        if (cmd == _exec && c.Client.Multi is { } multi)
-        {
-            bool any = false;
-            foreach (QueuedCommand q in multi.Queue)
-            {
-                q.LoadInto(c.Args);
-                if (_table.Find(c.Args[0]) is { } queued && MayWrite(c, queued)) { any = true; break; }
-            }
-            c.Args.Reset(s_exec);
-            c.Args.Add(0, s_exec.Length);
-            return any;
-        }
+        if (cmd == _exec && c.Client.Multi is { } multi) return AnyQueued(c, multi, MayWrite);
         if ((FlagsOf(c, cmd) & CommandFlags.Write) != 0) return true;
         switch (cmd.Name)
         {

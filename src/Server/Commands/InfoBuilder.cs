@@ -280,12 +280,41 @@ public static class InfoBuilder
     private static void Replication(StringBuilder sb, ServerCore s)
     {
         sb.Append("# Replication\r\n");
-        Line(sb, "role", "master");
+        ReplicationState r = s.Replication;
+        string replId = s.Metrics.ReplId;
+        if (r.IsReplica)
+        {
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            bool up = r.Link == ReplicaLinkState.Connected;
+            Line(sb, "role", "slave");
+            Line(sb, "master_host", r.PrimaryHost!);
+            Line(sb, "master_port", r.PrimaryPort);
+            Line(sb, "master_link_status", up ? "up" : "down");
+            Line(sb, "master_last_io_seconds_ago", r.LastIoMs == 0 ? -1 : (now - r.LastIoMs) / 1000);
+            Line(sb, "master_sync_in_progress", r.Link == ReplicaLinkState.Sync ? 1 : 0);
+            Line(sb, "slave_read_repl_offset", r.Offset);
+            Line(sb, "slave_repl_offset", r.Offset);
+            if (r.Link == ReplicaLinkState.Sync)
+            {
+                long total = r.SyncTotalBytes, read = r.SyncReadBytes;
+                Line(sb, "master_sync_total_bytes", total);
+                Line(sb, "master_sync_read_bytes", read);
+                Line(sb, "master_sync_left_bytes", total < 0 ? -1 : total - read);
+                Line(sb, "master_sync_perc", total <= 0 ? "0.00" : (100.0 * read / total).ToString("F2", CultureInfo.InvariantCulture));
+                Line(sb, "master_sync_last_io_seconds_ago", r.LastIoMs == 0 ? -1 : (now - r.LastIoMs) / 1000);
+            }
+            if (!up) Line(sb, "master_link_down_since_seconds", r.LinkDownSinceMs == 0 ? -1 : (now - r.LinkDownSinceMs) / 1000);
+            Line(sb, "slave_priority", s.Options.Replication.ReplicaPriority);
+            Line(sb, "slave_read_only", s.Options.Replication.ReplicaReadOnly ? 1 : 0);
+            Line(sb, "replica_announced", 1);
+            if (r.PrimaryReplId is { } primaryId) replId = primaryId;
+        }
+        else Line(sb, "role", "master");
         Line(sb, "connected_slaves", 0);
         Line(sb, "master_failover_state", "no-failover");
-        Line(sb, "master_replid", s.Metrics.ReplId);
+        Line(sb, "master_replid", replId);
         Line(sb, "master_replid2", new string('0', 40));
-        Line(sb, "master_repl_offset", 0);
+        Line(sb, "master_repl_offset", r.Offset);
         Line(sb, "second_repl_offset", -1);
         Line(sb, "repl_backlog_active", 0);
         Line(sb, "repl_backlog_size", 0);

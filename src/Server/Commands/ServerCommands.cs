@@ -53,14 +53,6 @@ public static class ServerCommands
         c.Server.RequestShutdown();
     }
 
-    [Command("role")] private static void Role(CommandContext c)
-    {
-        c.Writer.Array(3);
-        c.Writer.Bulk("master"u8);
-        c.Writer.Integer(0);
-        c.Writer.Array(0);
-    }
-
     /// <summary>
     /// WAIT numreplicas timeout: how many replicas acknowledged this client's writes. There are no replicas yet (the
     /// replication issue adds them), so none do: 0 at once when no more are asked for or inside a transaction, else

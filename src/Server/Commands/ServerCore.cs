@@ -75,6 +75,15 @@ public abstract class ServerCore
     /// <summary>Client-side caching: which clients cached which keys (Session/Tracking.cs).</summary>
     public TrackingTable Tracking { get; }
 
+    /// <summary>This server's role and, as a replica, its link's progress (INFO replication, ROLE).</summary>
+    public ReplicationState Replication { get; } = new();
+
+    /// <summary>
+    /// REPLICAOF host port (or NO ONE: <paramref name="host"/> null), under the store lock: stops any link to a primary
+    /// (nothing more of its stream is applied once this returns) and, with a host, starts following that primary.
+    /// </summary>
+    public abstract void ReplicaOf(string? host, int port);
+
     /// <summary>Asks the host to stop (SHUTDOWN).</summary>
     public Action RequestShutdown { get; }
 

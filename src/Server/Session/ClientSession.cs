@@ -58,6 +58,12 @@ public sealed class ClientSession(long id, string remote, string local, long now
     /// <summary>The session scripts run their redis.call commands in (Redis's CLIENT_SCRIPT flag: SORT sorts a set it would leave unsorted).</summary>
     public bool IsScript { get; init; }
 
+    /// <summary>
+    /// The session a replica applies its primary's command stream in (Redis's CLIENT_MASTER): its writes pass
+    /// replica-read-only and CLIENT PAUSE, its cold keys are read synchronously, its replies are dropped.
+    /// </summary>
+    public bool IsPrimary { get; init; }
+
     /// <summary>Bytes of input buffered but not yet parsed (CLIENT LIST qbuf).</summary>
     public long QueryBufferBytes => Connection?.QueryBufferBytes ?? 0;
 

@@ -120,9 +120,9 @@ def update(name, e, r):
     else: e.pop('key_specs', None)
     e.pop('not_key', None)
     if 'subcommands' in e:
-        # Redis's order (COMMAND INFO and DOCS list subcommands in it), then Tiered's own ones
-        order = [n for n in x['subs'] if n in e['subcommands']] + [n for n in e['subcommands'] if n not in x['subs']]
-        e['subcommands'] = collections.OrderedDict((n, update(name + '|' + n, e['subcommands'][n], r)) for n in order)
+        # Redis lists subcommands in its dict's order, which its hash seed changes from one process to the next:
+        # commands.json keeps them sorted, and the corpus below records containers in that order.
+        e['subcommands'] = collections.OrderedDict((n, update(name + '|' + n, e['subcommands'][n], r)) for n in sorted(e['subcommands']))
     return collections.OrderedDict([(k, e[k]) for k in ORDER if k in e] + [(k, v) for k, v in e.items() if k not in ORDER])
 
 
@@ -141,6 +141,16 @@ def entry(name, e, ind):
         else:
             lines.append(p + '  ' + j(k) + ': ' + j(v))
     return p + j(name) + ': {\n' + ',\n'.join(lines) + '\n' + p + '}'
+
+
+def command_info(c, name, table, r):
+    """Redis's COMMAND INFO reply for name, a container's subcommand entries put in commands.json's order."""
+    reply = c.cmd('COMMAND', 'INFO', name)
+    if '|' in name or not r[name]['subs']: return reply.decode()
+    entry = lambda sub: c.cmd('COMMAND', 'INFO', name + '|' + sub)[len(b'*1\r\n'):]
+    redis_order = b''.join(entry(s) for s in r[name]['subs'])
+    assert reply.endswith(redis_order), name
+    return (reply[:len(reply) - len(redis_order)] + b''.join(entry(s) for s in table[name]['subcommands'])).decode()
 
 
 def words(line):
@@ -162,7 +172,7 @@ def main():
         for s in e.get('subcommands', {}):
             if n + '|' + s in r: names.append(n + '|' + s)
     c2, c3 = C(port, 2), C(port, 3)
-    info = [(['COMMAND', 'INFO', n], c2.cmd('COMMAND', 'INFO', n).decode(), c3.cmd('COMMAND', 'INFO', n).decode()) for n in names]
+    info = [(['COMMAND', 'INFO', n], command_info(c2, n, table, r), command_info(c3, n, table, r)) for n in names]
     keys = []
     for line in INVOCATIONS:
         name = (words(line) or [''])[0].lower()

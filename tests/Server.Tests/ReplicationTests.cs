@@ -1,0 +1,182 @@
+// Tiered as a replica of a real redis-server 7.0 primary (REPLICAOF): the full sync of every type, hot and with the
+// replica's keys on its SSD, then the primary's command stream; -READONLY for clients' writes; ROLE and INFO
+// replication as a Redis replica reports them; REPLICAOF NO ONE keeps the data and takes writes. Equality is checked
+// with DEBUG DIGEST, which Tiered computes with Redis's algorithm (same 40 hex digits for the same dataset).
+
+using System.Diagnostics;
+using Tiered.Server.Tests.Infrastructure;
+
+namespace Tiered.Server.Tests;
+
+public sealed class ReplicationTests
+{
+    /// <summary>Data of every type, with TTLs, in two databases, and a function library.</summary>
+    private static readonly string[][] Dataset =
+    [
+        ["SET", "s:int", "12345"], ["SET", "s:embstr", "hello"], ["SET", "s:raw", new string('r', 200)], ["SET", "s:big", new string('b', 70_000)],
+        ["SET", "s:ttl", "v", "PX", "600000"],
+        ["RPUSH", "l:small", "a", "b", "c"], ["RPUSH", "l:big", .. Enumerable.Range(0, 300).Select(i => "element-" + i)],
+        ["SADD", "set:int", "1", "2", "3"], ["SADD", "set:str", "x", "y"], ["SADD", "set:big", .. Enumerable.Range(0, 200).Select(i => "m" + i)],
+        ["ZADD", "z:small", "1", "a", "2.5", "b"], ["ZADD", "z:big", .. Enumerable.Range(0, 200).SelectMany(i => new[] { i.ToString(), "m" + i })],
+        ["HSET", "h:small", "f1", "v1", "f2", "v2"], ["HSET", "h:big", .. Enumerable.Range(0, 200).SelectMany(i => new[] { "f" + i, "v" + i })],
+        ["XADD", "x", "1-1", "f", "v"], ["XADD", "x", "2-1", "g", "w"], ["XGROUP", "CREATE", "x", "grp", "0"],
+        ["XREADGROUP", "GROUP", "grp", "alice", "COUNT", "1", "STREAMS", "x", ">"],
+        ["PFADD", "hll", "a", "b", "c"], ["SETBIT", "bits", "100", "1"], ["EXPIRE", "h:small", "600"],
+        ["SELECT", "3"], ["SET", "db3:key", "in three"], ["SELECT", "0"],
+        ["FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('echo1', function(keys, args) return args[1] end)"],
+    ];
+
+    /// <summary>Writes of every kind, sent to the primary after the sync.</summary>
+    private static readonly string[][] Stream =
+    [
+        ["SET", "s:int", "999"], ["INCR", "s:int"], ["APPEND", "s:embstr", " world"], ["DEL", "s:raw"],
+        ["LPUSH", "l:small", "z"], ["RPOP", "l:big"], ["LSET", "l:small", "0", "zz"],
+        ["SADD", "set:int", "4"], ["SREM", "set:str", "x"], ["SPOP", "set:big"],
+        ["ZINCRBY", "z:small", "10", "a"], ["ZREM", "z:big", "m5"], ["HSET", "h:small", "f3", "v3"], ["HDEL", "h:big", "f7"],
+        ["XADD", "x", "*", "new", "entry"], ["XACK", "x", "grp", "1-1"], ["XTRIM", "x", "MAXLEN", "2"],
+        ["MULTI"], ["SET", "tx:a", "1"], ["INCRBY", "tx:a", "41"], ["EXEC"],
+        ["EVAL", "redis.call('set', KEYS[1], ARGV[1]) return redis.call('incr', KEYS[2])", "2", "lua:a", "lua:n", "from-lua"],
+        ["SET", "s:expiring", "v", "EX", "1000"], ["PERSIST", "s:ttl"], ["RENAME", "hll", "hll2"],
+        ["SELECT", "3"], ["SET", "db3:other", "x"], ["SELECT", "0"], ["FLUSHDB"], ["SET", "after-flush", "1"],
+    ];
+
+    private static void Build(RawClient primary)
+    {
+        foreach (string[] command in Dataset) Assert.DoesNotMatch("^-", Run(primary, command));
+    }
+
+    private static string Run(RawClient c, string[] command)
+    {
+        c.Command(command);
+        return c.ReadReply();
+    }
+
+    private static Dictionary<string, string> Replication(RawClient c) => Replies.Fields(Replies.Info(c, "replication"));
+
+    /// <summary>Waits (30 s at most) until the replica's link is up and its offset reached the primary's.</summary>
+    private static void WaitInSync(RawClient primary, RawClient replica)
+    {
+        var sw = Stopwatch.StartNew();
+        Dictionary<string, string> mine = [];
+        string target = "";
+        while (sw.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            target = Replication(primary)["master_repl_offset"];
+            mine = Replication(replica);
+            if (mine.GetValueOrDefault("master_link_status") == "up" && mine["slave_repl_offset"] == target) return;
+            Thread.Sleep(50);
+        }
+        Assert.Fail($"not in sync after 30 s: primary offset {target}, replica {string.Join(' ', mine.Select(kv => kv.Key + ":" + kv.Value))}");
+    }
+
+    /// <summary>DEBUG DIGEST of the selected database's server: 40 hex digits, never those of an empty dataset.</summary>
+    private static string Digest(RawClient c)
+    {
+        string d = Run(c, ["DEBUG", "DIGEST"]);
+        Assert.Matches("^\\+[0-9a-f]{40}\r\n$", d);
+        Assert.NotEqual("+" + new string('0', 40) + "\r\n", d);
+        return d;
+    }
+
+    private static TestServer Replica(string? ssd = null) => new((o, e) =>
+    {
+        o.EnableDebugCommand = "yes";
+        if (ssd != null)
+        {
+            e.SsdPath = ssd;
+            e.Memory.MaxMemory = 1;   // every key is pushed to the SSD
+        }
+    });
+
+    [Theory]
+    [InlineData("yes")]   // diskless: the RDB between $EOF:<mark> and the mark
+    [InlineData("no")]    // disk-based: $<length>
+    public async Task AReplicaOfRedisLoadsEveryTypeThenFollowsTheCommandStream(string diskless)
+    {
+        using var redis = new RedisServerProcess("--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0");
+        using RawClient primary = redis.Raw();
+        Build(primary);
+        await using TestServer tiered = Replica();
+        using RawClient replica = tiered.Raw();
+        replica.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", redis.Port.ToString());
+        WaitInSync(primary, replica);
+        Assert.Equal(Digest(primary), Digest(replica));
+        Assert.Equal("$7\r\nenabled\r\n", Run(replica, ["FCALL", "echo1", "0", "enabled"]));
+        Assert.Equal(Run(primary, ["PTTL", "s:ttl"])[..4], Run(replica, ["PTTL", "s:ttl"])[..4]);
+
+        foreach (string[] command in Stream) Assert.DoesNotMatch("^-", Run(primary, command));
+        WaitInSync(primary, replica);
+        Assert.Equal(Digest(primary), Digest(replica));
+        Assert.Equal(Run(primary, ["DBSIZE"]), Run(replica, ["DBSIZE"]));
+        replica.Roundtrip("+OK\r\n", "SELECT", "3");
+        primary.Roundtrip("+OK\r\n", "SELECT", "3");
+        Assert.Equal(Digest(primary), Digest(replica));
+    }
+
+    [Fact]
+    public async Task AReplicaWithItsKeysOnTheSsdAppliesTheStreamToColdKeys()
+    {
+        string ssd = Path.Combine(Path.GetTempPath(), "tiered-repl-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var redis = new RedisServerProcess("--repl-diskless-sync-delay", "0");
+            using RawClient primary = redis.Raw();
+            Build(primary);
+            await using TestServer tiered = Replica(ssd);
+            using RawClient replica = tiered.Raw();
+            replica.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", redis.Port.ToString());
+            WaitInSync(primary, replica);
+            ColdWait.WaitAllCold(replica, "the stream");
+            long coldReadsBefore = ColdWait.Field(ColdWait.Tiering(replica), "tier_ssd_read_items");
+            foreach (string[] command in Stream) Assert.DoesNotMatch("^-", Run(primary, command));
+            WaitInSync(primary, replica);
+            Assert.True(ColdWait.Field(ColdWait.Tiering(replica), "tier_ssd_read_items") > coldReadsBefore, "the stream read no cold key");
+            Assert.Equal(Digest(primary), Digest(replica));
+        }
+        finally
+        {
+            try { Directory.Delete(ssd, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task AReplicaRefusesClientsWritesReportsItsRoleAndBecomesAPrimaryOnReplicaofNoOne()
+    {
+        using var redis = new RedisServerProcess("--repl-diskless-sync-delay", "0");
+        using RawClient primary = redis.Raw();
+        primary.Roundtrip("+OK\r\n", "SET", "k", "from-primary");
+        await using TestServer tiered = Replica();
+        using RawClient replica = tiered.Raw();
+        string port = redis.Port.ToString();
+        replica.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", port);
+        replica.Roundtrip("+OK Already connected to specified master\r\n", "REPLICAOF", "127.0.0.1", port);
+        replica.Roundtrip("-ERR Invalid master port\r\n", "REPLICAOF", "127.0.0.1", "abc");
+        WaitInSync(primary, replica);
+
+        replica.Roundtrip("-READONLY You can't write against a read only replica.\r\n", "SET", "k", "mine");
+        replica.Roundtrip("+OK\r\n", "MULTI");
+        replica.Roundtrip("+QUEUED\r\n", "GET", "k");
+        replica.Roundtrip("-READONLY You can't write against a read only replica.\r\n", "SET", "k", "mine");
+        replica.Roundtrip("-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
+        replica.Roundtrip("$12\r\nfrom-primary\r\n", "GET", "k");
+
+        string offset = Replication(primary)["master_repl_offset"];
+        string role = Run(replica, ["ROLE"]);
+        Assert.Equal($"*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:{port}\r\n$9\r\nconnected\r\n:{offset}\r\n", role);
+        Dictionary<string, string> info = Replication(replica);
+        Assert.Equal("slave", info["role"]);
+        Assert.Equal(port, info["master_port"]);
+        Assert.Equal("0", info["master_sync_in_progress"]);
+        Assert.Equal("1", info["slave_read_only"]);
+        Assert.Equal("100", info["slave_priority"]);
+        Assert.Equal(Replication(primary)["master_replid"], info["master_replid"]);
+
+        replica.Roundtrip("+OK\r\n", "REPLICAOF", "NO", "ONE");
+        primary.Roundtrip("+OK\r\n", "SET", "k", "after");   // no longer followed
+        replica.Roundtrip("+OK\r\n", "SET", "k2", "mine");
+        replica.Roundtrip("$12\r\nfrom-primary\r\n", "GET", "k");
+        Assert.NotEqual(Digest(primary), Digest(replica));   // the histories have parted
+        Assert.Equal("master", Replication(replica)["role"]);
+        Assert.StartsWith("*3\r\n$6\r\nmaster\r\n", Run(replica, ["ROLE"]));
+    }
+}

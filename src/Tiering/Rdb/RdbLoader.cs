@@ -1,3 +1,4 @@
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 
@@ -83,6 +84,9 @@ public sealed class RdbLoader
 
     /// <summary>Keys not added because their expiry had passed (primary loads only; a replica keeps them).</summary>
     public long ExpiredSkipped { get; private set; }
+
+    /// <summary>Keys not added because their value was an empty collection (Redis skips them too).</summary>
+    public long EmptySkipped { get; private set; }
 
     /// <summary>The file's RDB version, -1 until the header was read.</summary>
     public int Version => _version;
@@ -273,8 +277,10 @@ public sealed class RdbLoader
                 Fail($"The RDB file contains AUX module data I can't load: no matching module '{RdbModules.NameOf(n)}'");
                 return false;
         }
-        if (!r.String(out byte[] key) || !RdbValueReader.TryRead(ref r, (RdbType)op, out ValueKind kind, out object? v)) return Corrupt();
-        _batch.Add(new DecodedKey(_db, key, kind, v!, _expireAt, _idle, _freq));
+        if (!r.String(out byte[] key) || !RdbValueReader.TryRead(ref r, (RdbType)op, out ValueKind kind, out object? v, out bool empty))
+            return Corrupt();
+        if (empty) EmptySkipped++;   // as redis-server 7.0: "rdbLoadObject skipping empty key"
+        else _batch.Add(new DecodedKey(_db, key, kind, v!, _expireAt, _idle, _freq));
         (_expireAt, _idle, _freq) = (0, -1, -1);
         return true;
     }
@@ -305,10 +311,16 @@ public sealed class RdbLoader
         return true;
     }
 
-    /// <summary>Adds the decoded entries to the store under one taking of its lock.</summary>
+    /// <summary>
+    /// Adds the decoded entries to the store under one taking of its lock. Memory: a replica ignores maxmemory
+    /// (replica-ignore-maxmemory, on by default), so nothing is evicted for a load; with an SSD tier values move to
+    /// the SSD instead, and above its hard limit the loader waits for demotion rounds (a slower read from the
+    /// primary rather than DRAM filled past its budget).
+    /// </summary>
     private void Apply()
     {
         if (_batch.Count == 0) return;
+        Status memory = Status.Ok;
         lock (_store.Lock)
         {
             _store.BeginBatch();
@@ -331,8 +343,17 @@ public sealed class RdbLoader
                 KeysLoaded++;
             }
             _store.EndCommand();
-            _store.EnsureMemory();   // lets the demoter move values to the SSD; a load is not refused for memory, as in Redis
+            if (_store.Cold != null) memory = _store.EnsureMemory();
         }
         _batch.Clear();
+        for (int wait = 0; memory == Status.Busy && wait < 100; wait++)
+        {
+            _store.Demoter!.WhenRoundDone().Wait(TimeSpan.FromMilliseconds(100));
+            lock (_store.Lock)
+            {
+                _store.BeginBatch();
+                memory = _store.EnsureMemory();
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ using Tiered.Tiering.Debugging;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Rdb;
+using Tiered.Tiering.Tests.Tiering;
 
 namespace Tiered.Tiering.Tests.Rdb;
 
@@ -158,6 +159,25 @@ public sealed class RdbLoaderTests(RedisRdbFixture rdb) : IClassFixture<RedisRdb
         // The largest entry is str:noise (100,000 random bytes); the file is several times that.
         Assert.True(rdb.File.Length > 3 * 128 * 1024, $"file of {rdb.File.Length} bytes");
         Assert.InRange(largest, 100_000, 256 * 1024);
+    }
+
+    [Fact]
+    public void AFileLargerThanMaxmemoryLoadsIntoTheSsdTier()
+    {
+        using var tiered = new TieredStore(maxMemory: 1024 * 1024);
+        Store store = tiered.Store;
+        store.Start();
+        RdbLoader loader = Load(store, rdb.File, () => 4096);
+        Assert.True(loader.Done, loader.Error);
+        (long hot, long cold) = tiered.Keys();
+        Assert.True(cold > 0, $"{hot} hot, {cold} cold");
+        lock (store.Lock)
+        {
+            store.BeginBatch();
+            foreach (((int db, string key), (string digest, _)) in rdb.Expected)
+                Assert.Equal(digest, Convert.ToHexStringLower(DebugOps.ValueDigest(store.Databases[db], Encoding.UTF8.GetBytes(key))));
+            store.EndCommand();
+        }
     }
 
     [Fact]

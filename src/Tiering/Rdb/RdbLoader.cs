@@ -48,7 +48,9 @@ public sealed class RdbLoader
 
     private readonly Store _store;
     private readonly bool _replica;
-    private byte[] _buf = new byte[64 * 1024];
+    private const int InitialBuffer = 64 * 1024, ShrinkAbove = 1024 * 1024;
+
+    private byte[] _buf = new byte[InitialBuffer];
     private int _start, _end;
     private long _need = 9;        // buffered bytes needed before the next parse attempt
     private long _offset;          // file offset of _buf[_start]
@@ -133,7 +135,7 @@ public sealed class RdbLoader
         if (chunk.Length > _buf.Length - _end)
         {
             int live = _end - _start;
-            long want = Math.Max((long)live + chunk.Length, _need);
+            long want = (long)live + chunk.Length;   // not _need: a damaged length must not allocate what never comes
             if (want > _buf.Length)
             {
                 long size = Math.Min(Math.Max(want, 2L * _buf.Length), Array.MaxLength);
@@ -155,6 +157,14 @@ public sealed class RdbLoader
         _start += n;
         _offset += n;
         if (_start == _end) _start = _end = 0;
+        int live = _end - _start;
+        if (_buf.Length > ShrinkAbove && live <= InitialBuffer / 2)
+        {
+            // the big value that grew the buffer is consumed: give the memory back
+            var small = new byte[InitialBuffer];
+            _buf.AsSpan(_start, live).CopyTo(small);
+            (_buf, _start, _end) = (small, 0, live);
+        }
     }
 
     private void Fail(string error)

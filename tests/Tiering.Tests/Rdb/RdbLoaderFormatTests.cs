@@ -158,7 +158,7 @@ public sealed class RdbLoaderFormatTests
     public void AValueLargerThanTheBufferIsAppliedWhenItsLastByteArrives()
     {
         using var store = new Store(new EngineOptions());
-        byte[] big = new byte[300_000];
+        byte[] big = new byte[3_000_000];
         new Random(3).NextBytes(big);
         byte[] file = File(10, w =>
         {
@@ -171,6 +171,7 @@ public sealed class RdbLoaderFormatTests
         Assert.Equal(0, loader.KeysLoaded);
         Assert.True(loader.Feed(file.AsSpan(file.Length - 10, 1)));
         Assert.Equal(1, loader.KeysLoaded);
+        Assert.True(loader.BufferCapacity < 128 * 1024, $"{loader.BufferCapacity} bytes kept after the value was applied");
         Assert.True(loader.Feed(file.AsSpan(file.Length - 9)));
         Assert.True(loader.Done);
         lock (store.Lock)

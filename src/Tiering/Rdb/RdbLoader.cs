@@ -43,6 +43,8 @@ public sealed class RdbLoader
     /// <summary>The newest RDB version redis-server 7.0 reads.</summary>
     private const int MaxVersion = 10;
 
+    private const string ExtraBytes = "Unexpected bytes after the RDB file's checksum.";
+
     /// <summary>Decoded entries applied under one taking of the lock.</summary>
     private const int BatchEntries = 256;
 
@@ -111,7 +113,7 @@ public sealed class RdbLoader
         if (Error != null) return false;
         if (Done)
         {
-            if (chunk.Length > 0) Fail("Unexpected bytes after the RDB file's checksum.");
+            if (chunk.Length > 0) Fail(ExtraBytes);
             return Error == null;
         }
         Append(chunk);
@@ -196,6 +198,7 @@ public sealed class RdbLoader
             _need = 1;
             int n = x.Position;
             if (!Decode(span[..n])) return;
+            if (Done && span.Length > n) Fail(ExtraBytes);
             if (!Done) Consume(n);
             if (_batch.Count >= BatchEntries) Apply();
         }

@@ -213,6 +213,11 @@ public sealed class RdbLoaderTests(RedisRdbFixture rdb) : IClassFixture<RedisRdb
         Assert.True(loader.Done);
         Assert.False(loader.Feed([0]));
         Assert.NotNull(loader.Error);
+
+        using Store again = NewStore();
+        var sameChunk = new RdbLoader(again);
+        Assert.False(sameChunk.Feed([.. rdb.File, 0]));
+        Assert.Equal("Unexpected bytes after the RDB file's checksum.", sameChunk.Error);
     }
 
     [Fact]

@@ -53,20 +53,20 @@ public static class DumpOps
             effect = i >= 0 ? RestoreEffect.ExpiredDeleted : RestoreEffect.ExpiredNothing;
             return Status.Ok;
         }
-        Insert(db, key, hash, kind, value!, expireAtMs, idleSeconds, freq);
+        Insert(db, key.ToArray(), hash, kind, value!, expireAtMs, idleSeconds, freq);
         effect = RestoreEffect.Created;
         return Status.Ok;
     }
 
     /// <summary>
-    /// Adds decoded <paramref name="value"/> as the absent <paramref name="key"/> with its expiry and access data
-    /// (<paramref name="idleSeconds"/>, <paramref name="freq"/>: -1 when not given): RESTORE's last step and the RDB
-    /// loader's (RdbLoader.cs). The caller holds the store lock.
+    /// Adds decoded <paramref name="value"/> as the absent <paramref name="key"/> (the array is kept) with its expiry
+    /// and access data (<paramref name="idleSeconds"/>, <paramref name="freq"/>: -1 when not given): RESTORE's last
+    /// step and the RDB loader's (RdbLoader.cs). The caller holds the store lock.
     /// </summary>
-    internal static void Insert(Database db, ReadOnlySpan<byte> key, ulong hash, ValueKind kind, object value, long expireAtMs,
+    internal static void Insert(Database db, byte[] key, ulong hash, ValueKind kind, object value, long expireAtMs,
         long idleSeconds, int freq)
     {
-        int k = db.Add(key, hash, kind, value, expireAtMs);
+        int k = db.AddOwned(key, hash, kind, value, expireAtMs);
         Slot e = db.At(k);
         if (freq >= 0) e.Lfu = (byte)freq;
         if (idleSeconds >= 0)

@@ -1,3 +1,4 @@
+using Tiered.Tiering.Base;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 
@@ -42,12 +43,16 @@ public sealed class RdbLoader
     /// <summary>The newest RDB version redis-server 7.0 reads.</summary>
     private const int MaxVersion = 10;
 
+    private const string ExtraBytes = "Unexpected bytes after the RDB file's checksum.";
+
     /// <summary>Decoded entries applied under one taking of the lock.</summary>
     private const int BatchEntries = 256;
 
     private readonly Store _store;
     private readonly bool _replica;
-    private byte[] _buf = new byte[64 * 1024];
+    private const int InitialBuffer = 64 * 1024, ShrinkAbove = 1024 * 1024;
+
+    private byte[] _buf = new byte[InitialBuffer];
     private int _start, _end;
     private long _need = 9;        // buffered bytes needed before the next parse attempt
     private long _offset;          // file offset of _buf[_start]
@@ -84,6 +89,9 @@ public sealed class RdbLoader
     /// <summary>Keys not added because their expiry had passed (primary loads only; a replica keeps them).</summary>
     public long ExpiredSkipped { get; private set; }
 
+    /// <summary>Keys not added because their value was an empty collection (Redis skips them too).</summary>
+    public long EmptySkipped { get; private set; }
+
     /// <summary>The file's RDB version, -1 until the header was read.</summary>
     public int Version => _version;
 
@@ -105,7 +113,7 @@ public sealed class RdbLoader
         if (Error != null) return false;
         if (Done)
         {
-            if (chunk.Length > 0) Fail("Unexpected bytes after the RDB file's checksum.");
+            if (chunk.Length > 0) Fail(ExtraBytes);
             return Error == null;
         }
         Append(chunk);
@@ -129,7 +137,7 @@ public sealed class RdbLoader
         if (chunk.Length > _buf.Length - _end)
         {
             int live = _end - _start;
-            long want = Math.Max((long)live + chunk.Length, _need);
+            long want = (long)live + chunk.Length;   // not _need: a damaged length must not allocate what never comes
             if (want > _buf.Length)
             {
                 long size = Math.Min(Math.Max(want, 2L * _buf.Length), Array.MaxLength);
@@ -151,6 +159,14 @@ public sealed class RdbLoader
         _start += n;
         _offset += n;
         if (_start == _end) _start = _end = 0;
+        int live = _end - _start;
+        if (_buf.Length > ShrinkAbove && live <= InitialBuffer / 2)
+        {
+            // the big value that grew the buffer is consumed: give the memory back
+            var small = new byte[InitialBuffer];
+            _buf.AsSpan(_start, live).CopyTo(small);
+            (_buf, _start, _end) = (small, 0, live);
+        }
     }
 
     private void Fail(string error)
@@ -182,6 +198,7 @@ public sealed class RdbLoader
             _need = 1;
             int n = x.Position;
             if (!Decode(span[..n])) return;
+            if (Done && span.Length > n) Fail(ExtraBytes);
             if (!Done) Consume(n);
             if (_batch.Count >= BatchEntries) Apply();
         }
@@ -273,8 +290,10 @@ public sealed class RdbLoader
                 Fail($"The RDB file contains AUX module data I can't load: no matching module '{RdbModules.NameOf(n)}'");
                 return false;
         }
-        if (!r.String(out byte[] key) || !RdbValueReader.TryRead(ref r, (RdbType)op, out ValueKind kind, out object? v)) return Corrupt();
-        _batch.Add(new DecodedKey(_db, key, kind, v!, _expireAt, _idle, _freq));
+        if (!r.String(out byte[] key) || !RdbValueReader.TryRead(ref r, (RdbType)op, out ValueKind kind, out object? v, out bool empty))
+            return Corrupt();
+        if (empty) EmptySkipped++;   // as redis-server 7.0: "rdbLoadObject skipping empty key"
+        else _batch.Add(new DecodedKey(_db, key, kind, v!, _expireAt, _idle, _freq));
         (_expireAt, _idle, _freq) = (0, -1, -1);
         return true;
     }
@@ -305,10 +324,16 @@ public sealed class RdbLoader
         return true;
     }
 
-    /// <summary>Adds the decoded entries to the store under one taking of its lock.</summary>
+    /// <summary>
+    /// Adds the decoded entries to the store under one taking of its lock. Memory: a replica ignores maxmemory
+    /// (replica-ignore-maxmemory, on by default), so nothing is evicted for a load; with an SSD tier values move to
+    /// the SSD instead, and above its hard limit the loader waits for demotion rounds (a slower read from the
+    /// primary rather than DRAM filled past its budget).
+    /// </summary>
     private void Apply()
     {
         if (_batch.Count == 0) return;
+        Status memory = Status.Ok;
         lock (_store.Lock)
         {
             _store.BeginBatch();
@@ -331,8 +356,17 @@ public sealed class RdbLoader
                 KeysLoaded++;
             }
             _store.EndCommand();
-            _store.EnsureMemory();   // lets the demoter move values to the SSD; a load is not refused for memory, as in Redis
+            if (_store.Cold != null) memory = _store.EnsureMemory();
         }
         _batch.Clear();
+        for (int wait = 0; memory == Status.Busy && wait < 100; wait++)
+        {
+            _store.Demoter!.WhenRoundDone().Wait(TimeSpan.FromMilliseconds(100));
+            lock (_store.Lock)
+            {
+                _store.BeginBatch();
+                memory = _store.EnsureMemory();
+            }
+        }
     }
 }

@@ -32,7 +32,8 @@ namespace Tiered.Tiering.Rdb;
 //   15/19/21 stream               RdbStreams.cs
 //    7    module 2                RdbModules.cs (Tiered's Bloom filters only)
 //
-// What Redis refuses, refused here too ("Bad data format"): empty collections, duplicate members in the forms
+// What Redis refuses, refused here too ("Bad data format"): empty collections (which a whole RDB file's loader skips
+// instead), duplicate members in the forms
 // that list them one by one (set, zset, hash), NaN scores, zipmaps, modules that are not ours, truncated input.
 
 /// <summary>Reads RDB objects into Tiered values.</summary>
@@ -49,6 +50,21 @@ public static class RdbValueReader
     /// string, a <see cref="ValueObject"/> otherwise), or false when the bytes are not a valid object.
     /// </summary>
     public static bool TryRead(ref RdbReader r, RdbType type, out ValueKind kind, out object? value)
+        => TryRead(ref r, type, out kind, out value, out bool empty) && !empty;
+
+    /// <summary>
+    /// <see cref="TryRead(ref RdbReader, RdbType, out ValueKind, out object?)"/>, but a well-formed collection with no
+    /// elements is read (true) with <paramref name="empty"/> set: Redis's RDB loader skips such a key, where RESTORE
+    /// refuses it.
+    /// </summary>
+    public static bool TryRead(ref RdbReader r, RdbType type, out ValueKind kind, out object? value, out bool empty)
+    {
+        bool ok = TryReadAny(ref r, type, out kind, out value);
+        empty = ok && value is ValueObject v && v.Count == 0 && kind != ValueKind.Stream;
+        return ok;
+    }
+
+    private static bool TryReadAny(ref RdbReader r, RdbType type, out ValueKind kind, out object? value)
     {
         kind = ValueKind.None;
         value = null;
@@ -88,7 +104,7 @@ public static class RdbValueReader
     {
         kind = k;
         value = v;
-        return v is not null && (v.Count > 0 || k == ValueKind.Stream);
+        return v is not null;
     }
 
     private delegate bool Decoder(ReadOnlySpan<byte> blob, List<byte[]> into);

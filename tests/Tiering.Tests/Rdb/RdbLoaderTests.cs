@@ -3,6 +3,7 @@ using Tiered.Tiering.Debugging;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Rdb;
+using Tiered.Tiering.Tests.Tiering;
 
 namespace Tiered.Tiering.Tests.Rdb;
 
@@ -161,6 +162,25 @@ public sealed class RdbLoaderTests(RedisRdbFixture rdb) : IClassFixture<RedisRdb
     }
 
     [Fact]
+    public void AFileLargerThanMaxmemoryLoadsIntoTheSsdTier()
+    {
+        using var tiered = new TieredStore(maxMemory: 1024 * 1024);
+        Store store = tiered.Store;
+        store.Start();
+        RdbLoader loader = Load(store, rdb.File, () => 4096);
+        Assert.True(loader.Done, loader.Error);
+        (long hot, long cold) = tiered.Keys();
+        Assert.True(cold > 0, $"{hot} hot, {cold} cold");
+        lock (store.Lock)
+        {
+            store.BeginBatch();
+            foreach (((int db, string key), (string digest, _)) in rdb.Expected)
+                Assert.Equal(digest, Convert.ToHexStringLower(DebugOps.ValueDigest(store.Databases[db], Encoding.UTF8.GetBytes(key))));
+            store.EndCommand();
+        }
+    }
+
+    [Fact]
     public void APrimaryLoadSkipsKeysAlreadyExpired()
     {
         using Store store = NewStore();
@@ -193,6 +213,11 @@ public sealed class RdbLoaderTests(RedisRdbFixture rdb) : IClassFixture<RedisRdb
         Assert.True(loader.Done);
         Assert.False(loader.Feed([0]));
         Assert.NotNull(loader.Error);
+
+        using Store again = NewStore();
+        var sameChunk = new RdbLoader(again);
+        Assert.False(sameChunk.Feed([.. rdb.File, 0]));
+        Assert.Equal("Unexpected bytes after the RDB file's checksum.", sameChunk.Error);
     }
 
     [Fact]

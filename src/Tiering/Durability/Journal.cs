@@ -151,6 +151,7 @@ public sealed class Journal : IDisposable
             byte flags = k == n - 1 ? (byte)(p.Flags | LogRecord.FlagEnd) : p.Flags;
             long address = Append(p.Type, flags, p.DbId, p.ExpireAt, _cmd.AsSpan(p.KeyOffset, p.KeyLength),
                 _cmd.AsSpan(p.ValueOffset, p.ValueLength), out int stored);
+            Observer?.Record(p.Type, flags, p.DbId, p.ExpireAt, _cmd.AsSpan(p.KeyOffset, p.KeyLength), _cmd.AsSpan(p.ValueOffset, p.ValueLength));
             if (p.Type == RecordType.Op) OpRecords++;
             if (p.Db is { } db && db.Index.IsLive(p.Entry) && !db.Index.IsCold(p.Entry))
             {
@@ -164,8 +165,12 @@ public sealed class Journal : IDisposable
         }
         _records.Clear();
         _cmdUsed = 0;
+        if (n > 0) Observer?.EndCommand();
         return n > 0;
     }
+
+    /// <summary>Sees each command's records after they are appended (the replication feed); set and read under the store lock.</summary>
+    public IRecordObserver? Observer { get; set; }
 
     private void LogKey(IKeyspace db, byte[] key)
     {

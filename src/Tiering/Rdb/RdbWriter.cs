@@ -34,6 +34,9 @@ public sealed class RdbWriter
 
     public byte[] ToArray() => _buf.AsSpan(0, _len).ToArray();
 
+    /// <summary>Forgets what was written, keeping the buffer (a file writer reuses one writer per key).</summary>
+    public void Clear() => _len = 0;
+
     private Span<byte> Grow(int n)
     {
         if (_len + n > _buf.Length) Array.Resize(ref _buf, Math.Max(_buf.Length * 2, _len + n));

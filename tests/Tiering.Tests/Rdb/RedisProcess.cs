@@ -8,6 +8,8 @@ namespace Tiered.Tiering.Tests.Rdb;
 /// A redis-server 7.0 started for a test on a free port of 7860-7869 (127.0.0.1, its own temp --dir, no saves but the
 /// ones asked for, DEBUG enabled), with a minimal RESP client. Throws when /usr/bin/redis-server is missing, so a test
 /// that needs it fails instead of passing silently. Disposing kills the process and removes the directory.
+/// Given a directory (and another port range), it starts there and loads the dump.rdb it finds; a file it refuses
+/// makes the constructor throw with the end of the server's log.
 /// </summary>
 internal sealed class RedisProcess : IDisposable
 {
@@ -18,18 +20,21 @@ internal sealed class RedisProcess : IDisposable
 
     public string Dir { get; }
 
-    public RedisProcess()
+    public RedisProcess() : this(null, 7860) { }
+
+    public RedisProcess(string? dir, int firstPort)
     {
         if (!File.Exists(Binary)) throw new InvalidOperationException($"{Binary} is missing: this test needs redis-server 7.0.15.");
-        Dir = Path.Combine(Path.GetTempPath(), "tiered-rdb-" + Guid.NewGuid().ToString("N"));
+        Dir = dir ?? Path.Combine(Path.GetTempPath(), "tiered-rdb-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Dir);
-        for (int port = 7860; port <= 7869; port++)
+        string log = Path.Combine(Dir, "log");
+        for (int port = firstPort; port <= firstPort + 9; port++)
         {
             if (!PortFree(port)) continue;
             var psi = new ProcessStartInfo(Binary)
             {
                 ArgumentList = { "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", Dir, "--save", "", "--appendonly", "no",
-                    "--enable-debug-command", "yes", "--daemonize", "no", "--logfile", Path.Combine(Dir, "log") },
+                    "--dbfilename", "dump.rdb", "--enable-debug-command", "yes", "--daemonize", "no", "--logfile", log },
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
@@ -46,11 +51,22 @@ internal sealed class RedisProcess : IDisposable
                     if (Call("PING") is "PONG") return;
                 }
                 catch (SocketException) { Thread.Sleep(50); }
+                catch (InvalidOperationException e) when (e.Message.StartsWith("LOADING", StringComparison.Ordinal)) { Thread.Sleep(50); }
             }
-            if (!p.HasExited) p.Kill();
+            bool exited = p.HasExited;   // a refused file makes redis-server exit at once
+            if (!exited) p.Kill();
+            p.WaitForExit();
             p.Dispose();
+            if (dir != null && exited && File.Exists(log))
+                throw new InvalidOperationException("redis-server did not start: " + LogTail(log));
         }
-        throw new InvalidOperationException("redis-server did not start on any port of 7860-7869.");
+        throw new InvalidOperationException($"redis-server did not start on any port of {firstPort}-{firstPort + 9}.");
+    }
+
+    private static string LogTail(string log)
+    {
+        string[] lines = File.ReadAllLines(log);
+        return string.Join('\n', lines[Math.Max(0, lines.Length - 8)..]);
     }
 
     private static bool PortFree(int port)

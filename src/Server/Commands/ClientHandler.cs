@@ -94,14 +94,15 @@ public sealed class ClientHandler : IConnectionHandler
         Session.BlockState = timedOut ? BlockState.TimedOut : BlockState.Woken;
     }
 
-    /// <summary>A leaving client drops out of the pub/sub, WATCH, blocking and pause registries, then of the client list.</summary>
+    /// <summary>A leaving client drops out of the replica, pub/sub, WATCH, blocking and pause registries, then of the client list.</summary>
     public void Closed()
     {
         ClientSession s = Session;
-        if (s.Subs != null || s.Watched != null || s.Block != null || s.Tracking != null || s.Paused || _server.Monitors.Count != 0)
+        if (s.Subs != null || s.Watched != null || s.Block != null || s.Tracking != null || s.Paused || _server.Monitors.Count != 0 || s.Replica != null)
         {
             lock (_server.Store.Lock)
             {
+                if (s.Replica != null) _server.Replicas.Detach(s);
                 _server.Pause.Release(s);
                 _server.Monitors.Remove(s);
                 _server.Tracking.Disable(s);

@@ -310,16 +310,19 @@ public static class InfoBuilder
             if (r.PrimaryReplId is { } primaryId) replId = primaryId;
         }
         else Line(sb, "role", "master");
-        Line(sb, "connected_slaves", 0);
+        IReadOnlyList<ClientSession> replicas = s.Replicas.Replicas;
+        Line(sb, "connected_slaves", replicas.Count);
+        long nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (int i = 0; i < replicas.Count; i++) Line(sb, "slave" + i.ToString(CultureInfo.InvariantCulture), ReplicaRegistry.Describe(replicas[i], nowMs));
         Line(sb, "master_failover_state", "no-failover");
         Line(sb, "master_replid", replId);
         Line(sb, "master_replid2", new string('0', 40));
         Line(sb, "master_repl_offset", r.Offset);
         Line(sb, "second_repl_offset", -1);
-        Line(sb, "repl_backlog_active", 0);
-        Line(sb, "repl_backlog_size", 0);
-        Line(sb, "repl_backlog_first_byte_offset", 0);
-        Line(sb, "repl_backlog_histlen", 0);
+        Line(sb, "repl_backlog_active", s.Replicas.BacklogActive ? 1 : 0);
+        Line(sb, "repl_backlog_size", s.Replicas.BacklogSize);
+        Line(sb, "repl_backlog_first_byte_offset", s.Replicas.BacklogFirstByte);
+        Line(sb, "repl_backlog_histlen", s.Replicas.BacklogHistory);
     }
 
     private static void Cpu(StringBuilder sb)

@@ -1,4 +1,9 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Tiered.Server.Admin;
+using Tiered.Server.Scripting;
+using Tiered.Server.Session;
+using Tiered.Tiering.Rdb;
 
 namespace Tiered.Server.Commands;
 
@@ -33,6 +38,52 @@ public static class ReplicationCommands
         c.Writer.Ok();
     }
 
+    [Command("psync")] private static void PSync(CommandContext c) => Sync(c, psync: true);
+
+    [Command("sync")] private static void SyncCommand(CommandContext c) => Sync(c, psync: false);
+
+    /// <summary>
+    /// PSYNC replid offset / SYNC: a replica asks for the stream. With our replication ID and an offset the backlog
+    /// still holds: +CONTINUE and the stream from there; otherwise +FULLRESYNC replid offset (PSYNC only), the
+    /// snapshot as one bulk ($length, then the RDB, no CRLF), and the stream from that offset on. Everything goes
+    /// through the connection's outbox, so the stream's commands queue behind the snapshot. No reply of its own.
+    /// </summary>
+    private static void Sync(CommandContext c, bool psync)
+    {
+        ServerCore server = c.Server;
+        ReplicaRegistry replicas = server.Replicas;
+        if (c.Client.Replica is { Online: true }) return;   // already a replica: ignored, as in Redis
+        if (server.Replication.IsReplica) { c.Writer.Error("ERR Tiered does not serve replicas while it is itself a replica"u8); return; }
+        if (!replicas.CanServe) { c.Writer.Error("ERR Tiered serves replicas only with appendonly yes: the write log is the replication stream"u8); return; }
+        if (c.Client.Connection is not { } connection) { c.Writer.Error("ERR no connection to sync"u8); return; }
+        ReplicaPeer peer = c.Client.Replica ??= new ReplicaPeer();
+        string replId = server.Metrics.ReplId;
+        connection.EnablePush();
+        byte[]? tail = psync && c.Str(1) == replId && c.TryLong(2, out long from) ? replicas.From(from) : null;
+        if (tail != null)
+        {
+            connection.DeliverFrame(Encoding.ASCII.GetBytes("+CONTINUE " + replId + "\r\n"));
+            connection.DeliverFrame(tail);
+        }
+        else
+        {
+            var rdb = new MemoryStream();
+            var libraries = new List<byte[]>();
+            if (server.StartedScripts is { } scripts)
+                foreach (FunctionLibrary lib in scripts.Functions.Libraries) libraries.Add(lib.Code);
+            long offset = server.Replication.Offset;
+            RdbFileWriter.Write(c.Store, rdb, libraries,
+                [new("repl-id", replId), new("repl-offset", offset.ToString(CultureInfo.InvariantCulture)), new("repl-stream-db", "0")]);
+            connection.OutboxLimit = Math.Max(connection.OutboxLimit, rdb.Length + 256L * 1024 * 1024);
+            if (psync) connection.DeliverFrame(Encoding.ASCII.GetBytes($"+FULLRESYNC {replId} {offset}\r\n"));
+            connection.DeliverFrame(Encoding.ASCII.GetBytes($"${rdb.Length}\r\n"));
+            connection.DeliverFrame(rdb.GetBuffer().AsSpan(0, (int)rdb.Length));
+        }
+        peer.Online = true;
+        replicas.Attach(c.Client);
+        server.Logger.LogInformation("Replica {Addr} asks for synchronization: {How}", c.Client.RemoteAddress, tail != null ? "partial" : "full");
+    }
+
     /// <summary>
     /// ROLE: ["master", offset, [replicas]] or, on a replica, ["slave", host, port, link state, offset] (-1 before
     /// the first sync).
@@ -42,10 +93,18 @@ public static class ReplicationCommands
         ReplicationState r = c.Server.Replication;
         if (!r.IsReplica)
         {
+            IReadOnlyList<ClientSession> replicas = c.Server.Replicas.Replicas;
             c.Writer.Array(3);
             c.Writer.Bulk("master"u8);
             c.Writer.Integer(r.Offset);
-            c.Writer.Array(0);
+            c.Writer.Array(replicas.Count);
+            foreach (ClientSession s in replicas)
+            {
+                c.Writer.Array(3);
+                c.Writer.Bulk(s.RemoteAddress.Contains(':') ? s.RemoteAddress[..s.RemoteAddress.LastIndexOf(':')] : s.RemoteAddress);
+                c.Writer.Bulk(s.Replica!.ListeningPort.ToString(CultureInfo.InvariantCulture));
+                c.Writer.Bulk(s.Replica.AckOffset.ToString(CultureInfo.InvariantCulture));
+            }
             return;
         }
         c.Writer.Array(5);
@@ -65,10 +124,21 @@ public static class ReplicationCommands
         if (c.Count % 2 == 0) { c.SyntaxError(); return; }
         for (int i = 1; i < c.Count; i += 2)
         {
-            if (c.Is(i, "ACK"u8) || c.Is(i, "GETACK"u8)) return;
+            if (c.Is(i, "ACK"u8))
+            {
+                // A replica's acknowledgement (no reply, as in Redis).
+                if (c.Client.Replica is { } peer && c.TryLong(i + 1, out long acked))
+                {
+                    peer.AckOffset = acked;
+                    peer.AckMs = c.Store.Clock.NowMs;
+                }
+                return;
+            }
+            if (c.Is(i, "GETACK"u8)) return;
             if (c.Is(i, "LISTENING-PORT"u8))
             {
-                if (!c.TryLong(i + 1, out _)) { c.Writer.Error("ERR value is not an integer or out of range"u8); return; }
+                if (!c.TryLong(i + 1, out long listening)) { c.Writer.Error("ERR value is not an integer or out of range"u8); return; }
+                (c.Client.Replica ??= new ReplicaPeer()).ListeningPort = (int)listening;
             }
             else if (!(c.Is(i, "IP-ADDRESS"u8) || c.Is(i, "CAPA"u8) || c.Is(i, "RDB-ONLY"u8)))
             {

@@ -30,6 +30,7 @@ public abstract class ServerCore
         Blocking = new BlockingRegistry(Store.Databases.Length);
         Tracking = new TrackingTable(Clients);
         Pause = new ClientPause(Store.Lock);
+        Replicas = new ReplicaRegistry(Store, Replication);
         Dispatcher = new CommandDispatcher(this, Commands);
         SlowLog = new SlowLog(options);
         Latency = new LatencyMonitor(options);
@@ -77,6 +78,9 @@ public abstract class ServerCore
 
     /// <summary>This server's role and, as a replica, its link's progress (INFO replication, ROLE).</summary>
     public ReplicationState Replication { get; } = new();
+
+    /// <summary>As a primary: its replicas, the stream they receive and its backlog (Session/ReplicaRegistry.cs).</summary>
+    public ReplicaRegistry Replicas { get; }
 
     /// <summary>
     /// REPLICAOF host port (or NO ONE: <paramref name="host"/> null), under the store lock: stops any link to a primary

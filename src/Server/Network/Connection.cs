@@ -68,7 +68,13 @@ public sealed class Connection
     private bool _closing;        // close once the replies are sent (the handler said Close, or a protocol error)
 
     // Push path (see the class comment). The outbox writers exist only once the connection has subscribed.
-    private const int OutboxLimit = 32 * 1024 * 1024;   // Redis's pubsub client-output-buffer-limit hard limit
+    private const int PubSubOutboxLimit = 32 * 1024 * 1024;   // Redis's pubsub client-output-buffer-limit hard limit
+
+    /// <summary>
+    /// Queued pushed bytes above which the client is closed: Redis's pub/sub hard limit by default; a replica's is
+    /// raised by PSYNC to hold its snapshot and the stream behind it. Set under the store lock.
+    /// </summary>
+    public long OutboxLimit { get; set; } = PubSubOutboxLimit;
     private static readonly Action<Connection> s_flush = c => _ = c.FlushOutboxAsync();
     private readonly object _outboxLock = new();
     private bool _pushMode;

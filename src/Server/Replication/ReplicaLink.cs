@@ -34,7 +34,8 @@ namespace Tiered.Server.Replication;
 // pass replica-read-only and CLIENT PAUSE, its cold keys are read synchronously (as a script's are), and its replies
 // are dropped except REPLCONF GETACK's, which is answered with the offset before the GETACK itself. The offset is the
 // primary's offset at the snapshot plus the bytes of every stream command applied, PINGs included, as Redis counts it.
-// Partial resynchronization (PSYNC with the offset after a dropped link) and serving replicas are the next steps.
+// After a dropped link the next connection asks to continue (PSYNC <the primary's ID> <offset + 1>); a primary whose
+// backlog still holds those bytes answers +CONTINUE and resends only them, else it sends a new snapshot.
 
 /// <summary>A replica's link to its primary (see the comment at the top). Start with the constructor, stop with DisposeAsync.</summary>
 public sealed class ReplicaLink : IAsyncDisposable
@@ -50,6 +51,7 @@ public sealed class ReplicaLink : IAsyncDisposable
     private readonly Task _run;
     private readonly object _send = new();   // the ACK timer and the stream both write to the socket
     private Socket? _socket;
+    private bool _synced;   // a full sync completed: a later connection may ask to continue (the link's task only)
 
     // The receive buffer: bytes [_start, _end) are unread. Only the link's task touches it.
     private byte[] _buf = new byte[ReadChunk];
@@ -124,9 +126,13 @@ public sealed class ReplicaLink : IAsyncDisposable
         }
         _state.Link = ReplicaLinkState.Handshake;
         long offset = await HandshakeAsync(ct).ConfigureAwait(false);
-        _state.Link = ReplicaLinkState.Sync;
-        await LoadSnapshotAsync(ct).ConfigureAwait(false);
-        _state.Offset = offset;
+        if (offset >= 0)
+        {
+            _state.Link = ReplicaLinkState.Sync;
+            await LoadSnapshotAsync(ct).ConfigureAwait(false);
+            _state.Offset = offset;
+            _synced = true;
+        }
         _state.Link = ReplicaLinkState.Connected;
         _state.LinkDownSinceMs = 0;
         _server.Logger.LogInformation("MASTER <-> REPLICA sync: Finished with success ({Host}:{Port}, offset {Offset})", _host, _port, offset);
@@ -137,7 +143,7 @@ public sealed class ReplicaLink : IAsyncDisposable
 
     // ---- handshake ----
 
-    /// <summary>PING, AUTH, REPLCONF, PSYNC; returns the offset +FULLRESYNC gave.</summary>
+    /// <summary>PING, AUTH, REPLCONF, PSYNC; returns the offset +FULLRESYNC gave, or -1 for +CONTINUE (no snapshot comes).</summary>
     private async Task<long> HandshakeAsync(CancellationToken ct)
     {
         Send("PING");
@@ -158,11 +164,21 @@ public sealed class ReplicaLink : IAsyncDisposable
         await ReadLineAsync(ct).ConfigureAwait(false);   // an older primary may refuse it: not fatal, as in Redis
         Send("REPLCONF", "capa", "eof", "capa", "psync2");
         await ReadLineAsync(ct).ConfigureAwait(false);
-        Send("PSYNC", "?", "-1");
+        // After a dropped link: ask to continue where this replica was (the primary answers +CONTINUE when its
+        // backlog still holds the bytes after our offset), else for everything.
+        if (_synced && _state.PrimaryReplId is { } knownId)
+            Send("PSYNC", knownId, (_state.Offset + 1).ToString(CultureInfo.InvariantCulture));
+        else Send("PSYNC", "?", "-1");
         string reply;
         do reply = await ReadLineAsync(ct).ConfigureAwait(false);
         while (reply.Length == 0);   // newlines: the primary keeps the link alive while it prepares
         string[] parts = reply.Split(' ');
+        if (parts[0] == "+CONTINUE")
+        {
+            if (parts.Length > 1) _state.PrimaryReplId = parts[1];   // the primary's new ID after a failover, same history
+            _server.Logger.LogInformation("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization (offset {Offset})", _state.Offset);
+            return -1;
+        }
         if (parts.Length != 3 || parts[0] != "+FULLRESYNC" || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out long offset))
             throw new IOException("Unexpected reply to PSYNC from master: " + reply);
         _state.PrimaryReplId = parts[1];

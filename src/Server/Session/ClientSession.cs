@@ -64,6 +64,9 @@ public sealed class ClientSession(long id, string remote, string local, long now
     /// </summary>
     public bool IsPrimary { get; init; }
 
+    /// <summary>What this primary knows of the client when it is one of its replicas (REPLCONF, PSYNC); null otherwise.</summary>
+    public ReplicaPeer? Replica { get; set; }
+
     /// <summary>Bytes of input buffered but not yet parsed (CLIENT LIST qbuf).</summary>
     public long QueryBufferBytes => Connection?.QueryBufferBytes ?? 0;
 

@@ -147,10 +147,12 @@ def command_info(c, name, table, r):
     """Redis's COMMAND INFO reply for name, a container's subcommand entries put in commands.json's order."""
     reply = c.cmd('COMMAND', 'INFO', name)
     if '|' in name or not r[name]['subs']: return reply.decode()
-    entry = lambda sub: c.cmd('COMMAND', 'INFO', name + '|' + sub)[len(b'*1\r\n'):]
-    redis_order = b''.join(entry(s) for s in r[name]['subs'])
-    assert reply.endswith(redis_order), name
-    return (reply[:len(reply) - len(redis_order)] + b''.join(entry(s) for s in table[name]['subcommands'])).decode()
+    # Redis's subcommand dict may be rehashing, so its order can change between two calls: find each entry instead.
+    entries = {s: c.cmd('COMMAND', 'INFO', name + '|' + s)[len(b'*1\r\n'):] for s in r[name]['subs']}
+    tail = sum(len(e) for e in entries.values())
+    prefix, subs = reply[:len(reply) - tail], reply[len(reply) - tail:]
+    assert all(e in subs for e in entries.values()), name
+    return (prefix + b''.join(entries[s] for s in table[name]['subcommands'])).decode()
 
 
 def words(line):

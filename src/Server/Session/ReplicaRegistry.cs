@@ -1,0 +1,153 @@
+using System.Globalization;
+using Tiered.Server.Admin;
+using Tiered.Server.Protocol;
+using Tiered.Tiering.Engine;
+using Tiered.Tiering.Replication;
+
+namespace Tiered.Server.Session;
+
+// Why this file exists
+// --------------------
+// A primary's side of replication: the replicas attached to it, the stream it sends them, and the backlog that lets
+// a replica which lost its link for a moment continue where it was (PSYNC replid offset -> +CONTINUE).
+//
+//   a client's write ──> Journal.EndCommand ──> CommandFeed (Tiering/Replication: records -> commands)
+//                                                    │ argv lists
+//                                                    v
+//                        OnCommands: RESP framing ──> backlog (ring of repl-backlog-size bytes) ──> offset += bytes
+//                                                    └──> every online replica's connection (its outbox, as a pub/sub
+//                                                         message is queued), in the order the writes happened
+//
+//   backlog:  [ first byte offset ............................ offset )   histlen = offset - first, at most its size
+//
+// The stream starts when the first replica attaches: the feed is hung on the journal then, so a primary without
+// replicas pays nothing. The journal is the stream, so serving replicas needs appendonly yes.
+//
+// Shared state rule: everything here runs under the store lock (PSYNC, REPLCONF ACK, a disconnect, and every write
+// command's end); INFO and ROLE read it under the lock too.
+
+/// <summary>The replicas of this primary and the stream they receive (see the comment at the top).</summary>
+public sealed class ReplicaRegistry
+{
+    private readonly Store _store;
+    private readonly ReplicationState _state;
+    private readonly List<ClientSession> _replicas = [];
+    private readonly RespWriter _frame = new();
+    private CommandFeed? _feed;
+    private byte[] _backlog = [];
+    private long _first = 1;   // the offset of the backlog's oldest byte (Redis starts at offset + 1)
+    private long _length;      // bytes of the backlog in use
+
+    public ReplicaRegistry(Store store, ReplicationState state)
+    {
+        _store = store;
+        _state = state;
+    }
+
+    /// <summary>repl-backlog-size: the bytes of the stream kept for partial resynchronization.</summary>
+    public long BacklogSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Whether a backlog exists (once a replica attached).</summary>
+    public bool BacklogActive => _backlog.Length > 0;
+
+    public long BacklogFirstByte => BacklogActive ? _first : 0;
+
+    public long BacklogHistory => _length;
+
+    public IReadOnlyList<ClientSession> Replicas => _replicas;
+
+    /// <summary>False when the stream cannot be produced (no write log).</summary>
+    public bool CanServe => _store.Journal is not null;
+
+    /// <summary>
+    /// A replica attached by PSYNC/SYNC, its snapshot already queued: from now on it receives the stream. The first
+    /// replica starts the feed (and the backlog).
+    /// </summary>
+    public void Attach(ClientSession replica)
+    {
+        if (_feed is null)
+        {
+            _feed = new CommandFeed(_store, OnCommands);
+            _store.Journal!.Observer = _feed;
+            _backlog = new byte[Math.Max(16 * 1024, BacklogSize)];
+            _first = _state.Offset + 1;
+            _length = 0;
+        }
+        _feed.ForgetSelectedDb();   // the snapshot says nothing of a database: the next command SELECTs
+        if (!_replicas.Contains(replica)) _replicas.Add(replica);
+    }
+
+    /// <summary>A replica that went away.</summary>
+    public void Detach(ClientSession replica) => _replicas.Remove(replica);
+
+    /// <summary>
+    /// The stream from <paramref name="offset"/> (a replica's PSYNC offset: the first byte it lacks) to now, or null
+    /// when the backlog no longer holds it.
+    /// </summary>
+    public byte[]? From(long offset)
+    {
+        if (!BacklogActive || offset < _first || offset > _first + _length) return null;
+        var tail = new byte[_first + _length - offset];
+        long start = offset - _first;   // position in the ring, counted from its oldest byte
+        for (int i = 0; i < tail.Length; i++) tail[i] = _backlog[(int)((Oldest + start + i) % _backlog.Length)];
+        return tail;
+    }
+
+    /// <summary>The ring position of the oldest byte.</summary>
+    private long Oldest => (_first - 1) % _backlog.Length;   // bytes are written at (offset - 1) % size
+
+    private void OnCommands(IReadOnlyList<byte[][]> commands)
+    {
+        _frame.Clear();
+        foreach (byte[][] argv in commands)
+        {
+            _frame.Array(argv.Length);
+            foreach (byte[] a in argv) _frame.Bulk(a);
+        }
+        ReadOnlySpan<byte> bytes = _frame.Pending.Span;
+        Append(bytes);
+        foreach (ClientSession r in _replicas) r.Connection?.DeliverFrame(bytes);
+    }
+
+    /// <summary>Adds stream bytes to the backlog ring and the offset.</summary>
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        long offset = _state.Offset;
+        foreach (byte b in bytes)
+        {
+            _backlog[(int)(offset % _backlog.Length)] = b;   // the byte at offset+1 goes to (offset+1 - 1) % size
+            offset++;
+        }
+        _state.Offset = offset;
+        _length = Math.Min(_length + bytes.Length, _backlog.Length);
+        _first = offset - _length + 1;
+    }
+
+    /// <summary>INFO replication's slaveN line of one replica.</summary>
+    public static string Describe(ClientSession replica, long nowMs)
+    {
+        ReplicaPeer p = replica.Replica!;
+        string ip = replica.RemoteAddress.Contains(':') ? replica.RemoteAddress[..replica.RemoteAddress.LastIndexOf(':')] : replica.RemoteAddress;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"ip={ip},port={p.ListeningPort},state={(p.Online ? "online" : "wait_bgsave")},offset={p.AckOffset},lag={(p.AckMs == 0 ? 0 : (nowMs - p.AckMs) / 1000)}");
+    }
+}
+
+/// <summary>
+/// What a primary knows of one replica connection (REPLCONF listening-port, its ACKs). Changed by that connection's
+/// commands under the store lock.
+/// </summary>
+public sealed class ReplicaPeer
+{
+    /// <summary>The port the replica listens on (REPLCONF listening-port; INFO's port=).</summary>
+    public int ListeningPort { get; set; }
+
+    /// <summary>The offset of its last REPLCONF ACK.</summary>
+    public long AckOffset { get; set; }
+
+    /// <summary>Unix ms of its last ACK.</summary>
+    public long AckMs { get; set; }
+
+    /// <summary>True once its snapshot was queued and it receives the stream.</summary>
+    public bool Online { get; set; }
+}

@@ -8,8 +8,15 @@ using Tiered.Server.Tests.Infrastructure;
 
 namespace Tiered.Server.Tests;
 
-public sealed class ReplicationTests
+public sealed class ReplicationTests : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("tiered-repl-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
     /// <summary>Data of every type, with TTLs, in two databases, and a function library.</summary>
     private static readonly string[][] Dataset =
     [
@@ -128,116 +135,84 @@ public sealed class ReplicationTests
     [InlineData(true)]
     public async Task ARedisReplicaOfTieredLoadsItsSnapshotThenFollowsItsWrites(bool cold)
     {
-        string dir = Directory.CreateTempSubdirectory("tiered-primary-").FullName;
-        try
-        {
-            await using TestServer tiered = Primary(dir, cold);
-            await tiered.Server.Ready;
-            using RawClient primary = tiered.Raw();
-            Build(primary);
-            if (cold) ColdWait.WaitAllCold(primary, "the sync");
-            using var redis = new RedisServerProcess("--replicaof", "127.0.0.1", tiered.Port.ToString());
-            using RawClient replica = redis.Raw();
-            WaitInSync(primary, replica);
-            Assert.Equal(Digest(primary), Digest(replica));
-            Assert.Contains("$5\r\necho1\r\n", Run(replica, ["FUNCTION", "LIST"]));   // the library came with the snapshot
+        await using TestServer tiered = Primary(_dir, cold);
+        await tiered.Server.Ready;
+        using RawClient primary = tiered.Raw();
+        Build(primary);
+        if (cold) ColdWait.WaitAllCold(primary, "the sync");
+        using var redis = new RedisServerProcess("--replicaof", "127.0.0.1", tiered.Port.ToString());
+        using RawClient replica = redis.Raw();
+        WaitInSync(primary, replica);
+        Assert.Equal(Digest(primary), Digest(replica));
+        Assert.Contains("$5\r\necho1\r\n", Run(replica, ["FUNCTION", "LIST"]));   // the library came with the snapshot
 
-            foreach (string[] command in Stream) Assert.DoesNotMatch("^-", Run(primary, command));
-            WaitInSync(primary, replica);
-            Assert.Equal(Digest(primary), Digest(replica));
-            Dictionary<string, string> info = Replication(primary);
-            Assert.Equal("1", info["connected_slaves"]);
-            Assert.Matches("^ip=127\\.0\\.0\\.1,port=" + redis.Port + ",state=online,offset=\\d+,lag=\\d+$", info["slave0"]);
-            Assert.Equal("1", info["repl_backlog_active"]);
-            Assert.StartsWith("*3\r\n$6\r\nmaster\r\n:" + info["master_repl_offset"] + "\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n", Run(primary, ["ROLE"]));
-        }
-        finally
-        {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        }
+        foreach (string[] command in Stream) Assert.DoesNotMatch("^-", Run(primary, command));
+        WaitInSync(primary, replica);
+        Assert.Equal(Digest(primary), Digest(replica));
+        Dictionary<string, string> info = Replication(primary);
+        Assert.Equal("1", info["connected_slaves"]);
+        Assert.Matches("^ip=127\\.0\\.0\\.1,port=" + redis.Port + ",state=online,offset=\\d+,lag=\\d+$", info["slave0"]);
+        Assert.Equal("1", info["repl_backlog_active"]);
+        Assert.StartsWith("*3\r\n$6\r\nmaster\r\n:" + info["master_repl_offset"] + "\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n", Run(primary, ["ROLE"]));
     }
 
     [Fact]
     public async Task ATieredReplicaOfATieredPrimaryHoldsTheSameData()
     {
-        string dir = Directory.CreateTempSubdirectory("tiered-primary-").FullName;
-        try
-        {
-            await using TestServer first = Primary(dir, cold: false);
-            await first.Server.Ready;
-            using RawClient primary = first.Raw();
-            Build(primary);
-            await using TestServer second = Replica();
-            using RawClient replica = second.Raw();
-            replica.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", first.Port.ToString());
-            WaitInSync(primary, replica);
-            Assert.Equal(Digest(primary), Digest(replica));
-            foreach (string[] command in Stream) Assert.DoesNotMatch("^-", Run(primary, command));
-            WaitInSync(primary, replica);
-            Assert.Equal(Digest(primary), Digest(replica));
-        }
-        finally
-        {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        }
+        await using TestServer first = Primary(_dir, cold: false);
+        await first.Server.Ready;
+        using RawClient primary = first.Raw();
+        Build(primary);
+        await using TestServer second = Replica();
+        using RawClient replica = second.Raw();
+        replica.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", first.Port.ToString());
+        WaitInSync(primary, replica);
+        Assert.Equal(Digest(primary), Digest(replica));
+        foreach (string[] command in Stream) Assert.DoesNotMatch("^-", Run(primary, command));
+        WaitInSync(primary, replica);
+        Assert.Equal(Digest(primary), Digest(replica));
     }
 
     /// <summary>PSYNC with the primary's ID and an offset its backlog still holds: +CONTINUE and exactly the bytes after it.</summary>
     [Fact]
     public async Task PsyncWithinTheBacklogContinuesWithTheStreamFromThatOffset()
     {
-        string dir = Directory.CreateTempSubdirectory("tiered-primary-").FullName;
-        try
-        {
-            await using TestServer tiered = Primary(dir, cold: false);
-            await tiered.Server.Ready;
-            using RawClient c = tiered.Raw();
-            using RawClient first = tiered.Raw();
-            first.Command("PSYNC", "?", "-1");   // attaches a replica: the stream and its backlog start
-            string fullsync = first.ReadReply().TrimEnd();
-            Assert.StartsWith("+FULLRESYNC ", fullsync);
-            string replId = fullsync.Split(' ')[1];
-            c.Roundtrip("+OK\r\n", "SET", "a", "1");
-            long middle = long.Parse(Replication(c)["master_repl_offset"]) + 1;
-            c.Roundtrip("+OK\r\n", "SET", "b", "2");
-            using RawClient second = tiered.Raw();
-            second.Command("PSYNC", replId, middle.ToString());
-            Assert.Equal("+CONTINUE " + replId + "\r\n", second.ReadReply());
-            second.Expect("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n");
-            using RawClient third = tiered.Raw();
-            third.Command("PSYNC", replId, "0");   // before the backlog's first byte: a full resync
-            Assert.StartsWith("+FULLRESYNC " + replId + " ", third.ReadReply());
-        }
-        finally
-        {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        }
+        await using TestServer tiered = Primary(_dir, cold: false);
+        await tiered.Server.Ready;
+        using RawClient c = tiered.Raw();
+        using RawClient first = tiered.Raw();
+        first.Command("PSYNC", "?", "-1");   // attaches a replica: the stream and its backlog start
+        string fullsync = first.ReadReply().TrimEnd();
+        Assert.StartsWith("+FULLRESYNC ", fullsync);
+        string replId = fullsync.Split(' ')[1];
+        c.Roundtrip("+OK\r\n", "SET", "a", "1");
+        long middle = long.Parse(Replication(c)["master_repl_offset"]) + 1;
+        c.Roundtrip("+OK\r\n", "SET", "b", "2");
+        using RawClient second = tiered.Raw();
+        second.Command("PSYNC", replId, middle.ToString());
+        Assert.Equal("+CONTINUE " + replId + "\r\n", second.ReadReply());
+        second.Expect("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n");
+        using RawClient third = tiered.Raw();
+        third.Command("PSYNC", replId, "0");   // before the backlog's first byte: a full resync
+        Assert.StartsWith("+FULLRESYNC " + replId + " ", third.ReadReply());
     }
 
     [Fact]
     public async Task AReplicaWithItsKeysOnTheSsdAppliesTheStreamToColdKeys()
     {
-        string ssd = Path.Combine(Path.GetTempPath(), "tiered-repl-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            using var redis = new RedisServerProcess("--repl-diskless-sync-delay", "0");
-            using RawClient primary = redis.Raw();
-            Build(primary);
-            await using TestServer tiered = Replica(ssd);
-            using RawClient replica = tiered.Raw();
-            replica.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", redis.Port.ToString());
-            WaitInSync(primary, replica);
-            ColdWait.WaitAllCold(replica, "the stream");
-            long coldReadsBefore = ColdWait.Field(ColdWait.Tiering(replica), "tier_ssd_read_items");
-            foreach (string[] command in Stream) Assert.DoesNotMatch("^-", Run(primary, command));
-            WaitInSync(primary, replica);
-            Assert.True(ColdWait.Field(ColdWait.Tiering(replica), "tier_ssd_read_items") > coldReadsBefore, "the stream read no cold key");
-            Assert.Equal(Digest(primary), Digest(replica));
-        }
-        finally
-        {
-            try { Directory.Delete(ssd, recursive: true); } catch (IOException) { }
-        }
+        using var redis = new RedisServerProcess("--repl-diskless-sync-delay", "0");
+        using RawClient primary = redis.Raw();
+        Build(primary);
+        await using TestServer tiered = Replica(_dir);
+        using RawClient replica = tiered.Raw();
+        replica.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", redis.Port.ToString());
+        WaitInSync(primary, replica);
+        ColdWait.WaitAllCold(replica, "the stream");
+        long coldReadsBefore = ColdWait.Field(ColdWait.Tiering(replica), "tier_ssd_read_items");
+        foreach (string[] command in Stream) Assert.DoesNotMatch("^-", Run(primary, command));
+        WaitInSync(primary, replica);
+        Assert.True(ColdWait.Field(ColdWait.Tiering(replica), "tier_ssd_read_items") > coldReadsBefore, "the stream read no cold key");
+        Assert.Equal(Digest(primary), Digest(replica));
     }
 
     /// <summary>A dropped link comes back with PSYNC at its offset: redis-server continues (no new snapshot) and nothing is lost.</summary>

@@ -55,7 +55,8 @@ public static class RdbFileWriter
     /// Writes an RDB (version 10, as redis-server 7.0 writes it) of every database of the store, hot and cold keys
     /// alike (cold values are read from the SSD without promoting them), with their absolute expiry times, the given
     /// function library sources (FUNCTION2 entries) and aux fields, ending with EOF and the CRC64. Call holding the store lock:
-    /// the snapshot is one point in time.
+    /// the snapshot is one point in time. Keys whose TTL has passed are left out (see the file comment). An I/O error
+    /// of the output or of the SSD propagates; the output then holds a truncated file that no loader accepts.
     /// </summary>
     public static void Write(Store store, Stream output, IReadOnlyList<byte[]> functionLibraries, IEnumerable<KeyValuePair<string, string>> aux)
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Tiered.Tiering.Cold;
 using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 
@@ -26,8 +27,11 @@ namespace Tiered.Tiering.Rdb;
 // Why the value is encoded apart from the entry: RdbValueWriter writes the type byte and the payload together (DUMP's
 // form), while the file puts the key between them; the value's first byte is copied out, the key written, then the rest.
 //
-// Cold keys are decoded from their SSD record by Database.Peek (a synchronous read; the entry stays cold, nothing is
-// counted as an access), as DEBUG DIGEST reads them, so a snapshot does not pull the dataset into DRAM.
+// Cold keys are decoded from their SSD records without promoting them (the entry stays cold, nothing is counted as
+// an access), as DEBUG DIGEST reads them, so a snapshot does not pull the dataset into DRAM. The entries go out in
+// windows of up to 128 (or 8 MB of cold records): the reads of a window's cold records start together, as async
+// device reads into a ColdReadSet, and are waited for before the window is encoded; one synchronous read per key
+// took 100 us a key.
 //
 // Keys whose expiry has passed (engine rule: expire-at <= now) are left out. redis-server 7.0.15 writes them
 // (rdbSaveKeyValuePair has no check; checked: its redis-check-rdb reports "1 already expired" on its own SAVE), and
@@ -135,14 +139,62 @@ public static class RdbFileWriter
         w.Byte(OpResizeDb);
         w.Length((ulong)keys);
         w.Length((ulong)expires);
+        var window = new Window(db, sink, value);
         for (int i = 0; i < index.HighWater; i++)
+            if (index.IsLive(i) && !Expired(index.ExpireAt(i), now)) window.Add(i);
+        window.Write();
+    }
+
+    /// <summary>
+    /// The next entries of one database to write, gathered so that the SSD reads of the cold ones run together (one
+    /// batch of async reads, waited for under the store lock) instead of one synchronous read per key.
+    /// </summary>
+    private sealed class Window(Database db, Sink sink, RdbWriter value)
+    {
+        /// <summary>Entries per window, and the record bytes of its cold ones, at which it is written.</summary>
+        private const int MaxEntries = 128;
+        private const long MaxColdBytes = 8 << 20;
+
+        private readonly int[] _entries = new int[MaxEntries];
+        private readonly ColdReadSet? _reads = db.Store.Cold is null ? null : new ColdReadSet();
+        private int _count;
+        private long _coldBytes;
+
+        public void Add(int i)
         {
-            if (!index.IsLive(i)) continue;
+            _entries[_count++] = i;
+            if (db.Index.IsCold(i)) _coldBytes += db.Index.StoredOf(i);
+            if (_count == MaxEntries || _coldBytes >= MaxColdBytes) Write();
+        }
+
+        public void Write()
+        {
+            KeyIndex index = db.Index;
+            bool started = false;
+            if (_reads != null)
+                for (int k = 0; k < _count; k++)
+                {
+                    int i = _entries[k];
+                    if (!index.IsCold(i)) continue;
+                    _reads.Start(db.Store.Cold!, index.EntryAt(i).Location, index.StoredOf(i));
+                    started = true;
+                }
+            // A failed read leaves its record out of the set: ReadValue then reads it synchronously (and reports the error).
+            if (started) _reads!.WhenDone().AsTask().GetAwaiter().GetResult();
+            for (int k = 0; k < _count; k++) WriteEntry(_entries[k]);
+            if (started) _reads!.ForgetAll();
+            _count = 0;
+            _coldBytes = 0;
+        }
+
+        private void WriteEntry(int i)
+        {
+            KeyIndex index = db.Index;
             long exp = index.ExpireAt(i);
-            if (Expired(exp, now)) continue;
-            object v = db.Peek(i, out byte[] key, out _);
+            object v = _reads != null && index.IsCold(i) ? db.Store.Cold!.ReadValue(db, i, out byte[] key, _reads) : db.Peek(i, out key, out _);
             value.Clear();
             RdbValueWriter.Write(value, v);
+            RdbWriter w = sink.Buffer;
             if (exp != 0)
             {
                 w.Byte(OpExpireMs);

@@ -218,11 +218,15 @@ public sealed class ColdTier
     /// <summary>
     /// The key and value of cold entry <paramref name="i"/>, read from its record and decoded (synchronously; the entry
     /// stays cold and nothing is counted as an access): DEBUG DIGEST and DEBUG OBJECT look at values without moving them.
+    /// With <paramref name="readAhead"/>, the record is taken from that set when a read started there has brought it
+    /// (an RDB snapshot reads a window of cold entries at once: RdbFileWriter.cs).
     /// </summary>
-    internal object ReadValue(IKeyspace db, int i, out byte[] key)
+    internal object ReadValue(IKeyspace db, int i, out byte[] key, ColdReadSet? readAhead = null)
     {
         ref Entry e = ref db.Index.EntryAt(i);
-        LogRecord.RecordView view = Parse(RecordOf(e.Location, db.Index.StoredOf(i)), e.Location);
+        ReadOnlySpan<byte> record = readAhead != null && readAhead.TryTake(e.Location, out ReadOnlySpan<byte> r) ? r
+            : RecordOf(e.Location, db.Index.StoredOf(i));
+        LogRecord.RecordView view = Parse(record, e.Location);
         key = view.Key.ToArray();
         return e.Kind == ValueKind.String ? StoredValue.DecodeString(view.Value, ref _loadScratch, e.Location).ToArray()
             : StoredValue.Decode(view.Value, e.Kind, e.Location);

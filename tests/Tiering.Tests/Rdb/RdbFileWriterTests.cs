@@ -7,6 +7,7 @@ using Tiered.Tiering.Engine;
 using Tiered.Tiering.Hot;
 using Tiered.Tiering.Rdb;
 using Tiered.Tiering.Tests.Tiering;
+using Tiered.Tiering.Types.Blooms;
 using Tiered.Tiering.Types.Hashes;
 using Tiered.Tiering.Types.HyperLogLogs;
 using Tiered.Tiering.Types.Keys;
@@ -163,6 +164,15 @@ public sealed class RdbFileWriterTests(ITestOutputHelper output)
         Dictionary<(int Db, string Key), (string Digest, long ExpireAt)> expected = Expected(store);
         string dir = Path.Combine(Path.GetTempPath(), "tiered-rdbw-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
+        try { CheckWithRedis(store, dir, expected); }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);   // the server, if started, is gone by now
+        }
+    }
+
+    private static void CheckWithRedis(Store store, string dir, Dictionary<(int Db, string Key), (string Digest, long ExpireAt)> expected)
+    {
         byte[] file = WriteFile(store, Path.Combine(dir, "dump.rdb"));
         Assert.Equal(-1, file.AsSpan().IndexOf(B(ExpiredKey)));
         Assert.Equal(BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(file.Length - 8)), Crc64.Compute(file.AsSpan(0, file.Length - 8)));
@@ -227,24 +237,90 @@ public sealed class RdbFileWriterTests(ITestOutputHelper output)
         Assert.Equal(0L, t.Read(_ => t.Store.HotKeys()));   // the snapshot read cold values without promoting them
     }
 
+    private static RdbLoader LoadWithTiered(byte[] file, Store into)
+    {
+        var loader = new RdbLoader(into);
+        Assert.True(loader.Feed(file), loader.Error);
+        Assert.True(loader.Finish());
+        Assert.True(loader.Done);
+        return loader;
+    }
+
+    private static string Aux(RdbLoader loader, string name) => Encoding.ASCII.GetString(loader.Aux[name]);
+
     [Fact]
-    public void TieredsOwnLoaderReadsTheFileBackToTheSameDataset()
+    public void TieredsOwnLoaderReadsTheFileBackToTheSameDatasetBloomFiltersIncluded()
     {
         using var store = new Store(new EngineOptions());
         Build(store);
+        lock (store.Lock) Ok(BloomOps.Add(store.Databases[5], B("db5:bloom"), new Strings("a", "b", "c"), new int[3]));   // redis-server has no such module
         PassExpiry(store);
         var ms = new MemoryStream();
-        lock (store.Lock) RdbFileWriter.Write(store, ms, [B(Library)], []);
+        lock (store.Lock) RdbFileWriter.Write(store, ms, [B(Library)], [new("used-mem", "123"), new("repl-id", "r1"), new("repl-offset", "77")]);
         lock (store.Lock) store.Databases[0].LookupWrite(B(ExpiredKey), KeyIndex.Hash(B(ExpiredKey)));
         using var copy = new Store(new EngineOptions());
-        var loader = new RdbLoader(copy);
-        Assert.True(loader.Feed(ms.ToArray()), loader.Error);
-        Assert.True(loader.Finish());
-        Assert.Equal(RdbFileWriter.RedisVersion, Encoding.ASCII.GetString(loader.Aux["redis-ver"]));
-        Assert.Equal("64", Encoding.ASCII.GetString(loader.Aux["redis-bits"]));
+        RdbLoader loader = LoadWithTiered(ms.ToArray(), copy);
+        Assert.Equal(RdbFileWriter.RedisVersion, Aux(loader, "redis-ver"));
+        Assert.Equal("64", Aux(loader, "redis-bits"));
+        Assert.InRange(long.Parse(Aux(loader, "ctime")), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        Assert.Equal("123", Aux(loader, "used-mem"));   // what the caller gives wins over the default
+        Assert.Equal("r1", Aux(loader, "repl-id"));
+        Assert.Equal("77", Aux(loader, "repl-offset"));
+        Assert.Equal("0", Aux(loader, "aof-base"));
         Assert.Equal(Library, Encoding.UTF8.GetString(Assert.Single(loader.Functions)));
         Assert.Equal(DebugOps.DatasetDigest(store), DebugOps.DatasetDigest(copy));
         Assert.Equal(store.TotalKeys(), copy.TotalKeys());
+    }
+
+    [Fact]
+    public void AnEmptyStoreIsAValidFileWithNoDatabase()
+    {
+        using var store = new Store(new EngineOptions());
+        string dir = Path.Combine(Path.GetTempPath(), "tiered-rdbw-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            byte[] file = WriteFile(store, Path.Combine(dir, "dump.rdb"));
+            RunCheckRdb(Path.Combine(dir, "dump.rdb"));
+            using var copy = new Store(new EngineOptions());
+            Assert.Equal(0, LoadWithTiered(file, copy).KeysLoaded);
+            using var redis = new RedisProcess(dir, 7870);
+            Assert.Equal(0L, redis.Call("DBSIZE"));
+            Assert.Single(Items(redis.Call("FUNCTION", "LIST")));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ColdKeysAreReadFromTheSsdInBatchesAndStayCold(bool slowDevice)
+    {
+        int keys = slowDevice ? 3000 : 20_000;   // the slow device makes demotion slow, not the snapshot
+        using var t = new TieredStore(maxMemory: 256 << 20, slowDevice: slowDevice);
+        lock (t.Store.Lock)
+        {
+            t.Store.BeginBatch();
+            for (int i = 0; i < keys; i++) Ok(StringOps.Set(t.Db, B("key:" + i), B("value-" + i + new string('v', 100))));
+            t.Store.EndCommand();
+        }
+        t.Store.Memory.MaxMemory = 1;
+        t.Demote();
+        Assert.Equal((0L, (long)keys), t.Keys());
+        var ms = new MemoryStream();
+        long syncReads = t.Store.TierStats.SyncReads;
+        var sw = Stopwatch.StartNew();
+        lock (t.Store.Lock) RdbFileWriter.Write(t.Store, ms, [], []);
+        sw.Stop();
+        output.WriteLine($"{keys} cold keys, {ms.Length} bytes in {sw.ElapsedMilliseconds} ms (slow device: {slowDevice})");
+        Assert.Equal(syncReads, t.Store.TierStats.SyncReads);   // every record came through the window's async reads
+        Assert.Equal(0L, t.Read(_ => t.Store.HotKeys()));
+        using var copy = new Store(new EngineOptions());
+        Assert.Equal(keys, LoadWithTiered(ms.ToArray(), copy).KeysLoaded);
+        Assert.Equal(DebugOps.DatasetDigest(t.Store), DebugOps.DatasetDigest(copy));
     }
 
     /// <summary>Records the size of each write it is given.</summary>

@@ -173,6 +173,84 @@ public sealed class ReplicationTests : IDisposable
         Assert.Equal(Digest(primary), Digest(replica));
     }
 
+    [Fact]
+    public async Task MinReplicasToWriteRefusesWritesUntilAGoodReplicaAcknowledges()
+    {
+        await using TestServer tiered = Primary(_dir, cold: false);
+        await tiered.Server.Ready;
+        using RawClient c = tiered.Raw();
+        c.Roundtrip("+OK\r\n", "CONFIG", "SET", "min-replicas-to-write", "1");
+        c.Roundtrip("-NOREPLICAS Not enough good replicas to write.\r\n", "SET", "k", "v");
+        c.Roundtrip("$-1\r\n", "GET", "k");   // reads are not refused
+        c.Roundtrip("+OK\r\n", "MULTI");
+        c.Roundtrip("-NOREPLICAS Not enough good replicas to write.\r\n", "SET", "k", "v");
+        c.Roundtrip("-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
+        using var redis = new RedisServerProcess("--replicaof", "127.0.0.1", tiered.Port.ToString());
+        using RawClient replica = redis.Raw();
+        WaitInSync(c, replica);
+        var sw = Stopwatch.StartNew();
+        string reply;
+        do reply = Run(c, ["SET", "k", "v"]);
+        while (reply != "+OK\r\n" && sw.Elapsed < TimeSpan.FromSeconds(10) && Sleep());   // until its first ACK arrives
+        Assert.Equal("+OK\r\n", reply);
+    }
+
+    private static bool Sleep()
+    {
+        Thread.Sleep(50);
+        return true;
+    }
+
+    [Fact]
+    public async Task AReplicaWhoseLinkIsDownAnswersMasterdownWhenItMustNotServeStaleData()
+    {
+        await using TestServer tiered = Replica();
+        using RawClient c = tiered.Raw();
+        c.Roundtrip("+OK\r\n", "CONFIG", "SET", "replica-serve-stale-data", "no");
+        var unused = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        unused.Start();
+        int port = ((System.Net.IPEndPoint)unused.LocalEndpoint).Port;
+        unused.Stop();   // nothing listens there: the link stays down
+        c.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", port.ToString());
+        c.Roundtrip("-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n", "GET", "k");
+        Assert.Equal("down", Replication(c)["master_link_status"]);   // INFO is a stale command: it answers
+        c.Roundtrip("+OK\r\n", "CONFIG", "SET", "replica-serve-stale-data", "yes");
+        c.Roundtrip("$-1\r\n", "GET", "k");
+    }
+
+    /// <summary>redis-cli --rdb asks for the snapshot alone (REPLCONF rdb-only 1, SYNC) and gets one redis-check-rdb accepts.</summary>
+    [Fact]
+    public async Task RedisCliRdbSavesASnapshotRedisCheckRdbAccepts()
+    {
+        await using TestServer tiered = Primary(_dir, cold: false);
+        await tiered.Server.Ready;
+        using RawClient c = tiered.Raw();
+        Build(c);
+        string file = Path.Combine(_dir, "snapshot.rdb");
+        Assert.Contains("Transfer finished with success", Tool("redis-cli", "-p", tiered.Port.ToString(), "--rdb", file));
+        string check = Tool("redis-check-rdb", file);
+        Assert.Contains("RDB looks OK!", check);
+        long keys = long.Parse(Run(c, ["DBSIZE"])[1..^2]);
+        c.Roundtrip("+OK\r\n", "SELECT", "3");
+        keys += long.Parse(Run(c, ["DBSIZE"])[1..^2]);
+        Assert.Contains($"[info] {keys} keys read", check);
+        Assert.Equal("0", Replication(c)["connected_slaves"]);   // it did not stay as a replica
+    }
+
+    private static string Tool(string name, params string[] args)
+    {
+        var psi = new ProcessStartInfo(name) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using Process p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(), stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(30_000))
+        {
+            p.Kill();
+            Assert.Fail(name + " did not finish in 30 s");
+        }
+        return stdout.Result + stderr.Result;
+    }
+
     /// <summary>PSYNC with the primary's ID and an offset its backlog still holds: +CONTINUE and exactly the bytes after it.</summary>
     [Fact]
     public async Task PsyncWithinTheBacklogContinuesWithTheStreamFromThatOffset()

@@ -21,6 +21,18 @@ public sealed class ReplicationOptions
     /// <summary>replica-priority: reported in INFO; sentinel promotes lower first, 0 never.</summary>
     public int ReplicaPriority { get; set; } = 100;
 
+    /// <summary>replica-serve-stale-data: with its link down, a replica still answers (no: -MASTERDOWN to commands without the stale flag).</summary>
+    public bool ReplicaServeStaleData { get; set; } = true;
+
+    /// <summary>min-replicas-to-write: a primary refuses writes (-NOREPLICAS) with fewer good replicas than this (0: off).</summary>
+    public int MinReplicasToWrite { get; set; }
+
+    /// <summary>min-replicas-max-lag: seconds since its last ACK within which a replica counts as good.</summary>
+    public int MinReplicasMaxLag { get; set; } = 10;
+
+    /// <summary>repl-backlog-size: stream bytes kept so a replica whose link dropped can continue (PSYNC).</summary>
+    public long BacklogSize { get; set; } = 1024 * 1024;
+
     /// <summary>The settings above.</summary>
     public IEnumerable<Setting> Settings()
     {
@@ -34,6 +46,17 @@ public sealed class ReplicationOptions
         foreach (string name in (string[])["replica-read-only", "slave-read-only"])
             yield return new(name, "A replica refuses clients' writes with -READONLY.", () => SettingParse.Bool(ReplicaReadOnly),
                 SettingParse.BoolSetter(v => ReplicaReadOnly = v));
+        foreach (string name in (string[])["replica-serve-stale-data", "slave-serve-stale-data"])
+            yield return new(name, "With its link down a replica still answers (no: -MASTERDOWN).", () => SettingParse.Bool(ReplicaServeStaleData),
+                SettingParse.BoolSetter(v => ReplicaServeStaleData = v));
+        foreach (string name in (string[])["min-replicas-to-write", "min-slaves-to-write"])
+            yield return new(name, "A primary refuses writes with fewer good replicas than this (0: off).", () => SettingParse.Int(MinReplicasToWrite),
+                SettingParse.IntSetter(v => MinReplicasToWrite = (int)v, 0, int.MaxValue));
+        foreach (string name in (string[])["min-replicas-max-lag", "min-slaves-max-lag"])
+            yield return new(name, "Seconds since its last ACK within which a replica counts as good.", () => SettingParse.Int(MinReplicasMaxLag),
+                SettingParse.IntSetter(v => MinReplicasMaxLag = (int)v, 0, int.MaxValue));
+        yield return new("repl-backlog-size", "Stream bytes kept so a replica whose link dropped can continue.", () => SettingParse.Int(BacklogSize),
+            SettingParse.SizeSetter(v => BacklogSize = v, 16 * 1024));
         foreach (string name in (string[])["replica-priority", "slave-priority"])
             yield return new(name, "Sentinel promotes replicas of lower priority first; 0 never.", () => SettingParse.Int(ReplicaPriority),
                 SettingParse.IntSetter(v => ReplicaPriority = (int)v, 0, int.MaxValue));

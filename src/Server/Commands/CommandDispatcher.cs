@@ -1,3 +1,4 @@
+using Tiered.Server.Admin;
 using Tiered.Server.Scripting;
 using Tiered.Server.Session;
 using Tiered.Tiering.Cold;
@@ -62,11 +63,19 @@ public sealed class CommandDispatcher
             c.Writer.Error(DebugCommands.NotAllowed);
             return;
         }
-        if (RefusedOnReplica(c, cmd))
+        if (WriteRefusal(c, cmd) is { Length: > 0 } refusal)
         {
             _server.Stats.CommandsProcessed++;
             cmd.RejectedCalls++;
-            c.Writer.Error("READONLY You can't write against a read only replica."u8);
+            c.Writer.Error(refusal);
+            return;
+        }
+        if (_server.Replication.IsReplica && !_server.Options.Replication.ReplicaServeStaleData && !client.IsPrimary
+            && _server.Replication.Link != ReplicaLinkState.Connected && (FlagsOf(c, cmd) & CommandFlags.Stale) == 0)
+        {
+            _server.Stats.CommandsProcessed++;
+            cmd.RejectedCalls++;
+            c.Writer.Error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."u8);
             return;
         }
         if (_server.Loading && (cmd.Flags & CommandFlags.Loading) == 0)
@@ -226,12 +235,22 @@ public sealed class CommandDispatcher
         return true;
     }
 
+    private static readonly byte[] s_noReplicas = "NOREPLICAS Not enough good replicas to write."u8.ToArray();
+    private static readonly byte[] s_readOnly = "READONLY You can't write against a read only replica."u8.ToArray();
+
     /// <summary>
-    /// A client's write on a replica with replica-read-only (-READONLY; inside MULTI it is refused at queueing and
-    /// aborts the transaction, as in Redis). The primary's own stream passes.
+    /// Why replication refuses a client's write, or nothing: on a primary with fewer good replicas than
+    /// min-replicas-to-write (-NOREPLICAS), on a replica with replica-read-only (-READONLY). Inside MULTI the write
+    /// is refused at queueing and aborts the transaction, as in Redis. The primary's own stream passes.
     /// </summary>
-    internal bool RefusedOnReplica(CommandContext c, CommandDef cmd)
-        => _server.Replication.IsReplica && !c.Client.IsPrimary && _server.Options.Replication.ReplicaReadOnly && Writes(c, cmd);
+    internal ReadOnlySpan<byte> WriteRefusal(CommandContext c, CommandDef cmd)
+    {
+        ReplicationOptions o = _server.Options.Replication;
+        bool replica = _server.Replication.IsReplica;
+        if (c.Client.IsPrimary || (replica ? !o.ReplicaReadOnly : o.MinReplicasToWrite == 0) || !Writes(c, cmd)) return default;
+        if (replica) return s_readOnly;
+        return _server.Replicas.GoodReplicas(c.Store.Clock.NowMs) < o.MinReplicasToWrite ? s_noReplicas : default;
+    }
 
     /// <summary>A write command, or an EXEC whose queue holds one (what a read-only replica refuses).</summary>
     private bool Writes(CommandContext c, CommandDef cmd)

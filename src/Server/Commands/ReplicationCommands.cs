@@ -76,9 +76,24 @@ public static class ReplicationCommands
                 [new("repl-id", replId), new("repl-offset", offset.ToString(CultureInfo.InvariantCulture)), new("repl-stream-db", "0")]);
             connection.OutboxLimit = Math.Max(connection.OutboxLimit, rdb.Length + 256L * 1024 * 1024);
             if (psync) connection.DeliverFrame(Encoding.ASCII.GetBytes($"+FULLRESYNC {replId} {offset}\r\n"));
-            connection.DeliverFrame(Encoding.ASCII.GetBytes($"${rdb.Length}\r\n"));
-            connection.DeliverFrame(rdb.GetBuffer().AsSpan(0, (int)rdb.Length));
+            if (peer.CapaEof)
+            {
+                // As a diskless primary sends it: the RDB between $EOF:<mark> and the same 40 random characters.
+                byte[] mark = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)));
+                connection.DeliverFrame(Encoding.ASCII.GetBytes("$EOF:"));
+                connection.DeliverFrame(mark);
+                connection.DeliverFrame("\r\n"u8);
+                connection.DeliverFrame(rdb.GetBuffer().AsSpan(0, (int)rdb.Length));
+                connection.DeliverFrame(mark);
+                peer.HeldStream = new MemoryStream();   // the stream waits for the replica's first ACK
+            }
+            else
+            {
+                connection.DeliverFrame(Encoding.ASCII.GetBytes($"${rdb.Length}\r\n"));
+                connection.DeliverFrame(rdb.GetBuffer().AsSpan(0, (int)rdb.Length));
+            }
         }
+        if (peer.RdbOnly) return;   // redis-cli --rdb: the snapshot only, no stream
         peer.Online = true;
         replicas.Attach(c.Client);
         server.Logger.LogInformation("Replica {Addr} asks for synchronization: {How}", c.Client.RemoteAddress, tail != null ? "partial" : "full");
@@ -131,6 +146,7 @@ public static class ReplicationCommands
                 {
                     peer.AckOffset = acked;
                     peer.AckMs = c.Store.Clock.NowMs;
+                    ReplicaRegistry.FirstAck(c.Client);
                 }
                 return;
             }
@@ -140,7 +156,15 @@ public static class ReplicationCommands
                 if (!c.TryLong(i + 1, out long listening)) { c.Writer.Error("ERR value is not an integer or out of range"u8); return; }
                 (c.Client.Replica ??= new ReplicaPeer()).ListeningPort = (int)listening;
             }
-            else if (!(c.Is(i, "IP-ADDRESS"u8) || c.Is(i, "CAPA"u8) || c.Is(i, "RDB-ONLY"u8)))
+            else if (c.Is(i, "CAPA"u8))
+            {
+                if (c.Is(i + 1, "EOF"u8)) (c.Client.Replica ??= new ReplicaPeer()).CapaEof = true;
+            }
+            else if (c.Is(i, "RDB-ONLY"u8))
+            {
+                (c.Client.Replica ??= new ReplicaPeer()).RdbOnly = c.Is(i + 1, "1"u8);
+            }
+            else if (!c.Is(i, "IP-ADDRESS"u8))
             {
                 c.Writer.Error($"ERR Unrecognized REPLCONF option: {c.Str(i)}");
                 return;

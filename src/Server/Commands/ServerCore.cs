@@ -30,7 +30,7 @@ public abstract class ServerCore
         Blocking = new BlockingRegistry(Store.Databases.Length);
         Tracking = new TrackingTable(Clients);
         Pause = new ClientPause(Store.Lock);
-        Replicas = new ReplicaRegistry(Store, Replication);
+        Replicas = new ReplicaRegistry(Store, Replication, options.Replication);
         Dispatcher = new CommandDispatcher(this, Commands);
         SlowLog = new SlowLog(options);
         Latency = new LatencyMonitor(options);

@@ -10,14 +10,14 @@ public static class TransactionCommands
     /// <summary>
     /// The MULTI side of the dispatcher: called for a client inside MULTI. Returns true when the command was queued
     /// (+QUEUED written). Returns false when the dispatcher must go on as usual: for EXEC DISCARD MULTI WATCH QUIT
-    /// RESET, which run at once, and for a refused command (unknown, NOAUTH, wrong arity, a write on a read-only replica), which also flags the
+    /// RESET, which run at once, and for a refused command (unknown, NOAUTH, wrong arity, a write replication refuses), which also flags the
     /// transaction so EXEC aborts.
     /// </summary>
     internal static bool TryQueue(CommandTable table, CommandContext c, MultiState multi)
     {
         CommandDef? cmd = table.Find(c.Args[0]);
         if (cmd is null || !c.Client.Authenticated && (cmd.Flags & CommandFlags.NoAuth) == 0 || !cmd.ArityOk(c.Count)
-            || cmd.Name == "debug" && !DebugCommands.Allowed(c.Server, c.Client) || c.Server.Dispatcher.RefusedOnReplica(c, cmd))
+            || cmd.Name == "debug" && !DebugCommands.Allowed(c.Server, c.Client) || !c.Server.Dispatcher.WriteRefusal(c, cmd).IsEmpty)
         {
             multi.Aborted = true;
             return false;

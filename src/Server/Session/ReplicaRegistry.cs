@@ -38,14 +38,29 @@ public sealed class ReplicaRegistry
     private long _first = 1;   // the offset of the backlog's oldest byte (Redis starts at offset + 1)
     private long _length;      // bytes of the backlog in use
 
-    public ReplicaRegistry(Store store, ReplicationState state)
+    private readonly ReplicationOptions _options;
+
+    public ReplicaRegistry(Store store, ReplicationState state, ReplicationOptions options)
     {
         _store = store;
         _state = state;
+        _options = options;
     }
 
-    /// <summary>repl-backlog-size: the bytes of the stream kept for partial resynchronization.</summary>
-    public long BacklogSize { get; set; } = 1024 * 1024;
+    /// <summary>The backlog's size: repl-backlog-size when it was made (a later change applies to a new backlog).</summary>
+    public long BacklogSize => BacklogActive ? _backlog.Length : _options.BacklogSize;
+
+    /// <summary>
+    /// Online replicas whose last ACK is at most min-replicas-max-lag seconds old (Redis's good replicas, which
+    /// min-replicas-to-write counts).
+    /// </summary>
+    public int GoodReplicas(long nowMs)
+    {
+        int good = 0;
+        foreach (ClientSession r in _replicas)
+            if (r.Replica is { Online: true } p && (nowMs - p.AckMs) / 1000 <= _options.MinReplicasMaxLag) good++;
+        return good;
+    }
 
     /// <summary>Whether a backlog exists (once a replica attached).</summary>
     public bool BacklogActive => _backlog.Length > 0;
@@ -69,7 +84,7 @@ public sealed class ReplicaRegistry
         {
             _feed = new CommandFeed(_store, OnCommands);
             _store.Journal!.Observer = _feed;
-            _backlog = new byte[Math.Max(16 * 1024, BacklogSize)];
+            _backlog = new byte[Math.Max(16 * 1024, _options.BacklogSize)];
             _first = _state.Offset + 1;
             _length = 0;
         }
@@ -106,7 +121,22 @@ public sealed class ReplicaRegistry
         }
         ReadOnlySpan<byte> bytes = _frame.Pending.Span;
         Append(bytes);
-        foreach (ClientSession r in _replicas) r.Connection?.DeliverFrame(bytes);
+        foreach (ClientSession r in _replicas)
+        {
+            if (r.Replica!.HeldStream is { } held) held.Write(bytes);
+            else r.Connection?.DeliverFrame(bytes);
+        }
+    }
+
+    /// <summary>
+    /// A replica's first REPLCONF ACK after a snapshot sent between EOF marks: only now may the stream follow the
+    /// mark (the replica finds the mark as the last bytes it read; Redis's primary waits for this ACK too).
+    /// </summary>
+    public static void FirstAck(ClientSession replica)
+    {
+        if (replica.Replica?.HeldStream is not { } held) return;
+        replica.Replica.HeldStream = null;
+        if (held.Length > 0) replica.Connection?.DeliverFrame(held.GetBuffer().AsSpan(0, (int)held.Length));
     }
 
     /// <summary>Adds stream bytes to the backlog ring and the offset.</summary>
@@ -150,4 +180,13 @@ public sealed class ReplicaPeer
 
     /// <summary>True once its snapshot was queued and it receives the stream.</summary>
     public bool Online { get; set; }
+
+    /// <summary>REPLCONF capa eof: it takes a snapshot between $EOF:&lt;mark&gt; and the mark (diskless).</summary>
+    public bool CapaEof { get; set; }
+
+    /// <summary>The stream kept back until its first ACK after a diskless snapshot (see ReplicaRegistry.FirstAck); null: sent at once.</summary>
+    public MemoryStream? HeldStream { get; set; }
+
+    /// <summary>REPLCONF rdb-only 1 (redis-cli --rdb): it wants the snapshot, not the stream.</summary>
+    public bool RdbOnly { get; set; }
 }

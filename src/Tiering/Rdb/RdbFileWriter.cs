@@ -182,7 +182,11 @@ public static class RdbFileWriter
                     started = true;
                 }
             // A failed read leaves its record out of the set: ReadValue then reads it synchronously (and reports the error).
-            if (started) _reads!.WhenDone().AsTask().GetAwaiter().GetResult();
+            if (started)
+            {
+                DeviceReadBatch.Flush();   // a server thread inside a network round gathers reads until its round ends: submit them now
+                _reads!.WhenDone().AsTask().GetAwaiter().GetResult();
+            }
             for (int k = 0; k < _count; k++) WriteEntry(_entries[k]);
             if (started) _reads!.ForgetAll();
             _count = 0;

@@ -195,6 +195,36 @@ public sealed class ReplicationTests : IDisposable
         Assert.Equal("+OK\r\n", reply);
     }
 
+    [Fact]
+    public async Task WaitReturnsOnceEnoughReplicasAcknowledgedTheClientsWrites()
+    {
+        await using TestServer tiered = Primary(_dir, cold: false);
+        await tiered.Server.Ready;
+        using RawClient c = tiered.Raw();
+        c.Roundtrip(":0\r\n", "WAIT", "0", "0");
+        using var redis = new RedisServerProcess("--replicaof", "127.0.0.1", tiered.Port.ToString());
+        using RawClient replica = redis.Raw();
+        WaitInSync(c, replica);
+        await using TestServer second = Replica();
+        using RawClient other = second.Raw();
+        other.Roundtrip("+OK\r\n", "REPLICAOF", "127.0.0.1", tiered.Port.ToString());
+        WaitInSync(c, other);
+        for (int i = 0; i < 20; i++)
+        {
+            c.Roundtrip("+OK\r\n", "SET", "k" + i, "v");
+            c.Roundtrip(":2\r\n", "WAIT", "2", "5000");   // both acknowledged this write, well before the timeout
+            Assert.Equal("$1\r\nv\r\n", Run(replica, ["GET", "k" + i]));
+            Assert.Equal("$1\r\nv\r\n", Run(other, ["GET", "k" + i]));
+        }
+        var sw = Stopwatch.StartNew();
+        c.Roundtrip(":2\r\n", "WAIT", "3", "300");   // only two exist: the timeout ends it with their count
+        Assert.True(sw.ElapsedMilliseconds >= 250, $"WAIT 3 returned after {sw.ElapsedMilliseconds} ms");
+        c.Roundtrip("+OK\r\n", "MULTI");
+        c.Roundtrip("+QUEUED\r\n", "WAIT", "3", "0");
+        c.Roundtrip("*1\r\n:2\r\n", "EXEC");   // inside a transaction it cannot block
+        other.Roundtrip("-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n", "WAIT", "0", "0");
+    }
+
     private static bool Sleep()
     {
         Thread.Sleep(50);

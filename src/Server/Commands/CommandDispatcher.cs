@@ -105,8 +105,12 @@ public sealed class CommandDispatcher
         finally
         {
             // Inside EXEC the queued commands' changes are logged together when EXEC ends.
-            if (!client.InExec && c.Store.EndCommand() && c.Store.Journal is { Policy: FsyncPolicy.Always } journal)
-                client.DurableUntil = journal.AppendedUntil;   // the connection sends the reply after this is on disk
+            if (!client.InExec && c.Store.EndCommand())
+            {
+                client.ReplicationOffset = _server.Replication.Offset;   // its writes are in the stream up to here (WAIT)
+                if (c.Store.Journal is { Policy: FsyncPolicy.Always } journal)
+                    client.DurableUntil = journal.AppendedUntil;   // the connection sends the reply after this is on disk
+            }
         }
         long dt = Stopwatch.GetTimestamp() - t0;
         cmd.Calls++;

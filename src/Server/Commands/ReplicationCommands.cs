@@ -8,7 +8,7 @@ using Tiered.Tiering.Rdb;
 namespace Tiered.Server.Commands;
 
 /// <summary>
-/// REPLICAOF / SLAVEOF, ROLE and REPLCONF: the commands of Redis's replication, as a primary and as a replica
+/// REPLICAOF / SLAVEOF, ROLE, REPLCONF, PSYNC / SYNC and WAIT: the commands of Redis's replication, as a primary and as a replica
 /// (the replica's link to its primary: Replication/ReplicaLink.cs).
 /// </summary>
 public static class ReplicationCommands
@@ -36,6 +36,28 @@ public static class ReplicationCommands
         }
         c.Server.ReplicaOf(host, (int)port);
         c.Writer.Ok();
+    }
+
+    /// <summary>
+    /// WAIT numreplicas timeout: how many replicas acknowledged this client's writes (the stream offset after its last
+    /// one). When fewer than asked for have, the replicas are asked for an ACK (REPLCONF GETACK * in the stream) and the
+    /// client blocks until enough have answered or the timeout (0: none) passes; inside MULTI it answers at once.
+    /// </summary>
+    [Command("wait")] private static void Wait(CommandContext c)
+    {
+        if (c.Server.Replication.IsReplica)
+        {
+            c.Writer.Error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."u8);
+            return;
+        }
+        if (!c.TryLong(1, out long wanted)) { c.Writer.Error("ERR value is not an integer or out of range"u8); return; }
+        if (!c.TimeoutMs(2, out long ms)) return;
+        ReplicaRegistry replicas = c.Server.Replicas;
+        int acked = replicas.AckedAtLeast(c.Client.ReplicationOffset);
+        if (acked >= wanted || c.TimedOut || c.Client.InExec) { c.Writer.Integer(acked); return; }
+        if (!c.IsBlockRerun) replicas.RequestAcks();
+        c.BlockOn(1, 0, ms);   // on no keys: an ACK (ReplicaRegistry wakes it to count again) or the deadline ends it
+        replicas.WaitForAcks(c.Client.Block!);
     }
 
     [Command("psync")] private static void PSync(CommandContext c) => Sync(c, psync: true);
@@ -147,6 +169,7 @@ public static class ReplicationCommands
                     peer.AckOffset = acked;
                     peer.AckMs = c.Store.Clock.NowMs;
                     ReplicaRegistry.FirstAck(c.Client);
+                    c.Server.Replicas.Acked();
                 }
                 return;
             }

@@ -53,19 +53,5 @@ public static class ServerCommands
         c.Server.RequestShutdown();
     }
 
-    /// <summary>
-    /// WAIT numreplicas timeout: how many replicas acknowledged this client's writes. There are no replicas yet (the
-    /// replication issue adds them), so none do: 0 at once when no more are asked for or inside a transaction, else
-    /// 0 after the timeout (0: never), as a Redis primary without replicas answers.
-    /// </summary>
-    [Command("wait")] private static void Wait(CommandContext c)
-    {
-        if (!c.TryLong(1, out long wanted)) { c.Writer.Error("ERR value is not an integer or out of range"u8); return; }
-        if (!c.TimeoutMs(2, out long ms)) return;
-        const long acknowledged = 0;
-        if (acknowledged >= wanted || c.TimedOut) { c.Writer.Integer(acknowledged); return; }
-        c.BlockOn(1, 0, ms);   // on no keys: only the deadline (or FLUSHDB's wake, which blocks again) ends it
-    }
-
     [Command("cluster")] private static void Cluster(CommandContext c) => c.Writer.Error("ERR This instance has cluster support disabled"u8);
 }

@@ -64,6 +64,9 @@ public sealed class ClientSession(long id, string remote, string local, long now
     /// </summary>
     public bool IsPrimary { get; init; }
 
+    /// <summary>The replication offset after this client's last write (what WAIT waits for replicas to acknowledge).</summary>
+    public long ReplicationOffset { get; set; }
+
     /// <summary>What this primary knows of the client when it is one of its replicas (REPLCONF, PSYNC); null otherwise.</summary>
     public ReplicaPeer? Replica { get; set; }
 

@@ -92,8 +92,47 @@ public sealed class ReplicaRegistry
         if (!_replicas.Contains(replica)) _replicas.Add(replica);
     }
 
-    /// <summary>A replica that went away.</summary>
-    public void Detach(ClientSession replica) => _replicas.Remove(replica);
+    /// <summary>A replica that went away (WAIT's clients count again without it).</summary>
+    public void Detach(ClientSession replica)
+    {
+        _replicas.Remove(replica);
+        Acked();
+    }
+
+    private readonly List<BlockedWait> _waiting = [];
+    private static readonly byte[] s_getAck = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"u8.ToArray();
+
+    /// <summary>Replicas whose last ACK reached <paramref name="offset"/> (WAIT's count).</summary>
+    public int AckedAtLeast(long offset)
+    {
+        int n = 0;
+        foreach (ClientSession r in _replicas)
+            if (r.Replica is { Online: true } p && p.AckOffset >= offset) n++;
+        return n;
+    }
+
+    /// <summary>Asks every replica for an ACK now: REPLCONF GETACK * in the stream (it counts in the offset, as in Redis).</summary>
+    public void RequestAcks()
+    {
+        if (_replicas.Count == 0) return;
+        Append(s_getAck);
+        foreach (ClientSession r in _replicas)
+        {
+            if (r.Replica!.HeldStream is { } held) held.Write(s_getAck);
+            else r.Connection?.DeliverFrame(s_getAck);
+        }
+    }
+
+    /// <summary>A WAIT blocked until more replicas acknowledge: woken by the next ACK to count again.</summary>
+    internal void WaitForAcks(BlockedWait wait) => _waiting.Add(wait);
+
+    /// <summary>An ACK arrived (or a replica left): every blocked WAIT counts again.</summary>
+    public void Acked()
+    {
+        if (_waiting.Count == 0) return;
+        foreach (BlockedWait w in _waiting) w.Signal.TrySetResult();
+        _waiting.Clear();
+    }
 
     /// <summary>
     /// The stream from <paramref name="offset"/> (a replica's PSYNC offset: the first byte it lacks) to now, or null

@@ -136,7 +136,11 @@ public sealed class TieredServer : ServerCore, IAsyncDisposable
             catch (OperationCanceledException) { return; }
             try
             {
-                lock (Store.Lock) Metrics.Sample(Stats);
+                lock (Store.Lock)
+                {
+                    Metrics.Sample(Stats);
+                    Replicas.PingIfIdle(Store.Clock.NowMs);   // repl-ping-replica-period: replicas see a live link
+                }
                 // Up to 4 rounds of 20k slots; stop early when a round found little to delete (Redis's 25% rule).
                 for (int round = 0; round < 4; round++)
                 {

@@ -137,7 +137,7 @@ public sealed class ReplicaLink : IAsyncDisposable
         _state.LinkDownSinceMs = 0;
         _server.Logger.LogInformation("MASTER <-> REPLICA sync: Finished with success ({Host}:{Port}, offset {Offset})", _host, _port, offset);
         SendAck();   // a diskless primary starts the stream on the first ACK
-        using var acks = new Timer(_ => SendAck(), null, 1000, 1000);
+        using var acks = new Timer(_ => AckOrTimeOut(), null, 1000, 1000);
         await StreamAsync(ct).ConfigureAwait(false);
     }
 
@@ -318,6 +318,18 @@ public sealed class ReplicaLink : IAsyncDisposable
         => a.Count == 3 && System.Text.Ascii.EqualsIgnoreCase(a[0], "REPLCONF"u8) && System.Text.Ascii.EqualsIgnoreCase(a[1], "GETACK"u8);
 
     // ---- the socket ----
+
+    /// <summary>Every second: REPLCONF ACK, or, after repl-timeout (60 s) without a byte from the primary, drop the link.</summary>
+    private void AckOrTimeOut()
+    {
+        if (NowMs() - _state.LastIoMs > 60_000)
+        {
+            _server.Logger.LogWarning("MASTER timeout: no data nor PING received from {Host}:{Port}", _host, _port);
+            lock (_send) _socket?.Dispose();   // the read fails and the link reconnects
+            return;
+        }
+        SendAck();
+    }
 
     private void SendAck() => Send("REPLCONF", "ACK", _state.Offset.ToString(CultureInfo.InvariantCulture));
 

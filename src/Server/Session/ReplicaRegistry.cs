@@ -115,12 +115,18 @@ public sealed class ReplicaRegistry
     public void RequestAcks()
     {
         if (_replicas.Count == 0) return;
-        Append(s_getAck);
-        foreach (ClientSession r in _replicas)
-        {
-            if (r.Replica!.HeldStream is { } held) held.Write(s_getAck);
-            else r.Connection?.DeliverFrame(s_getAck);
-        }
+        Send(s_getAck);
+    }
+
+    private static readonly byte[] s_ping = "*1\r\n$4\r\nPING\r\n"u8.ToArray();
+    private long _lastPingMs;
+
+    /// <summary>repl-ping-replica-period (Redis's 10 s): a PING in the stream, so a replica's link never looks dead.</summary>
+    public void PingIfIdle(long nowMs)
+    {
+        if (_replicas.Count == 0 || nowMs - _lastPingMs < 10_000) return;
+        _lastPingMs = nowMs;
+        Send(s_ping);
     }
 
     /// <summary>A WAIT blocked until more replicas acknowledge: woken by the next ACK to count again.</summary>
@@ -158,7 +164,12 @@ public sealed class ReplicaRegistry
             _frame.Array(argv.Length);
             foreach (byte[] a in argv) _frame.Bulk(a);
         }
-        ReadOnlySpan<byte> bytes = _frame.Pending.Span;
+        Send(_frame.Pending.Span);
+    }
+
+    /// <summary>Stream bytes: into the backlog and the offset, and to every replica (held back for one still waiting for its first ACK).</summary>
+    private void Send(ReadOnlySpan<byte> bytes)
+    {
         Append(bytes);
         foreach (ClientSession r in _replicas)
         {

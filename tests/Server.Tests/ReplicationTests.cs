@@ -154,6 +154,19 @@ public sealed class ReplicationTests : IDisposable
         Assert.Matches("^ip=127\\.0\\.0\\.1,port=" + redis.Port + ",state=online,offset=\\d+,lag=\\d+$", info["slave0"]);
         Assert.Equal("1", info["repl_backlog_active"]);
         Assert.StartsWith("*3\r\n$6\r\nmaster\r\n:" + info["master_repl_offset"] + "\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n", Run(primary, ["ROLE"]));
+
+        // What the log does not hold goes to the replica as the command: function libraries and PUBLISH.
+        using RawClient subscriber = redis.Raw();
+        subscriber.Command("SUBSCRIBE", "news");
+        subscriber.ReadReply();
+        Assert.DoesNotMatch("^-", Run(primary, ["FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('echo2', function(keys, args) return args[1] end)"]));
+        Assert.DoesNotMatch("^-", Run(primary, ["FUNCTION", "DELETE", "lib"]));
+        Run(primary, ["PUBLISH", "news", "hello replicas"]);
+        subscriber.Expect("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$14\r\nhello replicas\r\n");
+        WaitInSync(primary, replica);
+        string libraries = Run(replica, ["FUNCTION", "LIST"]);
+        Assert.Contains("$5\r\necho2\r\n", libraries);
+        Assert.DoesNotContain("$5\r\necho1\r\n", libraries);
     }
 
     [Fact]

@@ -33,14 +33,16 @@ public static class FunctionCommands
         bool replace = c.Count == 4 && c.Is(2, "REPLACE"u8);
         if (c.Count == 4 && !replace) { c.Writer.Error("ERR Unknown option given: " + c.Str(2)); return; }
         string? name = c.Server.Scripts.Functions.Load(c.Args.Memory(c.Count - 1).ToArray(), replace, out string? error);
-        if (name is null) c.Writer.Error(error!);
-        else c.Writer.Bulk(name);
+        if (name is null) { c.Writer.Error(error!); return; }
+        c.Writer.Bulk(name);
+        c.Server.Replicas.Propagate(c.Args);
     }
 
     [Command("function|delete")] private static void Delete(CommandContext c)
     {
-        if (c.Server.Scripts.Functions.Delete(c.Str(2))) c.Writer.Ok();
-        else c.Writer.Error("ERR Library not found"u8);
+        if (!c.Server.Scripts.Functions.Delete(c.Str(2))) { c.Writer.Error("ERR Library not found"u8); return; }
+        c.Writer.Ok();
+        c.Server.Replicas.Propagate(c.Args);
     }
 
     [Command("function|flush")] private static void Flush(CommandContext c)
@@ -52,6 +54,7 @@ public static class FunctionCommands
         }
         c.Server.Scripts.Functions.Flush();
         c.Writer.Ok();
+        c.Server.Replicas.Propagate(c.Args);
     }
 
     [Command("function|list")] private static void List(CommandContext c)
@@ -120,7 +123,8 @@ public static class FunctionCommands
             return;
         }
         string? error = c.Server.Scripts.Functions.Restore(c[2], policy);
-        if (error is null) c.Writer.Ok();
-        else c.Writer.Error(error);
+        if (error is not null) { c.Writer.Error(error); return; }
+        c.Writer.Ok();
+        c.Server.Replicas.Propagate(c.Args);
     }
 }

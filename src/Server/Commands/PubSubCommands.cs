@@ -127,7 +127,12 @@ public static class PubSubCommands
         c.Writer.Integer(c.Client.Subs?.CountFor(kind) ?? 0);
     }
 
-    [Command("publish")] private static void Publish(CommandContext c) => c.Writer.Integer(c.Server.PubSub.Publish(c[1], c[2]));
+    /// <summary>PUBLISH: delivered here, and sent to the replicas, whose subscribers get it too (as in Redis).</summary>
+    [Command("publish")] private static void Publish(CommandContext c)
+    {
+        c.Writer.Integer(c.Server.PubSub.Publish(c[1], c[2]));
+        if (!c.Client.IsPrimary) c.Server.Replicas.Propagate(c.Args);
+    }
 
     [Command("spublish")] private static void SPublish(CommandContext c) => c.Writer.Integer(c.Server.PubSub.PublishShard(c[1], c[2]));
 

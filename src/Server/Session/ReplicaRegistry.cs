@@ -167,6 +167,19 @@ public sealed class ReplicaRegistry
         Send(_frame.Pending.Span);
     }
 
+    /// <summary>
+    /// A command that changes what the log does not hold (FUNCTION LOAD/DELETE/FLUSH/RESTORE, PUBLISH), sent to the
+    /// replicas as it was run, as Redis propagates it. Nothing when no replica ever attached.
+    /// </summary>
+    public void Propagate(ArgList args)
+    {
+        if (!BacklogActive) return;
+        _frame.Clear();
+        _frame.Array(args.Count);
+        for (int i = 0; i < args.Count; i++) _frame.Bulk(args[i]);
+        Send(_frame.Pending.Span);
+    }
+
     /// <summary>Stream bytes: into the backlog and the offset, and to every replica (held back for one still waiting for its first ACK).</summary>
     private void Send(ReadOnlySpan<byte> bytes)
     {

@@ -82,6 +82,7 @@ public static class ReplicationCommands
         string replId = server.Metrics.ReplId;
         connection.EnablePush();
         byte[]? tail = psync && c.Str(1) == replId && c.TryLong(2, out long from) ? replicas.From(from) : null;
+        long snapshotBytes = 0;
         if (tail != null)
         {
             connection.DeliverFrame(Encoding.ASCII.GetBytes("+CONTINUE " + replId + "\r\n"));
@@ -96,6 +97,7 @@ public static class ReplicationCommands
             long offset = server.Replication.Offset;
             RdbFileWriter.Write(c.Store, rdb, libraries,
                 [new("repl-id", replId), new("repl-offset", offset.ToString(CultureInfo.InvariantCulture)), new("repl-stream-db", "0")]);
+            snapshotBytes = rdb.Length;
             connection.OutboxLimit = Math.Max(connection.OutboxLimit, rdb.Length + 256L * 1024 * 1024);
             if (psync) connection.DeliverFrame(Encoding.ASCII.GetBytes($"+FULLRESYNC {replId} {offset}\r\n"));
             if (peer.CapaEof)
@@ -118,7 +120,8 @@ public static class ReplicationCommands
         if (peer.RdbOnly) return;   // redis-cli --rdb: the snapshot only, no stream
         peer.Online = true;
         replicas.Attach(c.Client);
-        server.Logger.LogInformation("Replica {Addr} asks for synchronization: {How}", c.Client.RemoteAddress, tail != null ? "partial" : "full");
+        if (tail != null) server.Logger.LogInformation("Replica {Addr}: partial resynchronization, {Bytes} bytes of backlog", c.Client.RemoteAddress, tail.Length);
+        else server.Logger.LogInformation("Replica {Addr}: full resynchronization, snapshot of {Bytes} bytes", c.Client.RemoteAddress, snapshotBytes);
     }
 
     /// <summary>

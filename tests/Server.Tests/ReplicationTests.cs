@@ -318,6 +318,30 @@ public sealed class ReplicationTests : IDisposable
         Assert.StartsWith("+FULLRESYNC " + replId + " ", third.ReadReply());
     }
 
+    /// <summary>Past its size the backlog wraps: the newest bytes still come back exact, the overwritten ones are gone.</summary>
+    [Fact]
+    public async Task TheBacklogRingKeepsItsNewestBytesWhenItWraps()
+    {
+        await using TestServer tiered = Primary(_dir, cold: false);
+        await tiered.Server.Ready;
+        using RawClient c = tiered.Raw();
+        c.Roundtrip("+OK\r\n", "CONFIG", "SET", "repl-backlog-size", "16384");
+        using RawClient first = tiered.Raw();
+        first.Command("PSYNC", "?", "-1");
+        string replId = first.ReadReply().Split(' ')[1];
+        string value = new('v', 1000);
+        for (int i = 0; i < 30; i++) c.Roundtrip("+OK\r\n", "SET", "k" + i, value);   // about 31 KB of stream: twice round
+        long last = long.Parse(Replication(c)["master_repl_offset"]);
+        string frame = $"*3\r\n$3\r\nSET\r\n$3\r\nk29\r\n$1000\r\n{value}\r\n";
+        using RawClient second = tiered.Raw();
+        second.Command("PSYNC", replId, (last - frame.Length + 1).ToString());
+        Assert.Equal("+CONTINUE " + replId + "\r\n", second.ReadReply());
+        second.Expect(frame);
+        using RawClient third = tiered.Raw();
+        third.Command("PSYNC", replId, (last - 20_000).ToString());   // overwritten already
+        Assert.StartsWith("+FULLRESYNC ", third.ReadReply());
+    }
+
     [Fact]
     public async Task AReplicaWithItsKeysOnTheSsdAppliesTheStreamToColdKeys()
     {

@@ -60,6 +60,9 @@ public static class ReplicationCommands
         replicas.WaitForAcks(c.Client.Block!);
     }
 
+    /// <summary>Queued stream bytes at which a replica that cannot keep up is dropped (Redis's client-output-buffer-limit replica 256mb).</summary>
+    private const long ReplicaOutboxLimit = 256L * 1024 * 1024;
+
     [Command("psync")] private static void PSync(CommandContext c) => Sync(c, psync: true);
 
     [Command("sync")] private static void SyncCommand(CommandContext c) => Sync(c, psync: false);
@@ -81,6 +84,7 @@ public static class ReplicationCommands
         ReplicaPeer peer = c.Client.Replica ??= new ReplicaPeer();
         string replId = server.Metrics.ReplId;
         connection.EnablePush();
+        connection.OutboxLimit = Math.Max(connection.OutboxLimit, ReplicaOutboxLimit);   // Redis's replica hard limit, not pub/sub's
         byte[]? tail = psync && c.Str(1) == replId && c.TryLong(2, out long from) ? replicas.From(from) : null;
         long snapshotBytes = 0;
         if (tail != null)
@@ -98,7 +102,7 @@ public static class ReplicationCommands
             RdbFileWriter.Write(c.Store, rdb, libraries,
                 [new("repl-id", replId), new("repl-offset", offset.ToString(CultureInfo.InvariantCulture)), new("repl-stream-db", "0")]);
             snapshotBytes = rdb.Length;
-            connection.OutboxLimit = Math.Max(connection.OutboxLimit, rdb.Length + 256L * 1024 * 1024);
+            connection.OutboxLimit = Math.Max(connection.OutboxLimit, rdb.Length + ReplicaOutboxLimit);
             if (psync) connection.DeliverFrame(Encoding.ASCII.GetBytes($"+FULLRESYNC {replId} {offset}\r\n"));
             if (peer.CapaEof)
             {
@@ -141,7 +145,7 @@ public static class ReplicationCommands
             foreach (ClientSession s in replicas)
             {
                 c.Writer.Array(3);
-                c.Writer.Bulk(s.RemoteAddress.Contains(':') ? s.RemoteAddress[..s.RemoteAddress.LastIndexOf(':')] : s.RemoteAddress);
+                c.Writer.Bulk(ReplicaRegistry.Ip(s));
                 c.Writer.Bulk(s.Replica!.ListeningPort.ToString(CultureInfo.InvariantCulture));
                 c.Writer.Bulk(s.Replica.AckOffset.ToString(CultureInfo.InvariantCulture));
             }

@@ -148,13 +148,12 @@ public sealed class ReplicaRegistry
     {
         if (!BacklogActive || offset < _first || offset > _first + _length) return null;
         var tail = new byte[_first + _length - offset];
-        long start = offset - _first;   // position in the ring, counted from its oldest byte
-        for (int i = 0; i < tail.Length; i++) tail[i] = _backlog[(int)((Oldest + start + i) % _backlog.Length)];
+        int at = (int)((offset - 1) % _backlog.Length);   // the byte at offset o sits at (o - 1) % size
+        int first = Math.Min(tail.Length, _backlog.Length - at);
+        _backlog.AsSpan(at, first).CopyTo(tail);
+        _backlog.AsSpan(0, tail.Length - first).CopyTo(tail.AsSpan(first));
         return tail;
     }
-
-    /// <summary>The ring position of the oldest byte.</summary>
-    private long Oldest => (_first - 1) % _backlog.Length;   // bytes are written at (offset - 1) % size
 
     private void OnCommands(IReadOnlyList<byte[][]> commands)
     {
@@ -202,27 +201,35 @@ public sealed class ReplicaRegistry
         if (held.Length > 0) replica.Connection?.DeliverFrame(held.GetBuffer().AsSpan(0, (int)held.Length));
     }
 
-    /// <summary>Adds stream bytes to the backlog ring and the offset.</summary>
+    /// <summary>Adds stream bytes to the backlog ring (the byte at offset o goes to (o - 1) % size) and the offset.</summary>
     private void Append(ReadOnlySpan<byte> bytes)
     {
         long offset = _state.Offset;
-        foreach (byte b in bytes)
-        {
-            _backlog[(int)(offset % _backlog.Length)] = b;   // the byte at offset+1 goes to (offset+1 - 1) % size
-            offset++;
-        }
+        ReadOnlySpan<byte> kept = bytes.Length > _backlog.Length ? bytes[^_backlog.Length..] : bytes;   // older bytes would be overwritten
+        int at = (int)((offset + bytes.Length - kept.Length) % _backlog.Length);
+        int first = Math.Min(kept.Length, _backlog.Length - at);
+        kept[..first].CopyTo(_backlog.AsSpan(at));
+        kept[first..].CopyTo(_backlog);
+        offset += bytes.Length;
         _state.Offset = offset;
         _length = Math.Min(_length + bytes.Length, _backlog.Length);
         _first = offset - _length + 1;
+    }
+
+    /// <summary>The replica's IP, from its connection's address (INFO's ip=, ROLE).</summary>
+    public static string Ip(ClientSession replica)
+    {
+        string a = replica.RemoteAddress;
+        int colon = a.LastIndexOf(':');
+        return colon < 0 ? a : a[..colon];
     }
 
     /// <summary>INFO replication's slaveN line of one replica.</summary>
     public static string Describe(ClientSession replica, long nowMs)
     {
         ReplicaPeer p = replica.Replica!;
-        string ip = replica.RemoteAddress.Contains(':') ? replica.RemoteAddress[..replica.RemoteAddress.LastIndexOf(':')] : replica.RemoteAddress;
         return string.Create(CultureInfo.InvariantCulture,
-            $"ip={ip},port={p.ListeningPort},state={(p.Online ? "online" : "wait_bgsave")},offset={p.AckOffset},lag={(p.AckMs == 0 ? 0 : (nowMs - p.AckMs) / 1000)}");
+            $"ip={Ip(replica)},port={p.ListeningPort},state={(p.Online ? "online" : "wait_bgsave")},offset={p.AckOffset},lag={(p.AckMs == 0 ? 0 : (nowMs - p.AckMs) / 1000)}");
     }
 }
 
